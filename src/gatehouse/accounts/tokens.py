@@ -1,0 +1,73 @@
+"""Single-use link tokens: 32 random bytes in the link, only the SHA-256 hash in the database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gatehouse.accounts.models import LinkToken
+from gatehouse.crypto import hash_token, new_token
+from gatehouse.db.base import utcnow
+from gatehouse.errors import TokenError
+
+RESET_PASSWORD = "reset-password"
+ACTIVATE_ACCOUNT = "activate-account"
+
+TOKEN_UNKNOWN = "This link is not valid. Request a new one."
+TOKEN_USED = "This link has already been used. Request a new one if you still need it."
+TOKEN_EXPIRED = "This link has expired."
+
+
+async def issue_token(
+    session: AsyncSession, *, tenant_id: str, user_id: str, purpose: str, valid_for: timedelta
+) -> str:
+    token = new_token()
+    session.add(
+        LinkToken(
+            token_hash=hash_token(token),
+            tenant_id=tenant_id,
+            user_id=user_id,
+            purpose=purpose,
+            expires_at=utcnow() + valid_for,
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def peek_token(
+    session: AsyncSession, *, tenant_id: str, token: str, purpose: str
+) -> LinkToken:
+    """The valid token record, or TokenError saying why not (unknown, used, expired)."""
+    record = await session.scalar(
+        select(LinkToken).where(
+            LinkToken.token_hash == hash_token(token),
+            LinkToken.tenant_id == tenant_id,
+            LinkToken.purpose == purpose,
+        )
+    )
+    if record is None:
+        raise TokenError(TOKEN_UNKNOWN)
+    if record.used_at is not None:
+        raise TokenError(TOKEN_USED)
+    if record.expires_at <= utcnow():
+        raise TokenError(TOKEN_EXPIRED)
+    return record
+
+
+async def consume_token(
+    session: AsyncSession, *, tenant_id: str, token: str, purpose: str
+) -> LinkToken:
+    """Mark the token used, atomically: of two concurrent uses exactly one wins."""
+    record = await peek_token(session, tenant_id=tenant_id, token=token, purpose=purpose)
+    result = await session.execute(
+        update(LinkToken)
+        .where(LinkToken.token_hash == record.token_hash, LinkToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise TokenError(TOKEN_USED)
+    return record

@@ -1,0 +1,214 @@
+"""The ``gatehouse`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from gatehouse.accounts.authorizations import parse_authorizations
+from gatehouse.accounts.clients import create_client
+from gatehouse.db.migrate import upgrade
+from gatehouse.errors import GatehouseError
+from gatehouse.mail import test_email
+from gatehouse.mail.worker import Worker
+from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD, DEMO_USER_PASSWORD, ensure_demo
+from gatehouse.processes.onboarding import onboard_tenant
+from gatehouse.runtime import Runtime, build_runtime
+from gatehouse.settings import Settings
+from gatehouse.tenants import service as tenants
+from gatehouse.web.app import create_app
+
+app = typer.Typer(
+    help="Gatehouse: multi-tenant identity with tenant-controlled e-mail.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
+tenant_app = typer.Typer(help="Manage tenants.", no_args_is_help=True)
+client_app = typer.Typer(help="Manage API clients.", no_args_is_help=True)
+mail_app = typer.Typer(help="Mail commands.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(client_app, name="client")
+app.add_typer(mail_app, name="mail")
+console = Console()
+T = TypeVar("T")
+
+
+def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Run ``work`` with a fresh runtime; domain errors become a clear message and exit 1."""
+
+    async def main() -> T:
+        runtime = build_runtime(Settings())
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.close()
+
+    try:
+        return asyncio.run(main())
+    except GatehouseError as exc:
+        console.print(f"[red]Error:[/red] {exc}")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the web application (and, unless GATEHOUSE_RUN_WORKER=0, the delivery worker)."""
+    settings = Settings()
+    if settings.public_port is None:
+        settings = settings.model_copy(update={"public_port": port})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if settings.dev:
+        console.print(
+            f"Demo: http://demo.{settings.base_domain}:{port}/  "
+            f"console: http://demo.{settings.base_domain}:{port}/admin  "
+            f"mailbox: http://{settings.base_domain}:{port}/_mailbox"
+        )
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
+
+
+@app.command()
+def worker() -> None:
+    """Run the delivery worker alone (any number of them can share the queue)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    async def work(runtime: Runtime) -> None:
+        delivery = Worker(runtime)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, delivery.stop)  # finish in-flight sends, then exit
+        await delivery.run()
+
+    _run(work)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations."""
+    upgrade(Settings())
+    console.print("Database is up to date.")
+
+
+@app.command()
+def demo() -> None:
+    """Create the demo tenant, administrator and user if missing, and print their passwords."""
+
+    async def work(runtime: Runtime) -> None:
+        async with runtime.sessions.begin() as session:
+            created = await ensure_demo(session, settings=runtime.settings)
+        console.print("Demo tenant 'demo' " + ("created." if created else "already exists."))
+        console.print(f"  administrator: admin@demo.test  password: {DEMO_ADMIN_PASSWORD}")
+        console.print(f"  user:          jane@demo.test   password: {DEMO_USER_PASSWORD}")
+
+    _run(work)
+
+
+@tenant_app.command("create")
+def tenant_create(
+    display_name: Annotated[str, typer.Option("--display-name", help="1-50 characters.")],
+    admin_email: Annotated[str, typer.Option("--admin-email", help="The first administrator.")],
+    tenant_id: Annotated[str | None, typer.Option("--id", help="Default: generated.")] = None,
+) -> None:
+    """Create a tenant and its first administrator, who gets an activation e-mail."""
+
+    async def work(runtime: Runtime) -> None:
+        async with runtime.sessions.begin() as session:
+            new = await onboard_tenant(
+                session,
+                settings=runtime.settings,
+                display_name=display_name,
+                admin_email=admin_email,
+                tenant_id=tenant_id,
+            )
+        host = tenants.tenant_host(new.tenant, base_domain=runtime.settings.base_domain)
+        console.print(
+            f"Tenant [bold]{new.tenant.id}[/bold] created: "
+            f"{runtime.settings.tenant_origin(host)}/admin"
+        )
+        console.print(f"Activation e-mail queued for {new.admin.email}.")
+
+    _run(work)
+
+
+@tenant_app.command("list")
+def tenant_list() -> None:
+    """List the tenants."""
+
+    async def work(runtime: Runtime) -> None:
+        async with runtime.sessions() as session:
+            rows = await tenants.list_tenants(session)
+        table = Table("ID", "Display name", "Created")
+        for tenant in rows:
+            table.add_row(tenant.id, tenant.display_name, tenant.created_at.isoformat())
+        console.print(table)
+
+    _run(work)
+
+
+@tenant_app.command("add-domain")
+def tenant_add_domain(tenant_id: str, domain: str) -> None:
+    """Serve the tenant also on DOMAIN (its pages and /admin)."""
+
+    async def work(runtime: Runtime) -> None:
+        async with runtime.sessions.begin() as session:
+            record = await tenants.add_domain(session, tenant_id=tenant_id, domain=domain)
+        console.print(f"{record.domain} now serves tenant {tenant_id}.")
+
+    _run(work)
+
+
+@client_app.command("create")
+def client_create(
+    tenant: Annotated[str, typer.Option(help="Tenant ID.")],
+    name: Annotated[str, typer.Option(help="A name for the client.")],
+    authorization: Annotated[list[str], typer.Option(help="Authorization slug; repeatable.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create an API client; its secret is printed once and stored only as a hash."""
+
+    async def work(runtime: Runtime) -> None:
+        async with runtime.sessions.begin() as session:
+            await tenants.get_tenant(session, tenant)
+            new = await create_client(
+                session,
+                tenant_id=tenant,
+                name=name,
+                authorizations=parse_authorizations(authorization),
+            )
+        if as_json:
+            typer.echo(json.dumps({"client_id": new.client_id, "secret": new.secret}))
+        else:
+            console.print(f"client ID: {new.client_id}\nsecret:    {new.secret}  (shown once)")
+
+    _run(work)
+
+
+@mail_app.command("send-test")
+def mail_send_test(
+    tenant: Annotated[str, typer.Option(help="Tenant ID.")],
+    to: Annotated[str, typer.Option(help="Recipient address.")],
+    wait: Annotated[bool, typer.Option(help="Deliver now and report the outcome.")] = True,
+) -> None:
+    """Queue a test e-mail through the tenant's configuration, like every other e-mail."""
+
+    async def work(runtime: Runtime) -> None:
+        message_id = await test_email.queue_test_email(runtime, tenant_id=tenant, recipient=to)
+        console.print(f"Test e-mail {message_id} queued.")
+        if wait:
+            outcome = await test_email.deliver_now(runtime, message_id)
+            console.print(outcome)
+            if not outcome.startswith("sent"):
+                raise typer.Exit(1)
+
+    _run(work)

@@ -1,0 +1,79 @@
+"""The domain error tree. Third-party errors are mapped at the boundary with ``raise ... from``.
+
+    GatehouseError
+    ├── ValidationError            bad input; names the field (``field``) and changes nothing
+    ├── NotFoundError              unknown tenant, user, token ...
+    ├── PermissionDeniedError      authenticated, but lacks the authorization
+    ├── ConflictError              the request contradicts current state (inactive user, ...)
+    ├── TokenError                 a link token that is unknown, used or expired
+    └── DeliveryError              sending an e-mail failed; ``retryable`` is part of the class
+        ├── TransientDeliveryError     4xx, timeouts, refused or dropped connections: retry later
+        └── PermanentDeliveryError     5xx, refused sender/recipient, auth, certificate: fail now
+            └── ConfigurationError     the tenant's mail configuration cannot work as it stands
+
+Messages of these errors are shown to administrators: they never carry secrets or links.
+"""
+
+from __future__ import annotations
+
+
+class GatehouseError(Exception):
+    """Root of every error Gatehouse raises on purpose."""
+
+
+class ValidationError(GatehouseError):
+    """Bad input for one field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class NotFoundError(GatehouseError):
+    """The thing asked for does not exist (or is not visible to the caller)."""
+
+
+class PermissionDeniedError(GatehouseError):
+    """The caller lacks the authorization this action needs."""
+
+
+class ConflictError(GatehouseError):
+    """The request contradicts the current state."""
+
+
+class TokenError(GatehouseError):
+    """A link token is unknown, already used, or expired."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class DeliveryError(GatehouseError):
+    """Sending one e-mail failed at ``step`` (dns, connect, tls, starttls, ehlo, auth, mail, rcpt,
+    data, ...). ``message`` is for a person; ``reply_code`` is the server's, when it gave one."""
+
+    retryable: bool = False
+
+    def __init__(self, step: str, message: str, *, reply_code: int | None = None) -> None:
+        super().__init__(message)
+        self.step = step
+        self.message = message
+        self.reply_code = reply_code
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth trying again later."""
+
+    retryable = True
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Trying again will not help until something changes."""
+
+    retryable = False
+
+
+class ConfigurationError(PermanentDeliveryError):
+    """The tenant's (or platform's) mail configuration cannot work as it stands."""

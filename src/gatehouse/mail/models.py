@@ -1,0 +1,59 @@
+"""Outbox messages and their delivery attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gatehouse.db.base import Base, UtcDateTime, new_id, utcnow
+
+QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+
+
+class OutboxMessage(Base):
+    """One e-mail to one recipient. ``context`` holds what the template needs (links included);
+    it is erased once the message is sent or failed."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_tenant_created", "tenant_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    process: Mapped[str] = mapped_column(String(32))  # template type slug, e.g. forgot-password
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    recipient: Mapped[str] = mapped_column(String(254))
+    context: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default=QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class DeliveryAttempt(Base):
+    """One try at sending one message, recorded before the send and completed after it."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    message_id: Mapped[str] = mapped_column(
+        ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True
+    )
+    tenant_id: Mapped[str] = mapped_column(String(63))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    duration_ms: Mapped[int | None] = mapped_column()
+    transport: Mapped[str] = mapped_column(String(16))
+    server: Mapped[str] = mapped_column(String(300))
+    outcome: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|retry|failed
+    step: Mapped[str | None] = mapped_column(String(16))
+    reply_code: Mapped[int | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""E-mail templates: types and their placeholders, built-in defaults, sandboxed rendering."""

@@ -1,0 +1,47 @@
+"""The test e-mail: queued through the same outbox, template, configuration and transport as
+every real e-mail, so a passing test means real mail will pass too."""
+
+from __future__ import annotations
+
+from gatehouse.errors import ValidationError
+from gatehouse.mail.addresses import normalize_email
+from gatehouse.mail.models import OutboxMessage
+from gatehouse.mail.outbox import enqueue
+from gatehouse.mail.worker import Worker
+from gatehouse.runtime import Runtime
+from gatehouse.tenants.service import get_tenant, tenant_host
+
+
+async def queue_test_email(runtime: Runtime, *, tenant_id: str, recipient: str) -> str:
+    recipient = normalize_email(recipient, field="to")
+    async with runtime.sessions.begin() as session:
+        tenant = await get_tenant(session, tenant_id)
+        origin = runtime.settings.tenant_origin(
+            tenant_host(tenant, base_domain=runtime.settings.base_domain)
+        )
+        context = {"user": {"sp_name": tenant.display_name, "ids_home_link": f"{origin}/"}}
+        message = await enqueue(
+            session,
+            tenant_id=tenant.id,
+            process="test-email",
+            recipient=recipient,
+            context=context,
+        )
+    runtime.wake_worker()
+    return message.id
+
+
+async def deliver_now(runtime: Runtime, message_id: str) -> str:
+    """Deliver this one message in-process; a one-line outcome for a person."""
+    worker = Worker(runtime)
+    try:
+        await worker.run_once(only=message_id)
+    finally:
+        await worker.close()
+    async with runtime.sessions() as session:
+        message = await session.get(OutboxMessage, message_id)
+    if message is None:
+        raise ValidationError("message", "The message no longer exists.")
+    if message.status == "sent":
+        return f"sent to {message.recipient}"
+    return f"{message.status}: {message.last_error or 'not delivered yet'}"

@@ -1,0 +1,120 @@
+"""The delivery loop: claim due messages with a lease, deliver them, repeat; stop gracefully.
+
+Claims are safe with any number of workers: candidates are picked (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL), then taken with an UPDATE that re-checks they are still due, so two workers never
+hold the same message. A worker that dies leaves a lease that expires; the message is retried."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from gatehouse.db.base import utcnow
+from gatehouse.db.engine import is_sqlite
+from gatehouse.mail.dispatcher import Dispatcher
+from gatehouse.mail.models import QUEUED, SENDING, OutboxMessage
+from gatehouse.mail.transports.pool import TransportPool
+from gatehouse.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self.owner = uuid.uuid4().hex
+        self._pool = TransportPool(runtime.settings, runtime.tls_context)
+        self._dispatcher = Dispatcher(runtime, self._pool)
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Finish the messages in hand, then return from run()."""
+        self._stopping.set()
+        self._runtime.wake_worker()
+
+    async def run(self) -> None:
+        settings = self._runtime.settings
+        log.info("delivery worker %s started", self.owner)
+        try:
+            while not self._stopping.is_set():
+                delivered = await self.run_once()
+                if delivered == 0 and not self._stopping.is_set():
+                    await self._idle(settings.worker_poll_seconds)
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        await self._pool.close()
+        log.info("delivery worker %s stopped", self.owner)
+
+    async def _idle(self, seconds: float) -> None:
+        event = self._runtime.mail_queued
+        try:
+            await asyncio.wait_for(event.wait(), timeout=seconds)
+        except TimeoutError:
+            return
+        event.clear()
+
+    async def run_once(self, *, only: str | None = None) -> int:
+        """Claim one batch (or just message ``only``) and deliver it; how many were handled."""
+        claimed = await self.claim(only=only)
+        if not claimed:
+            return 0
+        by_tenant: dict[str, list[str]] = defaultdict(list)
+        for message_id, tenant_id in claimed:
+            by_tenant[tenant_id].append(message_id)
+        # Tenants in parallel; one tenant's messages in order over its reused connection.
+        await asyncio.gather(*(self._deliver_all(ids) for ids in by_tenant.values()))
+        return len(claimed)
+
+    async def _deliver_all(self, message_ids: list[str]) -> None:
+        for message_id in message_ids:
+            await self._dispatcher.deliver(message_id, self.owner)
+
+    async def claim(self, *, only: str | None = None) -> list[tuple[str, str]]:
+        """Take up to a batch of due messages (or just ``only``) under this worker's lease."""
+        settings = self._runtime.settings
+        now = utcnow()
+        lease_until = now + timedelta(seconds=settings.worker_lease_seconds)
+        async with self._runtime.sessions.begin() as session:
+            candidates = (
+                select(OutboxMessage.id)
+                .where(_due(now))
+                .order_by(OutboxMessage.next_attempt_at)
+                .limit(settings.worker_batch_size)
+            )
+            if only is not None:
+                candidates = candidates.where(OutboxMessage.id == only)
+            if not is_sqlite(self._runtime.engine):
+                candidates = candidates.with_for_update(skip_locked=True)
+            ids = list((await session.scalars(candidates)).all())
+            if not ids:
+                return []
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), _due(now))
+                .values(status=SENDING, lease_owner=self.owner, lease_until=lease_until)
+                .execution_options(synchronize_session=False)
+            )
+            rows = await session.execute(
+                select(OutboxMessage.id, OutboxMessage.tenant_id).where(
+                    OutboxMessage.id.in_(ids),
+                    OutboxMessage.lease_owner == self.owner,
+                    OutboxMessage.lease_until == lease_until,
+                )
+            )
+            return [(row.id, row.tenant_id) for row in rows]
+
+
+def _due(now: object) -> ColumnElement[bool]:
+    """Queued and due, or being sent under a lease that has expired (its worker died)."""
+    return or_(
+        and_(OutboxMessage.status == QUEUED, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == SENDING, OutboxMessage.lease_until < now),
+    )

@@ -1,0 +1,55 @@
+"""Account activation: a user created on someone's behalf gets a link to set a first password."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gatehouse.accounts.models import User
+from gatehouse.accounts.tokens import ACTIVATE_ACCOUNT, consume_token, issue_token, peek_token
+from gatehouse.accounts.users import get_user, set_password
+from gatehouse.errors import TokenError
+from gatehouse.mail.outbox import enqueue
+from gatehouse.processes.context import user_context
+from gatehouse.tenants.models import Tenant
+
+ACTIVATION_LINK_VALIDITY = timedelta(days=14)
+
+
+async def send_activation(
+    session: AsyncSession, *, tenant: Tenant, user: User, origin: str
+) -> None:
+    """Queue the On-Behalf Registration e-mail with a single-use activation link."""
+    token = await issue_token(
+        session,
+        tenant_id=tenant.id,
+        user_id=user.id,
+        purpose=ACTIVATE_ACCOUNT,
+        valid_for=ACTIVATION_LINK_VALIDITY,
+    )
+    link = f"{origin}/activate?token={token}"
+    await enqueue(
+        session,
+        tenant_id=tenant.id,
+        user_id=user.id,
+        process="on-behalf-registration",
+        language=user.language,
+        recipient=user.email,
+        context=user_context(user, tenant, origin=origin, activate_account_link=link),
+    )
+
+
+async def user_for_activation_token(session: AsyncSession, *, tenant: Tenant, token: str) -> User:
+    record = await peek_token(session, tenant_id=tenant.id, token=token, purpose=ACTIVATE_ACCOUNT)
+    user = await get_user(session, tenant.id, record.user_id)
+    if user is None or user.status == "inactive":
+        raise TokenError("This link is not valid. Request a new one.")
+    return user
+
+
+async def activate(session: AsyncSession, *, tenant: Tenant, token: str, password: str) -> User:
+    user = await user_for_activation_token(session, tenant=tenant, token=token)
+    set_password(user, password)
+    await consume_token(session, tenant_id=tenant.id, token=token, purpose=ACTIVATE_ACCOUNT)
+    return user

@@ -1,0 +1,49 @@
+"""Settings from the environment (prefix ``GATEHOUSE_``). Built by create_app()/the CLI, never at
+import: tests build their own and pass them in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Defaults serve the embedded demo."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEHOUSE_", extra="ignore")
+
+    data_dir: Path = Path("./var")
+    database_url: str = ""  # empty: SQLite file under data_dir
+    base_domain: str = "localhost"
+    public_scheme: str = "http"  # scheme of links in e-mails; "https" in production
+    public_port: int | None = None  # port of links in e-mails; None: the port `serve` uses
+    default_smtp_url: str = ""  # smtps://user:pass@host:465 or smtp://host:587 (STARTTLS required)
+    default_sender: str = "Gatehouse <no-reply@gatehouse.localhost>"
+    smtp_ca_file: Path | None = None  # operator CA added to certifi's set
+    allow_private_mail_hosts: bool = False
+    secret_keys: str = ""  # comma-separated Fernet keys, newest first; empty: key file in data_dir
+    dev: bool = False
+    run_worker: bool = True  # `serve` runs the delivery worker in-process
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    worker_batch_size: int = Field(default=20, ge=1, le=500)
+    worker_lease_seconds: int = Field(default=120, ge=5)
+    smtp_connect_timeout: float = Field(default=10.0, gt=0)
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    session_hours: int = Field(default=8, ge=1)
+    dev_smtp_default_port: int = 0  # 0: a free port is picked at start
+    dev_smtp_custom_port: int = 0
+
+    def resolved_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'gatehouse.sqlite3').resolve()}"
+
+    def tenant_origin(self, host: str) -> str:
+        """Origin (scheme://host[:port]) for links to pages on ``host``."""
+        default_port = 443 if self.public_scheme == "https" else 80
+        port = self.public_port
+        suffix = f":{port}" if port and port != default_port else ""
+        return f"{self.public_scheme}://{host}{suffix}"

@@ -1,0 +1,319 @@
+"""End-user pages on a tenant host: logon, forgot password, reset, activation, profile."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.models import User
+from gatehouse.accounts.passwords import verify_password
+from gatehouse.accounts.sessions import load_session, revoke_session, start_session
+from gatehouse.accounts.users import (
+    LANGUAGES,
+    authenticate,
+    authorizations_of,
+    get_user,
+    set_password,
+)
+from gatehouse.errors import TokenError, ValidationError
+from gatehouse.processes import activation, forgot_password
+from gatehouse.web.csrf import checked_form, is_https, rotate_csrf_cookie
+from gatehouse.web.pages import render
+from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
+
+router = APIRouter()
+USER_COOKIE = "gh_user"
+ADMIN_COOKIE = "gh_admin"
+LOGON_FAILED = "The e-mail, login name or password is not correct."
+PASSWORDS_DIFFER = "The two passwords do not match."
+CheckedForm = Annotated[FormData, Depends(checked_form)]
+
+
+def field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def preferred_language(request: Request) -> str | None:
+    """The first supported language of the browser's Accept-Language header."""
+    for part in request.headers.get("accept-language", "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return None
+
+
+def set_session_cookie(
+    request: Request, response: Response, name: str, token: str, path: str
+) -> None:
+    response.set_cookie(
+        name, token, httponly=True, samesite="lax", secure=is_https(request), path=path
+    )
+
+
+async def signed_in_user(
+    request: Request, session: DbSession, tenant: CurrentTenant
+) -> User | None:
+    token = request.cookies.get(USER_COOKIE)
+    if not token:
+        return None
+    record = await load_session(session, tenant_id=tenant.id, token=token, kind="user")
+    return await get_user(session, tenant.id, record.user_id) if record else None
+
+
+@router.get("/", response_class=HTMLResponse)
+async def logon_page(request: Request, session: DbSession, tenant: CurrentTenant) -> Response:
+    if await signed_in_user(request, session, tenant):
+        return RedirectResponse("/profile", status_code=303)
+    return render(request, "account/logon.html", {"tenant": tenant})
+
+
+@router.post("/", response_class=HTMLResponse)
+async def logon(
+    request: Request,
+    session: DbSession,
+    tenant: CurrentTenant,
+    runtime: CurrentRuntime,
+    form: CheckedForm,
+) -> Response:
+    identifier = field(form, "identifier")
+    user = await authenticate(session, tenant.id, identifier, field(form, "password"))
+    if user is None:
+        context = {"tenant": tenant, "error": LOGON_FAILED, "identifier": identifier}
+        return render(request, "account/logon.html", context, status_code=401)
+    token = await start_session(
+        session,
+        tenant_id=tenant.id,
+        user_id=user.id,
+        kind="user",
+        hours=runtime.settings.session_hours,
+    )
+    await session.commit()
+    response = RedirectResponse("/profile", status_code=303)
+    set_session_cookie(request, response, USER_COOKIE, token, "/")
+    rotate_csrf_cookie(request, response)
+    return response
+
+
+@router.get("/forgot-password", response_class=HTMLResponse)
+async def forgot_page(request: Request, tenant: CurrentTenant) -> Response:
+    return render(request, "account/forgot.html", {"tenant": tenant})
+
+
+@router.post("/forgot-password", response_class=HTMLResponse)
+async def forgot(
+    request: Request,
+    session: DbSession,
+    tenant: CurrentTenant,
+    runtime: CurrentRuntime,
+    form: CheckedForm,
+) -> Response:
+    identifier = field(form, "identifier").strip()
+    if not identifier or len(identifier) > 254:
+        context = {"tenant": tenant, "error": "Enter your e-mail address or login name."}
+        return render(request, "account/forgot.html", context, status_code=400)
+    queued = await forgot_password.request_reset(
+        session,
+        tenant=tenant,
+        identifier=identifier,
+        origin=request_origin(request, runtime),
+        language=preferred_language(request),
+    )
+    await session.commit()
+    if queued:
+        runtime.wake_worker()
+    context = {"tenant": tenant, "notice": forgot_password.FORGOT_PASSWORD_ANSWER}
+    return render(request, "account/notice.html", context)
+
+
+@router.get("/reset-password", response_class=HTMLResponse)
+async def reset_page(
+    request: Request, session: DbSession, tenant: CurrentTenant, token: str = ""
+) -> Response:
+    try:
+        await forgot_password.user_for_reset_token(session, tenant=tenant, token=token)
+    except TokenError as exc:
+        return _link_problem(request, tenant, exc)
+    context = {
+        "tenant": tenant,
+        "token": token,
+        "action": "/reset-password",
+        "title": "Set a new password",
+    }
+    return render(request, "account/set_password.html", context)
+
+
+@router.post("/reset-password", response_class=HTMLResponse)
+async def reset(
+    request: Request, session: DbSession, tenant: CurrentTenant, form: CheckedForm
+) -> Response:
+    token = field(form, "token")
+    context = {
+        "tenant": tenant,
+        "token": token,
+        "action": "/reset-password",
+        "title": "Set a new password",
+    }
+    try:
+        password = _confirmed_password(form)
+        await forgot_password.reset_password(
+            session, tenant=tenant, token=token, new_password=password
+        )
+    except TokenError as exc:
+        return _link_problem(request, tenant, exc)
+    except ValidationError as exc:
+        return render(
+            request, "account/set_password.html", {**context, "error": exc.message}, status_code=400
+        )
+    await session.commit()
+    return RedirectResponse("/?msg=password-set", status_code=303)
+
+
+@router.get("/activate", response_class=HTMLResponse)
+async def activate_page(
+    request: Request, session: DbSession, tenant: CurrentTenant, token: str = ""
+) -> Response:
+    try:
+        await activation.user_for_activation_token(session, tenant=tenant, token=token)
+    except TokenError as exc:
+        return _link_problem(request, tenant, exc)
+    context = {
+        "tenant": tenant,
+        "token": token,
+        "action": "/activate",
+        "title": "Activate your account",
+    }
+    return render(request, "account/set_password.html", context)
+
+
+@router.post("/activate", response_class=HTMLResponse)
+async def activate(
+    request: Request,
+    session: DbSession,
+    tenant: CurrentTenant,
+    runtime: CurrentRuntime,
+    form: CheckedForm,
+) -> Response:
+    token = field(form, "token")
+    context = {
+        "tenant": tenant,
+        "token": token,
+        "action": "/activate",
+        "title": "Activate your account",
+    }
+    try:
+        user = await activation.activate(
+            session, tenant=tenant, token=token, password=_confirmed_password(form)
+        )
+    except TokenError as exc:
+        return _link_problem(request, tenant, exc)
+    except ValidationError as exc:
+        return render(
+            request, "account/set_password.html", {**context, "error": exc.message}, status_code=400
+        )
+    if not await authorizations_of(session, tenant.id, user.id):
+        await session.commit()
+        return RedirectResponse("/?msg=password-set", status_code=303)
+    # An administrator's activation lands in the console, signed in.
+    admin_token = await start_session(
+        session,
+        tenant_id=tenant.id,
+        user_id=user.id,
+        kind="admin",
+        hours=runtime.settings.session_hours,
+    )
+    await session.commit()
+    response = RedirectResponse("/admin?msg=activated", status_code=303)
+    set_session_cookie(request, response, ADMIN_COOKIE, admin_token, "/admin")
+    rotate_csrf_cookie(request, response)
+    return response
+
+
+def _confirmed_password(form: FormData) -> str:
+    password = field(form, "password")
+    if password != field(form, "password_confirm"):
+        raise ValidationError("password_confirm", PASSWORDS_DIFFER)
+    return password
+
+
+def _link_problem(request: Request, tenant: object, exc: TokenError) -> Response:
+    context = {"tenant": tenant, "error": exc.reason, "offer_new_link": True}
+    return render(request, "account/notice.html", context, status_code=400)
+
+
+@router.get("/profile", response_class=HTMLResponse)
+async def profile_page(request: Request, session: DbSession, tenant: CurrentTenant) -> Response:
+    user = await signed_in_user(request, session, tenant)
+    if user is None:
+        return RedirectResponse("/", status_code=303)
+    return render(request, "account/profile.html", _profile_context(tenant, user))
+
+
+def _profile_context(tenant: object, user: User, **extra: object) -> dict[str, object]:
+    return {"tenant": tenant, "user": user, "languages": LANGUAGE_NAMES, **extra}
+
+
+LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "it": "Italiano",
+    "pt": "Português",
+    "ja": "日本語",
+    "zh": "简体中文",
+}
+assert set(LANGUAGE_NAMES) == set(LANGUAGES)
+
+
+@router.post("/profile/language", response_class=HTMLResponse)
+async def change_language(
+    request: Request, session: DbSession, tenant: CurrentTenant, form: CheckedForm
+) -> Response:
+    user = await signed_in_user(request, session, tenant)
+    if user is None:
+        return RedirectResponse("/", status_code=303)
+    language = field(form, "language")
+    if language not in LANGUAGES:
+        context = _profile_context(tenant, user, error="Choose a language from the list.")
+        return render(request, "account/profile.html", context, status_code=400)
+    user.language = language
+    await session.commit()
+    return RedirectResponse("/profile?msg=profile-saved", status_code=303)
+
+
+@router.post("/profile/password", response_class=HTMLResponse)
+async def change_password(
+    request: Request, session: DbSession, tenant: CurrentTenant, form: CheckedForm
+) -> Response:
+    user = await signed_in_user(request, session, tenant)
+    if user is None:
+        return RedirectResponse("/", status_code=303)
+    try:
+        if not verify_password(user.password_hash, field(form, "current_password")):
+            raise ValidationError("current_password", "The current password is not correct.")
+        set_password(user, _confirmed_password(form))
+    except ValidationError as exc:
+        context = _profile_context(tenant, user, error=exc.message)
+        return render(request, "account/profile.html", context, status_code=400)
+    await session.commit()
+    return RedirectResponse("/profile?msg=password-changed", status_code=303)
+
+
+@router.post("/logout")
+async def logout(request: Request, session: DbSession, form: CheckedForm) -> Response:
+    token = request.cookies.get(USER_COOKIE)
+    if token:
+        await revoke_session(session, token=token)
+        await session.commit()
+    response = RedirectResponse("/?msg=signed-out", status_code=303)
+    response.delete_cookie(USER_COOKIE, path="/")
+    rotate_csrf_cookie(request, response)
+    return response
+
+
+__all__ = ["ADMIN_COOKIE", "Authorization", "router"]

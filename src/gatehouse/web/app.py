@@ -1,0 +1,167 @@
+"""create_app(settings): the whole web application, with the in-process worker and, in dev
+mode, the development mail server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gatehouse.mail.devmail import DevMailServer
+from gatehouse.mail.worker import Worker
+from gatehouse.runtime import Runtime, build_runtime
+from gatehouse.settings import Settings
+from gatehouse.web.account.routes import router as account_router
+from gatehouse.web.api.app import create_api
+from gatehouse.web.console.auth import SignInRequired
+from gatehouse.web.console.routes import router as console_router
+from gatehouse.web.mailbox import mailbox_router
+from gatehouse.web.pages import templates
+from gatehouse.web.service import router as service_router
+from gatehouse.web.tenancy import UNKNOWN_HOST
+
+log = logging.getLogger(__name__)
+JSON_PREFIXES = ("/admin/api/", "/service/", "/_mailbox/api/", "/healthz")
+HEADINGS = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Not allowed"}
+
+
+def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> FastAPI:
+    """The application; its lifespan starts the dev mail server (dev mode), the runtime and the
+    worker (unless ``run_worker`` is off), and stops them in reverse order."""
+    if settings.dev and devmail is None:
+        devmail = DevMailServer(
+            settings.data_dir,
+            default_port=settings.dev_smtp_default_port,
+            custom_port=settings.dev_smtp_custom_port,
+        )
+    api = create_api()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = _start_runtime(settings, devmail)
+        app.state.runtime = api.state.runtime = runtime
+        worker_task = _start_worker(runtime) if settings.run_worker else None
+        try:
+            yield
+        finally:
+            if worker_task is not None:
+                await _stop_worker(*worker_task)
+            await runtime.close()
+            if devmail is not None:
+                devmail.stop()
+
+    app = FastAPI(title="Gatehouse", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.devmail = devmail
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.mount("/admin/api/v1", api)
+    app.include_router(service_router)
+    app.include_router(console_router)
+    app.include_router(account_router)
+    if devmail is not None:
+        app.include_router(mailbox_router(devmail))
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    _install_error_pages(app, settings)
+    return app
+
+
+def _start_runtime(settings: Settings, devmail: DevMailServer | None) -> Runtime:
+    extra_ca: tuple[Path, ...] = ()
+    if devmail is not None:
+        devmail.start()
+        extra_ca = (devmail.ca_file,)
+        if not settings.default_smtp_url:
+            settings = settings.model_copy(update={"default_smtp_url": devmail.default_smtp_url()})
+        _announce_devmail(devmail)
+    return build_runtime(settings, extra_ca_files=extra_ca)
+
+
+def _announce_devmail(devmail: DevMailServer) -> None:
+    for listener in devmail.listeners:
+        login = (
+            f" user={listener.username} password={listener.password}" if listener.username else ""
+        )
+        log.warning(
+            "dev mail listener %s: %s:%s (%s)%s",
+            listener.name,
+            listener.host,
+            listener.port,
+            listener.security,
+            login,
+        )
+
+
+def _start_worker(runtime: Runtime) -> tuple[Worker, asyncio.Task[None]]:
+    worker = Worker(runtime)
+    return worker, asyncio.create_task(worker.run(), name="gatehouse-worker")
+
+
+async def _stop_worker(worker: Worker, task: asyncio.Task[None]) -> None:
+    worker.stop()
+    with suppress(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=35)
+
+
+def _install_error_pages(app: FastAPI, settings: Settings) -> None:
+    @app.exception_handler(SignInRequired)
+    async def sign_in(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse("/admin/signin", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith(JSON_PREFIXES):
+            return JSONResponse(
+                {"detail": exc.detail},
+                status_code=exc.status_code,
+                headers=getattr(exc, "headers", None),
+            )
+        if exc.detail == UNKNOWN_HOST:
+            return _unknown_host(request, settings)
+        context = {
+            "request": request,
+            "status_code": exc.status_code,
+            "heading": HEADINGS.get(exc.status_code, "Error"),
+            "message": exc.detail,
+            "back": "/admin" if request.url.path.startswith("/admin") else "/",
+            "flash": None,
+        }
+        return templates.TemplateResponse(
+            request, "error.html", context, status_code=exc.status_code
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"][1:]) or "body", "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        status = 400 if request.url.path.startswith("/service/") else 422
+        return JSONResponse({"detail": errors}, status_code=status)
+
+
+def _unknown_host(request: Request, settings: Settings) -> Response:
+    """A plain 404 for hosts that are no tenant's; on the bare platform host, a short index."""
+    host = request.headers.get("host", "").rsplit(":", 1)[0].lower()
+    if host == settings.base_domain and request.url.path == "/" and settings.dev:
+        port = f":{request.url.port}" if request.url.port else ""
+        return PlainTextResponse(
+            "Gatehouse (dev mode)\n\n"
+            f"Demo tenant:        http://demo.{settings.base_domain}{port}/\n"
+            f"Demo console:       http://demo.{settings.base_domain}{port}/admin\n"
+            f"Development mailbox: http://{settings.base_domain}{port}/_mailbox\n"
+        )
+    return PlainTextResponse(f"404 Not Found\n\n{UNKNOWN_HOST}\n", status_code=404)
+
+
+__all__ = ["HTTPException", "create_app"]

@@ -1,0 +1,62 @@
+"""Who is signed in to the console, and what they may do there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.models import User
+from gatehouse.accounts.sessions import load_session
+from gatehouse.accounts.users import authorizations_of, get_user
+from gatehouse.tenants.models import Tenant
+from gatehouse.web.tenancy import CurrentTenant, DbSession
+
+ADMIN_COOKIE = "gh_admin"
+FORBIDDEN = "You do not have the authorization this page needs."
+
+
+class SignInRequired(Exception):
+    """Raised for a console page without a live admin session; answered with a redirect."""
+
+
+@dataclass(frozen=True)
+class Admin:
+    user: User
+    tenant: Tenant
+    authorizations: frozenset[Authorization]
+
+    def may(self, authorization: Authorization) -> bool:
+        return authorization in self.authorizations
+
+
+async def current_admin(request: Request, session: DbSession, tenant: CurrentTenant) -> Admin:
+    token = request.cookies.get(ADMIN_COOKIE)
+    record = (
+        await load_session(session, tenant_id=tenant.id, token=token, kind="admin")
+        if token
+        else None
+    )
+    user = await get_user(session, tenant.id, record.user_id) if record else None
+    if user is None or user.status != "active":
+        raise SignInRequired
+    authorizations = await authorizations_of(session, tenant.id, user.id)
+    if not authorizations:
+        raise SignInRequired  # no longer an administrator
+    return Admin(user=user, tenant=tenant, authorizations=authorizations)
+
+
+CurrentAdmin = Annotated[Admin, Depends(current_admin)]
+
+
+def require(*needed: Authorization) -> object:
+    """A dependency admitting administrators holding any of ``needed`` (403 otherwise)."""
+
+    async def check(admin: CurrentAdmin) -> Admin:
+        if not any(admin.may(a) for a in needed):
+            raise HTTPException(status_code=403, detail=FORBIDDEN)
+        return admin
+
+    return Depends(check)

@@ -1,0 +1,93 @@
+"""Console shell: sign-in, home with tiles, tenant settings, sign-out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.sessions import revoke_session, start_session
+from gatehouse.accounts.users import authenticate, authorizations_of
+from gatehouse.web.account.routes import field, set_session_cookie
+from gatehouse.web.console.auth import ADMIN_COOKIE, Admin, CurrentAdmin, require
+from gatehouse.web.console.tiles import visible_groups
+from gatehouse.web.csrf import checked_form, rotate_csrf_cookie
+from gatehouse.web.pages import render
+from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession
+
+router = APIRouter(prefix="/admin")
+SIGN_IN_FAILED = (
+    "The e-mail, login name or password is not correct, or you are not an administrator."
+)
+CheckedForm = Annotated[FormData, Depends(checked_form)]
+TenantConfigAdmin = Annotated[Admin, require(Authorization.MANAGE_TENANT_CONFIGURATION)]
+
+
+@router.get("/signin", response_class=HTMLResponse)
+async def signin_page(request: Request, tenant: CurrentTenant) -> Response:
+    return render(request, "console/signin.html", {"tenant": tenant})
+
+
+@router.post("/signin", response_class=HTMLResponse)
+async def signin(
+    request: Request,
+    session: DbSession,
+    tenant: CurrentTenant,
+    runtime: CurrentRuntime,
+    form: CheckedForm,
+) -> Response:
+    identifier = field(form, "identifier")
+    user = await authenticate(session, tenant.id, identifier, field(form, "password"))
+    if user is None or not await authorizations_of(session, tenant.id, user.id):
+        context = {"tenant": tenant, "error": SIGN_IN_FAILED, "identifier": identifier}
+        return render(request, "console/signin.html", context, status_code=401)
+    token = await start_session(
+        session,
+        tenant_id=tenant.id,
+        user_id=user.id,
+        kind="admin",
+        hours=runtime.settings.session_hours,
+    )
+    await session.commit()
+    response = RedirectResponse("/admin", status_code=303)
+    set_session_cookie(request, response, ADMIN_COOKIE, token, "/admin")
+    rotate_csrf_cookie(request, response)
+    return response
+
+
+@router.post("/signout")
+async def signout(request: Request, session: DbSession, form: CheckedForm) -> Response:
+    token = request.cookies.get(ADMIN_COOKIE)
+    if token:
+        await revoke_session(session, token=token)
+        await session.commit()
+    response = RedirectResponse("/admin/signin?msg=signed-out", status_code=303)
+    response.delete_cookie(ADMIN_COOKIE, path="/admin")
+    rotate_csrf_cookie(request, response)
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+async def home(request: Request, admin: CurrentAdmin) -> Response:
+    context = {
+        "admin": admin,
+        "tenant": admin.tenant,
+        "groups": visible_groups(admin.authorizations),
+    }
+    return render(request, "console/home.html", context)
+
+
+@router.get("/tenant-settings", response_class=HTMLResponse)
+async def tenant_settings(request: Request, admin: TenantConfigAdmin) -> Response:
+    context = {"admin": admin, "tenant": admin.tenant, "sections": settings_sections()}
+    return render(request, "console/tenant_settings.html", context)
+
+
+def settings_sections() -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(section, [(item, description, href)]) of the Tenant Settings page."""
+    return [
+        ("External Services", []),
+    ]

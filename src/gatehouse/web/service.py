@@ -1,0 +1,45 @@
+"""Public REST endpoints of a tenant host (``/service/...``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from gatehouse.processes import forgot_password
+from gatehouse.web.account.routes import preferred_language
+from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
+
+router = APIRouter(prefix="/service", tags=["service"])
+
+
+class ForgotPasswordRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    identifier: str = Field(
+        min_length=1, max_length=254, description="E-mail, login name or user ID"
+    )
+
+
+class ForgotPasswordAnswer(BaseModel):
+    message: str
+
+
+@router.post("/users/forgotPassword", response_model=ForgotPasswordAnswer)
+async def forgot_password_api(
+    body: ForgotPasswordRequest,
+    request: Request,
+    session: DbSession,
+    tenant: CurrentTenant,
+    runtime: CurrentRuntime,
+) -> ForgotPasswordAnswer:
+    """Always 200 for a well-formed request, whether or not the account exists."""
+    queued = await forgot_password.request_reset(
+        session,
+        tenant=tenant,
+        identifier=body.identifier,
+        origin=request_origin(request, runtime),
+        language=preferred_language(request),
+    )
+    await session.commit()
+    if queued:
+        runtime.wake_worker()
+    return ForgotPasswordAnswer(message=forgot_password.FORGOT_PASSWORD_ANSWER)
