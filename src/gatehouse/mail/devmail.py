@@ -15,6 +15,7 @@ import secrets
 import socket
 import ssl
 import threading
+import warnings
 from collections import deque
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -27,7 +28,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 MAX_MESSAGES = 500
-logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line at INFO
+logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd logs every SMTP line at INFO
+# The custom listener is implicit TLS, which aiosmtpd's AUTH-without-STARTTLS warning ignores.
+warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,10 @@ class Mailbox:
     def messages(self) -> list[CapturedMessage]:
         with self._lock:
             return list(self._messages)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._messages.clear()
 
     def get(self, message_id: int) -> CapturedMessage | None:
         return next((m for m in self.messages() if m.id == message_id), None)

@@ -251,19 +251,19 @@ def _ssl_error(error: ssl.SSLError, step: str, endpoint: SmtpEndpoint) -> Delive
     return TransientDeliveryError(step, message)
 
 
-def _timeout_error(error: BaseException, step: str, endpoint: SmtpEndpoint) -> DeliveryError:
+def _is_greeting_timeout(error: BaseException) -> bool:
     # aiosmtplib's wording for "connected, but no 220 greeting arrived".
-    greeting = isinstance(error, aiosmtplib.SMTPConnectTimeoutError) and "server ready" in str(
-        error
-    )
-    if greeting and endpoint.security == "starttls":
-        message = GREETING_TIMEOUT_STARTTLS.format(label=endpoint.label)
-        return TransientDeliveryError("connect", message)
-    if greeting:
+    return isinstance(error, aiosmtplib.SMTPConnectTimeoutError) and "server ready" in str(error)
+
+
+def _timeout_error(error: BaseException, step: str, endpoint: SmtpEndpoint) -> DeliveryError:
+    if _is_greeting_timeout(error):
+        if endpoint.security == "starttls":
+            message = GREETING_TIMEOUT_STARTTLS.format(label=endpoint.label)
+            return TransientDeliveryError("connect", message)
         step = "connect"
-    return TransientDeliveryError(
-        step, TIMED_OUT.format(label=endpoint.label, activity=_activity(step))
-    )
+    message = TIMED_OUT.format(label=endpoint.label, activity=_activity(step))
+    return TransientDeliveryError(step, message)
 
 
 def _reply_step(error: aiosmtplib.SMTPResponseException, step: str) -> str:
@@ -282,7 +282,7 @@ def _reply_error(
     step = _reply_step(error, step)
     reply = format_reply(error.code, error.message)
     code = error.code
-    if code == 530 or (step == "auth" and code == 538):
+    if code == 530:  # "authentication required", whatever command it answered
         return PermanentDeliveryError("auth", AUTH_REQUIRED.format(reply=reply), reply_code=code)
     if step == "auth" and code >= 500:
         message = AUTH_FAILED.format(username=endpoint.username or "", reply=reply)

@@ -1,0 +1,108 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when GATEHOUSE_TEST_DATABASE is
+``postgres``), settings built per test run, and a live server with its dev mail server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from gatehouse.db.migrate import upgrade
+from gatehouse.db.models import Base
+from gatehouse.settings import Settings
+from tests.support.live import LiveServer, free_port, start_live_server
+
+REQUIRE_ALL = os.environ.get("GATEHOUSE_TEST_REQUIRE_ALL") == "1"
+TEST_SECRET_KEY = "bqZtUmq3Qkq6dP0b1xYkFJXWq2Q8LZr0sVxq5bW8yC4="
+
+
+def _database_url(data_dir: Path) -> str:
+    if os.environ.get("GATEHOUSE_TEST_DATABASE") == "postgres":
+        url = os.environ.get("GATEHOUSE_TEST_POSTGRES_URL", "")
+        if not url:
+            pytest.fail("GATEHOUSE_TEST_DATABASE=postgres needs GATEHOUSE_TEST_POSTGRES_URL")
+        return url
+    return f"sqlite+aiosqlite:///{data_dir / 'test.sqlite3'}"
+
+
+async def _reset_postgres(url: str) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of the whole run, on a freshly migrated database."""
+    data_dir = tmp_path_factory.mktemp("gatehouse-data")
+    url = _database_url(data_dir)
+    if url.startswith("postgresql"):
+        asyncio.run(_reset_postgres(url))
+    settings = Settings(
+        _env_file=None,
+        data_dir=data_dir,
+        database_url=url,
+        base_domain="localhost",
+        public_port=free_port(),
+        secret_keys=TEST_SECRET_KEY,
+        allow_private_mail_hosts=True,
+        dev=True,
+        worker_poll_seconds=0.1,
+        smtp_connect_timeout=5,
+        smtp_timeout=10,
+    )
+    upgrade(settings)
+    return settings
+
+
+async def _truncate(url: str) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+        else:
+            for table in tables:
+                await connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_session(base_settings: Settings) -> Iterator[LiveServer]:
+    server = start_live_server(base_settings)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def clean_db(base_settings: Settings) -> Iterator[Settings]:
+    """An empty database before the test."""
+    asyncio.run(_truncate(base_settings.resolved_database_url()))
+    yield base_settings
+
+
+@pytest.fixture
+def live(live_session: LiveServer, clean_db: Settings) -> LiveServer:
+    """The live server on an empty database with an empty mailbox."""
+    live_session.devmail.mailbox.clear()
+    return live_session
+
+
+@pytest.fixture
+def demo(live: LiveServer) -> LiveServer:
+    """The live server with the demo tenant, administrator and user."""
+    from gatehouse.processes.demo import ensure_demo
+
+    async def seed(runtime: object) -> None:
+        async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
+            await ensure_demo(session, settings=live.settings)
+
+    live.run(seed)
+    return live

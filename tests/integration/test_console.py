@@ -1,0 +1,151 @@
+"""Console shell: sign-in, tiles by authorization, 403 on direct URLs, revocable sessions."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.users import create_user, set_authorizations
+from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD
+from tests.support.live import LiveServer
+from tests.support.pages import csrf_token, post_form
+
+READER_PASSWORD = "Reader-Pass-1"
+
+
+def sign_in(client: httpx.Client, identifier: str, password: str) -> httpx.Response:
+    return post_form(client, "/admin/signin", {"identifier": identifier, "password": password})
+
+
+@pytest.fixture
+def reader(demo: LiveServer) -> str:
+    """An administrator of the demo tenant holding only Read Users."""
+
+    async def seed(runtime: object) -> None:
+        async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
+            user = await create_user(
+                session, tenant_id="demo", email="reader@demo.test", password=READER_PASSWORD
+            )
+            await set_authorizations(session, "demo", user.id, frozenset({Authorization.READ_USERS}))
+
+    demo.run(seed)
+    return "reader@demo.test"
+
+
+def test_admin_signs_in_and_sees_grouped_tiles(demo: LiveServer) -> None:
+    """The demo administrator lands on the home page with the Tenant Settings tile."""
+    with demo.client() as client:
+        response = sign_in(client, "admin@demo.test", DEMO_ADMIN_PASSWORD)
+        assert response.status_code == 303 and response.headers["location"] == "/admin"
+        home = client.get("/admin")
+    assert "Applications and Resources" in home.text
+    assert 'href="/admin/tenant-settings"' in home.text
+
+
+def test_session_cookie_flags(demo: LiveServer) -> None:
+    """The console session cookie is HttpOnly, SameSite=Lax and scoped to /admin."""
+    with demo.client() as client:
+        response = sign_in(client, "admin@demo.test", DEMO_ADMIN_PASSWORD)
+    cookie = next(v for k, v in response.headers.multi_items()
+                  if k == "set-cookie" and v.startswith("gh_admin="))
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/admin" in cookie
+    assert "Secure" not in cookie  # plain http in tests; Secure is set under https
+
+
+def test_session_cookie_is_secure_under_https(demo: LiveServer) -> None:
+    """Behind a TLS-terminating proxy (X-Forwarded-Proto: https) the cookie is Secure."""
+    with demo.client(headers={"x-forwarded-proto": "https"}) as client:
+        token = csrf_token(client.get("/admin/signin"))
+        # httpx keeps Secure cookies off plain http, so the test sends the CSRF cookie itself.
+        response = client.post(
+            "/admin/signin",
+            data={"identifier": "admin@demo.test", "password": DEMO_ADMIN_PASSWORD,
+                  "csrf_token": token},
+            headers={"cookie": f"gh_csrf={token}"},
+        )
+    cookie = next(v for k, v in response.headers.multi_items()
+                  if k == "set-cookie" and v.startswith("gh_admin="))
+    assert "Secure" in cookie
+
+
+def test_wrong_password_is_refused(demo: LiveServer) -> None:
+    """A wrong password gets the sign-in page again with one message, and no session."""
+    with demo.client() as client:
+        response = sign_in(client, "admin@demo.test", "Wrong-Pass-1")
+        home = client.get("/admin")
+    assert response.status_code == 401
+    assert ("The e-mail, login name or password is not correct, or you are not an administrator."
+            in response.text)
+    assert home.status_code == 303 and home.headers["location"] == "/admin/signin"
+
+
+def test_plain_user_cannot_sign_in_to_console(demo: LiveServer) -> None:
+    """Jane has no authorization: her correct password does not open the console."""
+    with demo.client() as client:
+        response = sign_in(client, "jane@demo.test", "Demo-Jane-2026")
+    assert response.status_code == 401
+
+
+def test_tiles_and_direct_urls_follow_authorizations(reader: str, demo: LiveServer) -> None:
+    """Without Manage Tenant Configuration there is no Tenant Settings tile and the URL is 403."""
+    with demo.client() as client:
+        sign_in(client, reader, READER_PASSWORD)
+        home = client.get("/admin")
+        settings = client.get("/admin/tenant-settings")
+    assert home.status_code == 200 and "tenant-settings" not in home.text
+    assert settings.status_code == 403
+    assert "You do not have the authorization this page needs." in settings.text
+
+
+def test_tenant_settings_shows_administrative_information(demo: LiveServer) -> None:
+    """Tenant Settings shows ID, display name, region, licence type and creation date."""
+    with demo.client() as client:
+        sign_in(client, "admin@demo.test", DEMO_ADMIN_PASSWORD)
+        page = client.get("/admin/tenant-settings")
+    for text in ("Tenant ID", "<code>demo</code>", "Demo Tenant", "Region", "Licence type",
+                 "Test", "Created", "External Services"):
+        assert text in page.text
+
+
+def test_sign_out_revokes_the_session(demo: LiveServer) -> None:
+    """After sign-out the old session cookie no longer opens the console."""
+    with demo.client() as client:
+        sign_in(client, "admin@demo.test", DEMO_ADMIN_PASSWORD)
+        old_cookie = client.cookies.get("gh_admin")
+        page = client.get("/admin")
+        response = client.post("/admin/signout", data={"csrf_token": csrf_token(page)})
+        assert response.status_code == 303
+    with demo.client(cookies={"gh_admin": old_cookie or ""}) as replay:
+        again = replay.get("/admin")
+    assert again.status_code == 303 and again.headers["location"] == "/admin/signin"
+
+
+def test_session_of_one_tenant_is_useless_on_another(demo: LiveServer) -> None:
+    """A demo console cookie sent to another tenant's host is not a session there."""
+
+    async def seed(runtime: object) -> None:
+        from gatehouse.processes.onboarding import onboard_tenant
+
+        async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
+            await onboard_tenant(session, settings=demo.settings, display_name="Other",
+                                 admin_email="o@other.test", tenant_id="other",
+                                 admin_password="Other-Admin-1")
+
+    demo.run(seed)
+    with demo.client() as client:
+        sign_in(client, "admin@demo.test", DEMO_ADMIN_PASSWORD)
+        cookie = client.cookies.get("gh_admin") or ""
+    with demo.client("other", cookies={"gh_admin": cookie}) as other:
+        response = other.get("/admin/tenant-settings")
+    assert response.status_code == 303 and response.headers["location"] == "/admin/signin"
+
+
+def test_sign_in_without_csrf_token_is_refused(demo: LiveServer) -> None:
+    """The sign-in form needs its CSRF token like every other form."""
+    with demo.client() as client:
+        client.get("/admin/signin")
+        response = client.post(
+            "/admin/signin", data={"identifier": "admin@demo.test", "password": DEMO_ADMIN_PASSWORD}
+        )
+    assert response.status_code == 403

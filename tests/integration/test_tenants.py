@@ -1,0 +1,154 @@
+"""Tenants from the command line: creation with an activation e-mail, listing, custom domains,
+and the Host header picking the tenant."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from gatehouse.cli import app
+from gatehouse.settings import Settings
+from tests.support.live import LiveServer
+from tests.support.pages import csrf_token, link_in, path_of
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(live: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The CLI reads GATEHOUSE_* from the environment: point it at the test database."""
+    settings = live.settings
+    for name, value in {
+        "DATA_DIR": str(settings.data_dir),
+        "DATABASE_URL": settings.resolved_database_url(),
+        "BASE_DOMAIN": settings.base_domain,
+        "PUBLIC_PORT": str(settings.public_port),
+        "SECRET_KEYS": settings.secret_keys,
+    }.items():
+        monkeypatch.setenv(f"GATEHOUSE_{name}", value)
+    return settings
+
+
+def test_tenant_create_sends_activation_that_lands_in_console(
+    live: LiveServer, cli_env: Settings
+) -> None:
+    """The first administrator's activation link is on the tenant host and ends in the console."""
+    result = runner.invoke(
+        app, ["tenant", "create", "--display-name", "Acme Corp", "--admin-email", "a@acme.test",
+              "--id", "acme"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Tenant acme created" in result.output
+    live.run(_deliver_queued)
+    [mail] = live.wait_for_mail(lambda m: m.rcpt_to == ["a@acme.test"])
+    assert mail.subject == "Activate your account for Acme Corp"
+    link = link_in(mail.text)
+    assert link.startswith(f"{live.origin('acme')}/activate?token=")
+    with live.client("acme") as client:
+        form = client.get(path_of(link))
+        assert "Activate your account" in form.text
+        done = client.post(
+            "/activate",
+            data={"token": link.split("token=")[1], "password": "First-Admin-1",
+                  "password_confirm": "First-Admin-1", "csrf_token": csrf_token(form)},
+        )
+        assert done.status_code == 303 and done.headers["location"] == "/admin?msg=activated"
+        console = client.get(done.headers["location"])
+    assert console.status_code == 200
+    assert "Your account is active. Welcome to the administration console." in console.text
+    assert "Tenant Settings" in console.text
+
+
+async def _deliver_queued(runtime: object) -> None:
+    """Nothing: the live server's worker delivers; this only proves the CLI committed."""
+
+
+def test_generated_tenant_ids_are_unguessable_and_lowercase(cli_env: Settings) -> None:
+    """Without --id the tenant gets a random 12-character lower-case ID."""
+    ids = set()
+    for n in range(3):
+        result = runner.invoke(
+            app, ["tenant", "create", "--display-name", f"T{n}", "--admin-email", f"a{n}@t.test"]
+        )
+        assert result.exit_code == 0, result.output
+        ids.add(re.search(r"Tenant (\S+) created", result.output).group(1))  # type: ignore[union-attr]
+    assert len(ids) == 3
+    assert all(re.fullmatch(r"[a-z][a-z0-9]{11}", tenant_id) for tenant_id in ids)
+    listing = runner.invoke(app, ["tenant", "list"])
+    assert all(tenant_id in listing.output for tenant_id in ids)
+
+
+@pytest.mark.parametrize("name", ["", "x" * 51, "Acme <script>", "Acme; DROP"])
+def test_display_name_rules(cli_env: Settings, name: str) -> None:
+    """Display names outside 1-50 letters, digits, space, _ - . ' are refused by field."""
+    result = runner.invoke(
+        app, ["tenant", "create", "--display-name", name, "--admin-email", "a@x.test"]
+    )
+    assert result.exit_code == 1
+    assert "display_name: The display name must be 1 to 50 characters" in " ".join(
+        result.output.split()
+    )
+
+
+def test_custom_domain_serves_the_tenant(demo: LiveServer, cli_env: Settings) -> None:
+    """After add-domain, the custom domain shows the tenant's logon page and console."""
+    result = runner.invoke(app, ["tenant", "add-domain", "demo", "login.example.test"])
+    assert result.exit_code == 0, result.output
+    with demo.client(None) as client:
+        headers = {"host": f"login.example.test:{demo.port}"}
+        logon = client.get("/", headers=headers)
+        signin = client.get("/admin/signin", headers=headers)
+    assert logon.status_code == 200 and "Demo Tenant" in logon.text
+    assert signin.status_code == 200 and "Administration console" in signin.text
+
+
+def test_unknown_host_is_a_plain_404(demo: LiveServer) -> None:
+    """A host that is no tenant's gets a plain 404 page."""
+    with demo.client("nosuchtenant") as client:
+        response = client.get("/")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "There is no tenant at this address." in response.text
+
+
+def test_client_create_prints_json_and_authenticates(demo: LiveServer, cli_env: Settings) -> None:
+    """`client create --json` prints the ID and secret; Basic auth works with them only."""
+    result = runner.invoke(
+        app, ["client", "create", "--tenant", "demo", "--name", "ci",
+              "--authorization", "manage-tenant-configuration", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    credentials = json.loads(result.output)
+    assert set(credentials) == {"client_id", "secret"}
+    with demo.client() as client:
+        ok = client.get("/admin/api/v1/tenant", auth=(credentials["client_id"], credentials["secret"]))
+        wrong = client.get("/admin/api/v1/tenant", auth=(credentials["client_id"], "nope"))
+        anonymous = client.get("/admin/api/v1/tenant")
+    assert ok.status_code == 200 and ok.json()["id"] == "demo"
+    assert wrong.status_code == anonymous.status_code == 401
+    assert wrong.json() == {"detail": "Invalid client ID or secret."}
+
+
+def test_client_of_one_tenant_is_unknown_on_another(demo: LiveServer, cli_env: Settings) -> None:
+    """A client of tenant demo cannot authenticate on tenant other's host."""
+    runner.invoke(app, ["tenant", "create", "--display-name", "Other", "--admin-email",
+                        "o@other.test", "--id", "other"])
+    result = runner.invoke(app, ["client", "create", "--tenant", "demo", "--name", "ci",
+                                 "--authorization", "read-users", "--json"])
+    credentials = json.loads(result.output)
+    with demo.client("other") as client:
+        response = client.get(
+            "/admin/api/v1/tenant", auth=(credentials["client_id"], credentials["secret"])
+        )
+    assert response.status_code == 401
+
+
+def test_client_create_refuses_unknown_authorization(demo: LiveServer, cli_env: Settings) -> None:
+    """An unknown authorization slug is named in the error."""
+    result = runner.invoke(app, ["client", "create", "--tenant", "demo", "--name", "x",
+                                 "--authorization", "root"])
+    assert result.exit_code == 1
+    assert "Unknown authorization 'root'" in result.output
