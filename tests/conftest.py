@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from gatehouse.db.migrate import upgrade
 from gatehouse.db.models import Base
 from gatehouse.settings import Settings
-from tests.support.live import LiveServer, free_port, start_live_server
+from tests.support.live import LiveServer, free_port, run_in_thread, start_live_server
 
 REQUIRE_ALL = os.environ.get("GATEHOUSE_TEST_REQUIRE_ALL") == "1"
 TEST_SECRET_KEY = "bqZtUmq3Qkq6dP0b1xYkFJXWq2Q8LZr0sVxq5bW8yC4="
@@ -44,7 +43,7 @@ def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir = tmp_path_factory.mktemp("gatehouse-data")
     url = _database_url(data_dir)
     if url.startswith("postgresql"):
-        asyncio.run(_reset_postgres(url))
+        run_in_thread(lambda: _reset_postgres(url))
     settings = Settings(
         _env_file=None,
         data_dir=data_dir,
@@ -58,7 +57,7 @@ def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         smtp_connect_timeout=5,
         smtp_timeout=10,
     )
-    upgrade(settings)
+    run_in_thread(lambda: upgrade(settings))  # Alembic runs a loop of its own
     return settings
 
 
@@ -84,7 +83,7 @@ def live_session(base_settings: Settings) -> Iterator[LiveServer]:
 @pytest.fixture
 def clean_db(base_settings: Settings) -> Iterator[Settings]:
     """An empty database before the test."""
-    asyncio.run(_truncate(base_settings.resolved_database_url()))
+    run_in_thread(lambda: _truncate(base_settings.resolved_database_url()))
     yield base_settings
 
 
@@ -106,3 +105,18 @@ def demo(live: LiveServer) -> LiveServer:
 
     live.run(seed)
     return live
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop on the main thread for
+    the rest of the session, which async tests after it could not use. PostgreSQL-only tests need
+    GATEHOUSE_TEST_POSTGRES_URL; CI requires them to run."""
+    items.sort(key=lambda item: "tests/browser/" in str(item.path))
+    if os.environ.get("GATEHOUSE_TEST_POSTGRES_URL"):
+        return
+    if REQUIRE_ALL and any(item.get_closest_marker("postgres") for item in items):
+        raise pytest.UsageError("PostgreSQL tests are required: set GATEHOUSE_TEST_POSTGRES_URL")
+    skip = pytest.mark.skip(reason="set GATEHOUSE_TEST_POSTGRES_URL to run PostgreSQL tests")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)

@@ -27,7 +27,9 @@ def reader(demo: LiveServer) -> str:
             user = await create_user(
                 session, tenant_id="demo", email="reader@demo.test", password=READER_PASSWORD
             )
-            await set_authorizations(session, "demo", user.id, frozenset({Authorization.READ_USERS}))
+            await set_authorizations(
+                session, "demo", user.id, frozenset({Authorization.READ_USERS})
+            )
 
     demo.run(seed)
     return "reader@demo.test"
@@ -47,8 +49,11 @@ def test_session_cookie_flags(demo: LiveServer) -> None:
     """The console session cookie is HttpOnly, SameSite=Lax and scoped to /admin."""
     with demo.client() as client:
         response = sign_in(client, "admin@demo.test", DEMO_ADMIN_PASSWORD)
-    cookie = next(v for k, v in response.headers.multi_items()
-                  if k == "set-cookie" and v.startswith("gh_admin="))
+    cookie = next(
+        v
+        for k, v in response.headers.multi_items()
+        if k == "set-cookie" and v.startswith("gh_admin=")
+    )
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/admin" in cookie
     assert "Secure" not in cookie  # plain http in tests; Secure is set under https
 
@@ -60,12 +65,18 @@ def test_session_cookie_is_secure_under_https(demo: LiveServer) -> None:
         # httpx keeps Secure cookies off plain http, so the test sends the CSRF cookie itself.
         response = client.post(
             "/admin/signin",
-            data={"identifier": "admin@demo.test", "password": DEMO_ADMIN_PASSWORD,
-                  "csrf_token": token},
+            data={
+                "identifier": "admin@demo.test",
+                "password": DEMO_ADMIN_PASSWORD,
+                "csrf_token": token,
+            },
             headers={"cookie": f"gh_csrf={token}"},
         )
-    cookie = next(v for k, v in response.headers.multi_items()
-                  if k == "set-cookie" and v.startswith("gh_admin="))
+    cookie = next(
+        v
+        for k, v in response.headers.multi_items()
+        if k == "set-cookie" and v.startswith("gh_admin=")
+    )
     assert "Secure" in cookie
 
 
@@ -75,8 +86,10 @@ def test_wrong_password_is_refused(demo: LiveServer) -> None:
         response = sign_in(client, "admin@demo.test", "Wrong-Pass-1")
         home = client.get("/admin")
     assert response.status_code == 401
-    assert ("The e-mail, login name or password is not correct, or you are not an administrator."
-            in response.text)
+    assert (
+        "The e-mail, login name or password is not correct, or you are not an administrator."
+        in response.text
+    )
     assert home.status_code == 303 and home.headers["location"] == "/admin/signin"
 
 
@@ -103,8 +116,16 @@ def test_tenant_settings_shows_administrative_information(demo: LiveServer) -> N
     with demo.client() as client:
         sign_in(client, "admin@demo.test", DEMO_ADMIN_PASSWORD)
         page = client.get("/admin/tenant-settings")
-    for text in ("Tenant ID", "<code>demo</code>", "Demo Tenant", "Region", "Licence type",
-                 "Test", "Created", "External Services"):
+    for text in (
+        "Tenant ID",
+        "<code>demo</code>",
+        "Demo Tenant",
+        "Region",
+        "Licence type",
+        "Test",
+        "Created",
+        "External Services",
+    ):
         assert text in page.text
 
 
@@ -128,9 +149,14 @@ def test_session_of_one_tenant_is_useless_on_another(demo: LiveServer) -> None:
         from gatehouse.processes.onboarding import onboard_tenant
 
         async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
-            await onboard_tenant(session, settings=demo.settings, display_name="Other",
-                                 admin_email="o@other.test", tenant_id="other",
-                                 admin_password="Other-Admin-1")
+            await onboard_tenant(
+                session,
+                settings=demo.settings,
+                display_name="Other",
+                admin_email="o@other.test",
+                tenant_id="other",
+                admin_password="Other-Admin-1",
+            )
 
     demo.run(seed)
     with demo.client() as client:

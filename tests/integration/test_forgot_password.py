@@ -7,7 +7,9 @@ import time
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token, link_in, path_of, post_form
 
-ANSWER = {"message": "If an account exists, an email with a link to reset your password has been sent."}
+ANSWER = {
+    "message": "If an account exists, an email with a link to reset your password has been sent."
+}
 NEW_PASSWORD = "Fresh-Start-42"
 
 
@@ -40,14 +42,20 @@ def test_reset_link_sets_password_once(demo: LiveServer) -> None:
         token = path.split("token=")[1]
         done = client.post(
             "/reset-password",
-            data={"token": token, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD,
-                  "csrf_token": csrf_token(form)},
+            data={
+                "token": token,
+                "password": NEW_PASSWORD,
+                "password_confirm": NEW_PASSWORD,
+                "csrf_token": csrf_token(form),
+            },
         )
         assert done.status_code == 303 and done.headers["location"] == "/?msg=password-set"
         again = client.get(path)
         assert again.status_code == 400
         assert "This link has already been used." in again.text
-        signed_in = post_form(client, "/", {"identifier": "jane@demo.test", "password": NEW_PASSWORD})
+        signed_in = post_form(
+            client, "/", {"identifier": "jane@demo.test", "password": NEW_PASSWORD}
+        )
         assert signed_in.status_code == 303 and signed_in.headers["location"] == "/profile"
         assert "jane@demo.test" in client.get("/profile").text
 
@@ -61,12 +69,18 @@ def test_weak_password_names_the_rule_and_keeps_the_link(demo: LiveServer) -> No
         form = client.get(path)
         weak = client.post(
             "/reset-password",
-            data={"token": path.split("token=")[1], "password": "alllowercase",
-                  "password_confirm": "alllowercase", "csrf_token": csrf_token(form)},
+            data={
+                "token": path.split("token=")[1],
+                "password": "alllowercase",
+                "password_confirm": "alllowercase",
+                "csrf_token": csrf_token(form),
+            },
         )
         assert weak.status_code == 400
-        assert ("The password must contain characters from at least 3 of these groups: "
-                "lower-case letters, upper-case letters, digits, symbols.") in weak.text
+        assert (
+            "The password must contain characters from at least 3 of these groups: "
+            "lower-case letters, upper-case letters, digits, symbols."
+        ) in weak.text
         assert client.get(path).status_code == 200
 
 

@@ -22,7 +22,7 @@ from gatehouse.mail.diagnosis import diagnose
 from gatehouse.mail.endpoint import SmtpEndpoint
 from gatehouse.mail.probe import ProbeReport, probe_smtp
 from gatehouse.mail.trust import build_tls_context
-from support.smtp_servers import (
+from tests.support.smtp_servers import (
     EXPIRED_NOT_AFTER,
     IGNORE_IMPLICIT_TLS_AUTH_WARNING,
     SELF_SIGNED_SUBJECT,

@@ -37,8 +37,17 @@ def test_tenant_create_sends_activation_that_lands_in_console(
 ) -> None:
     """The first administrator's activation link is on the tenant host and ends in the console."""
     result = runner.invoke(
-        app, ["tenant", "create", "--display-name", "Acme Corp", "--admin-email", "a@acme.test",
-              "--id", "acme"],
+        app,
+        [
+            "tenant",
+            "create",
+            "--display-name",
+            "Acme Corp",
+            "--admin-email",
+            "a@acme.test",
+            "--id",
+            "acme",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "Tenant acme created" in result.output
@@ -52,8 +61,12 @@ def test_tenant_create_sends_activation_that_lands_in_console(
         assert "Activate your account" in form.text
         done = client.post(
             "/activate",
-            data={"token": link.split("token=")[1], "password": "First-Admin-1",
-                  "password_confirm": "First-Admin-1", "csrf_token": csrf_token(form)},
+            data={
+                "token": link.split("token=")[1],
+                "password": "First-Admin-1",
+                "password_confirm": "First-Admin-1",
+                "csrf_token": csrf_token(form),
+            },
         )
         assert done.status_code == 303 and done.headers["location"] == "/admin?msg=activated"
         console = client.get(done.headers["location"])
@@ -117,14 +130,26 @@ def test_unknown_host_is_a_plain_404(demo: LiveServer) -> None:
 def test_client_create_prints_json_and_authenticates(demo: LiveServer, cli_env: Settings) -> None:
     """`client create --json` prints the ID and secret; Basic auth works with them only."""
     result = runner.invoke(
-        app, ["client", "create", "--tenant", "demo", "--name", "ci",
-              "--authorization", "manage-tenant-configuration", "--json"],
+        app,
+        [
+            "client",
+            "create",
+            "--tenant",
+            "demo",
+            "--name",
+            "ci",
+            "--authorization",
+            "manage-tenant-configuration",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     credentials = json.loads(result.output)
     assert set(credentials) == {"client_id", "secret"}
     with demo.client() as client:
-        ok = client.get("/admin/api/v1/tenant", auth=(credentials["client_id"], credentials["secret"]))
+        ok = client.get(
+            "/admin/api/v1/tenant", auth=(credentials["client_id"], credentials["secret"])
+        )
         wrong = client.get("/admin/api/v1/tenant", auth=(credentials["client_id"], "nope"))
         anonymous = client.get("/admin/api/v1/tenant")
     assert ok.status_code == 200 and ok.json()["id"] == "demo"
@@ -134,10 +159,33 @@ def test_client_create_prints_json_and_authenticates(demo: LiveServer, cli_env: 
 
 def test_client_of_one_tenant_is_unknown_on_another(demo: LiveServer, cli_env: Settings) -> None:
     """A client of tenant demo cannot authenticate on tenant other's host."""
-    runner.invoke(app, ["tenant", "create", "--display-name", "Other", "--admin-email",
-                        "o@other.test", "--id", "other"])
-    result = runner.invoke(app, ["client", "create", "--tenant", "demo", "--name", "ci",
-                                 "--authorization", "read-users", "--json"])
+    runner.invoke(
+        app,
+        [
+            "tenant",
+            "create",
+            "--display-name",
+            "Other",
+            "--admin-email",
+            "o@other.test",
+            "--id",
+            "other",
+        ],
+    )
+    result = runner.invoke(
+        app,
+        [
+            "client",
+            "create",
+            "--tenant",
+            "demo",
+            "--name",
+            "ci",
+            "--authorization",
+            "read-users",
+            "--json",
+        ],
+    )
     credentials = json.loads(result.output)
     with demo.client("other") as client:
         response = client.get(
@@ -148,7 +196,8 @@ def test_client_of_one_tenant_is_unknown_on_another(demo: LiveServer, cli_env: S
 
 def test_client_create_refuses_unknown_authorization(demo: LiveServer, cli_env: Settings) -> None:
     """An unknown authorization slug is named in the error."""
-    result = runner.invoke(app, ["client", "create", "--tenant", "demo", "--name", "x",
-                                 "--authorization", "root"])
+    result = runner.invoke(
+        app, ["client", "create", "--tenant", "demo", "--name", "x", "--authorization", "root"]
+    )
     assert result.exit_code == 1
     assert "Unknown authorization 'root'" in result.output

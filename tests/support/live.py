@@ -22,6 +22,27 @@ from gatehouse.web.app import create_app
 T = TypeVar("T")
 
 
+def run_in_thread(work: Callable[[], Coroutine[Any, Any, T]] | Callable[[], T]) -> T:
+    """``work()`` (awaited with asyncio.run when it is a coroutine) on a thread of its own:
+    Playwright's sync API keeps a loop running on the test's thread, where asyncio.run() fails."""
+    result: list[T] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            value = work()
+            result.append(asyncio.run(value) if asyncio.iscoroutine(value) else value)
+        except BaseException as exc:  # re-raised on the caller's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return result[0]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -40,7 +61,11 @@ class LiveServer:
         return f"http://{tenant_id}.localhost:{self.port}"
 
     def client(
-        self, tenant_id: str | None = "demo", *, headers: dict[str, str] | None = None, **kwargs: Any
+        self,
+        tenant_id: str | None = "demo",
+        *,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
     ) -> httpx.Client:
         """A client talking to 127.0.0.1 with the tenant's Host header (no resolver needed)."""
         host = f"{tenant_id}.localhost:{self.port}" if tenant_id else f"localhost:{self.port}"
@@ -61,7 +86,7 @@ class LiveServer:
             finally:
                 await runtime.close()
 
-        return asyncio.run(main())
+        return run_in_thread(main)
 
     def wait_for_mail(
         self, predicate: Callable[[CapturedMessage], bool], *, count: int = 1, timeout: float = 15
