@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,7 +63,19 @@ def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 async def _truncate(url: str) -> None:
+    """Empty every table, once the previous test's due mail has left (so none lands later)."""
     engine = create_async_engine(url)
+    for _ in range(100):
+        async with engine.connect() as connection:
+            busy = await connection.scalar(
+                text(
+                    "SELECT count(*) FROM outbox_messages WHERE status = 'sending'"
+                    " OR (status = 'queued' AND attempts = 0)"
+                )
+            )
+        if not busy:
+            break
+        await asyncio.sleep(0.05)
     async with engine.begin() as connection:
         tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
         if connection.dialect.name == "postgresql":

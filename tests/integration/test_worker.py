@@ -1,0 +1,145 @@
+"""The delivery worker against real TLS SMTP servers: claims, leases, retries, failures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from gatehouse.db.base import utcnow
+from gatehouse.mail.models import DeliveryAttempt, OutboxMessage
+from gatehouse.mail.outbox import enqueue
+from gatehouse.mail.worker import Worker
+from gatehouse.processes.onboarding import onboard_tenant
+from gatehouse.runtime import Runtime, build_runtime
+from gatehouse.settings import Settings
+from tests.support.smtp_servers import Pki, ScriptedHandler, SmtpServer
+
+
+@pytest.fixture
+def pki(tmp_path: Path) -> Pki:
+    return Pki(tmp_path)
+
+
+@pytest.fixture
+def server(pki: Pki) -> Iterator[SmtpServer]:
+    """The platform default server: STARTTLS required, login required."""
+    with SmtpServer(pki, security="starttls", credentials=("platform", "pl@tform")) as smtp:
+        yield smtp
+
+
+@pytest.fixture
+async def runtime(clean_db: Settings, server: SmtpServer, pki: Pki) -> AsyncIterator[Runtime]:
+    settings = clean_db.model_copy(
+        update={"default_smtp_url": f"smtp://platform:pl%40tform@127.0.0.1:{server.port}",
+                "default_sender": "Platform <no-reply@platform.test>", "dev": False}
+    )
+    runtime = build_runtime(settings, extra_ca_files=(pki.ca_file,))
+    async with runtime.sessions.begin() as session:
+        await onboard_tenant(session, settings=settings, display_name="Acme",
+                             admin_email="a@acme.test", tenant_id="acme",
+                             admin_password="Acme-Admin-1")
+    yield runtime
+    await runtime.close()
+
+
+async def queue(runtime: Runtime, count: int) -> list[str]:
+    async with runtime.sessions.begin() as session:
+        ids = []
+        for n in range(count):
+            message = await enqueue(
+                session, tenant_id="acme", process="test-email", recipient=f"u{n}@acme.test",
+                context={"user": {"sp_name": "Acme", "ids_home_link": "http://acme/"}},
+            )
+            ids.append(message.id)
+    return ids
+
+
+async def statuses(runtime: Runtime) -> dict[str, int]:
+    async with runtime.sessions() as session:
+        rows = (await session.scalars(select(OutboxMessage.status))).all()
+    return {status: rows.count(status) for status in set(rows)}
+
+
+async def test_delivers_multipart_from_default_sender(runtime: Runtime, server: SmtpServer) -> None:
+    """A queued message leaves over STARTTLS with login, as text + HTML, from the sender."""
+    [message_id] = await queue(runtime, 1)
+    assert await Worker(runtime).run_once() == 1
+    [received] = server.handler.messages
+    assert received.mail_from == "no-reply@platform.test"
+    assert received.message["From"] == "Platform <no-reply@platform.test>"
+    assert received.message.get_content_type() == "multipart/alternative"
+    async with runtime.sessions() as session:
+        message = await session.get(OutboxMessage, message_id)
+        attempts = (await session.scalars(select(DeliveryAttempt))).all()
+    assert message is not None and message.status == "sent" and message.context is None
+    assert [a.outcome for a in attempts] == ["sent"]
+
+
+async def test_two_workers_never_send_twice(runtime: Runtime, server: SmtpServer) -> None:
+    """Two workers claiming the same queue at once deliver each message exactly once."""
+    await queue(runtime, 60)
+    first, second = Worker(runtime), Worker(runtime)
+
+    async def drain(worker: Worker) -> None:
+        while await worker.run_once():
+            pass
+        await worker.close()
+
+    await asyncio.gather(drain(first), drain(second))
+    recipients = [r for m in server.handler.messages for r in m.rcpt_tos]
+    assert sorted(recipients) == sorted(f"u{n}@acme.test" for n in range(60))
+    assert await statuses(runtime) == {"sent": 60}
+
+
+async def test_expired_lease_is_delivered_by_another_worker(
+    runtime: Runtime, server: SmtpServer
+) -> None:
+    """A message claimed by a worker that died is delivered once its lease has expired."""
+    [message_id] = await queue(runtime, 1)
+    dead = Worker(runtime)
+    assert await dead.claim() == [(message_id, "acme")]
+    assert await Worker(runtime).run_once() == 0  # still leased
+    async with runtime.sessions.begin() as session:
+        await session.execute(
+            update(OutboxMessage).values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+    assert await Worker(runtime).run_once() == 1
+    assert len(server.handler.messages) == 1
+
+
+async def test_transient_reply_is_retried_later(runtime: Runtime, pki: Pki, clean_db: Settings) -> None:
+    """A 451 on RCPT puts the message back in the queue with a delay, attempt recorded."""
+    handler = ScriptedHandler(replies={"RCPT": ["451 4.3.0 Try again later"]})
+    with SmtpServer(pki, security="starttls", handler=handler) as flaky:
+        runtime.settings = runtime.settings.model_copy(
+            update={"default_smtp_url": f"smtp://127.0.0.1:{flaky.port}"}
+        )
+        [message_id] = await queue(runtime, 1)
+        await Worker(runtime).run_once()
+        async with runtime.sessions() as session:
+            message = await session.get(OutboxMessage, message_id)
+            [attempt] = (await session.scalars(select(DeliveryAttempt))).all()
+        assert message is not None and message.status == "queued" and message.attempts == 1
+        assert message.next_attempt_at > utcnow() + timedelta(seconds=20)
+        assert attempt.outcome == "retry" and attempt.reply_code == 451
+        assert message.context is not None  # kept for the retry
+
+
+async def test_permanent_reply_fails_at_once(runtime: Runtime, pki: Pki) -> None:
+    """A 550 on RCPT fails the message without retry and erases its body."""
+    handler = ScriptedHandler(replies={"RCPT": "550 5.1.1 No such user"})
+    with SmtpServer(pki, security="starttls", handler=handler) as strict:
+        runtime.settings = runtime.settings.model_copy(
+            update={"default_smtp_url": f"smtp://127.0.0.1:{strict.port}"}
+        )
+        [message_id] = await queue(runtime, 1)
+        await Worker(runtime).run_once()
+    async with runtime.sessions() as session:
+        message = await session.get(OutboxMessage, message_id)
+    assert message is not None and message.status == "failed" and message.context is None
+    assert message.last_error is not None and "550" in message.last_error

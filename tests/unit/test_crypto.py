@@ -1,0 +1,39 @@
+"""Secret box (MultiFernet with rotation), key file creation, and token hashing."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from gatehouse.crypto import KEY_FILE_NAME, SecretBox, hash_token, load_secret_box, new_token
+from gatehouse.errors import GatehouseError
+from gatehouse.settings import Settings
+
+
+def test_round_trip_and_rotation() -> None:
+    """A secret written with an old key still opens after a new key is put first."""
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    stored = SecretBox([old]).encrypt("smtp-password")
+    assert "smtp-password" not in stored
+    assert SecretBox([new, old]).decrypt(stored) == "smtp-password"
+    with pytest.raises(GatehouseError, match="cannot be decrypted"):
+        SecretBox([new]).decrypt(stored)
+
+
+def test_key_file_is_created_private(tmp_path: Path) -> None:
+    """Without GATEHOUSE_SECRET_KEYS a key file with mode 0600 appears in the data directory."""
+    box = load_secret_box(Settings(_env_file=None, data_dir=tmp_path))
+    key_file = tmp_path / KEY_FILE_NAME
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    again = load_secret_box(Settings(_env_file=None, data_dir=tmp_path))
+    assert again.decrypt(box.encrypt("x")) == "x"
+
+
+def test_tokens_are_random_and_hashed() -> None:
+    """Tokens carry 32 random bytes; only their SHA-256 is stored."""
+    first, second = new_token(), new_token()
+    assert first != second and len(first) == 43
+    assert hash_token(first) != first and len(hash_token(first)) == 64
