@@ -35,14 +35,22 @@ def server(pki: Pki) -> Iterator[SmtpServer]:
 @pytest.fixture
 async def runtime(clean_db: Settings, server: SmtpServer, pki: Pki) -> AsyncIterator[Runtime]:
     settings = clean_db.model_copy(
-        update={"default_smtp_url": f"smtp://platform:pl%40tform@127.0.0.1:{server.port}",
-                "default_sender": "Platform <no-reply@platform.test>", "dev": False}
+        update={
+            "default_smtp_url": f"smtp://platform:pl%40tform@127.0.0.1:{server.port}",
+            "default_sender": "Platform <no-reply@platform.test>",
+            "dev": False,
+        }
     )
     runtime = build_runtime(settings, extra_ca_files=(pki.ca_file,))
     async with runtime.sessions.begin() as session:
-        await onboard_tenant(session, settings=settings, display_name="Acme",
-                             admin_email="a@acme.test", tenant_id="acme",
-                             admin_password="Acme-Admin-1")
+        await onboard_tenant(
+            session,
+            settings=settings,
+            display_name="Acme",
+            admin_email="a@acme.test",
+            tenant_id="acme",
+            admin_password="Acme-Admin-1",
+        )
     yield runtime
     await runtime.close()
 
@@ -52,7 +60,10 @@ async def queue(runtime: Runtime, count: int) -> list[str]:
         ids = []
         for n in range(count):
             message = await enqueue(
-                session, tenant_id="acme", process="test-email", recipient=f"u{n}@acme.test",
+                session,
+                tenant_id="acme",
+                process="test-email",
+                recipient=f"u{n}@acme.test",
                 context={"user": {"sp_name": "Acme", "ids_home_link": "http://acme/"}},
             )
             ids.append(message.id)
@@ -112,7 +123,9 @@ async def test_expired_lease_is_delivered_by_another_worker(
     assert len(server.handler.messages) == 1
 
 
-async def test_transient_reply_is_retried_later(runtime: Runtime, pki: Pki, clean_db: Settings) -> None:
+async def test_transient_reply_is_retried_later(
+    runtime: Runtime, pki: Pki, clean_db: Settings
+) -> None:
     """A 451 on RCPT puts the message back in the queue with a delay, attempt recorded."""
     handler = ScriptedHandler(replies={"RCPT": ["451 4.3.0 Try again later"]})
     with SmtpServer(pki, security="starttls", handler=handler) as flaky:

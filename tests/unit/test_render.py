@@ -51,6 +51,8 @@ def test_template_injection_is_refused(payload: str) -> None:
 
 def test_subject_line_breaks_are_folded() -> None:
     """A value with a line break cannot start a new header line in the subject."""
-    rendered = render(TemplateText("Hi {{ user.firstName }}", "", ""),
-                      {"user": {"firstName": "a\r\nBcc: x@evil.test"}})
+    rendered = render(
+        TemplateText("Hi {{ user.firstName }}", "", ""),
+        {"user": {"firstName": "a\r\nBcc: x@evil.test"}},
+    )
     assert rendered.subject == "Hi a Bcc: x@evil.test"

@@ -14,8 +14,17 @@ from gatehouse.tenants.service import (
 )
 
 
-@pytest.mark.parametrize("name", ["Acme Corp", "O'Brien & Co".replace("&", "and"), "a", "x" * 50,
-                                  "Müller_GmbH-2.0", "東京 支店"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Acme Corp",
+        "O'Brien & Co".replace("&", "and"),
+        "a",
+        "x" * 50,
+        "Müller_GmbH-2.0",
+        "東京 支店",
+    ],
+)
 def test_display_names_allowed(name: str) -> None:
     """Letters (any script), digits, space, _ - . ' and 1-50 characters are allowed."""
     assert validate_display_name(name) == name

@@ -69,7 +69,10 @@ class Dispatcher:
             error: DeliveryError | None = None
             try:
                 route = await resolve_route(
-                    session, tenant_id=message.tenant_id, settings=self._runtime.settings
+                    session,
+                    tenant_id=message.tenant_id,
+                    settings=self._runtime.settings,
+                    box=self._runtime.secret_box,
                 )
             except DeliveryError as exc:
                 error = exc

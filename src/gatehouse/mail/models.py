@@ -57,3 +57,28 @@ class DeliveryAttempt(Base):
     step: Mapped[str | None] = mapped_column(String(16))
     reply_code: Mapped[int | None] = mapped_column()
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class MailServerConfig(Base):
+    """A tenant's one mail configuration (the primary key makes it one per tenant). No row means
+    the platform default. ``password_encrypted`` is write-only: it never leaves the server."""
+
+    __tablename__ = "mail_server_configs"
+
+    tenant_id: Mapped[str] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    mode: Mapped[str] = mapped_column(String(10))  # custom | ses
+    host: Mapped[str] = mapped_column(String(253), default="")
+    port: Mapped[int] = mapped_column(default=0)
+    security: Mapped[str] = mapped_column(String(10), default="ssl")  # ssl | starttls
+    authentication: Mapped[str] = mapped_column(String(10), default="none")  # none | password
+    username: Mapped[str | None] = mapped_column(String(256))
+    password_encrypted: Mapped[str | None] = mapped_column(Text)
+    sender_email: Mapped[str] = mapped_column(String(254))
+    sender_name: Mapped[str] = mapped_column(String(100), default="")
+    reply_to: Mapped[str | None] = mapped_column(String(254))
+    rate_limit_per_minute: Mapped[int | None] = mapped_column()
+    version: Mapped[int] = mapped_column(default=1)  # bumped on every change
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200))

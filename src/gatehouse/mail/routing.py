@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gatehouse.crypto import SecretBox
 from gatehouse.errors import ConfigurationError
+from gatehouse.mail.config import get_config, stored_endpoint
 from gatehouse.mail.endpoint import SmtpEndpoint, endpoint_from_url
 from gatehouse.mail.mime import split_sender
 from gatehouse.settings import Settings
@@ -19,9 +21,11 @@ NO_DEFAULT_SERVER = (
 
 @dataclass(frozen=True)
 class Route:
-    """``key`` names the transport instance to reuse: equal keys, same server and credentials."""
+    """``key`` names the transport instance to reuse: equal keys, same server and credentials.
+    ``owner`` holds one route at a time: a new key for an owner retires the old transport."""
 
     key: str
+    owner: str
     endpoint: SmtpEndpoint
     allow_private: bool
     sender_email: str
@@ -36,6 +40,7 @@ def default_route(settings: Settings) -> Route:
     name, address = split_sender(settings.default_sender)
     return Route(
         key="default",
+        owner="default",
         endpoint=endpoint_from_url(settings.default_smtp_url),
         allow_private=True,
         sender_email=address,
@@ -44,7 +49,22 @@ def default_route(settings: Settings) -> Route:
     )
 
 
-async def resolve_route(session: AsyncSession, *, tenant_id: str, settings: Settings) -> Route:
-    """The route for one e-mail of ``tenant_id`` now."""
-    del session, tenant_id  # the tenant's own configuration arrives with the custom server issue
-    return default_route(settings)
+async def resolve_route(
+    session: AsyncSession, *, tenant_id: str, settings: Settings, box: SecretBox
+) -> Route:
+    """The route for one e-mail of ``tenant_id`` now: its custom server if it has one, else the
+    platform default. A custom server that fails is never replaced by the default."""
+    config = await get_config(session, tenant_id)
+    if config is None:
+        return default_route(settings)
+    if config.mode != "custom":
+        raise ConfigurationError("config", f"The {config.mode} option is not available.")
+    return Route(
+        key=f"tenant:{tenant_id}:v{config.version}",
+        owner=f"tenant:{tenant_id}",
+        endpoint=stored_endpoint(config, box),
+        allow_private=settings.allow_private_mail_hosts,
+        sender_email=config.sender_email,
+        sender_name=config.sender_name,
+        reply_to=config.reply_to,
+    )

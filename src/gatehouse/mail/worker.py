@@ -71,6 +71,7 @@ class Worker:
             by_tenant[tenant_id].append(message_id)
         # Tenants in parallel; one tenant's messages in order over its reused connection.
         await asyncio.gather(*(self._deliver_all(ids) for ids in by_tenant.values()))
+        await self._pool.close_retired()
         return len(claimed)
 
     async def _deliver_all(self, message_ids: list[str]) -> None:

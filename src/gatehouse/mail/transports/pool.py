@@ -1,5 +1,6 @@
-"""Keeps one transport per route key, so connections are reused across messages, and closes
-the transports of routes that changed."""
+"""Keeps one transport per route owner (the platform default, or one tenant), so connections
+are reused across messages; when an owner's route changes (a new configuration version), the
+old transport is closed and the next message uses the new one."""
 
 from __future__ import annotations
 
@@ -14,25 +15,36 @@ class TransportPool:
     def __init__(self, settings: Settings, tls_context: ssl.SSLContext) -> None:
         self._settings = settings
         self._tls_context = tls_context
-        self._transports: dict[str, SmtpTransport] = {}
+        self._transports: dict[str, tuple[str, SmtpTransport]] = {}  # owner -> (key, transport)
+        self._retired: list[SmtpTransport] = []
 
     def get(self, route: Route) -> SmtpTransport:
-        transport = self._transports.get(route.key)
-        if transport is None:
-            transport = SmtpTransport(
-                route.endpoint,
-                tls_context=self._tls_context,
-                allow_private=route.allow_private or self._settings.allow_private_mail_hosts,
-                connect_timeout=self._settings.smtp_connect_timeout,
-                timeout=self._settings.smtp_timeout,
-            )
-            self._transports[route.key] = transport
+        current = self._transports.get(route.owner)
+        if current is not None and current[0] == route.key:
+            return current[1]
+        if current is not None:
+            self._retired.append(current[1])
+        transport = SmtpTransport(
+            route.endpoint,
+            tls_context=self._tls_context,
+            allow_private=route.allow_private,
+            connect_timeout=self._settings.smtp_connect_timeout,
+            timeout=self._settings.smtp_timeout,
+        )
+        self._transports[route.owner] = (route.key, transport)
         return transport
 
     def describe(self, route: Route) -> str:
         return f"{route.endpoint.label} ({route.endpoint.security})"
 
+    async def close_retired(self) -> None:
+        """Close connections of configurations that changed (called between batches)."""
+        retired, self._retired = self._retired, []
+        for transport in retired:
+            await transport.close()
+
     async def close(self) -> None:
+        await self.close_retired()
         transports, self._transports = self._transports, {}
-        for transport in transports.values():
+        for _key, transport in transports.values():
             await transport.close()

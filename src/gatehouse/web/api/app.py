@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from gatehouse.errors import DeliveryError, ValidationError
+from gatehouse.web.api import mail_server
 from gatehouse.web.api.auth import ApiCaller, current_client
 
 
@@ -40,4 +44,24 @@ def create_api() -> FastAPI:
             created_at=t.created_at,
         )
 
+    api.include_router(mail_server.router)
+    _install_error_answers(api)
     return api
+
+
+def _install_error_answers(api: FastAPI) -> None:
+    """422 answers name the field (bad input) or the probe step (server check failed)."""
+
+    @api.exception_handler(ValidationError)
+    async def field_error(request: Request, exc: ValidationError) -> JSONResponse:
+        return JSONResponse({"detail": {"field": exc.field, "message": exc.message}}, 422)
+
+    @api.exception_handler(DeliveryError)
+    async def probe_error(request: Request, exc: DeliveryError) -> JSONResponse:
+        return JSONResponse({"detail": {"step": exc.step, "message": exc.message}}, 422)
+
+    @api.exception_handler(RequestValidationError)
+    async def schema_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"][1:]) or "body"
+        return JSONResponse({"detail": {"field": field, "message": first["msg"]}}, 422)

@@ -1,0 +1,56 @@
+"""The change log: who changed which configuration, when, and to what. Secret values are
+recorded as "changed", never as themselves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gatehouse.db.base import Base, UtcDateTime, new_id, utcnow
+
+SECRET_CHANGED = "changed"
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_tenant_resource_at", "tenant_id", "resource", "at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    resource: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))  # create | update | delete
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    actor: str,
+    resource: str,
+    action: str,
+    changes: dict[str, Any],
+) -> None:
+    session.add(
+        AuditEntry(
+            tenant_id=tenant_id, actor=actor, resource=resource, action=action, changes=changes
+        )
+    )
+
+
+async def entries(
+    session: AsyncSession, *, tenant_id: str, resource: str, limit: int = 50
+) -> list[AuditEntry]:
+    rows = await session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.tenant_id == tenant_id, AuditEntry.resource == resource)
+        .order_by(AuditEntry.at.desc())
+        .limit(limit)
+    )
+    return list(rows.all())
