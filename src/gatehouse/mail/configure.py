@@ -30,7 +30,7 @@ async def probe_custom(
     wanted = validate_custom(raw)
     current = await get_config(session, tenant_id)
     password = resolve_password(wanted, current, runtime.secret_box)
-    await session.rollback()  # hold no transaction open while the probe waits on the network
+    await session.commit()  # nothing written: ends the read so no transaction waits on the probe
     settings = runtime.settings
     return await probe_smtp(
         endpoint_for(wanted, password),

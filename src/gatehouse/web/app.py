@@ -22,6 +22,7 @@ from gatehouse.settings import Settings
 from gatehouse.web.account.routes import router as account_router
 from gatehouse.web.api.app import create_api
 from gatehouse.web.console.auth import SignInRequired
+from gatehouse.web.console.mail_server import router as mail_server_router
 from gatehouse.web.console.routes import router as console_router
 from gatehouse.web.mailbox import mailbox_router
 from gatehouse.web.pages import templates
@@ -64,6 +65,7 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
     app.mount("/admin/api/v1", api)
     app.include_router(service_router)
     app.include_router(console_router)
+    app.include_router(mail_server_router)
     app.include_router(account_router)
     if devmail is not None:
         app.include_router(mailbox_router(devmail))

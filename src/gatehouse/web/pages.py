@@ -22,6 +22,8 @@ FLASH_MESSAGES: dict[str, tuple[str, str]] = {
     "profile-saved": ("success", "Your profile has been saved."),
     "activated": ("success", "Your account is active. Welcome to the administration console."),
     "session-expired": ("info", "Your session has ended. Please sign in again."),
+    "config-saved": ("success", "Configuration saved"),
+    "config-removed": ("success", "Configuration removed"),
 }
 
 

@@ -89,5 +89,15 @@ async def tenant_settings(request: Request, admin: TenantConfigAdmin) -> Respons
 def settings_sections() -> list[tuple[str, list[tuple[str, str, str]]]]:
     """(section, [(item, description, href)]) of the Tenant Settings page."""
     return [
-        ("External Services", []),
+        (
+            "External Services",
+            [
+                (
+                    "Mail Server Configuration",
+                    "Send the tenant's e-mails through the default server, your own SMTP "
+                    "server or Amazon SES.",
+                    "/admin/tenant-settings/mail-server",
+                ),
+            ],
+        ),
     ]
