@@ -1,0 +1,23 @@
+"""e-mail template sets, applications and processes (issue 6)
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-27
+
+Reserved so that concurrent work chains linearly; filled in by the issue named above.
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
