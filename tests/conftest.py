@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from gatehouse.db.migrate import upgrade
 from gatehouse.db.models import Base
 from gatehouse.settings import Settings
 from tests.support.live import LiveServer, free_port, run_in_thread, start_live_server
+from tests.support.smtp_servers import Pki
 
 REQUIRE_ALL = os.environ.get("GATEHOUSE_TEST_REQUIRE_ALL") == "1"
 TEST_SECRET_KEY = "bqZtUmq3Qkq6dP0b1xYkFJXWq2Q8LZr0sVxq5bW8yC4="
@@ -30,25 +32,51 @@ def _database_url(data_dir: Path) -> str:
     return f"sqlite+aiosqlite:///{data_dir / 'test.sqlite3'}"
 
 
-async def _reset_postgres(url: str) -> None:
-    engine = create_async_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
+async def _create_database(url: str, name: str) -> None:
+    """A database of this test run's own, so concurrent runs on one server never collide."""
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await engine.dispose()
+
+
+async def _drop_database(url: str, name: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     await engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SQLite in a temporary directory, or a fresh PostgreSQL database dropped afterwards."""
+    url = _database_url(tmp_path_factory.mktemp("db"))
+    if not url.startswith("postgresql"):
+        yield url
+        return
+    name = f"gatehouse_test_{secrets.token_hex(4)}"
+    run_in_thread(lambda: _create_database(url, name))
+    yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    run_in_thread(lambda: _drop_database(url, name))
+
+
+@pytest.fixture(scope="session")
+def smtp_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    """The test CA the live server trusts (as the operator's GATEHOUSE_SMTP_CA_FILE), so tests can
+    point tenants at their own trustme-certified SMTP servers."""
+    return Pki(tmp_path_factory.mktemp("smtp-pki"))
+
+
+@pytest.fixture(scope="session")
+def base_settings(
+    tmp_path_factory: pytest.TempPathFactory, smtp_pki: Pki, database_url: str
+) -> Settings:
     """Settings of the whole run, on a freshly migrated database."""
     data_dir = tmp_path_factory.mktemp("gatehouse-data")
-    url = _database_url(data_dir)
-    if url.startswith("postgresql"):
-        run_in_thread(lambda: _reset_postgres(url))
     settings = Settings(
         _env_file=None,
         data_dir=data_dir,
-        database_url=url,
+        database_url=database_url,
         base_domain="localhost",
         public_port=free_port(),
         secret_keys=TEST_SECRET_KEY,
@@ -57,6 +85,7 @@ def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         worker_poll_seconds=0.1,
         smtp_connect_timeout=5,
         smtp_timeout=10,
+        smtp_ca_file=smtp_pki.ca_file,
     )
     run_in_thread(lambda: upgrade(settings))  # Alembic runs a loop of its own
     return settings

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gatehouse.crypto import SecretBox, load_secret_box
 from gatehouse.db.engine import SessionFactory, create_engine, create_session_factory
 from gatehouse.mail.trust import build_tls_context
+from gatehouse.metrics import Metrics
 from gatehouse.settings import Settings
 
 
@@ -24,6 +25,7 @@ class Runtime:
     secret_box: SecretBox
     tls_context: ssl.SSLContext
     mail_queued: asyncio.Event = field(default_factory=asyncio.Event)
+    metrics: Metrics = field(default_factory=Metrics)
 
     def wake_worker(self) -> None:
         """Called after a commit that queued mail, so an in-process worker starts at once."""

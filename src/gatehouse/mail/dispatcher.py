@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
@@ -37,8 +37,11 @@ class Dispatcher:
         self._runtime = runtime
         self._pool = pool
 
-    async def deliver(self, message_id: str, lease_owner: str) -> None:
-        """Deliver one message this worker holds the lease on."""
+    async def deliver(
+        self, message_id: str, lease_owner: str, *, lane: int = 0, group: int = 0
+    ) -> None:
+        """Deliver one message this worker holds the lease on, over connection ``lane`` of its
+        tenant (``group`` spreads tenants sharing the default server over its connections)."""
         attempt_id, message, route, error = await self._start_attempt(message_id, lease_owner)
         if message is None:
             return
@@ -46,7 +49,7 @@ class Dispatcher:
         reply: str | None = None
         if error is None and route is not None:
             try:
-                reply = await self._send(message, route)
+                reply = await self._send(message, route, lane=lane, group=group)
             except DeliveryError as exc:
                 error = exc
             except Exception as exc:  # never lose a message to a bug: retry it, log the cause
@@ -87,7 +90,7 @@ class Dispatcher:
             await session.flush()
             return attempt.id, message, route, error
 
-    async def _send(self, message: OutboxMessage, route: Route) -> str:
+    async def _send(self, message: OutboxMessage, route: Route, *, lane: int, group: int) -> str:
         rendered = render(find_template(message.process, message.language), message.context or {})
         mime = build_message(
             rendered,
@@ -97,7 +100,7 @@ class Dispatcher:
             reply_to=route.reply_to,
             message_id=message.id,
         )
-        transport = self._pool.get(route)
+        transport = self._pool.get(route, lane=lane, group=group)
         return await transport.send(mime, sender=route.sender_email, recipients=[message.recipient])
 
     async def _finish(
@@ -140,6 +143,7 @@ class Dispatcher:
                     error=error.message if error else detail,
                 )
             )
+        self._count(outcome, message, now)
         log.info(
             "message %s tenant=%s process=%s outcome=%s%s",
             message.id,
@@ -148,3 +152,13 @@ class Dispatcher:
             outcome,
             f" step={error.step}" if error else "",
         )
+
+    def _count(self, outcome: str, message: OutboxMessage, now: datetime) -> None:
+        metrics = self._runtime.metrics
+        if outcome == "sent":
+            metrics.sent.inc()
+            metrics.latency.observe((now - message.created_at).total_seconds())
+        elif outcome == "retry":
+            metrics.retried.inc()
+        else:
+            metrics.failed.inc()

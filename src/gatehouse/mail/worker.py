@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from gatehouse.db.base import utcnow
 from gatehouse.db.engine import is_sqlite
+from gatehouse.mail import ratelimit
 from gatehouse.mail.dispatcher import Dispatcher
 from gatehouse.mail.models import QUEUED, SENDING, OutboxMessage
 from gatehouse.mail.transports.pool import TransportPool
@@ -69,32 +70,49 @@ class Worker:
         by_tenant: dict[str, list[str]] = defaultdict(list)
         for message_id, tenant_id in claimed:
             by_tenant[tenant_id].append(message_id)
-        # Tenants in parallel; one tenant's messages in order over its reused connection.
-        await asyncio.gather(*(self._deliver_all(ids) for ids in by_tenant.values()))
+        # Tenants in parallel; each tenant over at most `max_connections_per_tenant` reused
+        # connections (lanes), each lane sending its share of the tenant's messages in order.
+        lanes = self._runtime.settings.max_connections_per_tenant
+        await asyncio.gather(
+            *(
+                self._deliver_all(ids[lane::lanes], lane=lane, group=group)
+                for group, ids in enumerate(by_tenant.values())
+                for lane in range(min(lanes, len(ids)))
+            )
+        )
         await self._pool.close_retired()
         return len(claimed)
 
-    async def _deliver_all(self, message_ids: list[str]) -> None:
+    async def _deliver_all(self, message_ids: list[str], *, lane: int, group: int) -> None:
         for message_id in message_ids:
-            await self._dispatcher.deliver(message_id, self.owner)
+            await self._dispatcher.deliver(message_id, self.owner, lane=lane, group=group)
 
     async def claim(self, *, only: str | None = None) -> list[tuple[str, str]]:
-        """Take up to a batch of due messages (or just ``only``) under this worker's lease."""
+        """Take up to a batch of due messages (or just ``only``) under this worker's lease,
+        within every tenant's rate limit."""
         settings = self._runtime.settings
         now = utcnow()
         lease_until = now + timedelta(seconds=settings.worker_lease_seconds)
+        postgres = not is_sqlite(self._runtime.engine)
         async with self._runtime.sessions.begin() as session:
+            exhausted = [t for t, n in (await ratelimit.allowances(session, now)).items() if n <= 0]
             candidates = (
-                select(OutboxMessage.id)
-                .where(_due(now))
+                select(OutboxMessage.id, OutboxMessage.tenant_id)
+                .where(_due(now), OutboxMessage.tenant_id.not_in(exhausted))
                 .order_by(OutboxMessage.next_attempt_at)
                 .limit(settings.worker_batch_size)
             )
             if only is not None:
                 candidates = candidates.where(OutboxMessage.id == only)
-            if not is_sqlite(self._runtime.engine):
+            if postgres:
                 candidates = candidates.with_for_update(skip_locked=True)
-            ids = list((await session.scalars(candidates)).all())
+            picked = [(row.id, row.tenant_id) for row in await session.execute(candidates)]
+            if not picked:
+                return []
+            allowed = await ratelimit.allowances(
+                session, now, tenant_ids={t for _, t in picked}, lock=postgres
+            )
+            ids = [message_id for message_id, _ in ratelimit.trim(picked, allowed)]
             if not ids:
                 return []
             await session.execute(

@@ -13,15 +13,19 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import func, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gatehouse.mail.devmail import DevMailServer
+from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.worker import Worker
 from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
 from gatehouse.web.account.routes import router as account_router
 from gatehouse.web.api.app import create_api
 from gatehouse.web.console.auth import SignInRequired
+from gatehouse.web.console.mail_delivery import router as mail_delivery_router
 from gatehouse.web.console.mail_server import router as mail_server_router
 from gatehouse.web.console.routes import router as console_router
 from gatehouse.web.mailbox import mailbox_router
@@ -66,13 +70,29 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
     app.include_router(service_router)
     app.include_router(console_router)
     app.include_router(mail_server_router)
+    app.include_router(mail_delivery_router)
     app.include_router(account_router)
     if devmail is not None:
         app.include_router(mailbox_router(devmail))
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
+    async def healthz(request: Request) -> dict[str, str]:
+        """Up, and the database answers."""
+        runtime: Runtime = request.app.state.runtime
+        async with runtime.sessions() as session:
+            await session.execute(select(1))
         return {"status": "ok"}
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        """Prometheus text format: queue depth from the database, this process's counters."""
+        runtime: Runtime = request.app.state.runtime
+        async with runtime.sessions() as session:
+            waiting = await session.scalar(
+                select(func.count()).where(OutboxMessage.status.in_(("queued", "sending")))
+            )
+        runtime.metrics.queued.set(int(waiting or 0))
+        return Response(runtime.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     _install_error_pages(app, settings)
     return app

@@ -18,8 +18,17 @@ class TransportPool:
         self._transports: dict[str, tuple[str, SmtpTransport]] = {}  # owner -> (key, transport)
         self._retired: list[SmtpTransport] = []
 
-    def get(self, route: Route) -> SmtpTransport:
-        current = self._transports.get(route.owner)
+    def get(self, route: Route, *, lane: int = 0, group: int = 0) -> SmtpTransport:
+        """The transport of ``route`` for connection ``lane`` of a tenant; tenants on the shared
+        default server are spread over its ``default_max_connections`` by ``group``."""
+        settings = self._settings
+        if route.owner == "default":
+            slot = group * settings.max_connections_per_tenant + lane
+            slot %= settings.default_max_connections
+        else:
+            slot = lane % settings.max_connections_per_tenant
+        owner = f"{route.owner}#{slot}"
+        current = self._transports.get(owner)
         if current is not None and current[0] == route.key:
             return current[1]
         if current is not None:
@@ -31,7 +40,7 @@ class TransportPool:
             connect_timeout=self._settings.smtp_connect_timeout,
             timeout=self._settings.smtp_timeout,
         )
-        self._transports[route.owner] = (route.key, transport)
+        self._transports[owner] = (route.key, transport)
         return transport
 
     def describe(self, route: Route) -> str:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from gatehouse.errors import DeliveryError, ValidationError
-from gatehouse.web.api import mail_server
+from gatehouse.web.api import mail_server, messages
 from gatehouse.web.api.auth import ApiCaller, current_client
 
 
@@ -45,6 +45,7 @@ def create_api() -> FastAPI:
         )
 
     api.include_router(mail_server.router)
+    api.include_router(messages.router)
     _install_error_answers(api)
     return api
 

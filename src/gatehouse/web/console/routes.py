@@ -98,6 +98,12 @@ def settings_sections() -> list[tuple[str, list[tuple[str, str, str]]]]:
                     "server or Amazon SES.",
                     "/admin/tenant-settings/mail-server",
                 ),
+                (
+                    "Mail Delivery",
+                    "Every e-mail of the tenant: status, attempts and errors, with a 24-hour "
+                    "chart.",
+                    "/admin/tenant-settings/mail-delivery",
+                ),
             ],
         ),
     ]

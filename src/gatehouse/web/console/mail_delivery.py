@@ -1,0 +1,85 @@
+"""Console > Tenant Settings > Mail Delivery: every e-mail's status and attempts, at a glance."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.errors import ValidationError
+from gatehouse.mail import delivery_log
+from gatehouse.web.console.auth import Admin, require
+from gatehouse.web.console.charts import hourly_chart
+from gatehouse.web.pages import render
+from gatehouse.web.tenancy import DbSession
+
+router = APIRouter(prefix="/admin/tenant-settings/mail-delivery")
+TenantConfigAdmin = Annotated[Admin, require(Authorization.MANAGE_TENANT_CONFIGURATION)]
+CRUMBS = [("Tenant Settings", "/admin/tenant-settings"), ("Mail Delivery", None)]
+NO_SUCH_MESSAGE = "There is no such e-mail in this tenant."
+
+
+@router.get("", response_class=HTMLResponse)
+async def delivery_page(
+    request: Request,
+    session: DbSession,
+    admin: TenantConfigAdmin,
+    status: str = "",
+    recipient: str = "",
+    page: int = 1,
+) -> Response:
+    error = None
+    try:
+        listing = await delivery_log.list_messages(
+            session,
+            tenant_id=admin.tenant.id,
+            status=status or None,
+            recipient=recipient or None,
+            page=page,
+        )
+    except ValidationError as exc:
+        error, status = f"Status: {exc.message}", ""
+        listing = await delivery_log.list_messages(session, tenant_id=admin.tenant.id)
+    hours = await delivery_log.hourly_counts(session, tenant_id=admin.tenant.id)
+    context = {
+        "admin": admin,
+        "tenant": admin.tenant,
+        "crumbs": CRUMBS,
+        "listing": listing,
+        "status": status,
+        "recipient": recipient,
+        "statuses": delivery_log.STATUSES,
+        "chart": hourly_chart(hours),
+        "error": error,
+        "totals": {
+            name: sum(getattr(h, name) for h in hours) for name in ("sent", "retried", "failed")
+        },
+    }
+    return render(request, "console/mail_delivery.html", context)
+
+
+@router.get("/{message_id}", response_class=HTMLResponse)
+async def message_page(
+    request: Request, session: DbSession, admin: TenantConfigAdmin, message_id: str
+) -> Response:
+    found = await delivery_log.get_message(
+        session, tenant_id=admin.tenant.id, message_id=message_id
+    )
+    if found is None:
+        raise HTTPException(status_code=404, detail=NO_SUCH_MESSAGE)
+    message, attempts = found
+    crumbs = [
+        CRUMBS[0],
+        ("Mail Delivery", "/admin/tenant-settings/mail-delivery"),
+        (message.recipient, None),
+    ]
+    context = {
+        "admin": admin,
+        "tenant": admin.tenant,
+        "crumbs": crumbs,
+        "message": message,
+        "attempts": attempts,
+    }
+    return render(request, "console/mail_message.html", context)
