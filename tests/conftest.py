@@ -7,6 +7,7 @@ import asyncio
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,8 +48,8 @@ async def _drop_database(url: str, name: str) -> None:
     await engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def _test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """SQLite in a temporary directory, or a fresh PostgreSQL database dropped afterwards."""
     url = _database_url(tmp_path_factory.mktemp("db"))
     if not url.startswith("postgresql"):
@@ -58,6 +59,21 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     run_in_thread(lambda: _create_database(url, name))
     yield make_url(url).set(database=name).render_as_string(hide_password=False)
     run_in_thread(lambda: _drop_database(url, name))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The live server's database."""
+    with _test_database(tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def worker_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second database for tests that run their own workers: the live server's in-process
+    worker never sees it, so it cannot take their messages."""
+    with _test_database(tmp_path_factory) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -122,16 +138,25 @@ def live_session(base_settings: Settings) -> Iterator[LiveServer]:
     server.stop()
 
 
-@pytest.fixture
-def clean_db(base_settings: Settings) -> Iterator[Settings]:
-    """An empty database before the test."""
-    run_in_thread(lambda: _truncate(base_settings.resolved_database_url()))
-    yield base_settings
+@pytest.fixture(scope="session")
+def worker_settings(base_settings: Settings, worker_database_url: str) -> Settings:
+    """base_settings on the workers' own database, migrated."""
+    settings = base_settings.model_copy(update={"database_url": worker_database_url})
+    run_in_thread(lambda: upgrade(settings))
+    return settings
 
 
 @pytest.fixture
-def live(live_session: LiveServer, clean_db: Settings) -> LiveServer:
+def clean_db(worker_settings: Settings) -> Iterator[Settings]:
+    """An empty database of the test's own (no live server works on it)."""
+    run_in_thread(lambda: _truncate(worker_settings.resolved_database_url()))
+    yield worker_settings
+
+
+@pytest.fixture
+def live(live_session: LiveServer, base_settings: Settings) -> LiveServer:
     """The live server on an empty database with an empty mailbox."""
+    run_in_thread(lambda: _truncate(base_settings.resolved_database_url()))
     live_session.devmail.mailbox.clear()
     return live_session
 

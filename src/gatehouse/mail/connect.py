@@ -19,7 +19,7 @@ import aiosmtplib
 from gatehouse.errors import DeliveryError
 from gatehouse.mail.diagnosis import diagnose, exception_chain
 from gatehouse.mail.endpoint import SmtpEndpoint
-from gatehouse.mail.netguard import resolve_mail_host
+from gatehouse.mail.netguard import resolve_mail_addresses
 
 
 @dataclass(slots=True)
@@ -48,6 +48,23 @@ async def connect_socket(address: str, port: int, *, connect_timeout: float) -> 
         sock.close()
         raise
     return sock
+
+
+async def _connect_first(
+    addresses: list[str], endpoint: SmtpEndpoint, *, connect_timeout: float
+) -> tuple[str, socket.socket]:
+    """Connect to the first checked address that answers (a name may have IPv6 and IPv4
+    addresses, and only one of them may be reachable); diagnose the last failure."""
+    failure: OSError | None = None
+    for address in addresses:
+        try:
+            return address, await connect_socket(
+                address, endpoint.port, connect_timeout=connect_timeout
+            )
+        except OSError as exc:  # refused, unreachable, timed out
+            failure = exc
+    assert failure is not None  # resolve_mail_addresses never returns an empty list
+    raise diagnose(failure, step="connect", endpoint=endpoint) from failure
 
 
 def _client(
@@ -154,15 +171,12 @@ async def open_smtp(
 
     Raises the diagnosed DeliveryError of the failed stage (``.step``)."""
     log = log if log is not None else StageLog()
-    address = await resolve_mail_host(
+    addresses = await resolve_mail_addresses(
         endpoint.host, endpoint.port, allow_private=allow_private, dns_timeout=connect_timeout
     )
     log.done("dns")
     log.begin("connect")
-    try:
-        sock = await connect_socket(address, endpoint.port, connect_timeout=connect_timeout)
-    except OSError as exc:  # refused, unreachable, timed out
-        raise diagnose(exc, step="connect", endpoint=endpoint) from exc
+    address, sock = await _connect_first(addresses, endpoint, connect_timeout=connect_timeout)
     if endpoint.security == "ssl":
         log.done()
     smtp = _client(

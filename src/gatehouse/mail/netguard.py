@@ -84,7 +84,17 @@ async def _lookup(host: str, port: int, dns_timeout: float) -> list[IPAddress]:
 async def resolve_mail_host(
     host: str, port: int, *, allow_private: bool, dns_timeout: float = DEFAULT_DNS_TIMEOUT
 ) -> str:
-    """Resolve ``host`` once and return the IP address to connect to.
+    """The first of ``resolve_mail_addresses``."""
+    addresses = await resolve_mail_addresses(
+        host, port, allow_private=allow_private, dns_timeout=dns_timeout
+    )
+    return addresses[0]
+
+
+async def resolve_mail_addresses(
+    host: str, port: int, *, allow_private: bool, dns_timeout: float = DEFAULT_DNS_TIMEOUT
+) -> list[str]:
+    """Resolve ``host`` once and return every checked IP address, in preference order.
 
     Raises ConfigurationError (step ``dns``) for unknown names and, unless ``allow_private``,
     for names or literals that point at private, loopback, link-local, multicast, reserved or
@@ -98,4 +108,4 @@ async def resolve_mail_host(
                 raise ConfigurationError(
                     "dns", template.format(host=host, address=display_address(address))
                 )
-    return str(addresses[0])
+    return list(dict.fromkeys(str(address) for address in addresses))

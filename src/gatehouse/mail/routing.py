@@ -3,6 +3,7 @@ across configuration changes. There is no fallback: a tenant's configuration or 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,7 @@ from gatehouse.errors import ConfigurationError
 from gatehouse.mail.config import get_config, stored_endpoint
 from gatehouse.mail.endpoint import SmtpEndpoint, endpoint_from_url
 from gatehouse.mail.mime import split_sender
+from gatehouse.mail.models import MailServerConfig
 from gatehouse.settings import Settings
 
 NO_DEFAULT_SERVER = (
@@ -60,7 +62,7 @@ async def resolve_route(
     if config.mode != "custom":
         raise ConfigurationError("config", f"The {config.mode} option is not available.")
     return Route(
-        key=f"tenant:{tenant_id}:v{config.version}",
+        key=f"tenant:{tenant_id}:{_config_key(config)}",
         owner=f"tenant:{tenant_id}",
         endpoint=stored_endpoint(config, box),
         allow_private=settings.allow_private_mail_hosts,
@@ -68,3 +70,20 @@ async def resolve_route(
         sender_name=config.sender_name,
         reply_to=config.reply_to,
     )
+
+
+def _config_key(config: MailServerConfig) -> str:
+    """Differs whenever the server or its credentials may differ. Not the version alone: a
+    removed and re-created configuration starts again at version 1, and would reuse the old
+    server's connection. Built from the password's ciphertext (new on every save), never the
+    password itself."""
+    parts = (
+        config.version,
+        config.host,
+        config.port,
+        config.security,
+        config.username or "",
+        config.password_encrypted or "",
+    )
+    digest = hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()[:16]
+    return f"v{config.version}:{digest}"

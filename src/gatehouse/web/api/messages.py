@@ -112,6 +112,7 @@ async def get_message(caller: Caller, session: DbSession, message_id: str) -> Me
         {
             **_summary(message),
             "next_attempt_at": message.next_attempt_at if message.status == "queued" else None,
-            "attempt_log": [AttemptView.model_validate(a, from_attributes=True) for a in attempts],
+            "attempt_count": message.attempts,
+            "attempts": [AttemptView.model_validate(a, from_attributes=True) for a in attempts],
         }
     )

@@ -1,0 +1,157 @@
+"""The delivery log: console page and REST API show each e-mail's status and attempts, scoped
+to the tenant; /metrics counts without tenant labels."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.clients import create_client
+from gatehouse.mail import config as mail_config
+from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD
+from gatehouse.processes.onboarding import onboard_tenant
+from tests.support.live import LiveServer
+from tests.support.pages import post_form
+from tests.support.smtp_servers import Pki, ScriptedHandler, SmtpServer
+
+REJECTION = "550 5.1.1 Mailbox unavailable"
+
+
+@pytest.fixture
+def rejecting_server(smtp_pki: Pki) -> Iterator[SmtpServer]:
+    handler = ScriptedHandler(replies={"RCPT": REJECTION})
+    with SmtpServer(smtp_pki, security="ssl", handler=handler) as smtp:
+        yield smtp
+
+
+def point_demo_at(live: LiveServer, server: SmtpServer) -> None:
+    async def work(runtime: object) -> None:
+        wanted = mail_config.validate_custom({
+            "host": "localhost", "port": str(server.port), "security": "ssl",
+            "authentication": "none", "sender_email": "it@demo.test",
+        })
+        async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
+            await mail_config.store_custom(session, tenant_id="demo", actor="test", wanted=wanted,
+                                           password=None, box=runtime.secret_box)  # type: ignore[attr-defined]
+
+    live.run(work)
+
+
+def api_client(live: LiveServer, tenant_id: str = "demo") -> tuple[str, str]:
+    async def work(runtime: object) -> tuple[str, str]:
+        async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
+            new = await create_client(
+                session, tenant_id=tenant_id, name="ops",
+                authorizations=frozenset({Authorization.MANAGE_TENANT_CONFIGURATION}),
+            )
+        return new.client_id, new.secret
+
+    return live.run(work)
+
+
+def forgot(live: LiveServer, identifier: str = "jane@demo.test") -> None:
+    with live.client() as client:
+        client.post("/service/users/forgotPassword", json={"identifier": identifier})
+
+
+def wait_for_status(live: LiveServer, auth: tuple[str, str], status: str) -> dict[str, object]:
+    deadline = time.monotonic() + 15
+    with live.client() as client:
+        while time.monotonic() < deadline:
+            messages = client.get("/admin/api/v1/messages", auth=auth).json()["messages"]
+            if messages and messages[0]["status"] == status:
+                return messages[0]  # type: ignore[no-any-return]
+            time.sleep(0.1)
+    raise AssertionError(f"no message reached {status}: {messages}")
+
+
+def test_api_lists_a_failed_message_with_its_attempt(
+    demo: LiveServer, rejecting_server: SmtpServer
+) -> None:
+    """A 550 fails the e-mail at once; the API shows status, error and the one attempt."""
+    point_demo_at(demo, rejecting_server)
+    auth = api_client(demo)
+    forgot(demo)
+    summary = wait_for_status(demo, auth, "failed")
+    assert set(summary) == {"id", "status", "recipient", "process", "created_at", "sent_at",
+                            "attempts", "last_error"}
+    assert summary["recipient"] == "jane@demo.test"
+    assert summary["process"] == "forgot-password"
+    assert summary["attempts"] == 1 and summary["sent_at"] is None
+    assert REJECTION in str(summary["last_error"])
+    with demo.client() as client:
+        detail = client.get(f"/admin/api/v1/messages/{summary['id']}", auth=auth).json()
+        filtered = client.get("/admin/api/v1/messages?status=sent", auth=auth).json()
+        bad = client.get("/admin/api/v1/messages?status=lost", auth=auth)
+    [attempt] = detail["attempts"]
+    assert attempt["outcome"] == "failed" and attempt["reply_code"] == 550
+    assert attempt["server"] == f"localhost:{rejecting_server.port} (ssl)"
+    assert filtered["messages"] == []
+    assert bad.status_code == 422 and bad.json()["detail"]["field"] == "status"
+    assert demo.devmail.mailbox.messages() == []  # nothing through the default server
+
+
+def test_messages_of_another_tenant_are_invisible(demo: LiveServer) -> None:
+    """Tenant other's client sees none of demo's messages, not even by ID."""
+    forgot(demo)
+    demo.wait_for_mail(lambda m: True)
+    demo_auth = api_client(demo)
+
+    async def seed(runtime: object) -> None:
+        async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
+            await onboard_tenant(session, settings=demo.settings, display_name="Other",
+                                 admin_email="o@other.test", tenant_id="other",
+                                 admin_password="Other-Admin-1")
+
+    demo.run(seed)
+    other_auth = api_client(demo, "other")
+    with demo.client() as client:
+        [message] = client.get("/admin/api/v1/messages", auth=demo_auth).json()["messages"]
+    with demo.client("other") as client:
+        listing = client.get("/admin/api/v1/messages", auth=other_auth).json()
+        by_id = client.get(f"/admin/api/v1/messages/{message['id']}", auth=other_auth)
+    assert listing["messages"] == [] and by_id.status_code == 404
+
+
+def test_console_log_filters_pages_and_shows_timeline(
+    demo: LiveServer, rejecting_server: SmtpServer
+) -> None:
+    """The Mail Delivery page filters by status and recipient and links to each timeline."""
+    forgot(demo)
+    demo.wait_for_mail(lambda m: True)
+    point_demo_at(demo, rejecting_server)
+    auth = api_client(demo)
+    forgot(demo)
+    failed = wait_for_status(demo, auth, "failed")
+    with demo.client() as client:
+        post_form(client, "/admin/signin",
+                  {"identifier": "admin@demo.test", "password": DEMO_ADMIN_PASSWORD})
+        page = client.get("/admin/tenant-settings/mail-delivery?status=failed")
+        by_recipient = client.get("/admin/tenant-settings/mail-delivery?recipient=nobody")
+        timeline = client.get(f"/admin/tenant-settings/mail-delivery/{failed['id']}")
+        missing = client.get("/admin/tenant-settings/mail-delivery/doesnotexist")
+    assert page.status_code == 200
+    assert "<svg" in page.text and "1 e-mail match." in page.text
+    assert 'class="status status-failed"' in page.text and 'status-sent"' not in page.text
+    assert "No e-mails match the filter." in by_recipient.text
+    assert REJECTION in timeline.text and "reply 550" in timeline.text
+    assert missing.status_code == 404
+
+
+def test_metrics_count_outcomes_without_tenant_labels(demo: LiveServer) -> None:
+    """/metrics exposes sent counts and queue depth, and no tenant names."""
+    forgot(demo)
+    demo.wait_for_mail(lambda m: True)
+    time.sleep(0.3)
+    with demo.client(None) as client:
+        body = client.get("/metrics").text
+        health = client.get("/healthz")
+    sent = next(float(line.split()[1]) for line in body.splitlines()
+                if line.startswith("gatehouse_mail_sent_total"))
+    assert sent >= 1
+    assert "gatehouse_mail_queued " in body and "gatehouse_mail_delivery_seconds_bucket" in body
+    assert "demo" not in body
+    assert health.json() == {"status": "ok"}
