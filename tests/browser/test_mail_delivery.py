@@ -1,0 +1,52 @@
+"""The Mail Delivery log in a real browser: a failed e-mail, its attempt and the server's answer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD
+from tests.integration.test_delivery_log import REJECTION, forgot, point_demo_at
+from tests.support.live import LiveServer
+from tests.support.smtp_servers import Pki, ScriptedHandler, SmtpServer
+
+
+@pytest.fixture
+def rejecting_server(smtp_pki: Pki) -> Iterator[SmtpServer]:
+    with SmtpServer(smtp_pki, security="ssl",
+                    handler=ScriptedHandler(replies={"RCPT": REJECTION})) as smtp:
+        yield smtp
+
+
+def test_failed_message_shows_attempt_and_error(
+    browser: Browser, demo: LiveServer, rejecting_server: SmtpServer
+) -> None:
+    """Tenant Settings > Mail Delivery lists the failed e-mail; its timeline shows the 550."""
+    point_demo_at(demo, rejecting_server)
+    forgot(demo)
+    page = browser.new_page()
+    page.goto(f"{demo.origin()}/admin")
+    page.get_by_label("E-mail or login name").fill("admin@demo.test")
+    page.get_by_label("Password").fill(DEMO_ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name=re.compile("Tenant Settings")).click()
+    page.get_by_role("link", name=re.compile("Mail Delivery")).click()
+    expect(page.locator("svg.chart")).to_be_visible()
+    page.get_by_label("Status").select_option("failed")
+    page.get_by_role("button", name="Filter").click()
+    for _ in range(50):  # the worker fails it within moments; reload until it shows
+        if page.locator(".status-failed").count():
+            break
+        page.wait_for_timeout(200)
+        page.reload()
+    row = page.locator("tbody tr").first
+    expect(row).to_contain_text("jane@demo.test")
+    expect(row).to_contain_text(REJECTION)
+    row.get_by_role("link").click()
+    expect(page.get_by_role("heading", name="E-mail to jane@demo.test")).to_be_visible()
+    expect(page.locator(".timeline li")).to_have_count(1)
+    expect(page.locator(".timeline")).to_contain_text("reply 550")
+    page.close()
