@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from gatehouse.db.migrate import upgrade
 from gatehouse.db.models import Base
 from gatehouse.settings import Settings
 from tests.support.live import LiveServer, free_port, run_in_thread, start_live_server
+from tests.support.moto_ses import PLATFORM_DOMAIN, MotoSes, start_moto
+from tests.support.moto_ses import REGION as SES_REGION
 from tests.support.smtp_servers import Pki
 
 REQUIRE_ALL = os.environ.get("GATEHOUSE_TEST_REQUIRE_ALL") == "1"
@@ -84,8 +87,16 @@ def smtp_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 
 @pytest.fixture(scope="session")
+def moto_ses() -> Iterator[MotoSes]:
+    """A local moto server as the platform's Amazon SES account."""
+    moto = start_moto()
+    yield moto
+    moto.stop()
+
+
+@pytest.fixture(scope="session")
 def base_settings(
-    tmp_path_factory: pytest.TempPathFactory, smtp_pki: Pki, database_url: str
+    tmp_path_factory: pytest.TempPathFactory, smtp_pki: Pki, database_url: str, moto_ses: MotoSes
 ) -> Settings:
     """Settings of the whole run, on a freshly migrated database."""
     data_dir = tmp_path_factory.mktemp("gatehouse-data")
@@ -102,6 +113,9 @@ def base_settings(
         smtp_connect_timeout=5,
         smtp_timeout=10,
         smtp_ca_file=smtp_pki.ca_file,
+        ses_region=SES_REGION,
+        ses_endpoint_url=moto_ses.url,
+        ses_default_domain=PLATFORM_DOMAIN,
     )
     run_in_thread(lambda: upgrade(settings))  # Alembic runs a loop of its own
     return settings
@@ -121,13 +135,22 @@ async def _truncate(url: str) -> None:
         if not busy:
             break
         await asyncio.sleep(0.05)
-    async with engine.begin() as connection:
-        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-        if connection.dialect.name == "postgresql":
-            await connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
-        else:
-            for table in tables:
-                await connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    for attempt in range(5):
+        try:
+            async with engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    await connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+                else:
+                    for table in tables:
+                        await connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+            break
+        except DBAPIError as exc:
+            # A live worker claiming at this moment locks tables in another order: PostgreSQL
+            # then aborts one side as a deadlock. Try again; the claim is short.
+            if "deadlock" not in str(exc) or attempt == 4:
+                raise
+            await asyncio.sleep(0.1)
     await engine.dispose()
 
 

@@ -174,6 +174,7 @@ def client_create(
     name: Annotated[str, typer.Option(help="A name for the client.")],
     authorization: Annotated[list[str], typer.Option(help="Authorization slug; repeatable.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    expires: Annotated[str, typer.Option(help="Secret expiry: 1y, 2y or never.")] = "never",
 ) -> None:
     """Create an API client; its secret is printed once and stored only as a hash."""
 
@@ -185,6 +186,8 @@ def client_create(
                 tenant_id=tenant,
                 name=name,
                 authorizations=parse_authorizations(authorization),
+                expiry=expires,
+                actor="cli",
             )
         if as_json:
             typer.echo(json.dumps({"client_id": new.client_id, "secret": new.secret}))

@@ -34,8 +34,16 @@ class Settings(BaseSettings):
     smtp_connect_timeout: float = Field(default=10.0, gt=0)
     smtp_timeout: float = Field(default=30.0, gt=0)
     session_hours: int = Field(default=8, ge=1)
+    ses_region: str = ""  # the platform's Amazon SES account (credentials: the AWS chain)
+    ses_endpoint_url: str = ""  # e.g. a local moto server in tests and development
+    ses_default_domain: str = ""  # the platform's verified sending domain offered to tenants
     dev_smtp_default_port: int = 0  # 0: a free port is picked at start
     dev_smtp_custom_port: int = 0
+
+    @property
+    def ses_available(self) -> bool:
+        """The SES option is offered only when the operator configured the platform's account."""
+        return bool(self.ses_region and self.ses_default_domain)
 
     def resolved_database_url(self) -> str:
         """The configured URL, or the embedded SQLite file under the data directory."""

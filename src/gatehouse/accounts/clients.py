@@ -1,17 +1,35 @@
-"""API clients ("systems"): created with a secret shown once, stored as an argon2 hash."""
+"""API clients ("systems"): up to two secrets each, expiring after 1 year, 2 years or never,
+shown once when created and stored only as argon2 hashes. Two secrets let a system rotate:
+add the new one, switch over, delete the old one."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gatehouse import audit
 from gatehouse.accounts.authorizations import Authorization
-from gatehouse.accounts.models import ApiClient
-from gatehouse.accounts.passwords import hash_password, verify_password
-from gatehouse.crypto import new_token
-from gatehouse.errors import ValidationError
+from gatehouse.accounts.models import ApiClient, ApiClientSecret
+from gatehouse.accounts.passwords import verify_password_off_loop
+from gatehouse.crypto import hash_token, new_token, tokens_equal
+from gatehouse.db.base import utcnow
+from gatehouse.errors import ConflictError, NotFoundError, ValidationError
+
+RESOURCE = "api-clients"
+SHA256_PREFIX = "sha256$"
+MAX_SECRETS = 2
+# expiry choice -> (label, lifetime; None: never expires)
+EXPIRIES: dict[str, tuple[str, timedelta | None]] = {
+    "1y": ("1 year", timedelta(days=365)),
+    "2y": ("2 years", timedelta(days=730)),
+    "never": ("Never", None),
+}
+TOO_MANY_SECRETS = "A client has at most two secrets. Delete one before adding another."
+LAST_SECRET = "This is the client's only secret. Add a new one first, or delete the client."
 
 
 @dataclass(frozen=True)
@@ -20,41 +38,209 @@ class NewClient:
     secret: str  # shown once, never stored
 
 
-async def create_client(
-    session: AsyncSession, *, tenant_id: str, name: str, authorizations: frozenset[Authorization]
-) -> NewClient:
+@dataclass(frozen=True)
+class ClientView:
+    client: ApiClient
+    secrets: list[ApiClientSecret]  # oldest first
+
+    @property
+    def authorizations(self) -> frozenset[Authorization]:
+        return client_authorizations(self.client)
+
+
+def _validate(name: str, authorizations: frozenset[Authorization]) -> str:
     name = name.strip()
     if not 1 <= len(name) <= 100:
         raise ValidationError("name", "The name must have 1 to 100 characters.")
     if not authorizations:
         raise ValidationError("authorization", "Give the client at least one authorization.")
-    client_id, secret = str(uuid.uuid4()), new_token()
-    session.add(
-        ApiClient(
-            id=client_id,
-            tenant_id=tenant_id,
-            name=name,
-            secret_hash=hash_password(secret),
-            authorizations=" ".join(sorted(a.value for a in authorizations)),
-        )
+    return name
+
+
+def _lifetime(expiry: str) -> timedelta | None:
+    if expiry not in EXPIRIES:
+        raise ValidationError("expiry", "Choose 1 year, 2 years or never.")
+    return EXPIRIES[expiry][1]
+
+
+def _new_secret(client: ApiClient, expiry: str) -> tuple[ApiClientSecret, str]:
+    lifetime, secret = _lifetime(expiry), new_token()
+    record = ApiClientSecret(
+        client_id=client.id,
+        tenant_id=client.tenant_id,
+        secret_hash=hash_client_secret(secret),
+        expires_at=utcnow() + lifetime if lifetime else None,
     )
+    return record, secret
+
+
+async def create_client(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    name: str,
+    authorizations: frozenset[Authorization],
+    expiry: str = "never",
+    actor: str | None = None,
+) -> NewClient:
+    name = _validate(name, authorizations)
+    client = ApiClient(
+        id=str(uuid.uuid4()),
+        tenant_id=tenant_id,
+        name=name,
+        authorizations=_slugs(authorizations),
+    )
+    session.add(client)
     await session.flush()
-    return NewClient(client_id=client_id, secret=secret)
+    record, secret = _new_secret(client, expiry)
+    session.add(record)
+    if actor:
+        await _record(session, client, actor, "create", authorizations=client.authorizations)
+    await session.flush()
+    return NewClient(client_id=client.id, secret=secret)
+
+
+async def list_clients(session: AsyncSession, tenant_id: str) -> list[ClientView]:
+    clients = await session.scalars(
+        select(ApiClient).where(ApiClient.tenant_id == tenant_id).order_by(ApiClient.name)
+    )
+    secrets = await session.scalars(
+        select(ApiClientSecret)
+        .where(ApiClientSecret.tenant_id == tenant_id)
+        .order_by(ApiClientSecret.created_at)
+    )
+    by_client: dict[str, list[ApiClientSecret]] = {}
+    for record in secrets:
+        by_client.setdefault(record.client_id, []).append(record)
+    return [ClientView(client=c, secrets=by_client.get(c.id, [])) for c in clients]
+
+
+async def get_client(session: AsyncSession, tenant_id: str, client_id: str) -> ClientView:
+    client = await session.scalar(
+        select(ApiClient).where(ApiClient.tenant_id == tenant_id, ApiClient.id == client_id)
+    )
+    if client is None:
+        raise NotFoundError("There is no such API client.")
+    secrets = await session.scalars(
+        select(ApiClientSecret)
+        .where(ApiClientSecret.client_id == client.id)
+        .order_by(ApiClientSecret.created_at)
+    )
+    return ClientView(client=client, secrets=list(secrets.all()))
+
+
+async def update_client(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    client_id: str,
+    name: str,
+    authorizations: frozenset[Authorization],
+    actor: str,
+) -> ApiClient:
+    client = (await get_client(session, tenant_id, client_id)).client
+    client.name = _validate(name, authorizations)
+    client.authorizations = _slugs(authorizations)
+    await _record(session, client, actor, "update", authorizations=client.authorizations)
+    await session.flush()
+    return client
+
+
+async def add_secret(
+    session: AsyncSession, *, tenant_id: str, client_id: str, expiry: str, actor: str
+) -> str:
+    """A further secret (at most two in all); returned once."""
+    view = await get_client(session, tenant_id, client_id)
+    if len(view.secrets) >= MAX_SECRETS:
+        raise ConflictError(TOO_MANY_SECRETS)
+    record, secret = _new_secret(view.client, expiry)
+    session.add(record)
+    await _record(session, view.client, actor, "update", secrets="one added")
+    await session.flush()
+    return secret
+
+
+async def delete_secret(
+    session: AsyncSession, *, tenant_id: str, client_id: str, secret_id: str, actor: str
+) -> None:
+    view = await get_client(session, tenant_id, client_id)
+    if secret_id not in {s.id for s in view.secrets}:
+        raise NotFoundError("There is no such secret.")
+    if len(view.secrets) == 1:
+        raise ConflictError(LAST_SECRET)
+    await session.execute(delete(ApiClientSecret).where(ApiClientSecret.id == secret_id))
+    await _record(session, view.client, actor, "update", secrets="one deleted")
+    await session.flush()
+
+
+async def delete_client(
+    session: AsyncSession, *, tenant_id: str, client_id: str, actor: str
+) -> None:
+    client = (await get_client(session, tenant_id, client_id)).client
+    await _record(session, client, actor, "delete")
+    await session.execute(delete(ApiClientSecret).where(ApiClientSecret.client_id == client.id))
+    await session.delete(client)
+    await session.flush()
 
 
 async def authenticate_client(
     session: AsyncSession, *, tenant_id: str, client_id: str, secret: str
 ) -> ApiClient | None:
-    """The client of *this* tenant with this secret, else None (same cost either way)."""
+    """The client of *this* tenant with this unexpired secret, else None. Each stored secret
+    is checked (an unknown client costs one check too), so a match is found by either."""
     client = await session.get(ApiClient, client_id) if _is_uuid(client_id) else None
     if client is not None and client.tenant_id != tenant_id:
         client = None
-    ok = verify_password(client.secret_hash if client else None, secret)
-    return client if client is not None and ok else None
+    hashes: list[str] = []
+    if client is not None:
+        rows = await session.scalars(
+            select(ApiClientSecret.secret_hash).where(
+                ApiClientSecret.client_id == client.id,
+                (ApiClientSecret.expires_at.is_(None)) | (ApiClientSecret.expires_at > utcnow()),
+            )
+        )
+        hashes = list(rows.all())
+    if not hashes:
+        hash_client_secret(secret)  # the cost of one check
+        return None
+    matched = False
+    for secret_hash in hashes:
+        matched = await secret_matches(secret_hash, secret) or matched
+    return client if matched else None
+
+
+def hash_client_secret(secret: str) -> str:
+    """Client secrets are 256 random bits: a fast hash is as safe as a slow one for them (no
+    dictionary to try), and keeps every API call from spending argon2's CPU time."""
+    return SHA256_PREFIX + hash_token(secret)
+
+
+async def secret_matches(secret_hash: str, secret: str) -> bool:
+    if secret_hash.startswith(SHA256_PREFIX):
+        return tokens_equal(secret_hash, hash_client_secret(secret))
+    return await verify_password_off_loop(secret_hash, secret)  # secrets stored before
 
 
 def client_authorizations(client: ApiClient) -> frozenset[Authorization]:
     return frozenset(Authorization(slug) for slug in client.authorizations.split())
+
+
+def _slugs(authorizations: frozenset[Authorization]) -> str:
+    return " ".join(sorted(a.value for a in authorizations))
+
+
+async def _record(
+    session: AsyncSession, client: ApiClient, actor: str, action: str, **changes: str
+) -> None:
+    """The change log entry; secrets appear only as "added" or "deleted"."""
+    await audit.record(
+        session,
+        tenant_id=client.tenant_id,
+        actor=actor,
+        resource=RESOURCE,
+        action=action,
+        changes={"client": f"{client.name} ({client.id})", **changes},
+    )
 
 
 def _is_uuid(value: str) -> bool:

@@ -1,4 +1,5 @@
-"""Users, administrator authorizations, API clients, sessions and single-use link tokens."""
+"""Users, administrator authorizations, API clients and their secrets, sessions, single-use link
+tokens, and the e-mails counted by the per-user limit."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ class User(Base):
     failed_logons: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Bumped by lock_user(): the UPDATE that serializes writers of one user (the e-mail limit,
+    # the lockout) on PostgreSQL (row lock) and SQLite (write lock) alike.
+    lock_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class AdminAuthorization(Base):
@@ -49,16 +53,31 @@ class AdminAuthorization(Base):
 
 
 class ApiClient(Base):
-    """A technical administrator ("system") authenticating with client ID and secret."""
+    """A technical administrator ("system") authenticating with client ID and one of its (at
+    most two) secrets."""
 
     __tablename__ = "api_clients"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # a UUID, the client ID
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
-    secret_hash: Mapped[str] = mapped_column(String(255))
     authorizations: Mapped[str] = mapped_column(String(400))  # space-separated slugs
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ApiClientSecret(Base):
+    """One secret of an API client, stored as an argon2 hash; shown once when created."""
+
+    __tablename__ = "api_client_secrets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("api_clients.id", ondelete="CASCADE"), index=True
+    )
+    tenant_id: Mapped[str] = mapped_column(String(63))
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # None: never
 
 
 class WebSession(Base):
@@ -86,6 +105,25 @@ class LinkToken(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(32))
     purpose: Mapped[str] = mapped_column(String(32))  # reset-password | activate-account
+    process: Mapped[str | None] = mapped_column(String(32))  # the e-mail that carried the link
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    renewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # expired; new link sent
+
+
+class LimitedEmail(Base):
+    """One e-mail the per-user limit counted (``counted``) or refused (``refused``). An
+    administrator's Reset Counter sets ``cleared_at``; cleared rows no longer count."""
+
+    __tablename__ = "limited_emails"
+    __table_args__ = (Index("ix_limited_emails_tenant_user_at", "tenant_id", "user_id", "at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    process: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(8))  # counted | refused
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    message_id: Mapped[str | None] = mapped_column(String(32))
+    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -18,11 +18,19 @@ ACTIVATE_ACCOUNT = "activate-account"
 TOKEN_UNKNOWN = "This link is not valid. Request a new one."
 TOKEN_USED = "This link has already been used. Request a new one if you still need it."
 TOKEN_EXPIRED = "This link has expired."
+TOKEN_RENEWED = "This link has expired. A new link has already been sent to you."
 
 
 async def issue_token(
-    session: AsyncSession, *, tenant_id: str, user_id: str, purpose: str, valid_for: timedelta
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    user_id: str,
+    purpose: str,
+    valid_for: timedelta,
+    process: str | None = None,
 ) -> str:
+    """A new link token; ``process`` names the e-mail that carries it (to renew it alike)."""
     token = new_token()
     session.add(
         LinkToken(
@@ -30,6 +38,7 @@ async def issue_token(
             tenant_id=tenant_id,
             user_id=user_id,
             purpose=purpose,
+            process=process,
             expires_at=utcnow() + valid_for,
         )
     )
@@ -40,21 +49,46 @@ async def issue_token(
 async def peek_token(
     session: AsyncSession, *, tenant_id: str, token: str, purpose: str
 ) -> LinkToken:
-    """The valid token record, or TokenError saying why not (unknown, used, expired)."""
-    record = await session.scalar(
+    """The valid token record, or TokenError saying why not (unknown, used, renewed, expired)."""
+    record = await find_token(session, tenant_id=tenant_id, token=token, purpose=purpose)
+    if record is None:
+        raise TokenError(TOKEN_UNKNOWN)
+    if record.used_at is not None:
+        raise TokenError(TOKEN_USED)
+    if record.renewed_at is not None:
+        raise TokenError(TOKEN_RENEWED)
+    if record.expires_at <= utcnow():
+        raise TokenError(TOKEN_EXPIRED)
+    return record
+
+
+async def find_token(
+    session: AsyncSession, *, tenant_id: str, token: str, purpose: str
+) -> LinkToken | None:
+    return await session.scalar(
         select(LinkToken).where(
             LinkToken.token_hash == hash_token(token),
             LinkToken.tenant_id == tenant_id,
             LinkToken.purpose == purpose,
         )
     )
-    if record is None:
-        raise TokenError(TOKEN_UNKNOWN)
-    if record.used_at is not None:
-        raise TokenError(TOKEN_USED)
-    if record.expires_at <= utcnow():
-        raise TokenError(TOKEN_EXPIRED)
-    return record
+
+
+async def mark_renewed(session: AsyncSession, record: LinkToken) -> bool:
+    """Mark an expired, unused link as renewed, atomically: of two concurrent visits of the same
+    expired link exactly one gets True (and sends the new link)."""
+    result = await session.execute(
+        update(LinkToken)
+        .where(
+            LinkToken.token_hash == record.token_hash,
+            LinkToken.used_at.is_(None),
+            LinkToken.renewed_at.is_(None),
+            LinkToken.expires_at <= utcnow(),
+        )
+        .values(renewed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 async def consume_token(

@@ -1,19 +1,28 @@
-"""Users: creation, lookup by identifier, passwords, and who is an administrator."""
+"""Users: creation, lookup by identifier, search and paging, passwords, status, the per-user
+lock, and who is an administrator."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, or_, select
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import AdminAuthorization, User
-from gatehouse.accounts.passwords import check_policy, hash_password, verify_password
+from gatehouse.accounts.passwords import (
+    check_policy,
+    hash_password,
+    verify_password_off_loop,
+)
 from gatehouse.db.base import utcnow
 from gatehouse.errors import ConflictError, ValidationError
 from gatehouse.mail.addresses import normalize_email
 
 LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "ja", "zh")
 STATUSES = ("new", "active", "inactive")
+PAGE_SIZE = 20
+LOGIN_NAME_RULE = "The login name must have 1 to 64 characters without spaces."
 
 
 async def create_user(
@@ -36,12 +45,21 @@ async def create_user(
     )
     if existing is not None:
         raise ConflictError(f"A user with the e-mail {email} already exists.")
+    login_name = (login_name or "").strip() or None
+    if login_name is not None:
+        if len(login_name) > 64 or any(c.isspace() for c in login_name):
+            raise ValidationError("login_name", LOGIN_NAME_RULE)
+        taken = await session.scalar(
+            select(User.id).where(User.tenant_id == tenant_id, User.login_name == login_name)
+        )
+        if taken is not None:
+            raise ConflictError(f"A user with the login name {login_name} already exists.")
     user = User(
         tenant_id=tenant_id,
         email=email,
         first_name=first_name.strip()[:64],
         last_name=last_name.strip()[:64],
-        login_name=login_name or None,
+        login_name=login_name,
         language=language,
         status="new",
     )
@@ -79,9 +97,10 @@ async def get_user(session: AsyncSession, tenant_id: str, user_id: str) -> User 
 async def authenticate(
     session: AsyncSession, tenant_id: str, identifier: str, password: str
 ) -> User | None:
-    """The active user with this identifier and password, else None (same cost either way)."""
+    """The active user with this identifier and password, else None (same cost either way).
+    Checks only: the logon pages use processes.logon.log_on, which also keeps the lockout."""
     user = await find_by_identifier(session, tenant_id, identifier)
-    ok = verify_password(user.password_hash if user else None, password)
+    ok = await verify_password_off_loop(user.password_hash if user else None, password)
     if user is None or not ok or user.status != "active":
         return None
     if user.locked_until is not None and user.locked_until > utcnow():
@@ -128,3 +147,71 @@ async def set_authorizations(
 
 async def count_users(session: AsyncSession, tenant_id: str) -> int:
     return int(await session.scalar(select(func.count()).where(User.tenant_id == tenant_id)) or 0)
+
+
+async def lock_user(session: AsyncSession, tenant_id: str, user_id: str) -> bool:
+    """Serialize every transaction that changes this user's counted state until it ends.
+
+    One UPDATE does it on both databases: PostgreSQL locks the user's row (a concurrent
+    transaction waits here, then reads what the first committed); SQLite takes the database's
+    write lock (as the transaction's first write, so it waits instead of failing). Call it
+    before reading what you are about to decide on. False when the user does not exist."""
+    result = await session.execute(
+        update(User)
+        .where(User.tenant_id == tenant_id, User.id == user_id)
+        .values(lock_version=User.lock_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class UserPage:
+    users: list[User]
+    total: int
+    page: int
+    pages: int
+
+
+async def search_users(
+    session: AsyncSession, tenant_id: str, *, query: str = "", page: int = 1
+) -> UserPage:
+    """``PAGE_SIZE`` users of the tenant by e-mail, optionally matching ``query`` in the name,
+    e-mail or login name (case-insensitive)."""
+    condition = User.tenant_id == tenant_id
+    query = query.strip().lower()
+    if query:
+        pattern = _like_pattern(query)
+        full_name = func.lower(User.first_name + " " + User.last_name)
+        condition = condition & or_(
+            User.email.like(pattern, escape="\\"),
+            func.lower(func.coalesce(User.login_name, "")).like(pattern, escape="\\"),
+            full_name.like(pattern, escape="\\"),
+        )
+    total = int(await session.scalar(select(func.count()).where(condition)) or 0)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    rows = await session.scalars(
+        select(User)
+        .where(condition)
+        .order_by(User.email)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    return UserPage(users=list(rows.all()), total=total, page=page, pages=pages)
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def find_by_email(session: AsyncSession, tenant_id: str, email: str) -> User | None:
+    return await session.scalar(
+        select(User).where(User.tenant_id == tenant_id, User.email == email.strip().lower())
+    )
+
+
+def status_after_activation(user: User) -> str:
+    """``active`` for a user with a password, else ``new`` (still awaiting activation)."""
+    return "active" if user.password_hash else "new"

@@ -1,20 +1,39 @@
 """Imports every model so that Alembic and create_all see the whole schema."""
 
-from gatehouse.accounts.models import AdminAuthorization, ApiClient, LinkToken, User, WebSession
+from gatehouse.accounts.models import (
+    AdminAuthorization,
+    ApiClient,
+    ApiClientSecret,
+    LimitedEmail,
+    LinkToken,
+    User,
+    WebSession,
+)
+from gatehouse.applications.models import Application
 from gatehouse.audit import AuditEntry
 from gatehouse.db.base import Base
 from gatehouse.mail.models import DeliveryAttempt, MailServerConfig, OutboxMessage
-from gatehouse.tenants.models import Tenant, TenantDomain
+from gatehouse.mail.templates.models import EmailTemplate, TemplateSet
+from gatehouse.processes.models import EmailOtpCode, ProcessSettings
+from gatehouse.tenants.models import LinkValidity, Tenant, TenantDomain
 
 __all__ = [
     "AdminAuthorization",
     "ApiClient",
+    "ApiClientSecret",
+    "Application",
     "AuditEntry",
     "Base",
     "DeliveryAttempt",
+    "EmailOtpCode",
+    "EmailTemplate",
+    "LimitedEmail",
     "LinkToken",
+    "LinkValidity",
     "MailServerConfig",
     "OutboxMessage",
+    "ProcessSettings",
+    "TemplateSet",
     "Tenant",
     "TenantDomain",
     "User",

@@ -281,10 +281,31 @@ def public_view(config: MailServerConfig | None) -> dict[str, Any]:
     """What may be shown of a configuration: everything but the password, plus password_set."""
     if config is None:
         return {"mode": "default"}
+    if config.mode == "ses":
+        return {
+            "mode": "ses",
+            **ses_addresses(config),
+            "updated_at": config.updated_at,
+            "updated_by": config.updated_by,
+        }
     return {
         "mode": config.mode,
         **_logged(config),
         "password_set": config.password_encrypted is not None,
         "updated_at": config.updated_at,
         "updated_by": config.updated_by,
+    }
+
+
+def ses_addresses(config: MailServerConfig) -> dict[str, str | None]:
+    """The SES option's From and Reply to, split into user name and domain."""
+    from_username, _, from_domain = config.sender_email.partition("@")
+    reply_username, _, reply_domain = (config.reply_to or "").partition("@")
+    return {
+        "sender_email": config.sender_email,
+        "reply_to": config.reply_to,
+        "from_username": from_username,
+        "from_domain": from_domain,
+        "reply_to_username": reply_username or None,
+        "reply_to_domain": reply_domain or None,
     }

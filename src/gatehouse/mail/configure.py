@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gatehouse.errors import ValidationError
+from gatehouse.mail import ses
 from gatehouse.mail.config import (
     endpoint_for,
     get_config,
@@ -16,6 +18,7 @@ from gatehouse.mail.config import (
 )
 from gatehouse.mail.models import MailServerConfig
 from gatehouse.mail.probe import ProbeReport, probe_smtp
+from gatehouse.mail.ses_client import SES_NOT_AVAILABLE
 from gatehouse.runtime import Runtime
 
 CONFIGURATION_SAVED = "Configuration saved"
@@ -58,5 +61,18 @@ async def save_custom(
         password=password,
         box=runtime.secret_box,
     )
+    await session.commit()
+    return config
+
+
+async def save_ses(
+    runtime: Runtime, session: AsyncSession, *, tenant_id: str, actor: str, raw: dict[str, Any]
+) -> MailServerConfig:
+    """Validate the SES addresses (verified domains only) and store, replacing any other
+    configuration of the tenant."""
+    if not runtime.settings.ses_available:
+        raise ValidationError("mode", SES_NOT_AVAILABLE)
+    wanted = await ses.validate_ses(session, raw, tenant_id=tenant_id, settings=runtime.settings)
+    config = await ses.store_ses(session, tenant_id=tenant_id, actor=actor, wanted=wanted)
     await session.commit()
     return config

@@ -15,7 +15,8 @@ from gatehouse.errors import DeliveryError, TransientDeliveryError
 from gatehouse.mail.mime import build_message
 from gatehouse.mail.models import FAILED, QUEUED, SENDING, SENT, DeliveryAttempt, OutboxMessage
 from gatehouse.mail.routing import Route, resolve_route
-from gatehouse.mail.templates.render import find_template, render
+from gatehouse.mail.templates.render import render
+from gatehouse.mail.templates.resolve import template_for_message
 from gatehouse.mail.transports.pool import TransportPool
 from gatehouse.runtime import Runtime
 
@@ -63,10 +64,28 @@ class Dispatcher:
     async def _start_attempt(
         self, message_id: str, lease_owner: str
     ) -> tuple[str, OutboxMessage | None, Route | None, DeliveryError | None]:
-        """Count and record the attempt before sending, so a crash mid-send is still counted."""
+        """Count and record the attempt before sending, so a crash mid-send is still counted.
+        The lease is renewed here, and only while it still holds: a message whose lease ran out
+        while it waited in this worker's batch may belong to another worker by now."""
+        now = utcnow()
         async with self._runtime.sessions.begin() as session:
+            renewed = await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message_id,
+                    OutboxMessage.lease_owner == lease_owner,
+                    OutboxMessage.status == SENDING,
+                    OutboxMessage.lease_until > now,
+                )
+                .values(
+                    lease_until=now + timedelta(seconds=self._runtime.settings.worker_lease_seconds)
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if renewed.rowcount != 1:  # type: ignore[attr-defined]
+                return "", None, None, None
             message = await session.get(OutboxMessage, message_id)
-            if message is None or message.lease_owner != lease_owner or message.status != SENDING:
+            if message is None:
                 return "", None, None, None
             route: Route | None = None
             error: DeliveryError | None = None
@@ -83,7 +102,7 @@ class Dispatcher:
             attempt = DeliveryAttempt(
                 message_id=message.id,
                 tenant_id=message.tenant_id,
-                transport="smtp",
+                transport=route.kind if route else "-",
                 server=self._pool.describe(route) if route else "-",
             )
             session.add(attempt)
@@ -91,7 +110,9 @@ class Dispatcher:
             return attempt.id, message, route, error
 
     async def _send(self, message: OutboxMessage, route: Route, *, lane: int, group: int) -> str:
-        rendered = render(find_template(message.process, message.language), message.context or {})
+        async with self._runtime.sessions() as session:  # the template set is resolved now
+            template = await template_for_message(session, message)
+        rendered = render(template, message.context or {})
         mime = build_message(
             rendered,
             sender_email=route.sender_email,

@@ -27,6 +27,10 @@ class OutboxMessage(Base):
     user_id: Mapped[str | None] = mapped_column(String(32))
     process: Mapped[str] = mapped_column(String(32))  # template type slug, e.g. forgot-password
     language: Mapped[str] = mapped_column(String(8), default="en")
+    # The application the process started from (its template set is resolved at send time),
+    # and a set chosen explicitly (the test of one template); both empty: User Profile's set.
+    application_id: Mapped[str | None] = mapped_column(String(32))
+    template_set_id: Mapped[str | None] = mapped_column(String(32))
     recipient: Mapped[str] = mapped_column(String(254))
     context: Mapped[dict[str, str] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(10), default=QUEUED)
@@ -82,3 +86,17 @@ class MailServerConfig(Base):
     version: Mapped[int] = mapped_column(default=1)  # bumped on every change
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class SesDomain(Base):
+    """A tenant's own sending domain in the platform's SES account. A domain belongs to one
+    tenant only (unique), or another tenant could send as it."""
+
+    __tablename__ = "ses_domains"
+
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|verified|failed
+    records: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

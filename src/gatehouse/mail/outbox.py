@@ -19,10 +19,14 @@ async def enqueue(
     context: dict[str, Any],
     language: str = "en",
     user_id: str | None = None,
+    application_id: str | None = None,
+    template_set_id: str | None = None,
 ) -> OutboxMessage:
     message = OutboxMessage(
         tenant_id=tenant_id,
         user_id=user_id,
+        application_id=application_id,
+        template_set_id=template_set_id,
         process=process,
         language=language,
         recipient=recipient,

@@ -14,6 +14,7 @@ from gatehouse.mail.config import get_config, stored_endpoint
 from gatehouse.mail.endpoint import SmtpEndpoint, endpoint_from_url
 from gatehouse.mail.mime import split_sender
 from gatehouse.mail.models import MailServerConfig
+from gatehouse.mail.ses_client import SES_NOT_AVAILABLE
 from gatehouse.settings import Settings
 
 NO_DEFAULT_SERVER = (
@@ -28,11 +29,12 @@ class Route:
 
     key: str
     owner: str
-    endpoint: SmtpEndpoint
+    endpoint: SmtpEndpoint | None  # None for the SES route
     allow_private: bool
     sender_email: str
     sender_name: str
     reply_to: str | None
+    kind: str = "smtp"  # smtp | ses
 
 
 def default_route(settings: Settings) -> Route:
@@ -59,8 +61,8 @@ async def resolve_route(
     config = await get_config(session, tenant_id)
     if config is None:
         return default_route(settings)
-    if config.mode != "custom":
-        raise ConfigurationError("config", f"The {config.mode} option is not available.")
+    if config.mode == "ses":
+        return _ses_route(config, settings)
     return Route(
         key=f"tenant:{tenant_id}:{_config_key(config)}",
         owner=f"tenant:{tenant_id}",
@@ -69,6 +71,23 @@ async def resolve_route(
         sender_email=config.sender_email,
         sender_name=config.sender_name,
         reply_to=config.reply_to,
+    )
+
+
+def _ses_route(config: MailServerConfig, settings: Settings) -> Route:
+    """The platform's SES account with the tenant's From and Reply to. If the operator has since
+    turned SES off, the e-mail fails: it never falls back to the default server."""
+    if not settings.ses_available:
+        raise ConfigurationError("config", SES_NOT_AVAILABLE)
+    return Route(
+        key="ses",
+        owner="ses",
+        endpoint=None,
+        allow_private=False,
+        sender_email=config.sender_email,
+        sender_name=config.sender_name,
+        reply_to=config.reply_to,
+        kind="ses",
     )
 
 

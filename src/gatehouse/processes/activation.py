@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.accounts.models import User
@@ -12,9 +10,8 @@ from gatehouse.accounts.users import get_user, set_password
 from gatehouse.errors import TokenError
 from gatehouse.mail.outbox import enqueue
 from gatehouse.processes.context import user_context
+from gatehouse.tenants.link_validity import link_validity
 from gatehouse.tenants.models import Tenant
-
-ACTIVATION_LINK_VALIDITY = timedelta(days=14)
 
 
 async def send_activation(
@@ -26,7 +23,8 @@ async def send_activation(
         tenant_id=tenant.id,
         user_id=user.id,
         purpose=ACTIVATE_ACCOUNT,
-        valid_for=ACTIVATION_LINK_VALIDITY,
+        valid_for=await link_validity(session, tenant.id, "on-behalf-registration"),
+        process="on-behalf-registration",
     )
     link = f"{origin}/activate?token={token}"
     await enqueue(

@@ -1,4 +1,4 @@
-"""Tenants and their custom domains."""
+"""Tenants, their custom domains, and their link validity settings."""
 
 from __future__ import annotations
 
@@ -28,3 +28,18 @@ class TenantDomain(Base):
     domain: Mapped[str] = mapped_column(String(253), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class LinkValidity(Base):
+    """How long the links of one e-mail process stay valid in one tenant. No row: the default."""
+
+    __tablename__ = "link_validities"
+
+    tenant_id: Mapped[str] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    process: Mapped[str] = mapped_column(String(32), primary_key=True)
+    amount: Mapped[int] = mapped_column()
+    unit: Mapped[str] = mapped_column(String(5))  # hours | days
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200))

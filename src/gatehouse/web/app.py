@@ -22,12 +22,23 @@ from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.worker import Worker
 from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
+from gatehouse.web.account.email_code import router as email_code_router
+from gatehouse.web.account.profile_email import router as profile_email_router
+from gatehouse.web.account.registration import router as registration_router
 from gatehouse.web.account.routes import router as account_router
 from gatehouse.web.api.app import create_api
+from gatehouse.web.console.administrators import router as administrators_router
+from gatehouse.web.console.applications import router as applications_router
 from gatehouse.web.console.auth import SignInRequired
+from gatehouse.web.console.email_templates import router as email_templates_router
+from gatehouse.web.console.link_validity import router as link_validity_router
 from gatehouse.web.console.mail_delivery import router as mail_delivery_router
 from gatehouse.web.console.mail_server import router as mail_server_router
+from gatehouse.web.console.process_settings import router as process_settings_router
 from gatehouse.web.console.routes import router as console_router
+from gatehouse.web.console.ses import router as ses_router
+from gatehouse.web.console.template_sets import router as template_sets_router
+from gatehouse.web.console.users import router as users_router
 from gatehouse.web.mailbox import mailbox_router
 from gatehouse.web.pages import templates
 from gatehouse.web.service import router as service_router
@@ -69,9 +80,20 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
     app.mount("/admin/api/v1", api)
     app.include_router(service_router)
     app.include_router(console_router)
+    app.include_router(ses_router)  # before mail_server_router: more specific paths
     app.include_router(mail_server_router)
     app.include_router(mail_delivery_router)
+    app.include_router(users_router)
+    app.include_router(administrators_router)
+    app.include_router(link_validity_router)
+    app.include_router(template_sets_router)  # issue 6: templates, applications, processes
+    app.include_router(email_templates_router)
+    app.include_router(applications_router)
+    app.include_router(process_settings_router)
     app.include_router(account_router)
+    app.include_router(email_code_router)
+    app.include_router(registration_router)
+    app.include_router(profile_email_router)
     if devmail is not None:
         app.include_router(mailbox_router(devmail))
 

@@ -24,6 +24,47 @@ FLASH_MESSAGES: dict[str, tuple[str, str]] = {
     "session-expired": ("info", "Your session has ended. Please sign in again."),
     "config-saved": ("success", "Configuration saved"),
     "config-removed": ("success", "Configuration removed"),
+    "domain-added": ("success", "Domain added. Publish its DNS records, then choose Verify."),
+    "domain-verified": ("success", "The domain is verified and can be chosen."),
+    "domain-pending": ("info", "The domain is not verified yet: check its DNS records."),
+    "domain-failed": ("error", "The domain could not be verified within 72 hours."),
+    "domain-deleted": ("success", "Domain deleted."),
+    # User Management, Administrators, link validity (issue 5)
+    "user-created": ("success", "User created. The activation e-mail is on its way."),
+    "user-deactivated": ("success", "User deactivated."),
+    "user-activated": ("success", "User activated."),
+    "counter-reset": ("success", "Counter reset: the count of e-mails is 0."),
+    "reset-email-sent": ("success", "The Reset Password e-mail is on its way."),
+    "reset-email-at-limit": (
+        "error",
+        "No e-mail was sent: the user has reached the limit of three emails in any 24 hour period.",
+    ),
+    "password-unlocked": ("success", "Password unlocked."),
+    "admin-added": ("success", "Administrator added."),
+    "admin-invited": ("success", "Administrator added. The activation e-mail is on its way."),
+    "admin-saved": ("success", "Authorizations saved."),
+    "admin-removed": ("success", "Administrator removed: the user is a plain user again."),
+    "system-saved": ("success", "System saved."),
+    "system-deleted": ("success", "System deleted."),
+    "secret-deleted": ("success", "Secret deleted."),
+    "validity-saved": ("success", "Link validity saved."),
+    # Template sets, applications, processes (issue 6)
+    "set-created": ("success", "Template set created as a copy of Default."),
+    "set-renamed": ("success", "Template set renamed."),
+    "set-deleted": ("success", "Template set deleted."),
+    "template-saved": ("success", "Template saved."),
+    "template-deleted": ("success", "Template deleted: its e-mails fall back."),
+    "application-created": ("success", "Application added."),
+    "application-saved": ("success", "Application saved."),
+    "application-deleted": ("success", "Application deleted."),
+    "switches-saved": ("success", "Settings saved."),
+    "email-changed": ("success", "Your e-mail address has been changed."),
+    "code-sent": ("info", "We sent you a code by e-mail."),
+    "code-kept": (
+        "info",
+        "The code we sent less than 3 minutes ago is still valid. You can ask for a new code 3 "
+        "minutes after the last one.",
+    ),
 }
 
 

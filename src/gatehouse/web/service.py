@@ -6,8 +6,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from gatehouse.processes import forgot_password
+from gatehouse.processes.password_links import Outcome
 from gatehouse.web.account.routes import preferred_language
 from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
+from gatehouse.web.timing import answer_floor
 
 router = APIRouter(prefix="/service", tags=["service"])
 
@@ -31,15 +33,17 @@ async def forgot_password_api(
     tenant: CurrentTenant,
     runtime: CurrentRuntime,
 ) -> ForgotPasswordAnswer:
-    """Always 200 for a well-formed request, whether or not the account exists."""
-    queued = await forgot_password.request_reset(
-        session,
-        tenant=tenant,
-        identifier=body.identifier,
-        origin=request_origin(request, runtime),
-        language=preferred_language(request),
-    )
-    await session.commit()
-    if queued:
+    """Always 200 with the same body for a well-formed request, and after about the same time:
+    whether the account exists, is inactive, or has reached its e-mail limit stays hidden."""
+    async with answer_floor():
+        outcome = await forgot_password.request_reset(
+            session,
+            tenant=tenant,
+            identifier=body.identifier,
+            origin=request_origin(request, runtime),
+            language=preferred_language(request),
+        )
+        await session.commit()
+    if outcome is Outcome.QUEUED:
         runtime.wake_worker()
     return ForgotPasswordAnswer(message=forgot_password.FORGOT_PASSWORD_ANSWER)

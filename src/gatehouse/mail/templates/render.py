@@ -1,19 +1,30 @@
-"""Sandboxed rendering of e-mail templates: tenants never run code on the platform."""
+"""Sandboxed rendering of e-mail templates: tenants never run code on the platform.
+
+Every part is checked and compiled by ``sandbox.compile_part`` (immutable sandbox,
+StrictUndefined, HTML autoescaped, loops bounded), and its output is cut off past
+``MAX_OUTPUT_CHARS``. Any failure is permanent for the message: retrying renders the same."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import Template, TemplateError
 
 from gatehouse.errors import PermanentDeliveryError
 from gatehouse.mail.templates.defaults import DEFAULT_SET, TemplateText
+from gatehouse.mail.templates.sandbox import (
+    TemplateRejected,
+    compile_part,
+    end_loop_budget,
+    new_loop_budget,
+)
+from gatehouse.mail.templates.types import OPTIONAL_PLACEHOLDERS
 
 MAX_OUTPUT_CHARS = 200_000
 
-_text_env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-_html_env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+
+class OutputTooLarge(Exception):
+    pass
 
 
 def find_template(process: str, language: str) -> TemplateText:
@@ -24,17 +35,48 @@ def find_template(process: str, language: str) -> TemplateText:
     return template
 
 
+def with_optional_placeholders(context: dict[str, Any]) -> dict[str, Any]:
+    """``context`` with every optional placeholder it lacks set to "" (decoration such as the
+    logo must never fail an e-mail); mandatory ones, the links and codes, must be given."""
+    groups: dict[str, dict[str, Any]] = {
+        "user": dict(context.get("user") or {}),
+        "other": dict(context.get("other") or {}),
+    }
+    for placeholder in OPTIONAL_PLACEHOLDERS:
+        root, name = placeholder.split(".", 1)
+        groups[root].setdefault(name, "")
+    return {**context, **groups}
+
+
+def _run(template: Template, context: dict[str, Any]) -> str:
+    size, chunks = 0, []
+    for chunk in template.generate(context):
+        size += len(chunk)
+        if size > MAX_OUTPUT_CHARS:
+            raise OutputTooLarge
+        chunks.append(chunk)
+    return "".join(chunks)
+
+
 def render(template: TemplateText, context: dict[str, Any]) -> TemplateText:
     """Subject, text and HTML rendered with ``context``; a failure is permanent for the message."""
+    values = with_optional_placeholders(context)
+    token = new_loop_budget()
     try:
-        subject = _text_env.from_string(template.subject).render(context)
-        text = _text_env.from_string(template.text).render(context)
-        html = _html_env.from_string(template.html).render(context)
+        subject = _run(compile_part(template.subject, html=False), values)
+        text = _run(compile_part(template.text, html=False), values)
+        html = _run(compile_part(template.html, html=True), values)
+    except TemplateRejected as exc:
+        raise PermanentDeliveryError(
+            "render", f"The template is not allowed: {exc.problems[0]}"
+        ) from exc
     except TemplateError as exc:
         raise PermanentDeliveryError(
             "render", f"The template could not be rendered: {exc}"
         ) from exc
-    if max(len(subject), len(text), len(html)) > MAX_OUTPUT_CHARS:
-        raise PermanentDeliveryError("render", "The rendered e-mail is too large.")
+    except OutputTooLarge:
+        raise PermanentDeliveryError("render", "The rendered e-mail is too large.") from None
+    finally:
+        end_loop_budget(token)
     # A subject is one header line: fold any line breaks a value brought in.
     return TemplateText(" ".join(subject.split()), text, html)

@@ -7,6 +7,9 @@ from __future__ import annotations
 import ssl
 
 from gatehouse.mail.routing import Route
+from gatehouse.mail.ses_client import SesClient
+from gatehouse.mail.transports.base import Transport
+from gatehouse.mail.transports.ses import SesTransport
 from gatehouse.mail.transports.smtp import SmtpTransport
 from gatehouse.settings import Settings
 
@@ -15,13 +18,20 @@ class TransportPool:
     def __init__(self, settings: Settings, tls_context: ssl.SSLContext) -> None:
         self._settings = settings
         self._tls_context = tls_context
-        self._transports: dict[str, tuple[str, SmtpTransport]] = {}  # owner -> (key, transport)
-        self._retired: list[SmtpTransport] = []
+        self._transports: dict[str, tuple[str, Transport]] = {}  # owner -> (key, transport)
+        self._retired: list[Transport] = []
+        self._ses: SesTransport | None = None  # one for the process: boto3 pools connections
 
-    def get(self, route: Route, *, lane: int = 0, group: int = 0) -> SmtpTransport:
+    def get(self, route: Route, *, lane: int = 0, group: int = 0) -> Transport:
         """The transport of ``route`` for connection ``lane`` of a tenant; tenants on the shared
         default server are spread over its ``default_max_connections`` by ``group``."""
         settings = self._settings
+        if route.kind == "ses":
+            if self._ses is None:
+                self._ses = SesTransport(SesClient(settings))
+            return self._ses
+        if route.endpoint is None:
+            raise ValueError("an SMTP route needs an endpoint")
         if route.owner == "default":
             slot = group * settings.max_connections_per_tenant + lane
             slot %= settings.default_max_connections
@@ -44,6 +54,8 @@ class TransportPool:
         return transport
 
     def describe(self, route: Route) -> str:
+        if route.endpoint is None:
+            return f"Amazon SES {self._settings.ses_region}"
         return f"{route.endpoint.label} ({route.endpoint.security})"
 
     async def close_retired(self) -> None:

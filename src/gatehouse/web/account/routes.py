@@ -10,20 +10,31 @@ from starlette.datastructures import FormData
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
-from gatehouse.accounts.passwords import verify_password
+from gatehouse.accounts.passwords import verify_password_off_loop
 from gatehouse.accounts.sessions import load_session, revoke_session, start_session
+from gatehouse.accounts.tokens import TOKEN_EXPIRED
 from gatehouse.accounts.users import (
     LANGUAGES,
-    authenticate,
     authorizations_of,
     get_user,
     set_password,
 )
 from gatehouse.errors import TokenError, ValidationError
-from gatehouse.processes import activation, forgot_password
+from gatehouse.processes import activation, forgot_password, security_alerts
+from gatehouse.processes.logon import log_on
+from gatehouse.processes.password_links import Outcome, renew_expired_link
+from gatehouse.runtime import Runtime
+from gatehouse.tenants.models import Tenant
+from gatehouse.web.account.applications import (
+    after_sign_in,
+    application_from,
+    page_extras,
+    served_application,
+)
 from gatehouse.web.csrf import checked_form, is_https, rotate_csrf_cookie
 from gatehouse.web.pages import render
 from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
+from gatehouse.web.timing import answer_floor
 
 router = APIRouter()
 USER_COOKIE = "gh_user"
@@ -66,10 +77,14 @@ async def signed_in_user(
 
 
 @router.get("/", response_class=HTMLResponse)
-async def logon_page(request: Request, session: DbSession, tenant: CurrentTenant) -> Response:
+async def logon_page(
+    request: Request, session: DbSession, tenant: CurrentTenant, app: str = ""
+) -> Response:
+    application = await application_from(session, tenant, app)  # the application it serves
     if await signed_in_user(request, session, tenant):
-        return RedirectResponse("/profile", status_code=303)
-    return render(request, "account/logon.html", {"tenant": tenant})
+        return RedirectResponse(after_sign_in(application), status_code=303)
+    context = {"tenant": tenant, **await page_extras(session, tenant, application)}
+    return render(request, "account/logon.html", context)
 
 
 @router.post("/", response_class=HTMLResponse)
@@ -81,10 +96,27 @@ async def logon(
     form: CheckedForm,
 ) -> Response:
     identifier = field(form, "identifier")
-    user = await authenticate(session, tenant.id, identifier, field(form, "password"))
+    application = await served_application(session, tenant, field(form, "app"))
+    result = await log_on(
+        session,
+        tenant=tenant,
+        identifier=identifier,
+        password=field(form, "password"),
+        origin=request_origin(request, runtime),
+    )
+    await session.commit()  # the count of failed logons, and a Locked Password e-mail
+    if result.mail_queued:
+        runtime.wake_worker()
+    user = result.user
     if user is None:
-        context = {"tenant": tenant, "error": LOGON_FAILED, "identifier": identifier}
+        error = result.locked_message() if result.locked_until else LOGON_FAILED
+        context = {"tenant": tenant, "error": error, "identifier": identifier}
+        context.update(await page_extras(session, tenant, application))
         return render(request, "account/logon.html", context, status_code=401)
+    if application.email_otp:  # the application's second factor: a code by e-mail
+        from gatehouse.web.account import email_code  # it builds on this module
+
+        return await email_code.begin(request, session, runtime, tenant, user, application)
     token = await start_session(
         session,
         tenant_id=tenant.id,
@@ -93,15 +125,19 @@ async def logon(
         hours=runtime.settings.session_hours,
     )
     await session.commit()
-    response = RedirectResponse("/profile", status_code=303)
+    response = RedirectResponse(after_sign_in(application), status_code=303)
     set_session_cookie(request, response, USER_COOKIE, token, "/")
     rotate_csrf_cookie(request, response)
     return response
 
 
 @router.get("/forgot-password", response_class=HTMLResponse)
-async def forgot_page(request: Request, tenant: CurrentTenant) -> Response:
-    return render(request, "account/forgot.html", {"tenant": tenant})
+async def forgot_page(
+    request: Request, session: DbSession, tenant: CurrentTenant, app: str = ""
+) -> Response:
+    application = await application_from(session, tenant, app)
+    context = {"tenant": tenant, **await page_extras(session, tenant, application)}
+    return render(request, "account/forgot.html", context)
 
 
 @router.post("/forgot-password", response_class=HTMLResponse)
@@ -113,31 +149,39 @@ async def forgot(
     form: CheckedForm,
 ) -> Response:
     identifier = field(form, "identifier").strip()
+    application = await application_from(session, tenant, field(form, "app"))
+    extras = await page_extras(session, tenant, application)
     if not identifier or len(identifier) > 254:
         context = {"tenant": tenant, "error": "Enter your e-mail address or login name."}
-        return render(request, "account/forgot.html", context, status_code=400)
-    queued = await forgot_password.request_reset(
-        session,
-        tenant=tenant,
-        identifier=identifier,
-        origin=request_origin(request, runtime),
-        language=preferred_language(request),
-    )
-    await session.commit()
-    if queued:
+        return render(request, "account/forgot.html", {**context, **extras}, status_code=400)
+    async with answer_floor():
+        outcome = await forgot_password.request_reset(
+            session,
+            tenant=tenant,
+            identifier=identifier,
+            origin=request_origin(request, runtime),
+            language=preferred_language(request),
+            application=application,
+        )
+        await session.commit()
+    if outcome is Outcome.QUEUED:
         runtime.wake_worker()
-    context = {"tenant": tenant, "notice": forgot_password.FORGOT_PASSWORD_ANSWER}
+    context = {"tenant": tenant, "notice": forgot_password.page_answer(outcome), **extras}
     return render(request, "account/notice.html", context)
 
 
 @router.get("/reset-password", response_class=HTMLResponse)
 async def reset_page(
-    request: Request, session: DbSession, tenant: CurrentTenant, token: str = ""
+    request: Request,
+    session: DbSession,
+    tenant: CurrentTenant,
+    runtime: CurrentRuntime,
+    token: str = "",
 ) -> Response:
     try:
         await forgot_password.user_for_reset_token(session, tenant=tenant, token=token)
     except TokenError as exc:
-        return _link_problem(request, tenant, exc)
+        return await _password_link_problem(request, session, runtime, tenant, token, exc)
     context = {
         "tenant": tenant,
         "token": token,
@@ -149,7 +193,11 @@ async def reset_page(
 
 @router.post("/reset-password", response_class=HTMLResponse)
 async def reset(
-    request: Request, session: DbSession, tenant: CurrentTenant, form: CheckedForm
+    request: Request,
+    session: DbSession,
+    tenant: CurrentTenant,
+    runtime: CurrentRuntime,
+    form: CheckedForm,
 ) -> Response:
     token = field(form, "token")
     context = {
@@ -160,16 +208,21 @@ async def reset(
     }
     try:
         password = _confirmed_password(form)
-        await forgot_password.reset_password(
+        user = await forgot_password.reset_password(
             session, tenant=tenant, token=token, new_password=password
         )
     except TokenError as exc:
-        return _link_problem(request, tenant, exc)
+        return await _password_link_problem(request, session, runtime, tenant, token, exc)
     except ValidationError as exc:
         return render(
             request, "account/set_password.html", {**context, "error": exc.message}, status_code=400
         )
+    alerted = await security_alerts.password_changed(
+        session, tenant=tenant, user=user, origin=request_origin(request, runtime)
+    )
     await session.commit()
+    if alerted:
+        runtime.wake_worker()
     return RedirectResponse("/?msg=password-set", status_code=303)
 
 
@@ -245,6 +298,39 @@ def _link_problem(request: Request, tenant: object, exc: TokenError) -> Response
     return render(request, "account/notice.html", context, status_code=400)
 
 
+async def _password_link_problem(
+    request: Request,
+    session: DbSession,
+    runtime: Runtime,
+    tenant: Tenant,
+    token: str,
+    exc: TokenError,
+) -> Response:
+    """A used or unknown link is refused with its reason; an expired one sends a new link
+    (once, within the e-mail limit) and says so."""
+    if exc.reason != TOKEN_EXPIRED:
+        return _link_problem(request, tenant, exc)
+    try:
+        sentence, outcome = await renew_expired_link(
+            session,
+            tenant=tenant,
+            token=token,
+            origin=request_origin(request, runtime),
+            language=preferred_language(request),
+        )
+    except TokenError as renewal_problem:
+        await session.rollback()
+        await session.refresh(tenant)
+        return _link_problem(request, tenant, renewal_problem)
+    await session.commit()
+    if outcome is Outcome.QUEUED:
+        runtime.wake_worker()
+        context = {"tenant": tenant, "notice": sentence, "title": "New link sent"}
+        return render(request, "account/notice.html", context)
+    context = {"tenant": tenant, "error": sentence}
+    return render(request, "account/notice.html", context, status_code=400)
+
+
 @router.get("/profile", response_class=HTMLResponse)
 async def profile_page(request: Request, session: DbSession, tenant: CurrentTenant) -> Response:
     user = await signed_in_user(request, session, tenant)
@@ -288,19 +374,28 @@ async def change_language(
 
 @router.post("/profile/password", response_class=HTMLResponse)
 async def change_password(
-    request: Request, session: DbSession, tenant: CurrentTenant, form: CheckedForm
+    request: Request,
+    session: DbSession,
+    tenant: CurrentTenant,
+    runtime: CurrentRuntime,
+    form: CheckedForm,
 ) -> Response:
     user = await signed_in_user(request, session, tenant)
     if user is None:
         return RedirectResponse("/", status_code=303)
     try:
-        if not verify_password(user.password_hash, field(form, "current_password")):
+        if not await verify_password_off_loop(user.password_hash, field(form, "current_password")):
             raise ValidationError("current_password", "The current password is not correct.")
         set_password(user, _confirmed_password(form))
     except ValidationError as exc:
         context = _profile_context(tenant, user, error=exc.message)
         return render(request, "account/profile.html", context, status_code=400)
+    alerted = await security_alerts.password_changed(
+        session, tenant=tenant, user=user, origin=request_origin(request, runtime)
+    )
     await session.commit()
+    if alerted:
+        runtime.wake_worker()
     return RedirectResponse("/profile?msg=password-changed", status_code=303)
 
 

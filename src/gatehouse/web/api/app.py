@@ -10,8 +10,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from gatehouse.errors import DeliveryError, ValidationError
-from gatehouse.web.api import mail_server, messages
+from gatehouse.errors import ConflictError, DeliveryError, NotFoundError, ValidationError
+from gatehouse.web.api import (
+    applications,
+    invitations,
+    mail_server,
+    messages,
+    ses_domains,
+    template_sets,
+    users,
+)
 from gatehouse.web.api.auth import ApiCaller, current_client
 
 
@@ -44,8 +52,13 @@ def create_api() -> FastAPI:
             created_at=t.created_at,
         )
 
+    api.include_router(ses_domains.router)  # before mail_server: its paths are more specific
     api.include_router(mail_server.router)
     api.include_router(messages.router)
+    api.include_router(users.router)
+    api.include_router(template_sets.router)
+    api.include_router(applications.router)
+    api.include_router(invitations.router)
     _install_error_answers(api)
     return api
 
@@ -56,6 +69,14 @@ def _install_error_answers(api: FastAPI) -> None:
     @api.exception_handler(ValidationError)
     async def field_error(request: Request, exc: ValidationError) -> JSONResponse:
         return JSONResponse({"detail": {"field": exc.field, "message": exc.message}}, 422)
+
+    @api.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 404)
+
+    @api.exception_handler(ConflictError)
+    async def conflict(request: Request, exc: ConflictError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 409)
 
     @api.exception_handler(DeliveryError)
     async def probe_error(request: Request, exc: DeliveryError) -> JSONResponse:

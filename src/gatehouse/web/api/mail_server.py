@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gatehouse import audit
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.mail import config as mail_config
-from gatehouse.mail.configure import CONFIGURATION_REMOVED, probe_custom, save_custom
+from gatehouse.mail.configure import CONFIGURATION_REMOVED, probe_custom, save_custom, save_ses
 from gatehouse.web.api.auth import ApiCaller, require_client
 from gatehouse.web.tenancy import CurrentRuntime, DbSession
 
@@ -21,11 +21,13 @@ Caller = Annotated[ApiCaller, require_client(Authorization.MANAGE_TENANT_CONFIGU
 
 
 class MailServerInput(BaseModel):
-    """A custom server. ``password`` is write-only: omit it to keep the stored one (allowed only
-    while host, port, security and user name stay the same)."""
+    """``mode`` custom: a custom server; ``password`` is write-only: omit it to keep the stored
+    one (allowed only while host, port, security and user name stay the same). ``mode`` ses: the
+    platform's Amazon SES with From and Reply to on the platform's or a verified domain.
+    ``mode`` default: remove the configuration."""
 
     model_config = ConfigDict(extra="forbid")
-    mode: Literal["custom", "default"] = "custom"
+    mode: Literal["custom", "ses", "default"] = "custom"
     host: str | None = None
     port: int | None = None
     security: Literal["ssl", "starttls"] = "ssl"
@@ -36,6 +38,13 @@ class MailServerInput(BaseModel):
     sender_name: str | None = None
     reply_to: str | None = None
     rate_limit_per_minute: int | None = None
+    from_username: str | None = None
+    from_domain: str | None = None
+    reply_to_username: str | None = None
+    reply_to_domain: str | None = None
+
+
+SES_FIELDS = {"from_username", "from_domain", "reply_to_username", "reply_to_domain"}
 
 
 class MailServerView(BaseModel):
@@ -50,6 +59,10 @@ class MailServerView(BaseModel):
     sender_name: str | None = None
     reply_to: str | None = None
     rate_limit_per_minute: int | None = None
+    from_username: str | None = None
+    from_domain: str | None = None
+    reply_to_username: str | None = None
+    reply_to_domain: str | None = None
     updated_at: datetime | None = None
     updated_by: str | None = None
 
@@ -90,12 +103,21 @@ async def put_mail_server(
     """Validate, probe the server, and store only if every check passed (422 otherwise)."""
     if body.mode == "default":
         return await delete_mail_server(caller, session)
+    if body.mode == "ses":
+        config = await save_ses(
+            runtime,
+            session,
+            tenant_id=caller.tenant.id,
+            actor=caller.actor,
+            raw=body.model_dump(include=SES_FIELDS),
+        )
+        return MailServerView(**mail_config.public_view(config))
     config = await save_custom(
         runtime,
         session,
         tenant_id=caller.tenant.id,
         actor=caller.actor,
-        raw=body.model_dump(exclude={"mode"}),
+        raw=body.model_dump(exclude={"mode", *SES_FIELDS}),
     )
     return MailServerView(**mail_config.public_view(config))
 
@@ -114,7 +136,10 @@ async def test_mail_server(
 ) -> ProbeAnswer:
     """Probe an unsaved configuration; nothing is stored."""
     report = await probe_custom(
-        runtime, session, tenant_id=caller.tenant.id, raw=body.model_dump(exclude={"mode"})
+        runtime,
+        session,
+        tenant_id=caller.tenant.id,
+        raw=body.model_dump(exclude={"mode", *SES_FIELDS}),
     )
     return ProbeAnswer(result="passed", message=report.message, steps=list(report.steps))
 

@@ -13,9 +13,11 @@ from gatehouse import audit
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.errors import DeliveryError, ValidationError
 from gatehouse.mail import config as mail_config
+from gatehouse.mail import ses
 from gatehouse.mail.configure import save_custom
 from gatehouse.mail.models import MailServerConfig, OutboxMessage
 from gatehouse.mail.test_email import queue_test_email
+from gatehouse.settings import Settings
 from gatehouse.web.console.auth import Admin, require
 from gatehouse.web.csrf import checked_form
 from gatehouse.web.pages import render
@@ -48,6 +50,13 @@ FIELD_LABELS = {
     "sender_name": "Sender Name",
     "reply_to": "Reply-To",
     "rate_limit_per_minute": "Rate Limit",
+    "from_username": "From",
+    "from_domain": "From domain",
+    "reply_to_username": "Reply to",
+    "reply_to_domain": "Reply to domain",
+    "domain": "Domain",
+    "replace_confirmed": "Confirmation",
+    "mode": "Amazon Simple Email Service",
     "to": "To",
 }
 STEP_LABELS = {
@@ -80,11 +89,24 @@ def probe_failure_text(exc: DeliveryError) -> str:
     )
 
 
+REPLACE_LABELS = {"custom": "custom mail server", "ses": "Amazon SES"}
+
+
+def confirm_replacement(current: MailServerConfig | None, mode: str, form: FormData) -> None:
+    """Saving one option replaces the other: the administrator must have ticked the box."""
+    if current is None or current.mode == mode or form.get("replace_confirmed") == "yes":
+        return
+    raise ValidationError(
+        "replace_confirmed",
+        f"Confirm that saving replaces the {REPLACE_LABELS[current.mode]} configuration.",
+    )
+
+
 def field_error_text(exc: ValidationError) -> str:
     return f"{FIELD_LABELS.get(exc.field, exc.field)}: {exc.message}"
 
 
-async def _page_context(
+async def page_context(
     session: DbSession, admin: Admin, request: Request, **extra: Any
 ) -> dict[str, Any]:
     tenant_id = admin.tenant.id
@@ -95,7 +117,7 @@ async def _page_context(
         .order_by(OutboxMessage.created_at.desc())
         .limit(10)
     )
-    tab = request.query_params.get("tab") or ("custom" if current else "default")
+    tab = request.query_params.get("tab") or (current.mode if current else "default")
     return {
         "admin": admin,
         "tenant": admin.tenant,
@@ -114,7 +136,29 @@ async def _page_context(
         ],
         "confirm_remove": request.query_params.get("confirm") == "remove" and current,
         "test_message": await _test_message(session, tenant_id, request),
+        **await ses_context(session, admin, runtime_settings(request), current),
         **extra,
+    }
+
+
+def runtime_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.runtime.settings
+    return settings
+
+
+async def ses_context(
+    session: DbSession, admin: Admin, settings: Settings, current: MailServerConfig | None
+) -> dict[str, Any]:
+    """What the Amazon Simple Email Service tab shows."""
+    if not settings.ses_available:
+        return {"ses_available": False}
+    chosen = mail_config.ses_addresses(current) if current and current.mode == "ses" else {}
+    return {
+        "ses_available": True,
+        "ses_domains": await ses.list_domains(session, admin.tenant.id),
+        "ses_choices": await ses.choosable_domains(session, admin.tenant.id, settings),
+        "ses_form": chosen,
+        "ses_max_domains": ses.MAX_DOMAINS,
     }
 
 
@@ -140,7 +184,7 @@ async def _test_message(session: DbSession, tenant_id: str, request: Request) ->
 async def mail_server_page(
     request: Request, session: DbSession, admin: TenantConfigAdmin
 ) -> Response:
-    return render(request, "console/mail_server.html", await _page_context(session, admin, request))
+    return render(request, "console/mail_server.html", await page_context(session, admin, request))
 
 
 @router.post("", response_class=HTMLResponse)
@@ -153,6 +197,8 @@ async def save(
 ) -> Response:
     raw = {name: form.get(name) for name in FORM_FIELDS}
     try:
+        current = await mail_config.get_config(session, admin.tenant.id)
+        confirm_replacement(current, "custom", form)
         await save_custom(
             runtime, session, tenant_id=admin.tenant.id, actor=actor_of(admin), raw=raw
         )
@@ -161,7 +207,7 @@ async def save(
             error, field = field_error_text(exc), exc.field
         else:
             error, field = probe_failure_text(exc), None
-        context = await _page_context(session, admin, request, error=error, error_field=field)
+        context = await page_context(session, admin, request, error=error, error_field=field)
         context.update(tab="custom", form={k: v for k, v in raw.items() if k != "password"})
         return render(request, "console/mail_server.html", context, status_code=422)
     return RedirectResponse(f"{PAGE}?tab=custom&msg=config-saved", status_code=303)
@@ -186,7 +232,7 @@ async def send_test_email(
     try:
         message_id = await queue_test_email(runtime, tenant_id=admin.tenant.id, recipient=to)
     except ValidationError as exc:
-        context = await _page_context(session, admin, request, error=field_error_text(exc))
+        context = await page_context(session, admin, request, error=field_error_text(exc))
         return render(request, "console/mail_server.html", context, status_code=422)
     tab = request.query_params.get("tab", "default")
     return RedirectResponse(f"{PAGE}?tab={tab}&test={message_id}", status_code=303)

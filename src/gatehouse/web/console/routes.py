@@ -10,13 +10,14 @@ from starlette.datastructures import FormData
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.sessions import revoke_session, start_session
-from gatehouse.accounts.users import authenticate, authorizations_of
+from gatehouse.accounts.users import authorizations_of
+from gatehouse.processes.logon import log_on
 from gatehouse.web.account.routes import field, set_session_cookie
 from gatehouse.web.console.auth import ADMIN_COOKIE, Admin, CurrentAdmin, require
 from gatehouse.web.console.tiles import visible_groups
 from gatehouse.web.csrf import checked_form, rotate_csrf_cookie
 from gatehouse.web.pages import render
-from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession
+from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
 
 router = APIRouter(prefix="/admin")
 SIGN_IN_FAILED = (
@@ -40,9 +41,20 @@ async def signin(
     form: CheckedForm,
 ) -> Response:
     identifier = field(form, "identifier")
-    user = await authenticate(session, tenant.id, identifier, field(form, "password"))
+    result = await log_on(
+        session,
+        tenant=tenant,
+        identifier=identifier,
+        password=field(form, "password"),
+        origin=request_origin(request, runtime),
+    )
+    await session.commit()  # failed logons count here too (lockout)
+    if result.mail_queued:
+        runtime.wake_worker()
+    user = result.user
     if user is None or not await authorizations_of(session, tenant.id, user.id):
-        context = {"tenant": tenant, "error": SIGN_IN_FAILED, "identifier": identifier}
+        error = result.locked_message() if result.locked_until else SIGN_IN_FAILED
+        context = {"tenant": tenant, "error": error, "identifier": identifier}
         return render(request, "console/signin.html", context, status_code=401)
     token = await start_session(
         session,
@@ -103,6 +115,43 @@ def settings_sections() -> list[tuple[str, list[tuple[str, str, str]]]]:
                     "Every e-mail of the tenant: status, attempts and errors, with a 24-hour "
                     "chart.",
                     "/admin/tenant-settings/mail-delivery",
+                ),
+            ],
+        ),
+        (
+            "Authentication",
+            [
+                (
+                    "Initial Password and Email Link Validity",
+                    "How long the links in registration, invitation and password e-mails "
+                    "stay valid.",
+                    "/admin/tenant-settings/link-validity",
+                ),
+            ],
+        ),
+        (
+            "Customization",
+            [
+                (
+                    "E-Mail Template Sets",
+                    "What the tenant's e-mails say, per process and language; assigned per "
+                    "application.",
+                    "/admin/email-template-sets",
+                ),
+            ],
+        ),
+        (
+            "Users and Security",
+            [
+                (
+                    "Self-Registration",
+                    "Let people create their own account from the logon page.",
+                    "/admin/tenant-settings/self-registration",
+                ),
+                (
+                    "Security Alerts",
+                    "E-mail users when their password or e-mail address changes.",
+                    "/admin/tenant-settings/security-alerts",
                 ),
             ],
         ),

@@ -20,16 +20,41 @@ TILE_GROUPS: list[tuple[str, list[Tile]]] = [
         "Applications and Resources",
         [
             Tile(
+                "Applications",
+                "User Profile and your applications: logon pages, template sets, second factor.",
+                "/admin/applications",
+                (A.MANAGE_APPLICATIONS,),
+            ),
+            Tile(
                 "Tenant Settings",
                 "Tenant information, mail server configuration and other settings.",
                 "/admin/tenant-settings",
+                (A.MANAGE_TENANT_CONFIGURATION,),
+            ),
+            Tile(
+                "E-Mail Template Sets",
+                "What the tenant's e-mails say, per process and language.",
+                "/admin/email-template-sets",
                 (A.MANAGE_TENANT_CONFIGURATION,),
             ),
         ],
     ),
     (
         "Users & Authorizations",
-        [],
+        [
+            Tile(
+                "User Management",
+                "Find, create, deactivate and activate users; password details and e-mail limit.",
+                "/admin/users",
+                (A.MANAGE_USERS, A.READ_USERS),
+            ),
+            Tile(
+                "Administrators",
+                "Who administers this tenant, with which authorizations; API clients.",
+                "/admin/administrators",
+                (A.MANAGE_TENANT_CONFIGURATION,),
+            ),
+        ],
     ),
 ]
 

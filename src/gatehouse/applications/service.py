@@ -1,0 +1,227 @@
+"""Applications: list, find, create, change, delete; every change in the change log.
+
+The built-in *User Profile* (the tenant's own logon and profile pages) always exists: until it
+is changed it is an unsaved default object, so tenants created by any path have it."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gatehouse import audit
+from gatehouse.applications.models import Application
+from gatehouse.db.base import new_id, utcnow
+from gatehouse.errors import ConflictError, NotFoundError, ValidationError
+from gatehouse.mail.templates.models import TemplateSet
+from gatehouse.tenants.models import Tenant
+
+USER_PROFILE_ID = "user-profile"
+USER_PROFILE_NAME = "User Profile"
+DEFAULT_SET_ID = "default"
+RESOURCE = "applications"
+NO_SUCH_APPLICATION = "There is no application with this ID."
+BUILTIN_FIXED = "The User Profile application is built in: its name and home URL cannot change."
+BUILTIN_KEPT = "The User Profile application is built in and cannot be deleted."
+NAME_RULE = "The name must have 1 to 100 characters."
+NAME_TAKEN = "An application with this name already exists."
+HOME_URL_RULE = "The home URL must be an http:// or https:// address of at most 2000 characters."
+
+
+def _user_profile(tenant_id: str) -> Application:
+    now = utcnow()
+    return Application(
+        tenant_id=tenant_id,
+        id=USER_PROFILE_ID,
+        name=USER_PROFILE_NAME,
+        home_url="",
+        template_set_id=DEFAULT_SET_ID,
+        email_otp=False,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def is_builtin(application: Application) -> bool:
+    return application.id == USER_PROFILE_ID
+
+
+def sp_name(application: Application | None, tenant: Tenant) -> str:
+    """``user.sp_name``: the application's name; for User Profile, the tenant's display name."""
+    if application is None or is_builtin(application):
+        return tenant.display_name
+    return application.name
+
+
+def home_link(application: Application | None, origin: str) -> str:
+    """Where the user goes after signing in: the application's home URL, else the profile."""
+    if application is not None and application.home_url:
+        return application.home_url
+    return f"{origin}/profile"
+
+
+async def list_applications(session: AsyncSession, tenant_id: str) -> list[Application]:
+    rows = list(
+        (
+            await session.scalars(
+                select(Application)
+                .where(Application.tenant_id == tenant_id)
+                .order_by(Application.created_at, Application.name)
+            )
+        ).all()
+    )
+    builtin = [a for a in rows if is_builtin(a)] or [_user_profile(tenant_id)]
+    return builtin + [a for a in rows if not is_builtin(a)]
+
+
+async def get_application(
+    session: AsyncSession, tenant_id: str, application_id: str
+) -> Application | None:
+    row = await session.get(Application, (tenant_id, application_id))
+    if row is None and application_id == USER_PROFILE_ID:
+        return _user_profile(tenant_id)
+    return row
+
+
+async def require_application(
+    session: AsyncSession, tenant_id: str, application_id: str
+) -> Application:
+    application = await get_application(session, tenant_id, application_id)
+    if application is None:
+        raise NotFoundError(NO_SUCH_APPLICATION)
+    return application
+
+
+def _name(value: str) -> str:
+    name = " ".join(value.split())
+    if not 1 <= len(name) <= 100:
+        raise ValidationError("name", NAME_RULE)
+    return name
+
+
+def _home_url(value: str) -> str:
+    url = value.strip()
+    parts = urlsplit(url)
+    if len(url) > 2000 or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError("home_url", HOME_URL_RULE)
+    return url
+
+
+async def _check_name_free(
+    session: AsyncSession, tenant_id: str, name: str, *, except_id: str | None = None
+) -> None:
+    taken = await session.scalar(
+        select(Application.id).where(Application.tenant_id == tenant_id, Application.name == name)
+    )
+    if (taken is not None and taken != except_id) or (
+        name.casefold() == USER_PROFILE_NAME.casefold() and except_id != USER_PROFILE_ID
+    ):
+        raise ValidationError("name", NAME_TAKEN)
+
+
+async def create_application(
+    session: AsyncSession, *, tenant_id: str, name: str, home_url: str, actor: str
+) -> Application:
+    name, url = _name(name), _home_url(home_url)
+    await _check_name_free(session, tenant_id, name)
+    application = Application(
+        tenant_id=tenant_id,
+        id=new_id(),
+        name=name,
+        home_url=url,
+        template_set_id=DEFAULT_SET_ID,
+        email_otp=False,
+    )
+    session.add(application)
+    await session.flush()
+    await _log(session, application, actor, "create", name=name, home_url=url)
+    return application
+
+
+async def update_application(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    application_id: str,
+    actor: str,
+    name: str | None = None,
+    home_url: str | None = None,
+    template_set_id: str | None = None,
+    email_otp: bool | None = None,
+) -> Application:
+    """Change what is given; a template set that is not this tenant's is refused."""
+    application = await require_application(session, tenant_id, application_id)
+    changes: dict[str, Any] = {}
+    if is_builtin(application) and (
+        (name is not None and _name(name) != application.name)
+        or (home_url not in (None, "", application.home_url))
+    ):
+        raise ConflictError(BUILTIN_FIXED)
+    if name is not None and not is_builtin(application) and _name(name) != application.name:
+        await _check_name_free(session, tenant_id, _name(name), except_id=application.id)
+        changes["name"] = _name(name)
+    if home_url is not None and not is_builtin(application):
+        url = _home_url(home_url)
+        if url != application.home_url:
+            changes["home_url"] = url
+    set_name = None
+    if template_set_id is not None and template_set_id != application.template_set_id:
+        set_name = await _set_name(session, tenant_id, template_set_id)
+        if set_name is None:
+            raise ValidationError("template_set_id", "There is no template set with this ID.")
+        changes["template_set_id"] = template_set_id
+    if email_otp is not None and email_otp != application.email_otp:
+        changes["email_otp"] = email_otp
+    if not changes:
+        return application
+    for key, value in changes.items():
+        setattr(application, key, value)
+    application.updated_at = utcnow()
+    session.add(application)  # the built-in one gets its row now
+    await session.flush()
+    if set_name is not None:
+        changes["template_set"] = set_name
+    await _log(session, application, actor, "update", **changes)
+    return application
+
+
+async def _set_name(session: AsyncSession, tenant_id: str, set_id: str) -> str | None:
+    """The name of this tenant's template set ``set_id``; None when it has none."""
+    if set_id == DEFAULT_SET_ID:
+        return "Default"
+    return await session.scalar(
+        select(TemplateSet.name).where(TemplateSet.tenant_id == tenant_id, TemplateSet.id == set_id)
+    )
+
+
+async def delete_application(
+    session: AsyncSession, *, tenant_id: str, application_id: str, actor: str
+) -> None:
+    application = await require_application(session, tenant_id, application_id)
+    if is_builtin(application):
+        raise ConflictError(BUILTIN_KEPT)
+    await session.delete(application)
+    await _log(session, application, actor, "delete", name=application.name)
+    await session.flush()
+
+
+async def applications_using(session: AsyncSession, tenant_id: str, set_id: str) -> list[str]:
+    """Names of the applications whose e-mails use the template set ``set_id``."""
+    return [
+        a.name for a in await list_applications(session, tenant_id) if a.template_set_id == set_id
+    ]
+
+
+async def _log(
+    session: AsyncSession, application: Application, actor: str, action: str, **changes: Any
+) -> None:
+    await audit.record(
+        session,
+        tenant_id=application.tenant_id,
+        actor=actor,
+        resource=RESOURCE,
+        action=action,
+        changes={"application": application.id, **changes},
+    )

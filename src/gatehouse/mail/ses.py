@@ -1,0 +1,227 @@
+"""The Amazon SES option of a tenant: its sending domains (up to 2, DNS records, Pending ->
+Verified, or Failed after 72 hours) and its From / Reply to addresses on verified domains."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gatehouse import audit
+from gatehouse.db.base import utcnow
+from gatehouse.errors import ConflictError, NotFoundError, ValidationError
+from gatehouse.mail.config import RESOURCE, get_config
+from gatehouse.mail.models import MailServerConfig, SesDomain
+from gatehouse.mail.ses_client import SesClient
+from gatehouse.settings import Settings
+
+MAX_DOMAINS = 2
+VERIFY_DEADLINE = timedelta(hours=72)
+USERNAME_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]{1,64}$")
+LABEL_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+USERNAME_RULE = (
+    "may contain only the letters A-Z and a-z, digits and ! # $ % & ' * + - / = ? ^ _ ` { | } ~ "
+    "(1 to 64 characters)"
+)
+
+
+@dataclass(frozen=True)
+class SesInput:
+    from_username: str
+    from_domain: str
+    reply_to_username: str | None
+    reply_to_domain: str | None
+
+    @property
+    def sender_email(self) -> str:
+        return f"{self.from_username}@{self.from_domain}"
+
+    @property
+    def reply_to(self) -> str | None:
+        if self.reply_to_username and self.reply_to_domain:
+            return f"{self.reply_to_username}@{self.reply_to_domain}"
+        return None
+
+
+def validate_username(value: str, *, field: str) -> str:
+    if not USERNAME_RE.fullmatch(value):
+        bad = sorted({c for c in value if not USERNAME_RE.fullmatch(c)})
+        detail = f" (not allowed: {' '.join(bad)})" if bad else ""
+        raise ValidationError(field, f"The user name {USERNAME_RULE}{detail}.")
+    return value
+
+
+def validate_domain(value: str, *, field: str = "domain") -> str:
+    domain = value.strip().lower().rstrip(".")
+    labels = domain.split(".")
+    if len(domain) > 253 or len(labels) < 2:
+        raise ValidationError(field, f"{value!r} is not a domain name such as example.com.")
+    for label in labels:
+        if not LABEL_RE.fullmatch(label):
+            raise ValidationError(
+                field,
+                f"The label {label!r} of {value!r} is not valid: labels have letters, digits "
+                "and hyphens, and do not start or end with a hyphen.",
+            )
+    return domain
+
+
+async def list_domains(session: AsyncSession, tenant_id: str) -> list[SesDomain]:
+    rows = await session.scalars(
+        select(SesDomain).where(SesDomain.tenant_id == tenant_id).order_by(SesDomain.created_at)
+    )
+    return list(rows.all())
+
+
+async def get_domain(session: AsyncSession, tenant_id: str, domain: str) -> SesDomain:
+    record = await session.scalar(
+        select(SesDomain).where(SesDomain.tenant_id == tenant_id, SesDomain.domain == domain)
+    )
+    if record is None:
+        raise NotFoundError(f"The domain {domain} is not one of this tenant's domains.")
+    return record
+
+
+async def add_domain(
+    session: AsyncSession,
+    client: SesClient,
+    *,
+    tenant_id: str,
+    domain: str,
+    actor: str,
+    settings: Settings,
+) -> SesDomain:
+    domain = validate_domain(domain)
+    if domain == settings.ses_default_domain:
+        raise ValidationError("domain", "This is the platform's domain; it is always available.")
+    if len(await list_domains(session, tenant_id)) >= MAX_DOMAINS:
+        raise ValidationError("domain", f"A tenant can have at most {MAX_DOMAINS} domains.")
+    if await session.get(SesDomain, domain) is not None:
+        raise ConflictError(f"The domain {domain} is already registered.")
+    records = await client.create_identity(domain)
+    record = SesDomain(
+        domain=domain, tenant_id=tenant_id, status="pending", records=[asdict(r) for r in records]
+    )
+    session.add(record)
+    await audit.record(
+        session,
+        tenant_id=tenant_id,
+        actor=actor,
+        resource="ses-domain",
+        action="create",
+        changes={"domain": domain},
+    )
+    await session.flush()
+    return record
+
+
+async def verify_domain(
+    session: AsyncSession, client: SesClient, *, tenant_id: str, domain: str
+) -> SesDomain:
+    """Ask SES: Pending -> Verified, or Failed once 72 hours passed without verification."""
+    record = await get_domain(session, tenant_id, domain)
+    state = await client.identity_state(record.domain)
+    now = utcnow()
+    if state.verified:
+        record.status = "verified"
+    elif state.failed or now - record.created_at > VERIFY_DEADLINE:
+        record.status = "failed"
+    record.checked_at = now
+    await session.flush()
+    return record
+
+
+async def delete_domain(
+    session: AsyncSession, client: SesClient, *, tenant_id: str, domain: str, actor: str
+) -> None:
+    record = await get_domain(session, tenant_id, domain)
+    config = await get_config(session, tenant_id)
+    if config is not None and config.mode == "ses" and domain in _domains_of(config):
+        raise ConflictError(
+            f"The domain {domain} is used by the SES configuration; change or remove it first."
+        )
+    await client.delete_identity(domain)
+    await session.delete(record)
+    await audit.record(
+        session,
+        tenant_id=tenant_id,
+        actor=actor,
+        resource="ses-domain",
+        action="delete",
+        changes={"domain": domain},
+    )
+    await session.flush()
+
+
+def _domains_of(config: MailServerConfig) -> set[str]:
+    addresses = [config.sender_email, config.reply_to or ""]
+    return {a.rsplit("@", 1)[-1] for a in addresses if "@" in a}
+
+
+async def choosable_domains(session: AsyncSession, tenant_id: str, settings: Settings) -> list[str]:
+    """The platform's default domain and the tenant's verified domains."""
+    own = [d.domain for d in await list_domains(session, tenant_id) if d.status == "verified"]
+    return [settings.ses_default_domain, *own]
+
+
+def _text(raw: dict[str, Any], name: str) -> str:
+    value = raw.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+async def validate_ses(
+    session: AsyncSession, raw: dict[str, Any], *, tenant_id: str, settings: Settings
+) -> SesInput:
+    choices = await choosable_domains(session, tenant_id, settings)
+    from_username = validate_username(_text(raw, "from_username"), field="from_username")
+    from_domain = _chosen_domain(_text(raw, "from_domain"), choices, field="from_domain")
+    reply_username = _text(raw, "reply_to_username")
+    reply_domain = _text(raw, "reply_to_domain")
+    if bool(reply_username) != bool(reply_domain):
+        field = "reply_to_domain" if reply_username else "reply_to_username"
+        raise ValidationError(field, "Give both the user name and the domain of Reply to.")
+    if reply_username:
+        validate_username(reply_username, field="reply_to_username")
+        reply_domain = _chosen_domain(reply_domain, choices, field="reply_to_domain")
+    return SesInput(from_username, from_domain, reply_username or None, reply_domain or None)
+
+
+def _chosen_domain(value: str, choices: list[str], *, field: str) -> str:
+    domain = value.lower()
+    if domain not in choices:
+        raise ValidationError(
+            field, f"Choose the platform's domain or one of your verified domains, not {value!r}."
+        )
+    return domain
+
+
+async def store_ses(
+    session: AsyncSession, *, tenant_id: str, actor: str, wanted: SesInput
+) -> MailServerConfig:
+    """Create or replace the tenant's configuration (a custom one included) with SES."""
+    current = await get_config(session, tenant_id)
+    config = current or MailServerConfig(tenant_id=tenant_id, version=0)
+    action = "update" if current is not None else "create"
+    config.mode = "ses"
+    config.host, config.port, config.security, config.authentication = "", 0, "ssl", "none"
+    config.username = config.password_encrypted = None
+    config.rate_limit_per_minute = None
+    config.sender_email, config.sender_name = wanted.sender_email, ""
+    config.reply_to = wanted.reply_to
+    config.version += 1
+    config.updated_at, config.updated_by = utcnow(), actor
+    session.add(config)
+    await audit.record(
+        session,
+        tenant_id=tenant_id,
+        actor=actor,
+        resource=RESOURCE,
+        action=action,
+        changes={"mode": "ses", "sender_email": wanted.sender_email, "reply_to": wanted.reply_to},
+    )
+    await session.flush()
+    return config

@@ -1,0 +1,107 @@
+"""The platform's Amazon SES account (sesv2), called off the event loop. Maps AWS errors to
+the domain's DeliveryError tree at this boundary."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from gatehouse.errors import ConfigurationError, PermanentDeliveryError, TransientDeliveryError
+from gatehouse.settings import Settings
+
+RETRYABLE_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "LimitExceededException",
+        "ServiceUnavailable",
+        "InternalFailure",
+        "InternalServiceError",
+        "RequestTimeout",
+    }
+)
+SES_NOT_AVAILABLE = "The Amazon Simple Email Service option is not available on this platform."
+
+
+@dataclass(frozen=True)
+class DnsRecord:
+    type: str
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class IdentityState:
+    verified: bool
+    failed: bool
+
+
+class SesClient:
+    def __init__(self, settings: Settings) -> None:
+        if not settings.ses_available:
+            raise ConfigurationError("config", SES_NOT_AVAILABLE)
+        self._settings = settings
+
+    @cached_property
+    def _client(self) -> Any:
+        return boto3.client(
+            "sesv2",
+            region_name=self._settings.ses_region,
+            endpoint_url=self._settings.ses_endpoint_url or None,
+            config=Config(connect_timeout=10, read_timeout=30, retries={"max_attempts": 2}),
+        )
+
+    @property
+    def label(self) -> str:
+        return f"Amazon SES {self._settings.ses_region}"
+
+    async def call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        """One sesv2 operation in a thread; AWS errors become DeliveryErrors naming the reason."""
+        method = getattr(self._client, operation)
+        try:
+            result: dict[str, Any] = await asyncio.to_thread(method, **kwargs)
+        except ClientError as exc:
+            raise client_error(exc) from exc
+        except BotoCoreError as exc:  # endpoint unreachable, timeouts
+            raise TransientDeliveryError("ses", f"Amazon SES could not be reached: {exc}") from exc
+        return result
+
+    async def create_identity(self, domain: str) -> list[DnsRecord]:
+        """Register ``domain`` and return the DNS records its owner must publish."""
+        answer = await self.call("create_email_identity", EmailIdentity=domain)
+        tokens = answer.get("DkimAttributes", {}).get("Tokens", [])
+        records = [DnsRecord("TXT", domain, "v=spf1 include:amazonses.com ~all")]
+        records += [
+            DnsRecord("CNAME", f"{token}._domainkey.{domain}", f"{token}.dkim.amazonses.com")
+            for token in tokens
+        ]
+        return records
+
+    async def identity_state(self, domain: str) -> IdentityState:
+        answer = await self.call("get_email_identity", EmailIdentity=domain)
+        status = answer.get("VerificationStatus", "PENDING")
+        verified = bool(answer.get("VerifiedForSendingStatus")) or status == "SUCCESS"
+        return IdentityState(verified=verified, failed=status == "FAILED")
+
+    async def delete_identity(self, domain: str) -> None:
+        try:
+            await self.call("delete_email_identity", EmailIdentity=domain)
+        except PermanentDeliveryError as exc:
+            if "NotFound" not in exc.message:
+                raise
+
+
+def client_error(exc: ClientError) -> TransientDeliveryError | PermanentDeliveryError:
+    error = exc.response.get("Error", {})
+    code, message = str(error.get("Code", "Unknown")), str(error.get("Message", ""))
+    text = f"Amazon SES refused the request ({code}): {message}"
+    if code in RETRYABLE_CODES:
+        return TransientDeliveryError("ses", text)
+    return PermanentDeliveryError("ses", text)

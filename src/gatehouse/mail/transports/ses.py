@@ -1,0 +1,31 @@
+"""SES transport: the raw MIME message through sesv2 SendEmail, behind the same contract as
+SMTP. Throttling and service errors retry; MessageRejected and the like fail at once."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from gatehouse.mail.ses_client import SesClient
+
+
+class SesTransport:
+    kind = "ses"
+
+    def __init__(self, client: SesClient) -> None:
+        self._client = client
+
+    @property
+    def server(self) -> str:
+        return self._client.label
+
+    async def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> str:
+        answer = await self._client.call(
+            "send_email",
+            FromEmailAddress=sender,
+            Destination={"ToAddresses": recipients},
+            Content={"Raw": {"Data": message.as_bytes()}},
+        )
+        return f"accepted as {answer.get('MessageId', '?')}"
+
+    async def close(self) -> None:
+        """Nothing to release: boto3 keeps its own connection pool."""

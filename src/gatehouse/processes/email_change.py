@@ -1,0 +1,41 @@
+"""A user changes their own e-mail address (with their password, on the profile page); the
+*Send Security Alert* e-mail goes to the old address when the tenant switched it on."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gatehouse import audit
+from gatehouse.accounts.models import User
+from gatehouse.accounts.users import find_by_email
+from gatehouse.errors import ValidationError
+from gatehouse.mail.addresses import normalize_email
+from gatehouse.processes import security_alerts
+from gatehouse.tenants.models import Tenant
+
+SAME_ADDRESS = "This is already your e-mail address."
+ADDRESS_TAKEN = "Another account uses this e-mail address."
+
+
+async def change_email(
+    session: AsyncSession, *, tenant: Tenant, user: User, new_email: str, origin: str
+) -> bool:
+    """Change the address; True when a security alert was queued."""
+    email = normalize_email(new_email, field="email")
+    if email == user.email:
+        raise ValidationError("email", SAME_ADDRESS)
+    if await find_by_email(session, tenant.id, email) is not None:
+        raise ValidationError("email", ADDRESS_TAKEN)
+    old_email, user.email = user.email, email
+    await session.flush()
+    await audit.record(
+        session,
+        tenant_id=tenant.id,
+        actor=f"user:{user.email}",
+        resource=f"user:{user.id}",
+        action="update",
+        changes={"email": email},
+    )
+    return await security_alerts.email_changed(
+        session, tenant=tenant, user=user, old_email=old_email, origin=origin
+    )

@@ -1,0 +1,221 @@
+"""What administrators do to users, shared by the console and the REST API: create a user
+(with the On-Behalf Registration e-mail), deactivate and activate, the Password Details with
+Reset Counter, Send Reset Password Email and unlock, and adding an administrator. Every change
+is recorded in the user's change log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gatehouse import audit
+from gatehouse.accounts import lockout
+from gatehouse.accounts.administrators import change_authorizations
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.models import User, WebSession
+from gatehouse.accounts.users import (
+    authorizations_of,
+    create_user,
+    find_by_email,
+    lock_user,
+    status_after_activation,
+)
+from gatehouse.db.base import utcnow
+from gatehouse.errors import ConflictError, PermissionDeniedError, ValidationError
+from gatehouse.mail.addresses import normalize_email
+from gatehouse.processes import email_limit
+from gatehouse.processes.activation import send_activation
+from gatehouse.processes.password_links import RESET, Outcome, send_password_link
+from gatehouse.tenants.models import Tenant
+
+INACTIVE_USER = "The user is inactive. Activate the user first."
+OWN_USER = "You cannot deactivate your own user."
+ADMIN_NEEDS_TENANT_CONFIGURATION = (
+    "Only an administrator with Manage Tenant Configuration can deactivate an administrator."
+)
+ALREADY_ADMIN = "{email} is already an administrator. Edit their authorizations instead."
+NO_AUTHORIZATION = "Choose at least one authorization."
+
+
+def user_resource(user_id: str) -> str:
+    """The change log's resource for one user."""
+    return f"user:{user_id}"
+
+
+async def _record(
+    session: AsyncSession, user: User, actor: str, action: str, **changes: Any
+) -> None:
+    await audit.record(
+        session,
+        tenant_id=user.tenant_id,
+        actor=actor,
+        resource=user_resource(user.id),
+        action=action,
+        changes=changes,
+    )
+
+
+@dataclass(frozen=True)
+class PasswordDetails:
+    password_set: bool
+    changed_at: datetime | None
+    failed_logons: int
+    locked_until: datetime | None  # only while locked
+    password_reset: email_limit.LimitState
+
+
+async def password_details(session: AsyncSession, user: User) -> PasswordDetails:
+    return PasswordDetails(
+        password_set=user.password_hash is not None,
+        changed_at=user.password_changed_at,
+        failed_logons=user.failed_logons,
+        locked_until=user.locked_until if lockout.is_locked(user) else None,
+        password_reset=await email_limit.limit_state(
+            session, tenant_id=user.tenant_id, user_id=user.id
+        ),
+    )
+
+
+async def create_user_on_behalf(
+    session: AsyncSession,
+    *,
+    tenant: Tenant,
+    actor: str,
+    origin: str,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    login_name: str | None = None,
+    language: str = "en",
+) -> User:
+    """A new user awaiting activation, and the On-Behalf Registration e-mail with the link."""
+    user = await create_user(
+        session,
+        tenant_id=tenant.id,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        login_name=login_name,
+        language=language,
+    )
+    await send_activation(session, tenant=tenant, user=user, origin=origin)
+    await _record(session, user, actor, "create", email=user.email, status=user.status)
+    return user
+
+
+async def deactivate_user(
+    session: AsyncSession,
+    *,
+    user: User,
+    actor: str,
+    actor_user_id: str | None,
+    actor_authorizations: frozenset[Authorization],
+) -> None:
+    """Inactive users cannot sign in and get no e-mails; their sessions end now."""
+    if user.id == actor_user_id:
+        raise ConflictError(OWN_USER)
+    if (
+        await authorizations_of(session, user.tenant_id, user.id)
+        and Authorization.MANAGE_TENANT_CONFIGURATION not in actor_authorizations
+    ):
+        raise PermissionDeniedError(ADMIN_NEEDS_TENANT_CONFIGURATION)
+    if user.status == "inactive":
+        return
+    await lock_user(session, user.tenant_id, user.id)
+    user.status = "inactive"
+    await session.execute(
+        update(WebSession)
+        .where(
+            WebSession.tenant_id == user.tenant_id,
+            WebSession.user_id == user.id,
+            WebSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+    await _record(session, user, actor, "update", status="inactive")
+    await session.flush()
+
+
+async def activate_user(session: AsyncSession, *, user: User, actor: str) -> None:
+    if user.status != "inactive":
+        return
+    user.status = status_after_activation(user)
+    await _record(session, user, actor, "update", status=user.status)
+    await session.flush()
+
+
+async def reset_counter(session: AsyncSession, *, user: User, actor: str) -> PasswordDetails:
+    """*Reset Counter*: the user's count of limited e-mails goes to zero (409 when inactive)."""
+    if user.status == "inactive":
+        raise ConflictError(INACTIVE_USER)
+    before = await email_limit.reset_counter(session, tenant_id=user.tenant_id, user_id=user.id)
+    await _record(session, user, actor, "update", password_reset_count=0, previous_count=before)
+    await session.flush()
+    return await password_details(session, user)
+
+
+async def send_reset_email(
+    session: AsyncSession, *, tenant: Tenant, user: User, actor: str, origin: str
+) -> Outcome:
+    """*Send Reset Password Email*: the Reset Password e-mail, counted by the limit."""
+    if user.status == "inactive":
+        raise ConflictError(INACTIVE_USER)
+    outcome = await send_password_link(
+        session, tenant=tenant, user=user, process=RESET, origin=origin, language=user.language
+    )
+    result = "queued" if outcome is Outcome.QUEUED else "not sent: limit reached"
+    await _record(session, user, actor, "update", reset_password_email=result)
+    await session.flush()
+    return outcome
+
+
+async def unlock_password(session: AsyncSession, *, user: User, actor: str) -> None:
+    if await lockout.unlock(session, user):
+        await _record(session, user, actor, "update", lockout="unlocked")
+
+
+async def add_administrator(
+    session: AsyncSession,
+    *,
+    tenant: Tenant,
+    actor: str,
+    actor_user_id: str | None,
+    origin: str,
+    email: str,
+    authorizations: frozenset[Authorization],
+    first_name: str = "",
+    last_name: str = "",
+) -> tuple[User, bool]:
+    """Make an existing user an administrator, or create the user (who gets the activation
+    e-mail) first. Returns the user and whether they were created now."""
+    if not authorizations:
+        raise ValidationError("authorization", NO_AUTHORIZATION)
+    email = normalize_email(email, field="email")
+    user = await find_by_email(session, tenant.id, email)
+    created = user is None
+    if user is None:
+        user = await create_user_on_behalf(
+            session,
+            tenant=tenant,
+            actor=actor,
+            origin=origin,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+        )
+    elif await authorizations_of(session, tenant.id, user.id):
+        raise ConflictError(ALREADY_ADMIN.format(email=email))
+    elif user.status == "inactive":
+        raise ConflictError(INACTIVE_USER)
+    await change_authorizations(
+        session,
+        user=user,
+        authorizations=authorizations,
+        actor=actor,
+        actor_user_id=actor_user_id,
+    )
+    return user, created

@@ -1,0 +1,203 @@
+"""The second step of signing in to an application that asks for an e-mail code: after the
+password, a pending sign-in (a short-lived server-side session of kind ``otp``) waits for the
+8-digit code sent by e-mail; the right code turns it into a user session."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
+
+from gatehouse.accounts.models import User, WebSession
+from gatehouse.accounts.sessions import load_session, revoke_session, start_session
+from gatehouse.accounts.users import get_user
+from gatehouse.applications.models import Application
+from gatehouse.applications.service import is_builtin
+from gatehouse.crypto import hash_token, new_token
+from gatehouse.db.base import utcnow
+from gatehouse.processes import email_otp
+from gatehouse.runtime import Runtime
+from gatehouse.tenants.models import Tenant
+from gatehouse.web.account.applications import (
+    after_sign_in,
+    app_query,
+    application_from,
+    page_extras,
+)
+from gatehouse.web.account.routes import (
+    USER_COOKIE,
+    field,
+    preferred_language,
+    set_session_cookie,
+)
+from gatehouse.web.csrf import checked_form, rotate_csrf_cookie
+from gatehouse.web.pages import render
+from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
+
+router = APIRouter(prefix="/logon/code")
+PENDING_COOKIE = "gh_pending"
+PENDING_FOR = timedelta(minutes=15)
+PENDING_KIND = "otp"
+CheckedForm = Annotated[FormData, Depends(checked_form)]
+
+
+async def _start_pending(session: AsyncSession, tenant: Tenant, user: User) -> str:
+    token = new_token()
+    session.add(
+        WebSession(
+            token_hash=hash_token(token),
+            tenant_id=tenant.id,
+            user_id=user.id,
+            kind=PENDING_KIND,
+            expires_at=utcnow() + PENDING_FOR,
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def begin(
+    request: Request,
+    session: AsyncSession,
+    runtime: Runtime,
+    tenant: Tenant,
+    user: User,
+    application: Application,
+) -> Response:
+    """After the right password for an application with the e-mail second factor: send a code
+    (or keep the one sent less than 3 minutes ago) and go to the code page. While e-mail codes
+    are locked, the logon page again, saying until when."""
+    try:
+        issued = await email_otp.issue_code(
+            session,
+            tenant=tenant,
+            user=user,
+            application=application,
+            origin=request_origin(request, runtime),
+            language=preferred_language(request),
+        )
+    except email_otp.OtpLocked as exc:
+        context = {"tenant": tenant, "error": exc.message, "identifier": user.email}
+        context.update(await page_extras(session, tenant, application))
+        return render(request, "account/logon.html", context, status_code=403)
+    token = await _start_pending(session, tenant, user)
+    await session.commit()
+    if issued.sent:
+        runtime.wake_worker()
+    notice = "code-sent" if issued.sent else "code-kept"
+    response = RedirectResponse(
+        f"/logon/code?msg={notice}{app_query(application, first=False)}", status_code=303
+    )
+    set_session_cookie(request, response, PENDING_COOKIE, token, "/logon/code")
+    return response
+
+
+async def _pending_user(request: Request, session: AsyncSession, tenant: Tenant) -> User | None:
+    token = request.cookies.get(PENDING_COOKIE)
+    record = (
+        await load_session(session, tenant_id=tenant.id, token=token, kind=PENDING_KIND)
+        if token
+        else None
+    )
+    user = await get_user(session, tenant.id, record.user_id) if record else None
+    return user if user is not None and user.status == "active" else None
+
+
+def _page(
+    request: Request,
+    tenant: Tenant,
+    user: User,
+    application: Application | None,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    shown = None if application is None or is_builtin(application) else application
+    context = {
+        "tenant": tenant,
+        "application": shown,
+        "app_id": shown.id if shown else "",
+        "address": email_otp.mask_address(user.email),
+        "error": error,
+    }
+    return render(request, "account/email_code.html", context, status_code=status_code)
+
+
+@router.get("", response_class=HTMLResponse)
+async def code_page(
+    request: Request, session: DbSession, tenant: CurrentTenant, app: str = ""
+) -> Response:
+    application = await application_from(session, tenant, app)
+    user = await _pending_user(request, session, tenant)
+    if user is None:
+        return RedirectResponse(f"/{app_query(application)}", status_code=303)
+    return _page(request, tenant, user, application)
+
+
+@router.post("", response_class=HTMLResponse)
+async def check_code(
+    request: Request,
+    session: DbSession,
+    tenant: CurrentTenant,
+    runtime: CurrentRuntime,
+    form: CheckedForm,
+) -> Response:
+    application = await application_from(session, tenant, field(form, "app"))
+    user = await _pending_user(request, session, tenant)
+    if user is None:
+        return RedirectResponse(f"/{app_query(application)}?msg=session-expired", status_code=303)
+    try:
+        await email_otp.verify_code(session, user=user, code=field(form, "code"))
+    except email_otp.OtpError as exc:
+        await session.commit()  # the wrong code counts
+        return _page(request, tenant, user, application, error=exc.message, status_code=400)
+    await revoke_session(session, token=request.cookies.get(PENDING_COOKIE, ""))
+    token = await start_session(
+        session,
+        tenant_id=tenant.id,
+        user_id=user.id,
+        kind="user",
+        hours=runtime.settings.session_hours,
+    )
+    await session.commit()
+    response = RedirectResponse(after_sign_in(application), status_code=303)
+    set_session_cookie(request, response, USER_COOKIE, token, "/")
+    response.delete_cookie(PENDING_COOKIE, path="/logon/code")
+    rotate_csrf_cookie(request, response)
+    return response
+
+
+@router.post("/resend", response_class=HTMLResponse)
+async def resend_code(
+    request: Request,
+    session: DbSession,
+    tenant: CurrentTenant,
+    runtime: CurrentRuntime,
+    form: CheckedForm,
+) -> Response:
+    application = await application_from(session, tenant, field(form, "app"))
+    user = await _pending_user(request, session, tenant)
+    if user is None:
+        return RedirectResponse(f"/{app_query(application)}?msg=session-expired", status_code=303)
+    try:
+        issued = await email_otp.issue_code(
+            session,
+            tenant=tenant,
+            user=user,
+            application=application,
+            origin=request_origin(request, runtime),
+            language=preferred_language(request),
+        )
+    except email_otp.OtpLocked as exc:
+        return _page(request, tenant, user, application, error=exc.message, status_code=429)
+    await session.commit()
+    if issued.sent:
+        runtime.wake_worker()
+    notice = "code-sent" if issued.sent else "code-kept"
+    return RedirectResponse(
+        f"/logon/code?msg={notice}{app_query(application, first=False)}", status_code=303
+    )

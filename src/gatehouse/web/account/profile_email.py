@@ -1,0 +1,57 @@
+"""Profile > E-mail address: the user changes it with their current password; a security alert
+goes to the old address when the tenant switched it on."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from gatehouse.accounts.passwords import verify_password_off_loop
+from gatehouse.errors import ValidationError
+from gatehouse.processes.email_change import change_email
+from gatehouse.web.account.routes import LANGUAGE_NAMES, field, signed_in_user
+from gatehouse.web.csrf import checked_form
+from gatehouse.web.pages import render
+from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
+
+router = APIRouter()
+CheckedForm = Annotated[FormData, Depends(checked_form)]
+WRONG_PASSWORD = "The current password is not correct."
+
+
+@router.post("/profile/email", response_class=HTMLResponse)
+async def change_email_address(
+    request: Request,
+    session: DbSession,
+    tenant: CurrentTenant,
+    runtime: CurrentRuntime,
+    form: CheckedForm,
+) -> Response:
+    user = await signed_in_user(request, session, tenant)
+    if user is None:
+        return RedirectResponse("/", status_code=303)
+    try:
+        if not await verify_password_off_loop(user.password_hash, field(form, "email_password")):
+            raise ValidationError("email_password", WRONG_PASSWORD)
+        alerted = await change_email(
+            session,
+            tenant=tenant,
+            user=user,
+            new_email=field(form, "email"),
+            origin=request_origin(request, runtime),
+        )
+    except ValidationError as exc:
+        context = {
+            "tenant": tenant,
+            "user": user,
+            "languages": LANGUAGE_NAMES,
+            "error": exc.message,
+        }
+        return render(request, "account/profile.html", context, status_code=400)
+    await session.commit()
+    if alerted:
+        runtime.wake_worker()
+    return RedirectResponse("/profile?msg=email-changed", status_code=303)

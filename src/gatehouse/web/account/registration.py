@@ -1,0 +1,79 @@
+"""Register on the logon page (when the tenant switched self-registration on): e-mail and name;
+the Self-Registration e-mail carries the activation link, in the browser's language."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from gatehouse.errors import ValidationError
+from gatehouse.processes import self_registration
+from gatehouse.processes.settings import get_settings
+from gatehouse.tenants.models import Tenant
+from gatehouse.web.account.applications import application_from, page_extras
+from gatehouse.web.account.routes import field, preferred_language
+from gatehouse.web.csrf import checked_form
+from gatehouse.web.pages import render
+from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
+
+router = APIRouter(prefix="/register")
+CheckedForm = Annotated[FormData, Depends(checked_form)]
+NAME_NEEDED = "Enter your first and last name (at most 64 characters each)."
+
+
+async def _open(session: DbSession, tenant: Tenant) -> None:
+    if not (await get_settings(session, tenant.id)).self_registration:
+        raise HTTPException(status_code=404, detail=self_registration.REGISTRATION_CLOSED)
+
+
+@router.get("", response_class=HTMLResponse)
+async def register_page(
+    request: Request, session: DbSession, tenant: CurrentTenant, app: str = ""
+) -> Response:
+    await _open(session, tenant)
+    application = await application_from(session, tenant, app)
+    context = {"tenant": tenant, "form": {}, **await page_extras(session, tenant, application)}
+    return render(request, "account/register.html", context)
+
+
+@router.post("", response_class=HTMLResponse)
+async def register(
+    request: Request,
+    session: DbSession,
+    tenant: CurrentTenant,
+    runtime: CurrentRuntime,
+    form: CheckedForm,
+) -> Response:
+    await _open(session, tenant)
+    application = await application_from(session, tenant, field(form, "app"))
+    values = {name: field(form, name).strip() for name in ("email", "first_name", "last_name")}
+    extras = await page_extras(session, tenant, application)
+    try:
+        if not (0 < len(values["first_name"]) <= 64 and 0 < len(values["last_name"]) <= 64):
+            raise ValidationError("name", NAME_NEEDED)
+        queued = await self_registration.register(
+            session,
+            tenant=tenant,
+            application=application,
+            email=values["email"],
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            language=preferred_language(request) or "en",
+            origin=request_origin(request, runtime),
+        )
+    except ValidationError as exc:
+        context = {"tenant": tenant, "form": values, "error": exc.message, **extras}
+        return render(request, "account/register.html", context, status_code=400)
+    await session.commit()
+    if queued:
+        runtime.wake_worker()
+    context = {
+        "tenant": tenant,
+        "title": "Registration",
+        "notice": self_registration.REGISTRATION_ANSWER,
+        **extras,
+    }
+    return render(request, "account/notice.html", context)

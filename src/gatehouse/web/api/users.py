@@ -1,0 +1,181 @@
+"""``/admin/api/v1/users``: find users, their Password Details with the e-mail limit's count,
+and Reset Counter. Reading needs Read Users or Manage Users; Reset Counter needs Manage Users.
+Every query is scoped to the caller's tenant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel
+
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.models import User
+from gatehouse.accounts.users import find_by_email, get_user, search_users
+from gatehouse.errors import ConflictError
+from gatehouse.processes import user_admin
+from gatehouse.processes.email_limit import LIMIT_REACHED
+from gatehouse.processes.password_links import Outcome
+from gatehouse.web.api.auth import ApiCaller, require_client
+from gatehouse.web.tenancy import CurrentRuntime, DbSession, request_origin
+
+router = APIRouter(prefix="/users", tags=["users"])
+Reader = Annotated[ApiCaller, require_client(Authorization.READ_USERS, Authorization.MANAGE_USERS)]
+Manager = Annotated[ApiCaller, require_client(Authorization.MANAGE_USERS)]
+NO_SUCH_USER = "There is no such user in this tenant."
+
+
+class UserView(BaseModel):
+    id: str
+    email: str
+    status: str
+    login_name: str | None
+    first_name: str
+    last_name: str
+    language: str
+    created_at: datetime
+
+
+class UserList(BaseModel):
+    users: list[UserView]
+    total: int
+    page: int
+    pages: int
+
+
+class PasswordReset(BaseModel):
+    count: int
+    limit: int
+    sent_at: list[datetime]
+    refused: int
+    last_refused_at: datetime | None
+
+
+class PasswordDetailsView(BaseModel):
+    user_id: str
+    status: str
+    password_set: bool
+    password_changed_at: datetime | None
+    failed_logons: int
+    locked_until: datetime | None
+    password_reset: PasswordReset
+
+
+def _view(user: User) -> UserView:
+    return UserView(
+        id=user.id,
+        email=user.email,
+        status=user.status,
+        login_name=user.login_name,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        language=user.language,
+        created_at=user.created_at,
+    )
+
+
+async def _user(session: DbSession, caller: ApiCaller, user_id: str) -> User:
+    user = await get_user(session, caller.tenant.id, user_id)
+    if user is None:
+        raise HTTPException(status_code=404, detail=NO_SUCH_USER)
+    return user
+
+
+async def _details(session: DbSession, user: User) -> PasswordDetailsView:
+    details = await user_admin.password_details(session, user)
+    limit = details.password_reset
+    return PasswordDetailsView(
+        user_id=user.id,
+        status=user.status,
+        password_set=details.password_set,
+        password_changed_at=details.changed_at,
+        failed_logons=details.failed_logons,
+        locked_until=details.locked_until,
+        password_reset=PasswordReset(
+            count=limit.count,
+            limit=limit.limit,
+            sent_at=limit.sent_at,
+            refused=limit.refused,
+            last_refused_at=limit.last_refused_at,
+        ),
+    )
+
+
+@router.get("", response_model=UserList)
+async def list_users(
+    caller: Reader,
+    session: DbSession,
+    email: Annotated[str | None, Query(max_length=254, description="Exact e-mail")] = None,
+    search: Annotated[str, Query(max_length=100, description="Name, e-mail or login")] = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> UserList:
+    """Users of the tenant, 20 per page; ``email`` finds one user by e-mail address."""
+    if email is not None:
+        user = await find_by_email(session, caller.tenant.id, email)
+        users = [_view(user)] if user else []
+        return UserList(users=users, total=len(users), page=1, pages=1)
+    found = await search_users(session, caller.tenant.id, query=search, page=page)
+    return UserList(
+        users=[_view(u) for u in found.users], total=found.total, page=found.page, pages=found.pages
+    )
+
+
+@router.get("/{user_id}", response_model=UserView)
+async def read_user(user_id: str, caller: Reader, session: DbSession) -> UserView:
+    return _view(await _user(session, caller, user_id))
+
+
+@router.get("/{user_id}/password-details", response_model=PasswordDetailsView)
+async def password_details(user_id: str, caller: Reader, session: DbSession) -> PasswordDetailsView:
+    """Password status, failed logons, lock, and ``password_reset``: the e-mails counted by the
+    limit in the last 24 hours (``count`` of ``limit``, with their ``sent_at`` times)."""
+    return await _details(session, await _user(session, caller, user_id))
+
+
+@router.post(
+    "/{user_id}/password-details/reset-counter",
+    response_model=PasswordDetailsView,
+    responses={409: {"description": "The user is inactive"}},
+)
+async def reset_counter(user_id: str, caller: Manager, session: DbSession) -> PasswordDetailsView:
+    """Set the user's count to zero (recorded in the change log); 409 for an inactive user."""
+    user = await _user(session, caller, user_id)
+    try:
+        await user_admin.reset_counter(session, user=user, actor=caller.actor)
+    except ConflictError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    await session.commit()
+    return await _details(session, user)
+
+
+class SendAnswer(BaseModel):
+    result: str  # queued | limit-reached
+    message: str
+
+
+@router.post(
+    "/{user_id}/password-details/send-reset-email",
+    response_model=SendAnswer,
+    responses={409: {"description": "The user is inactive"}},
+)
+async def send_reset_email(
+    user_id: str, request: Request, caller: Manager, session: DbSession, runtime: CurrentRuntime
+) -> SendAnswer:
+    """Queue the Reset Password e-mail, counted by the limit; 409 for an inactive user."""
+    user = await _user(session, caller, user_id)
+    try:
+        outcome = await user_admin.send_reset_email(
+            session,
+            tenant=caller.tenant,
+            user=user,
+            actor=caller.actor,
+            origin=request_origin(request, runtime),
+        )
+    except ConflictError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    await session.commit()
+    if outcome is Outcome.QUEUED:
+        runtime.wake_worker()
+        return SendAnswer(result=outcome.value, message="The Reset Password e-mail is queued.")
+    return SendAnswer(result=outcome.value, message=LIMIT_REACHED)

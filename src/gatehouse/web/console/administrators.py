@@ -1,0 +1,351 @@
+"""Console > Administrators (Manage Tenant Configuration): the tenant's administrators and
+their authorizations (add an existing or new user by e-mail, edit, remove), and its API clients
+("systems") with up to two secrets each, shown once."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from gatehouse import audit
+from gatehouse.accounts import administrators, clients
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.models import User
+from gatehouse.accounts.users import authorizations_of, get_user
+from gatehouse.errors import ConflictError, NotFoundError, ValidationError
+from gatehouse.processes import user_admin
+from gatehouse.web.account.routes import field
+from gatehouse.web.console.auth import Admin, require
+from gatehouse.web.console.mail_server import actor_of
+from gatehouse.web.console.users import display_name, undo
+from gatehouse.web.csrf import checked_form
+from gatehouse.web.pages import render
+from gatehouse.web.tenancy import CurrentRuntime, DbSession, request_origin
+
+router = APIRouter(prefix="/admin/administrators")
+PAGE = "/admin/administrators"
+TenantConfigAdmin = Annotated[Admin, require(Authorization.MANAGE_TENANT_CONFIGURATION)]
+CheckedForm = Annotated[FormData, Depends(checked_form)]
+CRUMB = ("Administrators", PAGE)
+NOT_ADMIN = "This user is not an administrator."
+
+
+def chosen(form: FormData) -> frozenset[Authorization]:
+    """The authorization checkboxes of a form (unknown values are ignored)."""
+    values = {v for v in form.getlist("authorization") if isinstance(v, str)}
+    return frozenset(a for a in Authorization if a.value in values)
+
+
+def _base(admin: Admin, *crumbs: tuple[str, str | None], **extra: Any) -> dict[str, Any]:
+    return {
+        "admin": admin,
+        "tenant": admin.tenant,
+        "crumbs": list(crumbs),
+        "authorizations": list(Authorization),
+        "expiries": clients.EXPIRIES,
+        **extra,
+    }
+
+
+@router.get("", response_class=HTMLResponse)
+async def administrators_page(
+    request: Request, session: DbSession, admin: TenantConfigAdmin
+) -> Response:
+    tenant_id = admin.tenant.id
+    changes = await audit.entries(session, tenant_id=tenant_id, resource=administrators.RESOURCE)
+    changes += await audit.entries(session, tenant_id=tenant_id, resource=clients.RESOURCE)
+    changes.sort(key=lambda entry: entry.at, reverse=True)
+    context = _base(
+        admin,
+        (CRUMB[0], None),
+        admins=await administrators.list_administrators(session, tenant_id),
+        systems=await clients.list_clients(session, tenant_id),
+        display_name=display_name,
+        changes=changes[:20],
+    )
+    return render(request, "console/administrators.html", context)
+
+
+# --- administrators (users) ------------------------------------------------------------------
+
+
+@router.get("/new", response_class=HTMLResponse)
+async def new_admin_page(request: Request, admin: TenantConfigAdmin) -> Response:
+    context = _base(admin, CRUMB, ("Add Administrator", None), form={}, held=frozenset())
+    return render(request, "console/administrator_new.html", context)
+
+
+@router.post("/new", response_class=HTMLResponse)
+async def add_admin(
+    request: Request,
+    session: DbSession,
+    runtime: CurrentRuntime,
+    admin: TenantConfigAdmin,
+    form: CheckedForm,
+) -> Response:
+    values = {k: field(form, k).strip() for k in ("email", "first_name", "last_name")}
+    held = chosen(form)
+    try:
+        _, created = await user_admin.add_administrator(
+            session,
+            tenant=admin.tenant,
+            actor=actor_of(admin),
+            actor_user_id=admin.user.id,
+            origin=request_origin(request, runtime),
+            email=values["email"],
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            authorizations=held,
+        )
+    except (ValidationError, ConflictError) as exc:
+        await undo(session, admin)
+        error = exc.message if isinstance(exc, ValidationError) else str(exc)
+        context = _base(
+            admin, CRUMB, ("Add Administrator", None), form=values, held=held, error=error
+        )
+        return render(request, "console/administrator_new.html", context, status_code=422)
+    await session.commit()
+    if created:
+        runtime.wake_worker()
+    msg = "admin-invited" if created else "admin-added"
+    return RedirectResponse(f"{PAGE}?msg={msg}", status_code=303)
+
+
+async def _admin_user(session: DbSession, admin: Admin, user_id: str) -> User:
+    user = await get_user(session, admin.tenant.id, user_id)
+    if user is None or not await authorizations_of(session, admin.tenant.id, user.id):
+        raise HTTPException(status_code=404, detail=NOT_ADMIN)
+    return user
+
+
+def _edit_context(admin: Admin, user: User, held: frozenset[Authorization], **extra: Any) -> Any:
+    return _base(
+        admin,
+        CRUMB,
+        (display_name(user), None),
+        user=user,
+        held=held,
+        is_self=user.id == admin.user.id,
+        owns_config=user.id == admin.user.id and Authorization.MANAGE_TENANT_CONFIGURATION in held,
+        confirm_remove=False,
+        **extra,
+    )
+
+
+@router.get("/{user_id}", response_class=HTMLResponse)
+async def edit_admin_page(
+    request: Request, session: DbSession, admin: TenantConfigAdmin, user_id: str
+) -> Response:
+    user = await _admin_user(session, admin, user_id)
+    held = await authorizations_of(session, admin.tenant.id, user.id)
+    context = _edit_context(admin, user, held)
+    context["confirm_remove"] = request.query_params.get("confirm") == "remove"
+    return render(request, "console/administrator.html", context)
+
+
+@router.post("/{user_id}", response_class=HTMLResponse)
+async def save_admin(
+    request: Request, session: DbSession, admin: TenantConfigAdmin, user_id: str, form: CheckedForm
+) -> Response:
+    return await _change(request, session, admin, user_id, chosen(form), "admin-saved")
+
+
+@router.post("/{user_id}/remove", response_class=HTMLResponse)
+async def remove_admin(
+    request: Request, session: DbSession, admin: TenantConfigAdmin, user_id: str, form: CheckedForm
+) -> Response:
+    return await _change(request, session, admin, user_id, frozenset(), "admin-removed")
+
+
+async def _change(
+    request: Request,
+    session: DbSession,
+    admin: Admin,
+    user_id: str,
+    held: frozenset[Authorization],
+    msg: str,
+) -> Response:
+    user = await _admin_user(session, admin, user_id)
+    try:
+        await administrators.change_authorizations(
+            session,
+            user=user,
+            authorizations=held,
+            actor=actor_of(admin),
+            actor_user_id=admin.user.id,
+        )
+    except ConflictError as exc:
+        await undo(session, admin)
+        current = await authorizations_of(session, admin.tenant.id, user.id)
+        context = _edit_context(admin, user, current, error=str(exc))
+        return render(request, "console/administrator.html", context, status_code=409)
+    await session.commit()
+    if not held:
+        msg = "admin-removed"
+    return RedirectResponse(f"{PAGE}?msg={msg}", status_code=303)
+
+
+# --- systems (API clients) -------------------------------------------------------------------
+
+
+@router.get("/systems/new", response_class=HTMLResponse)
+async def new_system_page(request: Request, admin: TenantConfigAdmin) -> Response:
+    context = _base(admin, CRUMB, ("Add System", None), form={"expiry": "1y"}, held=frozenset())
+    return render(request, "console/system_new.html", context)
+
+
+@router.post("/systems/new", response_class=HTMLResponse)
+async def add_system(
+    request: Request, session: DbSession, admin: TenantConfigAdmin, form: CheckedForm
+) -> Response:
+    values = {"name": field(form, "name").strip(), "expiry": field(form, "expiry")}
+    held = chosen(form)
+    try:
+        new = await clients.create_client(
+            session,
+            tenant_id=admin.tenant.id,
+            name=values["name"],
+            authorizations=held,
+            expiry=values["expiry"],
+            actor=actor_of(admin),
+        )
+    except ValidationError as exc:
+        await undo(session, admin)
+        context = _base(
+            admin, CRUMB, ("Add System", None), form=values, held=held, error=exc.message
+        )
+        return render(request, "console/system_new.html", context, status_code=422)
+    await session.commit()
+    return await _system_page(request, session, admin, new.client_id, new_secret=new.secret)
+
+
+async def _system_page(
+    request: Request,
+    session: DbSession,
+    admin: Admin,
+    client_id: str,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    try:
+        view = await clients.get_client(session, admin.tenant.id, client_id)
+    except NotFoundError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    context = _base(
+        admin,
+        CRUMB,
+        (view.client.name, None),
+        view=view,
+        held=view.authorizations,
+        max_secrets=clients.MAX_SECRETS,
+        confirm_delete=request.query_params.get("confirm") == "delete",
+        **extra,
+    )
+    return render(request, "console/system.html", context, status_code=status_code)
+
+
+@router.get("/systems/{client_id}", response_class=HTMLResponse)
+async def system_page(
+    request: Request, session: DbSession, admin: TenantConfigAdmin, client_id: str
+) -> Response:
+    return await _system_page(request, session, admin, client_id)
+
+
+@router.post("/systems/{client_id}", response_class=HTMLResponse)
+async def save_system(
+    request: Request,
+    session: DbSession,
+    admin: TenantConfigAdmin,
+    client_id: str,
+    form: CheckedForm,
+) -> Response:
+    try:
+        await clients.update_client(
+            session,
+            tenant_id=admin.tenant.id,
+            client_id=client_id,
+            name=field(form, "name"),
+            authorizations=chosen(form),
+            actor=actor_of(admin),
+        )
+    except NotFoundError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except ValidationError as exc:
+        await undo(session, admin)
+        return await _system_page(
+            request, session, admin, client_id, status_code=422, error=exc.message
+        )
+    await session.commit()
+    return RedirectResponse(f"{PAGE}/systems/{client_id}?msg=system-saved", status_code=303)
+
+
+@router.post("/systems/{client_id}/secrets", response_class=HTMLResponse)
+async def add_secret(
+    request: Request,
+    session: DbSession,
+    admin: TenantConfigAdmin,
+    client_id: str,
+    form: CheckedForm,
+) -> Response:
+    try:
+        secret = await clients.add_secret(
+            session,
+            tenant_id=admin.tenant.id,
+            client_id=client_id,
+            expiry=field(form, "expiry"),
+            actor=actor_of(admin),
+        )
+    except NotFoundError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except (ValidationError, ConflictError) as exc:
+        await undo(session, admin)
+        error = exc.message if isinstance(exc, ValidationError) else str(exc)
+        return await _system_page(request, session, admin, client_id, status_code=409, error=error)
+    await session.commit()
+    return await _system_page(request, session, admin, client_id, new_secret=secret)
+
+
+@router.post("/systems/{client_id}/secrets/{secret_id}/delete", response_class=HTMLResponse)
+async def delete_secret(
+    request: Request,
+    session: DbSession,
+    admin: TenantConfigAdmin,
+    client_id: str,
+    secret_id: str,
+    form: CheckedForm,
+) -> Response:
+    try:
+        await clients.delete_secret(
+            session,
+            tenant_id=admin.tenant.id,
+            client_id=client_id,
+            secret_id=secret_id,
+            actor=actor_of(admin),
+        )
+    except NotFoundError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except ConflictError as exc:
+        await undo(session, admin)
+        return await _system_page(
+            request, session, admin, client_id, status_code=409, error=str(exc)
+        )
+    await session.commit()
+    return RedirectResponse(f"{PAGE}/systems/{client_id}?msg=secret-deleted", status_code=303)
+
+
+@router.post("/systems/{client_id}/delete")
+async def delete_system(
+    session: DbSession, admin: TenantConfigAdmin, client_id: str, form: CheckedForm
+) -> Response:
+    try:
+        await clients.delete_client(
+            session, tenant_id=admin.tenant.id, client_id=client_id, actor=actor_of(admin)
+        )
+    except NotFoundError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    await session.commit()
+    return RedirectResponse(f"{PAGE}?msg=system-deleted", status_code=303)

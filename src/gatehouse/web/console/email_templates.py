@@ -1,0 +1,324 @@
+"""Console > E-Mail Template Sets > set > one template (Manage Tenant Configuration): view
+(Default, read-only) or edit in the page or by uploading UTF-8 files, preview with sample data,
+delete from a custom set (its e-mails fall back), and send a test of it to an address."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from starlette.datastructures import FormData, UploadFile
+
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.errors import ConflictError, NotFoundError, PermanentDeliveryError, ValidationError
+from gatehouse.mail.models import OutboxMessage
+from gatehouse.mail.templates import sets
+from gatehouse.mail.templates.defaults import TemplateText
+from gatehouse.mail.templates.render import render as render_email
+from gatehouse.mail.templates.resolve import resolve_template
+from gatehouse.mail.templates.samples import queue_sample_email, sample_context
+from gatehouse.mail.templates.sandbox import TemplateProblem, TemplateRejected, check_template
+from gatehouse.mail.templates.types import (
+    PLACEHOLDER_DESCRIPTIONS,
+    TEMPLATE_LANGUAGES,
+    TemplateType,
+)
+from gatehouse.web.account.routes import LANGUAGE_NAMES, field
+from gatehouse.web.console.auth import Admin, require
+from gatehouse.web.console.mail_server import actor_of
+from gatehouse.web.console.template_sets import PAGE, crumbs, find_set
+from gatehouse.web.csrf import checked_form
+from gatehouse.web.pages import render
+from gatehouse.web.tenancy import CurrentRuntime, DbSession, request_origin
+
+router = APIRouter(prefix="/admin/email-template-sets/{set_id}/templates/{slug}/{language}")
+TenantConfigAdmin = Annotated[Admin, require(Authorization.MANAGE_TENANT_CONFIGURATION)]
+CheckedForm = Annotated[FormData, Depends(checked_form)]
+MAX_UPLOAD_BYTES = 256 * 1024
+UPLOAD_TOO_LARGE = "The file {name} is larger than 256 KB."
+UPLOAD_NOT_UTF8 = "The file {name} is not UTF-8 text."
+
+
+def _kind_and_language(slug: str, language: str) -> TemplateType:
+    try:
+        kind = sets.template_type_of(slug)
+        sets.check_language(language)
+    except NotFoundError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    return kind
+
+
+def _preview(template: TemplateText, language: str, admin: Admin, origin: str) -> Any:
+    """The template rendered with sample values, or the reason it cannot be."""
+    values = sample_context(
+        language=language,
+        sp_name=admin.tenant.display_name,
+        origin=origin,
+        recipient=admin.user.email,
+        inviter_name=_admin_name(admin),
+    )
+    try:
+        return render_email(template, values)
+    except PermanentDeliveryError as exc:
+        return exc.message
+
+
+def _admin_name(admin: Admin) -> str:
+    name = f"{admin.user.first_name} {admin.user.last_name}".strip()
+    return name or admin.user.email
+
+
+async def _context(
+    request: Request,
+    session: DbSession,
+    admin: Admin,
+    *,
+    set_id: str,
+    kind: TemplateType,
+    language: str,
+    origin: str,
+    form: TemplateText | None = None,
+    problems: list[TemplateProblem] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    info = await find_set(session, admin, set_id)
+    own = await sets.get_template(
+        session, tenant_id=admin.tenant.id, set_id=info.id, slug=kind.slug, language=language
+    )
+    resolved = await resolve_template(
+        session,
+        tenant_id=admin.tenant.id,
+        process=kind.slug,
+        language=language,
+        template_set_id=info.id,
+    )
+    shown = form or own or resolved.template
+    return {
+        "admin": admin,
+        "tenant": admin.tenant,
+        "crumbs": crumbs((info.name, f"{PAGE}/{info.id}"), (f"{kind.label} ({language})", None)),
+        "title": f"{kind.label} · {LANGUAGE_NAMES[language]}",
+        "set": info,
+        "kind": kind,
+        "language": language,
+        "language_name": LANGUAGE_NAMES[language],
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in TEMPLATE_LANGUAGES],
+        "own": own,
+        "resolved": resolved,
+        "resolved_set_name": info.name if resolved.set_id == info.id else sets.DEFAULT_SET_NAME,
+        "resolved_language_name": LANGUAGE_NAMES[resolved.language],
+        "form": shown,
+        "problems": problems or [],
+        "problem_parts": {p.part for p in problems or []},
+        "preview": None if problems else _preview(shown, language, admin, origin),
+        "placeholders": [
+            (p, PLACEHOLDER_DESCRIPTIONS[p], p in kind.mandatory) for p in kind.ordered_placeholders
+        ],
+        "base": f"{PAGE}/{info.id}/templates/{kind.slug}/{language}",
+        "test_message": await _test_message(session, admin, request),
+        **extra,
+    }
+
+
+async def _test_message(session: DbSession, admin: Admin, request: Request) -> Any:
+    message_id = request.query_params.get("test")
+    if not message_id:
+        return None
+    return await session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.tenant_id == admin.tenant.id, OutboxMessage.id == message_id
+        )
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+async def template_page(
+    request: Request,
+    session: DbSession,
+    runtime: CurrentRuntime,
+    admin: TenantConfigAdmin,
+    set_id: str,
+    slug: str,
+    language: str,
+) -> Response:
+    kind = _kind_and_language(slug, language)
+    context = await _context(
+        request,
+        session,
+        admin,
+        set_id=set_id,
+        kind=kind,
+        language=language,
+        origin=request_origin(request, runtime),
+    )
+    return render(request, "console/email_template.html", context)
+
+
+async def _uploaded(form: FormData, name: str, typed: str) -> str:
+    """The content of an uploaded file when one was chosen, else what was typed."""
+    upload = form.get(f"{name}_file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return typed
+    data = await upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValidationError(name, UPLOAD_TOO_LARGE.format(name=upload.filename))
+    if not data:
+        return typed
+    try:
+        return data.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        raise ValidationError(name, UPLOAD_NOT_UTF8.format(name=upload.filename)) from None
+
+
+@router.post("", response_class=HTMLResponse)
+async def save_or_preview(
+    request: Request,
+    session: DbSession,
+    runtime: CurrentRuntime,
+    admin: TenantConfigAdmin,
+    form: CheckedForm,
+    set_id: str,
+    slug: str,
+    language: str,
+) -> Response:
+    kind = _kind_and_language(slug, language)
+    info = await find_set(session, admin, set_id)
+    origin = request_origin(request, runtime)
+    typed = TemplateText(
+        field(form, "subject").strip(),
+        field(form, "text").replace("\r\n", "\n"),
+        field(form, "html").replace("\r\n", "\n"),
+    )
+    try:
+        template = typed._replace(
+            text=await _uploaded(form, "text", typed.text),
+            html=await _uploaded(form, "html", typed.html),
+        )
+    except ValidationError as exc:
+        context = await _context(
+            request,
+            session,
+            admin,
+            form=typed,
+            error=exc.message,
+            set_id=info.id,
+            kind=kind,
+            language=language,
+            origin=origin,
+        )
+        return render(request, "console/email_template.html", context, status_code=422)
+    previewing = field(form, "action") == "preview"
+    try:
+        if previewing:
+            check_template(kind, subject=template.subject, text=template.text, html=template.html)
+            context = await _context(
+                request,
+                session,
+                admin,
+                form=template,
+                previewing=True,
+                set_id=info.id,
+                kind=kind,
+                language=language,
+                origin=origin,
+            )
+            return render(request, "console/email_template.html", context)
+        await sets.save_template(
+            session,
+            tenant_id=admin.tenant.id,
+            set_id=info.id,
+            slug=kind.slug,
+            language=language,
+            template=template,
+            actor=actor_of(admin),
+        )
+    except TemplateRejected as exc:
+        context = await _context(
+            request,
+            session,
+            admin,
+            form=template,
+            problems=exc.problems,
+            previewing=previewing,
+            set_id=info.id,
+            kind=kind,
+            language=language,
+            origin=origin,
+        )
+        return render(request, "console/email_template.html", context, status_code=422)
+    except ConflictError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    await session.commit()
+    base = f"{PAGE}/{info.id}/templates/{kind.slug}/{language}"
+    return RedirectResponse(f"{base}?msg=template-saved", status_code=303)
+
+
+@router.post("/delete")
+async def delete_template(
+    session: DbSession,
+    admin: TenantConfigAdmin,
+    form: CheckedForm,
+    set_id: str,
+    slug: str,
+    language: str,
+) -> Response:
+    kind = _kind_and_language(slug, language)
+    info = await find_set(session, admin, set_id)
+    try:
+        await sets.delete_template(
+            session,
+            tenant_id=admin.tenant.id,
+            set_id=info.id,
+            slug=kind.slug,
+            language=language,
+            actor=actor_of(admin),
+        )
+    except ConflictError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    await session.commit()
+    return RedirectResponse(f"{PAGE}/{info.id}?msg=template-deleted", status_code=303)
+
+
+@router.post("/test", response_class=HTMLResponse)
+async def send_test(
+    request: Request,
+    session: DbSession,
+    runtime: CurrentRuntime,
+    admin: TenantConfigAdmin,
+    form: CheckedForm,
+    set_id: str,
+    slug: str,
+    language: str,
+) -> Response:
+    kind = _kind_and_language(slug, language)
+    info = await find_set(session, admin, set_id)
+    origin = request_origin(request, runtime)
+    try:
+        message = await queue_sample_email(
+            session,
+            tenant=admin.tenant,
+            set_id=info.id,
+            slug=kind.slug,
+            language=language,
+            recipient=field(form, "to") or admin.user.email,
+            origin=origin,
+            inviter_name=_admin_name(admin),
+        )
+    except ValidationError as exc:
+        context = await _context(
+            request,
+            session,
+            admin,
+            set_id=info.id,
+            kind=kind,
+            language=language,
+            origin=origin,
+            error=f"To: {exc.message}",
+        )
+        return render(request, "console/email_template.html", context, status_code=422)
+    await session.commit()
+    runtime.wake_worker()
+    base = f"{PAGE}/{info.id}/templates/{kind.slug}/{language}"
+    return RedirectResponse(f"{base}?test={message.id}#test", status_code=303)

@@ -1,0 +1,47 @@
+"""The Amazon Simple Email Service tab in a real browser: add a domain, see its DNS records,
+verify it, choose From and Reply to, save."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Browser, expect
+
+from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD
+from tests.support.live import LiveServer
+from tests.support.moto_ses import PLATFORM_DOMAIN, MotoSes
+
+
+def test_ses_tab_domain_to_configuration_saved(
+    browser: Browser, demo: LiveServer, moto_ses: MotoSes
+) -> None:
+    """Add Domain -> records -> Verify -> Verified -> From/Reply to -> Configuration saved."""
+    moto_ses.reset()
+    page = browser.new_page()
+    page.goto(f"{demo.origin()}/admin")
+    page.get_by_label("E-mail or login name").fill("admin@demo.test")
+    page.get_by_label("Password").fill(DEMO_ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name=re.compile("Tenant Settings")).click()
+    page.get_by_role("link", name=re.compile("Mail Server Configuration")).click()
+    page.get_by_role("tab", name="Amazon Simple Email Service").click()
+    page.get_by_label("Domain", exact=True).fill("mail.acme.test")
+    page.get_by_role("button", name="Add Domain").click()
+    expect(page.get_by_text("Domain added. Publish its DNS records, then choose Verify.")).to_be_visible()
+    row = page.locator("table.domains > tbody > tr", has_text="mail.acme.test")
+    expect(row).to_contain_text("Pending")
+    expect(row).to_contain_text("v=spf1 include:amazonses.com ~all")
+    row.get_by_role("button", name="Verify").click()
+    expect(page.get_by_text("The domain is verified and can be chosen.")).to_be_visible()
+    expect(page.locator("table.domains > tbody > tr", has_text="mail.acme.test")).to_contain_text(
+        "Verified"
+    )
+    page.get_by_label("From", exact=True).fill("no-reply")
+    page.get_by_label("From domain").select_option("mail.acme.test")
+    page.get_by_label("Reply to", exact=True).fill("help")
+    page.get_by_label("Reply to domain").select_option(PLATFORM_DOMAIN)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Configuration saved", exact=True)).to_be_visible()
+    expect(page.locator(".in-force")).to_contain_text("no-reply@mail.acme.test")
+    expect(page.locator(".in-force")).to_contain_text(f"help@{PLATFORM_DOMAIN}")
+    page.close()

@@ -1,0 +1,233 @@
+"""Console > Administrators: add an existing or new user with authorizations, edit, remove;
+nobody removes Manage Tenant Configuration from themself; systems (API clients) with up to two
+secrets, shown once, expiring."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from gatehouse.accounts.models import ApiClientSecret
+from gatehouse.db.base import utcnow
+from gatehouse.processes.demo import DEMO_USER_PASSWORD
+from tests.support.accounts import JANE, sign_in, user_id_of
+from tests.support.live import LiveServer
+from tests.support.pages import csrf_token, link_in, post_form
+
+OWN_CONFIG = "You cannot remove Manage Tenant Configuration from yourself."
+SECRET_RE = re.compile(r'<code id="new-secret">([^<]+)</code>')
+CLIENT_RE = re.compile(r'<code id="client-id">([^<]+)</code>')
+
+
+@contextmanager
+def admin_client(live: LiveServer) -> Iterator[httpx.Client]:
+    with live.client() as client:
+        sign_in(client, "admin@demo.test")
+        yield client
+
+
+def add_admin(client: httpx.Client, email: str, *slugs: str, **names: str) -> httpx.Response:
+    page = client.get("/admin/administrators/new")
+    data = {"csrf_token": csrf_token(page), "email": email, "authorization": list(slugs), **names}
+    return client.post("/admin/administrators/new", data=data)
+
+
+def set_authorizations(client: httpx.Client, user_id: str, *slugs: str) -> httpx.Response:
+    page = client.get(f"/admin/administrators/{user_id}")
+    data = {"csrf_token": csrf_token(page), "authorization": list(slugs)}
+    return client.post(f"/admin/administrators/{user_id}", data=data)
+
+
+def test_list_shows_administrators_and_their_authorizations(demo: LiveServer) -> None:
+    """The tile opens the list: the demo administrator with all six authorizations."""
+    with admin_client(demo) as admin:
+        home = admin.get("/admin")
+        page = admin.get("/admin/administrators")
+    assert 'href="/admin/administrators"' in home.text
+    assert "admin@demo.test" in page.text and "(you)" in page.text
+    for label in (
+        "Manage Applications",
+        "Manage Users",
+        "Read Users",
+        "Manage Groups",
+        "Manage Corporate Identity Providers",
+        "Manage Tenant Configuration",
+    ):
+        assert label in page.text
+
+
+def test_add_existing_user_then_remove(demo: LiveServer) -> None:
+    """Jane becomes a Read Users administrator and can sign in to the console; removed, she is
+    a plain user again (her account stays)."""
+    with admin_client(demo) as admin:
+        added = add_admin(admin, JANE, "read-users")
+        assert added.status_code == 303
+        assert "Administrator added." in admin.get(added.headers["location"]).text
+        with demo.client() as jane:
+            sign_in(jane, JANE, DEMO_USER_PASSWORD)
+            assert jane.get("/admin/users").status_code == 200
+            assert jane.get("/admin/tenant-settings").status_code == 403
+        jane_id = user_id_of(demo, JANE)
+        page = admin.get(f"/admin/administrators/{jane_id}")
+        removed = admin.post(
+            f"/admin/administrators/{jane_id}/remove", data={"csrf_token": csrf_token(page)}
+        )
+        listing = admin.get(removed.headers["location"])
+    assert "Administrator removed: the user is a plain user again." in listing.text
+    admins_table = listing.text.split('id="administrators"')[1].split("</table>")[0]
+    assert "admin@demo.test" in admins_table and JANE not in admins_table
+    with demo.client() as jane:
+        refused = post_form(
+            jane, "/admin/signin", {"identifier": JANE, "password": DEMO_USER_PASSWORD}
+        )
+        assert refused.status_code == 401
+        assert (
+            post_form(jane, "/", {"identifier": JANE, "password": DEMO_USER_PASSWORD}).status_code
+            == 303
+        )
+
+
+def test_add_new_user_by_email_sends_activation(demo: LiveServer) -> None:
+    """An unknown e-mail creates the user, who gets the activation e-mail and lands in the
+    console after setting a password."""
+    with admin_client(demo) as admin:
+        added = add_admin(admin, "ops@demo.test", "manage-users", first_name="Olive")
+        assert "activation e-mail is on its way" in admin.get(added.headers["location"]).text
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["ops@demo.test"])
+    with demo.client() as ops:
+        path = link_in(mail.text).split(str(demo.port), 1)[1]
+        form = ops.get(path)
+        done = ops.post(
+            "/activate",
+            data={
+                "token": path.split("token=")[1],
+                "password": "Ops-Admin-55",
+                "password_confirm": "Ops-Admin-55",
+                "csrf_token": csrf_token(form),
+            },
+        )
+        assert done.status_code == 303 and done.headers["location"] == "/admin?msg=activated"
+        assert "User Management" in ops.get("/admin").text
+
+
+def test_add_refusals(demo: LiveServer) -> None:
+    """No authorization, or a user who is already an administrator, is refused with why."""
+    with admin_client(demo) as admin:
+        none = add_admin(admin, JANE)
+        twice = add_admin(admin, "admin@demo.test", "read-users")
+    assert none.status_code == twice.status_code == 422
+    assert "Choose at least one authorization." in none.text
+    assert (
+        "admin@demo.test is already an administrator. Edit their authorizations instead."
+        in twice.text
+    )
+
+
+def test_nobody_removes_manage_tenant_configuration_from_themself(demo: LiveServer) -> None:
+    """Unticking it on oneself, or removing oneself, is refused (409) and changes nothing;
+    dropping another authorization from oneself is fine."""
+    me = user_id_of(demo, "admin@demo.test")
+    with admin_client(demo) as admin:
+        unticked = set_authorizations(admin, me, "manage-users")
+        page = admin.get(f"/admin/administrators/{me}")
+        removed = admin.post(
+            f"/admin/administrators/{me}/remove", data={"csrf_token": csrf_token(page)}
+        )
+        fine = set_authorizations(admin, me, "manage-tenant-configuration", "manage-users")
+        still = admin.get("/admin/tenant-settings")
+    assert unticked.status_code == removed.status_code == 409
+    assert OWN_CONFIG in unticked.text and OWN_CONFIG in removed.text
+    assert fine.status_code == 303 and still.status_code == 200
+    assert "Remove Administrator</button>" in page.text and "disabled" in page.text
+
+
+def test_change_log_records_administrator_changes(demo: LiveServer) -> None:
+    """Adding and editing an administrator appear in the change log with who did it."""
+    with admin_client(demo) as admin:
+        add_admin(admin, JANE, "read-users")
+        set_authorizations(admin, user_id_of(demo, JANE), "read-users", "manage-users")
+        page = admin.get("/admin/administrators")
+    log = page.text.split("Change log")[1]
+    assert log.count("admin:admin@demo.test") == 2
+    assert "Manage Users, Read Users" in log and "create" in log and "update" in log
+
+
+def api_status(live: LiveServer, client_id: str, secret: str) -> int:
+    with live.client(auth=(client_id, secret)) as api:
+        return api.get("/admin/api/v1/users").status_code
+
+
+def add_system(admin: httpx.Client, name: str, expiry: str, *slugs: str) -> httpx.Response:
+    page = admin.get("/admin/administrators/systems/new")
+    data = {"csrf_token": csrf_token(page), "name": name, "expiry": expiry}
+    return admin.post(
+        "/admin/administrators/systems/new", data={**data, "authorization": list(slugs)}
+    )
+
+
+def test_system_secrets_shown_once_two_at_most_and_rotated(demo: LiveServer) -> None:
+    """A new system's secret is shown once and works; a second secret works too; a third is
+    refused; deleting the first stops it; the last one cannot be deleted."""
+    with admin_client(demo) as admin:
+        created = add_system(admin, "Provisioning", "1y", "read-users")
+        assert created.status_code == 200
+        client_id = CLIENT_RE.search(created.text).group(1)  # type: ignore[union-attr]
+        first = SECRET_RE.search(created.text).group(1)  # type: ignore[union-attr]
+        page = admin.get(f"/admin/administrators/systems/{client_id}")
+        assert first not in page.text and "new-secret" not in page.text
+        assert api_status(demo, client_id, first) == 200
+        second_page = admin.post(
+            f"/admin/administrators/systems/{client_id}/secrets",
+            data={"csrf_token": csrf_token(page), "expiry": "never"},
+        )
+        second = SECRET_RE.search(second_page.text).group(1)  # type: ignore[union-attr]
+        assert "Add Secret" not in second_page.text
+        third = admin.post(
+            f"/admin/administrators/systems/{client_id}/secrets",
+            data={"csrf_token": csrf_token(page), "expiry": "2y"},
+        )
+        assert third.status_code == 409
+        assert "A client has at most two secrets. Delete one before adding another." in third.text
+        assert api_status(demo, client_id, first) == api_status(demo, client_id, second) == 200
+        secret_ids = re.findall(r"/secrets/([0-9a-f]{32})/delete", second_page.text)
+        assert len(secret_ids) == 2
+        admin.post(
+            f"/admin/administrators/systems/{client_id}/secrets/{secret_ids[0]}/delete",
+            data={"csrf_token": csrf_token(page)},
+        )
+        assert api_status(demo, client_id, first) == 401
+        assert api_status(demo, client_id, second) == 200
+        last = admin.post(
+            f"/admin/administrators/systems/{client_id}/secrets/{secret_ids[1]}/delete",
+            data={"csrf_token": csrf_token(page)},
+        )
+    assert last.status_code == 409
+    assert "only secret. Add a new one first, or delete the client." in last.text
+
+
+def test_expired_secret_is_refused(demo: LiveServer) -> None:
+    """A secret past its expiry no longer authenticates; the 1-year choice sets about a year."""
+    with admin_client(demo) as admin:
+        created = add_system(admin, "Reports", "1y", "read-users")
+    client_id = CLIENT_RE.search(created.text).group(1)  # type: ignore[union-attr]
+    secret = SECRET_RE.search(created.text).group(1)  # type: ignore[union-attr]
+    assert api_status(demo, client_id, secret) == 200
+
+    async def expire(runtime: Any) -> timedelta:
+        async with runtime.sessions.begin() as session:
+            record = await session.scalar(
+                select(ApiClientSecret).where(ApiClientSecret.client_id == client_id)
+            )
+            lifetime: timedelta = record.expires_at - record.created_at
+            record.expires_at = utcnow() - timedelta(seconds=1)
+            return lifetime
+
+    lifetime = demo.run(expire)
+    assert abs(lifetime - timedelta(days=365)) < timedelta(minutes=1)
+    assert api_status(demo, client_id, secret) == 401

@@ -1,0 +1,369 @@
+"""Delivery faults against real TLS SMTP servers (aiosmtpd + trustme): what is retried, what
+fails at once, the exact error stored for the administrator, and that a tenant's broken server
+never falls back to the platform default."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gatehouse.db.base import utcnow
+from gatehouse.mail.configure import save_custom
+from gatehouse.mail.models import QUEUED, OutboxMessage
+from gatehouse.mail.worker import Worker
+from gatehouse.runtime import Runtime
+from gatehouse.settings import Settings
+from tests.support.delivery import (
+    PLATFORM_LOGIN,
+    DeliverySetup,
+    attempts_of,
+    load,
+    make_due,
+    platform_url,
+    queue,
+)
+from tests.support.smtp_servers import (
+    UNTRUSTED_ISSUER,
+    Pki,
+    RecordingHandler,
+    ScriptedHandler,
+    SilentServer,
+    SmtpServer,
+    free_port,
+)
+
+TENANT_LOGIN = ("acme-mailer", "acme-secret")
+SHORT_TIMEOUT = 1.5  # seconds: how long a stalled server is waited for in these tests
+
+
+@pytest.fixture
+def pki(tmp_path: Path) -> Pki:
+    return Pki(tmp_path)
+
+
+@pytest.fixture
+def platform(pki: Pki) -> Iterator[SmtpServer]:
+    """The platform default server (STARTTLS and login required), always healthy."""
+    with SmtpServer(pki, security="starttls", credentials=PLATFORM_LOGIN) as smtp:
+        yield smtp
+
+
+@pytest.fixture
+async def setup(clean_db: Settings, pki: Pki) -> AsyncIterator[DeliverySetup]:
+    built = DeliverySetup(clean_db, pki)
+    yield built
+    await built.close()
+
+
+def assert_backoff(next_attempt_at: datetime, *, before: datetime) -> None:
+    """The first retry is due about 30 s later (jittered by at most a fifth either way)."""
+    delay = (next_attempt_at - before).total_seconds()
+    assert 30 * 0.8 - 1 <= delay <= 30 * 1.2 + 5, delay
+
+
+async def assert_retried_then_sent(
+    runtime: Runtime, worker: Worker, message_id: str, *, last_error: str, started: datetime
+) -> OutboxMessage:
+    """After one failed attempt: queued for a retry with backoff and the pinned error; nothing is
+    claimed before the retry is due; once due, the next attempt delivers it."""
+    message = await load(runtime, message_id)
+    assert (message.status, message.attempts, message.last_error) == (QUEUED, 1, last_error)
+    assert message.context is not None  # the body is kept for the retry
+    assert_backoff(message.next_attempt_at, before=started)
+    assert await worker.run_once() == 0  # not due yet
+    await make_due(runtime)
+    assert await worker.run_once() == 1
+    message = await load(runtime, message_id)
+    assert (message.status, message.attempts) == ("sent", 2)
+    assert message.context is None and message.sent_at is not None
+    return message
+
+
+async def test_server_down_then_up_is_delivered_after_retry(setup: DeliverySetup, pki: Pki) -> None:
+    """A refused connection is retried with backoff and delivered once the server is back."""
+    port = free_port()
+    runtime = await setup.runtime(platform_url(port))
+    worker = setup.worker(runtime)
+    [message_id] = await queue(runtime, "u0@acme.test")
+    started = utcnow()
+    assert await worker.run_once() == 1
+    refused = (
+        f"connect: Could not connect to 127.0.0.1:{port}: connection refused. No mail server is "
+        "listening on this port; check the host and port."
+    )
+    message = await load(runtime, message_id)
+    assert (message.status, message.attempts, message.last_error) == (QUEUED, 1, refused)
+    assert_backoff(message.next_attempt_at, before=started)
+    server = SmtpServer(pki, security="starttls", credentials=PLATFORM_LOGIN, port=port)
+    async with server:
+        assert await worker.run_once() == 0  # the server is up, but the retry is not due yet
+        await make_due(runtime)
+        assert await worker.run_once() == 1
+    assert [m.rcpt_tos for m in server.handler.messages] == [("u0@acme.test",)]
+    message = await load(runtime, message_id)
+    assert (message.status, message.attempts, message.context) == ("sent", 2, None)
+    attempts = await attempts_of(runtime, message_id)
+    assert [(a.outcome, a.step, a.server) for a in attempts] == [
+        ("retry", "connect", f"127.0.0.1:{port} (starttls)"),
+        ("sent", None, f"127.0.0.1:{port} (starttls)"),
+    ]
+    assert attempts[0].error == refused.removeprefix("connect: ")
+    assert attempts[1].error is not None and attempts[1].error.endswith("2.0.0 OK: queued")
+
+
+@pytest.mark.parametrize(
+    ("command", "reply", "last_error"),
+    [
+        (
+            "MAIL",
+            "421 4.3.2 Service shutting down",
+            "mail: The server temporarily refused the sender no-reply@platform.test: "
+            "421 4.3.2 Service shutting down.",
+        ),
+        (
+            "RCPT",
+            "451 4.3.0 Mailbox temporarily unavailable",
+            "rcpt: The server temporarily refused the recipient u0@acme.test: "
+            "451 4.3.0 Mailbox temporarily unavailable.",
+        ),
+        (
+            "DATA",
+            "451 4.7.1 Greylisted, try again later",
+            "data: The server temporarily refused the message: "
+            "451 4.7.1 Greylisted, try again later.",
+        ),
+    ],
+    ids=["421-mail", "451-rcpt", "451-data"],
+)
+async def test_temporary_reply_is_retried(
+    setup: DeliverySetup, pki: Pki, command: str, reply: str, last_error: str
+) -> None:
+    """A 4xx reply keeps the message queued with backoff; the retry delivers it."""
+    handler = ScriptedHandler(replies={command: [reply]})  # refuses once, then accepts
+    async with SmtpServer(pki, security="starttls", handler=handler) as server:
+        runtime = await setup.runtime(f"smtp://127.0.0.1:{server.port}")
+        worker = setup.worker(runtime)
+        [message_id] = await queue(runtime, "u0@acme.test")
+        started = utcnow()
+        assert await worker.run_once() == 1
+        await assert_retried_then_sent(
+            runtime, worker, message_id, last_error=last_error, started=started
+        )
+    assert [m.rcpt_tos for m in handler.messages] == [("u0@acme.test",)]
+    attempts = await attempts_of(runtime, message_id)
+    code = int(reply[:3])
+    assert [(a.outcome, a.reply_code) for a in attempts] == [("retry", code), ("sent", None)]
+    assert attempts[0].error == last_error.split(": ", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("command", "reply", "last_error"),
+    [
+        (
+            "RCPT",
+            "550 5.1.1 No such user",
+            "rcpt: The server refused the recipient u0@acme.test: 550 5.1.1 No such user.",
+        ),
+        (
+            "MAIL",
+            "553 5.7.1 Sender address rejected",
+            "mail: The server refused the sender no-reply@platform.test: "
+            "553 5.7.1 Sender address rejected.",
+        ),
+        (
+            "DATA",
+            "554 5.6.0 Message rejected as spam",
+            "data: The server refused the message: 554 5.6.0 Message rejected as spam.",
+        ),
+    ],
+    ids=["550-rcpt", "553-mail", "554-data"],
+)
+async def test_permanent_reply_fails_at_once(
+    setup: DeliverySetup, pki: Pki, command: str, reply: str, last_error: str
+) -> None:
+    """A 5xx reply fails the message on its first attempt; it is never tried again."""
+    handler = ScriptedHandler(replies={command: reply})  # refuses every time
+    async with SmtpServer(pki, security="starttls", handler=handler) as server:
+        runtime = await setup.runtime(f"smtp://127.0.0.1:{server.port}")
+        worker = setup.worker(runtime)
+        [message_id] = await queue(runtime, "u0@acme.test")
+        assert await worker.run_once() == 1
+        await make_due(runtime)
+        assert await worker.run_once() == 0  # a failed message is never claimed again
+    message = await load(runtime, message_id)
+    assert (message.status, message.attempts, message.last_error) == ("failed", 1, last_error)
+    assert message.context is None  # the body (with its links) is erased
+    attempts = await attempts_of(runtime, message_id)
+    assert [(a.outcome, a.reply_code) for a in attempts] == [("failed", int(reply[:3]))]
+    assert handler.commands.count(command) == 1
+    assert handler.messages == []
+
+
+class DropDuringData(RecordingHandler):
+    """Closes the connection instead of answering the first ``drops`` DATA commands (the
+    message was transferred, no reply ever comes); then accepts like its parent."""
+
+    def __init__(self, drops: int = 1) -> None:
+        super().__init__()
+        self.drops = drops
+        self.data_commands = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.data_commands += 1
+        if self.drops > 0:
+            self.drops -= 1
+            server.transport.close()
+            return "451 4.3.0 never seen by the client"
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_connection_dropped_during_data_is_retried(setup: DeliverySetup, pki: Pki) -> None:
+    """A connection closed by the server during DATA is a transient error: retried, delivered."""
+    handler = DropDuringData()
+    async with SmtpServer(pki, security="starttls", handler=handler) as server:
+        runtime = await setup.runtime(f"smtp://127.0.0.1:{server.port}")
+        worker = setup.worker(runtime)
+        [message_id] = await queue(runtime, "u0@acme.test")
+        started = utcnow()
+        assert await worker.run_once() == 1
+        dropped = (
+            f"mail: The mail server 127.0.0.1:{server.port} closed the connection during MAIL FROM."
+        )
+        await assert_retried_then_sent(
+            runtime, worker, message_id, last_error=dropped, started=started
+        )
+    assert handler.data_commands == 2
+    assert [m.rcpt_tos for m in handler.messages] == [("u0@acme.test",)]
+
+
+async def test_reused_connection_dropped_during_data_is_sent_again_at_once(
+    setup: DeliverySetup, pki: Pki
+) -> None:
+    """When a connection that already carried mail drops, the transport reconnects once within
+    the same attempt: one attempt, one delivery."""
+    handler = DropDuringData(drops=0)
+    async with SmtpServer(pki, security="starttls", handler=handler) as server:
+        runtime = await setup.runtime(f"smtp://127.0.0.1:{server.port}")
+        worker = setup.worker(runtime)
+        [first] = await queue(runtime, "u0@acme.test")
+        assert await worker.run_once() == 1  # opens the connection the next message reuses
+        handler.drops = 1
+        [second] = await queue(runtime, "u1@acme.test")
+        assert await worker.run_once() == 1
+    message = await load(runtime, second)
+    assert (message.status, message.attempts, message.last_error) == ("sent", 1, None)
+    assert (await load(runtime, first)).status == "sent"
+    assert handler.data_commands == 3
+    assert [m.rcpt_tos for m in handler.messages] == [("u0@acme.test",), ("u1@acme.test",)]
+
+
+async def test_server_stalling_in_data_times_out_and_is_retried(
+    setup: DeliverySetup, pki: Pki
+) -> None:
+    """A server that never answers DATA costs one timeout; the message is retried, delivered."""
+    handler = ScriptedHandler(stall={"DATA"})
+    async with SmtpServer(pki, security="starttls", handler=handler) as server:
+        runtime = await setup.runtime(
+            f"smtp://127.0.0.1:{server.port}",
+            smtp_timeout=SHORT_TIMEOUT,
+            smtp_connect_timeout=SHORT_TIMEOUT,
+        )
+        worker = setup.worker(runtime)
+        [message_id] = await queue(runtime, "u0@acme.test")
+        started = utcnow()
+        before = asyncio.get_running_loop().time()
+        assert await worker.run_once() == 1
+        assert asyncio.get_running_loop().time() - before < SHORT_TIMEOUT + 5
+        handler.stall = frozenset()  # the server recovers
+        timed_out = f"mail: The mail server 127.0.0.1:{server.port} timed out during MAIL FROM."
+        await assert_retried_then_sent(
+            runtime, worker, message_id, last_error=timed_out, started=started
+        )
+    assert handler.commands.count("DATA") == 2
+    assert [m.rcpt_tos for m in handler.messages] == [("u0@acme.test",)]
+
+
+async def test_server_silent_before_greeting_times_out_and_is_retried(
+    setup: DeliverySetup, pki: Pki
+) -> None:
+    """A server that accepts the connection but never greets is retried after one timeout."""
+    with SilentServer() as silent:
+        runtime = await setup.runtime(
+            f"smtp://127.0.0.1:{silent.port}",
+            smtp_timeout=SHORT_TIMEOUT,
+            smtp_connect_timeout=SHORT_TIMEOUT,
+        )
+        worker = setup.worker(runtime)
+        [message_id] = await queue(runtime, "u0@acme.test")
+        started = utcnow()
+        assert await worker.run_once() == 1
+    message = await load(runtime, message_id)
+    no_greeting = (
+        f"connect: The mail server 127.0.0.1:{silent.port} sent no greeting in time: it probably "
+        "expects implicit TLS on this port. Choose SSL/TLS as the security setting."
+    )
+    assert (message.status, message.attempts, message.last_error) == (QUEUED, 1, no_greeting)
+    assert_backoff(message.next_attempt_at, before=started)
+
+
+async def test_replaced_untrusted_certificate_fails_without_fallback(
+    setup: DeliverySetup, pki: Pki, platform: SmtpServer
+) -> None:
+    """A tenant whose server now shows a certificate from an untrusted issuer: the message fails
+    at once with a diagnosis naming the issuer, and nothing goes through the default server."""
+    runtime = await setup.runtime(platform_url(platform.port))
+    worker = setup.worker(runtime)
+    user, password = TENANT_LOGIN
+    tenant_server = SmtpServer(pki, security="starttls", credentials=TENANT_LOGIN)
+    async with tenant_server:
+        async with runtime.sessions() as session:
+            await save_custom(
+                runtime,
+                session,
+                tenant_id="acme",
+                actor="admin@acme.test",
+                raw={
+                    "host": "127.0.0.1",
+                    "port": str(tenant_server.port),
+                    "security": "starttls",
+                    "authentication": "password",
+                    "username": user,
+                    "password": password,
+                    "sender_email": "mail@acme.test",
+                    "sender_name": "Acme",
+                },
+            )
+        [before] = await queue(runtime, "u0@acme.test")
+        assert await worker.run_once() == 1  # through the tenant's server, connection kept
+    assert [m.mail_from for m in tenant_server.handler.messages] == ["mail@acme.test"]
+    assert (await load(runtime, before)).status == "sent"
+
+    port = tenant_server.port
+    replaced = SmtpServer(
+        pki, security="starttls", cert="untrusted", credentials=TENANT_LOGIN, port=port
+    )
+    async with replaced:
+        [message_id] = await queue(runtime, "u1@acme.test")
+        assert await worker.run_once() == 1
+        await make_due(runtime)
+        assert await worker.run_once() == 0
+    untrusted = (
+        f"tls: The server's certificate was issued by {UNTRUSTED_ISSUER}, which the platform "
+        "does not trust (or the server does not send its intermediate certificates). Use a "
+        "certificate from a public certificate authority and make the server send the full chain."
+    )
+    message = await load(runtime, message_id)
+    assert (message.status, message.attempts, message.last_error) == ("failed", 1, untrusted)
+    [attempt] = await attempts_of(runtime, message_id)
+    assert (attempt.outcome, attempt.step, attempt.server) == (
+        "failed",
+        "tls",
+        f"127.0.0.1:{port} (starttls)",
+    )
+    assert replaced.handler.messages == []
+    assert platform.handler.messages == []  # no fallback to the platform default

@@ -1,0 +1,83 @@
+"""Leases between workers: a worker must not send a message whose lease it no longer holds."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gatehouse.settings import Settings
+from tests.support.delivery import DeliverySetup, expire_leases, queue
+from tests.support.smtp_servers import Pki, RecordingHandler, SmtpServer
+
+
+@pytest.fixture
+def pki(tmp_path: Path) -> Pki:
+    return Pki(tmp_path)
+
+
+@pytest.fixture
+async def setup(clean_db: Settings, pki: Pki) -> AsyncIterator[DeliverySetup]:
+    built = DeliverySetup(clean_db, pki)
+    yield built
+    await built.close()
+
+
+class GatedData(RecordingHandler):
+    """Holds each DATA (after the message arrived, before the reply) until the test opens its
+    gate: ``gates[n]`` for the n-th DATA command; ``arrived`` counts DATA commands seen."""
+
+    def __init__(self, gated: int) -> None:
+        super().__init__()
+        self.gates = [threading.Event() for _ in range(gated)]
+        self.arrived = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        index = self.arrived
+        self.arrived += 1
+        if index < len(self.gates):
+            while not self.gates[index].is_set():
+                await asyncio.sleep(0.01)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def wait_for(condition: Callable[[], bool], what: str) -> None:
+    for _ in range(1000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_batch_outliving_its_lease_is_not_sent_twice(setup: DeliverySetup, pki: Pki) -> None:
+    """A worker whose batch outlasts its lease must not send a message another worker has taken
+    over since: every message arrives once, even with no crash at all."""
+    handler = GatedData(gated=2)
+    async with SmtpServer(pki, security="starttls", handler=handler) as server:
+        runtime = await setup.runtime(
+            f"smtp://127.0.0.1:{server.port}",
+            max_connections_per_tenant=1,
+            default_max_connections=1,
+        )
+        slow, other = setup.worker(runtime), setup.worker(runtime)
+        await queue(runtime, "u0@acme.test", "u1@acme.test")
+        batch = asyncio.create_task(slow.run_once())  # claims both, sends them one by one
+        await wait_for(lambda: handler.arrived == 1, "the first DATA")
+        await expire_leases(runtime)  # the first send took longer than the whole lease
+        handler.gates[0].set()
+        await wait_for(lambda: handler.arrived == 2 or batch.done(), "the second message")
+        takeover = asyncio.create_task(other.run_once())  # may claim what has an expired lease
+
+        def other_is_sending_or_done() -> bool:
+            return takeover.done() or handler.arrived == (2 if batch.done() else 3)
+
+        await wait_for(other_is_sending_or_done, "the other worker")
+        handler.gates[1].set()
+        await asyncio.gather(batch, takeover)
+    counts = Counter(r for m in handler.messages for r in m.rcpt_tos)
+    assert counts == {"u0@acme.test": 1, "u1@acme.test": 1}

@@ -1,0 +1,195 @@
+"""The e-mail one-time code as an application's second factor: 8 digits by e-mail, valid 10
+minutes, a new code only after 3 minutes, 5 wrong codes lock it for 60 minutes."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.db.base import utcnow
+from gatehouse.processes.demo import DEMO_USER_PASSWORD
+from gatehouse.processes.models import EmailOtpCode
+from tests.support.accounts import api_client
+from tests.support.live import LiveServer
+from tests.support.pages import csrf_token, post_form
+
+JANE = "jane@demo.test"
+HOME = "https://travel.example/home"
+CODE_RE = re.compile(r"\b(\d{8})\b")
+
+
+@pytest.fixture
+def app_id(demo: LiveServer) -> str:
+    """Travel, an application asking for an e-mail code after the password."""
+    with demo.client(auth=api_client(demo, Authorization.MANAGE_APPLICATIONS)) as api:
+        app = api.post(
+            "/admin/api/v1/applications", json={"name": "Travel", "home_url": HOME}
+        ).json()
+        assert api.put(f"/admin/api/v1/applications/{app['id']}", json={"email_otp": True}).json()[
+            "email_otp"
+        ]
+    return str(app["id"])
+
+
+def log_on(browser: httpx.Client, app_id: str) -> httpx.Response:
+    page = browser.get(f"/?app={app_id}")
+    return browser.post(
+        "/",
+        data={
+            "identifier": JANE,
+            "password": DEMO_USER_PASSWORD,
+            "app": app_id,
+            "csrf_token": csrf_token(page),
+        },
+    )
+
+
+def codes(live: LiveServer, count: int = 1) -> list[str]:
+    mails = live.wait_for_mail(lambda m: m.rcpt_to == [JANE], count=count)
+    found = [CODE_RE.search(m.text) for m in mails]
+    return [m.group(1) for m in found if m]
+
+
+def enter(browser: httpx.Client, app_id: str, code: str) -> httpx.Response:
+    page = browser.get(f"/logon/code?app={app_id}")
+    return browser.post(
+        "/logon/code", data={"code": code, "app": app_id, "csrf_token": csrf_token(page)}
+    )
+
+
+def shift_code(live: LiveServer, **ago: timedelta) -> None:
+    """Move the current code's issue or expiry time into the past."""
+
+    async def shift(runtime: Any) -> None:
+        async with runtime.sessions.begin() as session:
+            row = await session.scalar(select(EmailOtpCode))
+            assert row is not None
+            values = {name: getattr(row, name) - delta for name, delta in ago.items()}
+            await session.execute(update(EmailOtpCode).values(**values))
+
+    live.run(shift)
+
+
+def test_code_by_email_completes_sign_in(demo: LiveServer, app_id: str) -> None:
+    """Password, then the 8-digit code from the e-mail (browser language): signed in at home."""
+    with demo.client(headers={"accept-language": "de"}) as browser:
+        first = log_on(browser, app_id)
+        assert first.status_code == 303
+        assert first.headers["location"] == f"/logon/code?msg=code-sent&app={app_id}"
+        assert browser.get("/profile").headers["location"] == "/"  # not signed in yet
+        page = browser.get(first.headers["location"])
+        assert "We sent an 8-digit code to <strong>j***@demo.test</strong>." in page.text
+        [code] = codes(demo)
+        [mail] = demo.devmail.mailbox.messages()
+        assert mail.subject == "Ihr Anmeldecode für Travel"
+        assert code in mail.html
+        wrong = enter(browser, app_id, "00000000" if code != "00000000" else "11111111")
+        assert wrong.status_code == 400
+        assert "The code is not correct. 4 attempts left." in wrong.text
+        done = enter(browser, app_id, f"{code[:4]} {code[4:]}")
+        assert (done.status_code, done.headers["location"]) == (303, HOME)
+        assert browser.get("/profile").status_code == 200
+        leftover = browser.get(f"/logon/code?app={app_id}")  # no pending sign-in left
+        assert leftover.headers["location"] == f"/?app={app_id}"
+
+
+def test_application_without_second_factor_signs_in_at_once(demo: LiveServer) -> None:
+    """Without the switch the password is enough and no e-mail is sent."""
+    with demo.client(auth=api_client(demo, Authorization.MANAGE_APPLICATIONS)) as api:
+        app = api.post("/admin/api/v1/applications", json={"name": "Wiki", "home_url": HOME})
+    with demo.client() as browser:
+        response = log_on(browser, app.json()["id"])
+    assert (response.status_code, response.headers["location"]) == (303, HOME)
+    time.sleep(0.3)
+    assert demo.devmail.mailbox.messages() == []
+
+
+def test_new_code_only_after_three_minutes(demo: LiveServer, app_id: str) -> None:
+    """Asking again at once keeps the code; after 3 minutes a new one replaces it."""
+    with demo.client() as browser:
+        log_on(browser, app_id)
+        [old] = codes(demo)
+        page = browser.get(f"/logon/code?app={app_id}")
+        kept = browser.post(
+            "/logon/code/resend", data={"app": app_id, "csrf_token": csrf_token(page)}
+        )
+        assert kept.headers["location"] == f"/logon/code?msg=code-kept&app={app_id}"
+        assert (
+            "You can ask for a new code 3 minutes after the last one."
+            in browser.get(kept.headers["location"]).text
+        )
+        time.sleep(0.3)
+        assert len(demo.devmail.mailbox.messages()) == 1
+        shift_code(demo, issued_at=timedelta(minutes=3))
+        resent = browser.post(
+            "/logon/code/resend", data={"app": app_id, "csrf_token": csrf_token(page)}
+        )
+        assert resent.headers["location"] == f"/logon/code?msg=code-sent&app={app_id}"
+        new = codes(demo, count=2)[1]
+        if new != old:
+            assert "The code is not correct." in enter(browser, app_id, old).text
+        assert enter(browser, app_id, new).headers["location"] == HOME
+
+
+def test_code_expires_after_ten_minutes(demo: LiveServer, app_id: str) -> None:
+    """A code older than 10 minutes is refused even when right."""
+    with demo.client() as browser:
+        log_on(browser, app_id)
+        [code] = codes(demo)
+        shift_code(demo, issued_at=timedelta(minutes=10), expires_at=timedelta(minutes=10))
+        expired = enter(browser, app_id, code)
+    assert expired.status_code == 400
+    assert "The code has expired. Ask for a new code." in expired.text
+
+
+def test_five_wrong_codes_lock_for_sixty_minutes(demo: LiveServer, app_id: str) -> None:
+    """The fifth wrong code locks; the right password then sends no code until the lock ends."""
+    with demo.client() as browser:
+        log_on(browser, app_id)
+        [code] = codes(demo)
+        wrong = "12345678" if code != "12345678" else "87654321"
+        answers = [enter(browser, app_id, wrong) for _ in range(5)]
+        assert "1 attempts left." in answers[3].text
+        assert "Too many wrong codes: signing in with an e-mail code is locked until" in (
+            answers[4].text
+        )
+        assert "locked until" in enter(browser, app_id, code).text  # the right one, too late
+        again = log_on(browser, app_id)
+    assert again.status_code == 403
+    assert "Too many wrong codes: signing in with an e-mail code is locked until" in again.text
+
+    async def lock(runtime: Any) -> Any:
+        async with runtime.sessions() as session:
+            return await session.scalar(select(EmailOtpCode.locked_until))
+
+    remaining = demo.run(lock) - utcnow()
+    assert timedelta(minutes=59) < remaining <= timedelta(minutes=60)
+    time.sleep(0.3)
+    assert len(demo.devmail.mailbox.messages()) == 1
+
+
+def test_code_form_needs_csrf_token(demo: LiveServer, app_id: str) -> None:
+    """Like every form, the code form is refused without its CSRF token."""
+    with demo.client() as browser:
+        log_on(browser, app_id)
+        [code] = codes(demo)
+        refused = browser.post("/logon/code", data={"code": code, "app": app_id})
+    assert refused.status_code == 403
+
+
+def test_user_profile_can_ask_for_a_code_too(demo: LiveServer) -> None:
+    """The built-in application's switch applies to the tenant's own logon page."""
+    with demo.client(auth=api_client(demo, Authorization.MANAGE_APPLICATIONS)) as api:
+        api.put("/admin/api/v1/applications/user-profile", json={"email_otp": True})
+    with demo.client() as browser:
+        response = post_form(browser, "/", {"identifier": JANE, "password": DEMO_USER_PASSWORD})
+    assert response.headers["location"] == "/logon/code?msg=code-sent"
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+    assert mail.subject == "Your sign-in code for Demo Tenant"

@@ -1,0 +1,240 @@
+"""Password links and lockout through the live server: an expired link renews itself (within
+the limit), a used one is refused, validity follows the tenant's settings, and five failed
+logons lock the password and send the Locked Password e-mail."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select, update
+
+from gatehouse.accounts.models import LinkToken, User
+from gatehouse.db.base import utcnow
+from gatehouse.processes.demo import DEMO_USER_PASSWORD
+from tests.support.accounts import JANE, LIMIT_SENTENCE, forgot, limit_rows, mails_to, sign_in
+from tests.support.live import LiveServer
+from tests.support.pages import csrf_token, link_in, path_of, post_form
+
+RENEWED = "This link has expired. We have sent you a new one: check your e-mail."
+ALREADY_RENEWED = "This link has expired. A new link has already been sent to you."
+LOGON_FAILED = "The e-mail, login name or password is not correct."
+LOCKED = "Your password is locked after too many failed logons."
+
+
+def expire_links(live: LiveServer) -> None:
+    async def expire(runtime: Any) -> None:
+        async with runtime.sessions.begin() as session:
+            await session.execute(
+                update(LinkToken).values(expires_at=utcnow() - timedelta(seconds=1))
+            )
+
+    live.run(expire)
+
+
+def link_lifetimes(live: LiveServer) -> dict[str, timedelta]:
+    """Each link's validity at issue, by the e-mail process that carried it (latest wins)."""
+
+    async def read(runtime: Any) -> dict[str, timedelta]:
+        async with runtime.sessions() as session:
+            rows = await session.scalars(select(LinkToken).order_by(LinkToken.created_at))
+            return {str(t.process): t.expires_at - t.created_at for t in rows}
+
+    result: dict[str, timedelta] = live.run(read)
+    return result
+
+
+def test_expired_link_sends_a_new_one_once(demo: LiveServer) -> None:
+    """Following an expired link sends a fresh link that works; the old one renews only once."""
+    forgot(demo, JANE)
+    [first] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+    expire_links(demo)
+    old = path_of(link_in(first.text))
+    with demo.client() as client:
+        page = client.get(old)
+        assert page.status_code == 200 and RENEWED in page.text
+        [_, second] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE], count=2)
+        again = client.get(old)
+        assert again.status_code == 400 and ALREADY_RENEWED in again.text
+        fresh = client.get(path_of(link_in(second.text)))
+    assert link_in(second.text) != link_in(first.text)
+    assert fresh.status_code == 200 and "Set a new password" in fresh.text
+    assert limit_rows(demo)["counted"] == 2  # the renewal is counted like any reset e-mail
+
+
+def test_expired_link_at_the_limit_says_so_and_sends_nothing(demo: LiveServer) -> None:
+    """With three e-mails already sent, an expired link explains the limit instead."""
+    for _ in range(3):
+        forgot(demo, JANE)
+    [first, *_] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE], count=3)
+    expire_links(demo)
+    with demo.client() as client:
+        page = client.get(path_of(link_in(first.text)))
+        retry = client.get(path_of(link_in(first.text)))
+    assert page.status_code == 400
+    assert f"This link has expired. {LIMIT_SENTENCE}" in page.text
+    assert f"This link has expired. {LIMIT_SENTENCE}" in retry.text  # not marked renewed
+    time.sleep(0.5)
+    assert len(mails_to(demo)) == 3
+
+
+def test_used_link_is_refused_with_its_reason(demo: LiveServer) -> None:
+    """After the password is set, the same link says it was used, even once expired."""
+    forgot(demo, JANE)
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+    path = path_of(link_in(mail.text))
+    with demo.client() as client:
+        form = client.get(path)
+        client.post(
+            "/reset-password",
+            data={
+                "token": path.split("token=")[1],
+                "password": "New-Secret-99",
+                "password_confirm": "New-Secret-99",
+                "csrf_token": csrf_token(form),
+            },
+        )
+        expire_links(demo)
+        used = client.get(path)
+    assert used.status_code == 400
+    assert "This link has already been used. Request a new one if you still need it." in used.text
+
+
+def save_validity(client: httpx.Client, **values: tuple[int, str]) -> httpx.Response:
+    page = client.get("/admin/tenant-settings/link-validity")
+    data = {"csrf_token": csrf_token(page)}
+    defaults = {
+        "forgot-password": (2, "hours"),
+        "locked-password": (2, "hours"),
+        "reset-password": (2, "hours"),
+        "self-registration": (14, "days"),
+        "on-behalf-registration": (14, "days"),
+        "invitation": (14, "days"),
+    }
+    for process, (amount, unit) in {**defaults, **values}.items():
+        data[f"{process}.amount"], data[f"{process}.unit"] = str(amount), unit
+    return client.post("/admin/tenant-settings/link-validity", data=data)
+
+
+def test_link_validity_settings_apply_to_new_links(demo: LiveServer) -> None:
+    """Forgot password 5 hours and on-behalf registration 3 days: new links get exactly that."""
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        saved = save_validity(
+            admin, **{"forgot-password": (5, "hours"), "on-behalf-registration": (3, "days")}
+        )
+        assert saved.status_code == 303
+        page = admin.get(saved.headers["location"])
+        assert "Link validity saved." in page.text and 'value="5"' in page.text
+        post_form(admin, "/admin/users/new", {"email": "new@demo.test", "language": "en"})
+    forgot(demo, JANE)
+    lifetimes = link_lifetimes(demo)
+    assert abs(lifetimes["forgot-password"] - timedelta(hours=5)) < timedelta(seconds=5)
+    assert abs(lifetimes["on-behalf-registration"] - timedelta(days=3)) < timedelta(seconds=5)
+
+
+def test_link_validity_out_of_range_is_refused(demo: LiveServer) -> None:
+    """24 hours or 31 days are refused with the rule, naming the process; nothing changes."""
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        hours = save_validity(admin, **{"reset-password": (24, "hours")})
+        days = save_validity(admin, **{"invitation": (31, "days")})
+        zero = save_validity(admin, **{"forgot-password": (0, "hours")})
+    assert hours.status_code == days.status_code == zero.status_code == 422
+    assert "Reset Password: Choose 1 to 23 hours or 1 to 30 days." in hours.text
+    assert "Invitation: Choose 1 to 23 hours or 1 to 30 days." in days.text
+    assert "Forgot Password: Choose 1 to 23 hours or 1 to 30 days." in zero.text
+    forgot(demo, JANE)
+    assert link_lifetimes(demo)["forgot-password"] - timedelta(hours=2) < timedelta(seconds=5)
+
+
+def logon(client: httpx.Client, password: str, identifier: str = JANE) -> httpx.Response:
+    return post_form(client, "/", {"identifier": identifier, "password": password})
+
+
+def test_five_failed_logons_lock_and_send_the_locked_password_email(demo: LiveServer) -> None:
+    """Four failures change nothing visible; the fifth locks the password and queues the Locked
+    Password e-mail; the right password is then refused with the reason; the e-mail's link
+    sets a new password and ends the lock."""
+    with demo.client() as client:
+        failures = [logon(client, "Wrong-Pass-1") for _ in range(5)]
+        assert all(f.status_code == 401 and LOGON_FAILED in f.text for f in failures)
+        [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+        locked = logon(client, DEMO_USER_PASSWORD)
+        assert locked.status_code == 401 and LOCKED in locked.text
+        guesser = logon(client, "Wrong-Pass-2")
+        assert LOCKED not in guesser.text  # only the right password learns of the lock
+        path = path_of(link_in(mail.text))
+        form = client.get(path)
+        done = client.post(
+            "/reset-password",
+            data={
+                "token": path.split("token=")[1],
+                "password": "Unlocked-Now-7",
+                "password_confirm": "Unlocked-Now-7",
+                "csrf_token": csrf_token(form),
+            },
+        )
+        assert done.status_code == 303
+        assert logon(client, "Unlocked-Now-7").status_code == 303
+    assert link_lifetimes(demo)["locked-password"] - timedelta(hours=2) < timedelta(seconds=5)
+    assert limit_rows(demo)["counted"] == 1
+
+
+def test_concurrent_failures_send_one_locked_email(demo: LiveServer) -> None:
+    """Ten simultaneous wrong passwords lock once: exactly one Locked Password e-mail."""
+    barrier = threading.Barrier(10)
+
+    def attempt(_: int) -> int:
+        with demo.client() as client:
+            page = client.get("/")
+            barrier.wait()
+            response = client.post(
+                "/",
+                data={"identifier": JANE, "password": "Wrong-1", "csrf_token": csrf_token(page)},
+            )
+            return response.status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        assert list(pool.map(attempt, range(10))) == [401] * 10
+    demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+    time.sleep(0.5)
+    assert len(mails_to(demo)) == 1
+    assert limit_rows(demo) == {"counted": 1, "outbox": 1}
+
+
+def test_locked_password_email_respects_the_limit(demo: LiveServer) -> None:
+    """At the limit the lock still applies, but no Locked Password e-mail is sent."""
+    for _ in range(3):
+        forgot(demo, JANE)
+    with demo.client() as client:
+        for _ in range(5):
+            logon(client, "Wrong-Pass-1")
+        assert LOCKED in logon(client, DEMO_USER_PASSWORD).text
+    assert limit_rows(demo) == {"counted": 3, "refused": 1, "outbox": 3}
+
+
+def test_administrator_unlocks_the_password(demo: LiveServer) -> None:
+    """After the admin's Unlock, jane signs in with her old password; the change log says so."""
+    with demo.client() as client:
+        for _ in range(5):
+            logon(client, "Wrong-Pass-1")
+
+    async def jane_id(runtime: Any) -> str:
+        async with runtime.sessions() as session:
+            return str(await session.scalar(select(User.id).where(User.email == JANE)))
+
+    uid = demo.run(jane_id)
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        page = admin.get(f"/admin/users/{uid}?tab=authentication")
+        assert "Locked" in page.text and f"/admin/users/{uid}/unlock" in page.text
+        unlocked = admin.post(f"/admin/users/{uid}/unlock", data={"csrf_token": csrf_token(page)})
+        after = admin.get(unlocked.headers["location"])
+    assert "Password unlocked." in after.text and "lockout" in after.text
+    with demo.client() as client:
+        assert logon(client, DEMO_USER_PASSWORD).status_code == 303

@@ -1,0 +1,355 @@
+"""Every e-mail process, end to end: the request changes state and queues the e-mail, the worker
+renders it from the right template set and language, and it arrives at the dev mail server's
+real TLS SMTP listener with working links. User-initiated e-mails speak the browser's
+language, system-initiated ones the user's profile language."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.models import User
+from gatehouse.mail.models import OutboxMessage
+from gatehouse.processes import user_admin
+from gatehouse.processes.demo import DEMO_USER_PASSWORD
+from gatehouse.processes.self_registration import REGISTRATION_ANSWER
+from gatehouse.processes.settings import save_settings
+from gatehouse.tenants.service import get_tenant
+from tests.support.accounts import api_client
+from tests.support.live import LiveServer
+from tests.support.pages import csrf_token, link_in, path_of, post_form
+
+SETS = "/admin/api/v1/template-sets"
+APPS = "/admin/api/v1/applications"
+JANE = "jane@demo.test"
+
+
+@pytest.fixture
+def api(demo: LiveServer) -> httpx.Client:
+    auth = api_client(
+        demo,
+        Authorization.MANAGE_TENANT_CONFIGURATION,
+        Authorization.MANAGE_APPLICATIONS,
+        Authorization.MANAGE_USERS,
+    )
+    with demo.client(auth=auth) as client:
+        yield client
+
+
+def lf(text: str) -> str:
+    return text.replace("\r\n", "\n")
+
+
+def travel_app(api: httpx.Client, **change: Any) -> dict[str, Any]:
+    """An application "Travel" with its own template set (a copy of Default)."""
+    app = api.post(APPS, json={"name": "Travel", "home_url": "https://travel.example/home"})
+    set_id = api.post(SETS, json={"name": "Travel set"}).json()["id"]
+    changed = api.put(f"{APPS}/{app.json()['id']}", json={"template_set_id": set_id, **change})
+    assert changed.status_code == 200, changed.text
+    return {**changed.json(), "set_id": set_id}
+
+
+def write_template(
+    api: httpx.Client, set_id: str, slug: str, language: str, subject: str, link: str
+) -> None:
+    """A short custom template whose subject and body mark where the e-mail came from."""
+    body = {
+        "subject": subject,
+        "text": f"${{user.firstName}} @ ${{user.sp_name}}: ${{{link}}}",
+        "html": f'<a href="${{{link}}}">${{user.sp_name}}</a>',
+    }
+    put = api.put(f"{SETS}/{set_id}/templates/{slug}/{language}", json=body)
+    assert put.status_code == 200, put.text
+
+
+def set_language(live: LiveServer, email: str, language: str) -> None:
+    async def change(runtime: Any) -> None:
+        async with runtime.sessions.begin() as session:
+            await session.execute(update(User).where(User.email == email).values(language=language))
+
+    live.run(change)
+
+
+def switch_on(live: LiveServer, **switches: bool) -> None:
+    async def save(runtime: Any) -> None:
+        async with runtime.sessions.begin() as session:
+            await save_settings(session, tenant_id="demo", actor="test", **switches)
+
+    live.run(save)
+
+
+def activate(live: LiveServer, link: str, password: str = "Fresh-Start-42") -> httpx.Response:
+    with live.client() as client:
+        form = client.get(path_of(link))
+        assert form.status_code == 200 and "Activate your account" in form.text
+        return client.post(
+            "/activate",
+            data={
+                "token": link.split("token=")[1],
+                "password": password,
+                "password_confirm": password,
+                "csrf_token": csrf_token(form),
+            },
+        )
+
+
+def test_self_registration_from_an_application_uses_its_set_and_browser_language(
+    demo: LiveServer, api: httpx.Client
+) -> None:
+    """Register on Travel's logon page in Spanish: Travel's Spanish template, a working link."""
+    app = travel_app(api)
+    write_template(
+        api, app["set_id"], "self-registration", "es", "Bienvenido", "user.activate_account_link"
+    )
+    switch_on(demo, self_registration=True)
+    with demo.client(headers={"accept-language": "es-ES,es;q=0.9,en;q=0.5"}) as browser:
+        logon = browser.get(f"/?app={app['id']}")
+        assert f'href="/register?app={app["id"]}"' in logon.text
+        answer = post_form(
+            browser,
+            f"/register?app={app['id']}",
+            {
+                "email": "lucia@demo.test",
+                "first_name": "Lucía",
+                "last_name": "García",
+                "app": app["id"],
+            },
+        )
+    assert answer.status_code == 200 and REGISTRATION_ANSWER in answer.text
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["lucia@demo.test"])
+    link = link_in(mail.text)
+    assert mail.subject == "Bienvenido"
+    assert lf(mail.text).strip() == f"Lucía @ Travel: {link}"
+    assert activate(demo, link).headers["location"] == "/?msg=password-set"
+
+
+def test_self_registration_is_closed_by_default_and_reveals_no_account(
+    demo: LiveServer,
+) -> None:
+    """Off: no Register link and 404. On: an existing address gets the same answer, no mail."""
+    with demo.client() as browser:
+        assert "Register" not in browser.get("/").text
+        assert browser.get("/register").status_code == 404
+    switch_on(demo, self_registration=True)
+    with demo.client() as browser:
+        answer = post_form(
+            browser, "/register", {"email": JANE, "first_name": "Jane", "last_name": "Doe"}
+        )
+    assert answer.status_code == 200 and REGISTRATION_ANSWER in answer.text
+    time.sleep(0.5)
+    assert demo.devmail.mailbox.messages() == []
+
+
+def test_default_self_registration_in_browser_language(demo: LiveServer) -> None:
+    """Without an application: User Profile's (Default) set, in the browser's German."""
+    switch_on(demo, self_registration=True)
+    with demo.client(headers={"accept-language": "de-DE,de;q=0.9"}) as browser:
+        post_form(
+            browser,
+            "/register",
+            {"email": "otto@demo.test", "first_name": "Otto", "last_name": "N"},
+        )
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["otto@demo.test"])
+    assert mail.subject == "Schließen Sie Ihre Registrierung bei Demo Tenant ab"
+    assert lf(mail.text).startswith("Hallo Otto,\n\nVielen Dank für Ihre Registrierung")
+    assert link_in(mail.text) in mail.html
+
+
+def test_invitation_by_rest_in_the_invitees_language_with_inviter(
+    demo: LiveServer, api: httpx.Client
+) -> None:
+    """POST /invitations: Italian Default template, Travel as the application, inviter's name."""
+    app = travel_app(api)
+    invited = api.post(
+        "/admin/api/v1/invitations",
+        json={
+            "email": "giulia@demo.test",
+            "first_name": "Giulia",
+            "language": "it",
+            "application_id": app["id"],
+            "inviter_name": "Ada Admin",
+        },
+    )
+    assert invited.status_code == 201, invited.text
+    assert invited.json()["status"] == "new"
+    again = api.post("/admin/api/v1/invitations", json={"email": "giulia@demo.test"})
+    assert (again.status_code, again.json()) == (
+        409,
+        {"detail": "A user with the e-mail giulia@demo.test already exists."},
+    )
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["giulia@demo.test"])
+    assert mail.subject == "Ada Admin la invita a Travel"
+    assert lf(mail.text).startswith("Gentile Giulia,\n\nAda Admin la invita a Travel.")
+    assert activate(demo, link_in(mail.text)).status_code == 303
+
+
+def test_forgot_password_from_an_application_page(demo: LiveServer, api: httpx.Client) -> None:
+    """Forgot password? on Travel's logon page: Travel's set, Portuguese from the browser."""
+    app = travel_app(api)
+    write_template(
+        api, app["set_id"], "forgot-password", "pt", "Nova senha", "user.reset_password_link"
+    )
+    with demo.client(headers={"accept-language": "pt-BR,pt;q=0.8"}) as browser:
+        page = browser.get(f"/?app={app['id']}")
+        assert f'href="/forgot-password?app={app["id"]}"' in page.text
+        post_form(
+            browser, f"/forgot-password?app={app['id']}", {"identifier": JANE, "app": app["id"]}
+        )
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+    assert mail.subject == "Nova senha"
+    assert lf(mail.text).startswith("Jane @ Travel: http://demo.localhost:")
+    with demo.client() as browser:
+        assert "Set a new password" in browser.get(path_of(link_in(mail.text))).text
+
+
+def test_on_behalf_registration_in_profile_language(demo: LiveServer, api: httpx.Client) -> None:
+    """An administrator creates a French user: User Profile's set, in French, working link."""
+    set_id = api.post(SETS, json={"name": "Corporate"}).json()["id"]
+    api.put(f"{APPS}/user-profile", json={"template_set_id": set_id})
+    write_template(
+        api, set_id, "on-behalf-registration", "fr", "Bienvenue", "user.activate_account_link"
+    )
+
+    async def create(runtime: Any) -> None:
+        async with runtime.sessions.begin() as session:
+            await user_admin.create_user_on_behalf(
+                session,
+                tenant=await get_tenant(session, "demo"),
+                actor="test",
+                origin=demo.origin(),
+                email="amelie@demo.test",
+                first_name="Amélie",
+                language="fr",
+            )
+        runtime.wake_worker()
+
+    demo.run(create)
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["amelie@demo.test"])
+    assert mail.subject == "Bienvenue"
+    assert lf(mail.text).strip() == f"Amélie @ Demo Tenant: {link_in(mail.text)}"
+    assert activate(demo, link_in(mail.text)).status_code == 303
+
+
+def test_locked_password_in_profile_language(demo: LiveServer) -> None:
+    """Five wrong passwords lock Jane's password; the Locked Password e-mail is German."""
+    set_language(demo, JANE, "de")
+    with demo.client(headers={"accept-language": "en"}) as browser:
+        for _ in range(5):
+            post_form(browser, "/", {"identifier": JANE, "password": "Wrong-Password-1"})
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+    assert mail.subject == "Ihr Passwort für Demo Tenant ist gesperrt"
+    assert "Neues Passwort festlegen" in mail.html
+    with demo.client() as browser:
+        assert "Set a new password" in browser.get(path_of(link_in(mail.text))).text
+
+
+def test_reset_password_forced_by_an_administrator(demo: LiveServer) -> None:
+    """Send Reset Password Email: the Reset Password template in Jane's Japanese."""
+    set_language(demo, JANE, "ja")
+
+    async def force(runtime: Any) -> None:
+        async with runtime.sessions.begin() as session:
+            jane = await session.scalar(select(User).where(User.email == JANE))
+            assert jane is not None
+            await user_admin.send_reset_email(
+                session,
+                tenant=await get_tenant(session, "demo"),
+                user=jane,
+                actor="test",
+                origin=demo.origin(),
+            )
+        runtime.wake_worker()
+
+    demo.run(force)
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+    assert mail.subject == "Demo Tenant の新しいパスワードを設定してください"
+    assert lf(mail.text).startswith("Doe Jane 様\n\n管理者がお客様のパスワードをリセットしました。")
+    assert link_in(mail.text) in mail.html
+
+
+def sign_in_jane(browser: httpx.Client) -> httpx.Response:
+    response = post_form(browser, "/", {"identifier": JANE, "password": DEMO_USER_PASSWORD})
+    assert response.status_code == 303, response.text
+    return browser.get("/profile")
+
+
+def test_password_changed_alert_only_when_switched_on(demo: LiveServer) -> None:
+    """Off by default: nothing. On: the alert in Jane's profile language (French)."""
+    set_language(demo, JANE, "fr")
+    with demo.client(headers={"accept-language": "en"}) as browser:
+        profile = sign_in_jane(browser)
+        fields = {"current_password": DEMO_USER_PASSWORD, "csrf_token": csrf_token(profile)}
+        changed = browser.post(
+            "/profile/password",
+            data={**fields, "password": "Second-Pass-22", "password_confirm": "Second-Pass-22"},
+        )
+        assert changed.headers["location"] == "/profile?msg=password-changed"
+        time.sleep(0.5)
+        assert demo.devmail.mailbox.messages() == []
+        switch_on(demo, alert_password_changed=True)
+        fields["current_password"] = "Second-Pass-22"
+        browser.post(
+            "/profile/password",
+            data={**fields, "password": "Third-Pass-333", "password_confirm": "Third-Pass-333"},
+        )
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+    assert mail.subject == "Alerte de sécurité concernant votre compte Demo Tenant"
+    assert re.search(
+        r"Le mot de passe de votre compte a été modifié le \d{4}-\d\d-\d\d \d\d:\d\d UTC\.",
+        mail.text,
+    )
+    assert "Le mot de passe de votre compte a été modifié le" in mail.html
+
+
+def test_email_changed_alert_goes_to_the_old_address(demo: LiveServer) -> None:
+    """Changing the address on the profile page alerts the old one, naming both."""
+    switch_on(demo, alert_email_changed=True)
+    with demo.client() as browser:
+        profile = sign_in_jane(browser)
+        wrong = browser.post(
+            "/profile/email",
+            data={
+                "email": "jane.new@demo.test",
+                "email_password": "nope",
+                "csrf_token": csrf_token(profile),
+            },
+        )
+        assert wrong.status_code == 400 and "The current password is not correct." in wrong.text
+        done = browser.post(
+            "/profile/email",
+            data={
+                "email": "jane.new@demo.test",
+                "email_password": DEMO_USER_PASSWORD,
+                "csrf_token": csrf_token(profile),
+            },
+        )
+        assert done.headers["location"] == "/profile?msg=email-changed"
+        assert "jane.new@demo.test" in browser.get("/profile").text
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+    assert mail.subject == "Security alert for your Demo Tenant account"
+    assert (
+        "The e-mail address of your account was changed from jane@demo.test to "
+        "jane.new@demo.test on "
+    ) in mail.text
+
+
+def test_application_of_each_message_is_recorded(demo: LiveServer, api: httpx.Client) -> None:
+    """The outbox keeps which application a process started from."""
+    app = travel_app(api)
+    with demo.client() as browser:
+        post_form(
+            browser, f"/forgot-password?app={app['id']}", {"identifier": JANE, "app": app["id"]}
+        )
+    demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+
+    async def applications(runtime: Any) -> list[str | None]:
+        async with runtime.sessions() as session:
+            return list(await session.scalars(select(OutboxMessage.application_id)))
+
+    assert demo.run(applications) == [app["id"]]

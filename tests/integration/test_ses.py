@@ -1,0 +1,214 @@
+"""The Amazon SES option against a local moto server: domains, addresses, delivery, failures,
+and replacing the custom configuration (and back)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.clients import create_client
+from gatehouse.mail.models import OutboxMessage
+from tests.support.live import LiveServer
+from tests.support.moto_ses import PLATFORM_DOMAIN, MotoSes
+from tests.support.smtp_servers import Pki, SmtpServer
+
+
+@pytest.fixture
+def ses(demo: LiveServer, moto_ses: MotoSes) -> Iterator[MotoSes]:
+    moto_ses.reset()
+    yield moto_ses
+
+
+@pytest.fixture
+def auth(demo: LiveServer) -> tuple[str, str]:
+    async def work(runtime: object) -> tuple[str, str]:
+        async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
+            new = await create_client(
+                session, tenant_id="demo", name="ops",
+                authorizations=frozenset({Authorization.MANAGE_TENANT_CONFIGURATION}),
+            )
+        return new.client_id, new.secret
+
+    return demo.run(work)
+
+
+def forgot(live: LiveServer) -> None:
+    with live.client() as client:
+        client.post("/service/users/forgotPassword", json={"identifier": "jane@demo.test"})
+
+
+def wait_sent(moto: MotoSes, count: int = 1) -> list[dict[str, object]]:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        sent = moto.sent()
+        if len(sent) >= count:
+            return sent
+        time.sleep(0.1)
+    raise AssertionError("nothing reached SES")
+
+
+def outbox_statuses(live: LiveServer) -> list[tuple[str, int, str | None]]:
+    async def work(runtime: object) -> list[tuple[str, int, str | None]]:
+        from sqlalchemy import select
+
+        async with runtime.sessions() as session:  # type: ignore[attr-defined]
+            rows = await session.execute(
+                select(OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.last_error)
+            )
+            return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    return live.run(work)
+
+
+def test_reset_mail_leaves_through_ses_with_from_and_reply_to(
+    demo: LiveServer, ses: MotoSes, auth: tuple[str, str]
+) -> None:
+    """Own domain added, verified and chosen: the reset e-mail leaves through SES as configured."""
+    with demo.client() as client:
+        added = client.post("/admin/api/v1/mail-server/ses-domains", auth=auth,
+                            json={"domain": "Mail.Acme.test"})
+        assert added.status_code == 201
+        assert added.json()["status"] == "pending" and added.json()["domain"] == "mail.acme.test"
+        assert {"type": "TXT", "name": "mail.acme.test",
+                "value": "v=spf1 include:amazonses.com ~all"} in added.json()["records"]
+        verified = client.post("/admin/api/v1/mail-server/ses-domains/mail.acme.test/verify",
+                               auth=auth)
+        assert verified.json()["status"] == "verified"
+        saved = client.put("/admin/api/v1/mail-server", auth=auth, json={
+            "mode": "ses", "from_username": "no-reply", "from_domain": "mail.acme.test",
+            "reply_to_username": "help", "reply_to_domain": PLATFORM_DOMAIN,
+        })
+        assert saved.status_code == 200, saved.text
+        assert saved.json()["mode"] == "ses"
+        assert saved.json()["from_username"] == "no-reply"
+        assert saved.json()["reply_to_domain"] == PLATFORM_DOMAIN
+    forgot(demo)
+    [raw] = wait_sent(ses)
+    assert raw["source"] == "no-reply@mail.acme.test"
+    message = email.message_from_string(str(raw["raw_data"]), policy=email.policy.default)
+    assert message["From"] == "no-reply@mail.acme.test"
+    assert message["Reply-To"] == f"help@{PLATFORM_DOMAIN}"
+    assert "reset-password?token=" in str(raw["raw_data"])
+    assert demo.devmail.mailbox.messages() == []  # nothing through the default server
+
+
+def test_unverified_domain_cannot_be_chosen(
+    demo: LiveServer, ses: MotoSes, auth: tuple[str, str]
+) -> None:
+    """A pending domain is refused for From, naming the field; nothing is stored."""
+    with demo.client() as client:
+        client.post("/admin/api/v1/mail-server/ses-domains", auth=auth, json={"domain": "a.test"})
+        refused = client.put("/admin/api/v1/mail-server", auth=auth, json={
+            "mode": "ses", "from_username": "x", "from_domain": "a.test"})
+        current = client.get("/admin/api/v1/mail-server", auth=auth).json()
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == {
+        "field": "from_domain",
+        "message": "Choose the platform's domain or one of your verified domains, not 'a.test'.",
+    }
+    assert current["mode"] == "default"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"from_username": "a b", "from_domain": PLATFORM_DOMAIN}, "from_username",
+         "The user name may contain only the letters A-Z and a-z, digits and "
+         "! # $ % & ' * + - / = ? ^ _ ` { | } ~ (1 to 64 characters) (not allowed:  )."),
+        ({"from_username": "ok", "from_domain": PLATFORM_DOMAIN, "reply_to_username": "x"},
+         "reply_to_domain", "Give both the user name and the domain of Reply to."),
+    ],
+)
+def test_address_rules_name_the_field(
+    demo: LiveServer, ses: MotoSes, auth: tuple[str, str], body: dict[str, str], field: str,
+    message: str,
+) -> None:
+    """User name characters and incomplete Reply to are refused by field."""
+    with demo.client() as client:
+        refused = client.put("/admin/api/v1/mail-server", auth=auth, json={"mode": "ses", **body})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == {"field": field, "message": message}
+
+
+@pytest.mark.parametrize(
+    ("domain", "message"),
+    [
+        ("-bad.test", "The label '-bad' of '-bad.test' is not valid: labels have letters, digits "
+                      "and hyphens, and do not start or end with a hyphen."),
+        ("localhost", "'localhost' is not a domain name such as example.com."),
+    ],
+)
+def test_domain_rules(
+    demo: LiveServer, ses: MotoSes, auth: tuple[str, str], domain: str, message: str
+) -> None:
+    """Domain labels follow the reference's rules; each violation is named."""
+    with demo.client() as client:
+        refused = client.post("/admin/api/v1/mail-server/ses-domains", auth=auth,
+                              json={"domain": domain})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == {"field": "domain", "message": message}
+
+
+def test_at_most_two_domains_and_one_owner(
+    demo: LiveServer, ses: MotoSes, auth: tuple[str, str]
+) -> None:
+    """A third domain is refused; a domain already registered cannot be added again."""
+    with demo.client() as client:
+        for domain in ("one.test", "two.test"):
+            assert client.post("/admin/api/v1/mail-server/ses-domains", auth=auth,
+                               json={"domain": domain}).status_code == 201
+        third = client.post("/admin/api/v1/mail-server/ses-domains", auth=auth,
+                            json={"domain": "three.test"})
+        client.delete("/admin/api/v1/mail-server/ses-domains/two.test", auth=auth)
+        again = client.post("/admin/api/v1/mail-server/ses-domains", auth=auth,
+                            json={"domain": "one.test"})
+    assert third.json()["detail"] == {"field": "domain",
+                                      "message": "A tenant can have at most 2 domains."}
+    assert again.status_code == 409
+    assert again.json()["detail"] == "The domain one.test is already registered."
+
+
+def test_rejected_message_fails_with_reason_without_retry(
+    demo: LiveServer, ses: MotoSes, auth: tuple[str, str]
+) -> None:
+    """When SES rejects the sender, the e-mail fails at once with SES's reason."""
+    with demo.client() as client:
+        client.post("/admin/api/v1/mail-server/ses-domains", auth=auth, json={"domain": "gone.test"})
+        client.post("/admin/api/v1/mail-server/ses-domains/gone.test/verify", auth=auth)
+        client.put("/admin/api/v1/mail-server", auth=auth, json={
+            "mode": "ses", "from_username": "x", "from_domain": "gone.test"})
+    ses.client().delete_email_identity(EmailIdentity="gone.test")  # the platform lost it
+    forgot(demo)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and outbox_statuses(demo)[0][0] in ("queued", "sending"):
+        time.sleep(0.1)
+    [(status, attempts, error)] = outbox_statuses(demo)
+    assert (status, attempts) == ("failed", 1)
+    assert error == ("ses: Amazon SES refused the request (MessageRejected): "
+                     "Did not have authority to send from email x@gone.test")
+    assert ses.sent() == [] and demo.devmail.mailbox.messages() == []
+
+
+def test_switching_between_custom_and_ses_replaces_the_other(
+    demo: LiveServer, ses: MotoSes, auth: tuple[str, str], smtp_pki: Pki
+) -> None:
+    """Saving SES replaces a custom configuration and vice versa; one configuration remains."""
+    with SmtpServer(smtp_pki, security="ssl") as server, demo.client() as client:
+        custom = {"mode": "custom", "host": "localhost", "port": server.port, "security": "ssl",
+                  "authentication": "none", "sender_email": "it@demo.test"}
+        assert client.put("/admin/api/v1/mail-server", auth=auth, json=custom).status_code == 200
+        to_ses = client.put("/admin/api/v1/mail-server", auth=auth, json={
+            "mode": "ses", "from_username": "hello", "from_domain": PLATFORM_DOMAIN})
+        assert to_ses.json()["mode"] == "ses" and to_ses.json()["host"] is None
+        forgot(demo)
+        [raw] = wait_sent(ses)
+        assert raw["source"] == f"hello@{PLATFORM_DOMAIN}"
+        back = client.put("/admin/api/v1/mail-server", auth=auth, json=custom)
+        assert back.json()["mode"] == "custom" and back.json()["from_username"] is None
+        changes = client.get("/admin/api/v1/mail-server/changes", auth=auth).json()["changes"]
+    assert [c["changes"]["mode"] for c in changes][:3] == ["custom", "ses", "custom"]

@@ -1,0 +1,321 @@
+"""Console pages of issue 6: E-Mail Template Sets (create, edit in the page or by upload,
+preview, test, rename, delete), Applications, and the Self-Registration and Security Alerts
+switches; their authorizations and CSRF tokens."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.processes.settings import get_settings
+from tests.support.accounts import add_user, sign_in
+from tests.support.live import LiveServer
+from tests.support.pages import csrf_token
+
+SETS = "/admin/email-template-sets"
+LINK = "${user.reset_password_link}"
+
+
+@pytest.fixture
+def console(demo: LiveServer) -> Iterator[httpx.Client]:
+    """The demo administrator (all authorizations), signed in."""
+    with demo.client() as client:
+        sign_in(client, "admin@demo.test")
+        yield client
+
+
+def create_set(console: httpx.Client, name: str = "Corporate") -> str:
+    page = console.get(SETS)
+    created = console.post(SETS, data={"name": name, "csrf_token": csrf_token(page)})
+    assert created.status_code == 303, created.text
+    match = re.fullmatch(rf"{SETS}/(\w+)\?msg=set-created", created.headers["location"])
+    assert match
+    return match.group(1)
+
+
+def template_form(console: httpx.Client, path: str, **values: str) -> dict[str, str]:
+    page = console.get(path)
+    return {"csrf_token": csrf_token(page), "action": "save", **values}
+
+
+def test_tiles_and_tenant_settings_items(console: httpx.Client) -> None:
+    """Home shows Applications and E-Mail Template Sets; Tenant Settings lists the switches."""
+    home = console.get("/admin").text
+    settings = console.get("/admin/tenant-settings").text
+    assert 'href="/admin/applications"' in home and 'href="/admin/email-template-sets"' in home
+    for href in ("email-template-sets", "self-registration", "security-alerts"):
+        assert href in settings
+
+
+def test_authorizations_on_direct_urls(demo: LiveServer) -> None:
+    """Templates need Manage Tenant Configuration, applications Manage Applications."""
+    add_user(
+        demo,
+        "apps@demo.test",
+        authorizations=frozenset({Authorization.MANAGE_APPLICATIONS}),
+    )
+    with demo.client() as client:
+        sign_in(client, "apps@demo.test", "User-Pass-123")
+        home = client.get("/admin").text
+        assert "/admin/applications" in home and "/admin/email-template-sets" not in home
+        assert client.get(SETS).status_code == 403
+        assert client.get(f"{SETS}/default/templates/forgot-password/en").status_code == 403
+        assert client.get("/admin/tenant-settings/security-alerts").status_code == 403
+        page = client.get("/admin/applications/user-profile")
+        assert page.status_code == 200
+        assert "/admin/email-template-sets" not in page.text  # no link it could not open
+
+
+def test_create_set_shows_the_grid(console: httpx.Client) -> None:
+    """A new set is a copy of Default: every type and language can be edited."""
+    set_id = create_set(console)
+    page = console.get(f"{SETS}/{set_id}?msg=set-created")
+    assert "Template set created as a copy of Default." in page.text
+    assert page.text.count(">Edit</a>") == 72
+    assert "No application yet" in page.text
+    assert f"{SETS}/{set_id}/templates/email-otp/zh" in page.text
+
+
+def test_save_refuses_bad_template_with_position_and_keeps_the_old(
+    console: httpx.Client,
+) -> None:
+    """${user.password} is refused with part, line and column; the stored one is unchanged."""
+    set_id = create_set(console)
+    path = f"{SETS}/{set_id}/templates/forgot-password/de"
+    before = console.get(path).text
+    form = template_form(
+        console, path, subject="Hallo", text="Hallo\n${user.password} " + LINK, html=LINK
+    )
+    refused = console.post(path, data=form)
+    assert refused.status_code == 422
+    assert "The template was not saved." in refused.text
+    assert (
+        "Text body, line 2, column 3: user.password is not a placeholder of the Forgot Password "
+        "template."
+    ) in refused.text
+    assert "${user.password}" in refused.text  # what was typed stays in the form
+    assert console.get(path).text == before
+
+
+def test_preview_renders_sample_values_without_saving(console: httpx.Client) -> None:
+    """Preview shows subject, text and HTML with sample values and stores nothing."""
+    set_id = create_set(console)
+    path = f"{SETS}/{set_id}/templates/forgot-password/de"
+    form = template_form(
+        console,
+        path,
+        action="preview",
+        subject="Hallo ${user.firstName}",
+        text="Link: " + LINK,
+        html="<b>${user.firstName}</b> " + LINK,
+    )
+    preview = console.post(path, data=form)
+    assert preview.status_code == 200
+    assert 'id="preview-subject">Hallo Alex<' in preview.text
+    assert "Link: http://demo.localhost:" in preview.text
+    assert 'srcdoc="&lt;b&gt;Alex&lt;/b&gt; http://demo.localhost:' in preview.text
+    assert "(unsaved)" in preview.text
+    assert "Setzen Sie Ihr Passwort" in console.get(path).text  # still the copy of Default
+
+
+def test_save_and_upload_files(console: httpx.Client) -> None:
+    """Saving in the page works; uploaded UTF-8 files replace the typed bodies."""
+    set_id = create_set(console)
+    path = f"{SETS}/{set_id}/templates/forgot-password/de"
+    form = template_form(console, path, subject="Neu", text="typed " + LINK, html="typed " + LINK)
+    text_file = "Grüße ${user.firstName}\r\n" + LINK
+    saved = console.post(
+        path,
+        data=form,
+        files={
+            "text_file": ("body.txt", ("\ufeff" + text_file).encode(), "text/plain"),
+            "html_file": ("body.html", f"<p>Grüße</p>{LINK}".encode(), "text/html"),
+        },
+    )
+    assert saved.headers["location"] == f"{path}?msg=template-saved"
+    page = console.get(saved.headers["location"]).text
+    assert "Template saved." in page
+    assert "Grüße ${user.firstName}\n${user.reset_password_link}</textarea>" in page
+    assert "&lt;p&gt;Grüße&lt;/p&gt;${user.reset_password_link}</textarea>" in page
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (
+            ("latin1.txt", "Grüße".encode("latin-1"), "text/plain"),
+            "The file latin1.txt is not UTF-8 text.",
+        ),
+        (
+            ("big.txt", b"x" * (256 * 1024 + 1), "text/plain"),
+            "The file big.txt is larger than 256 KB.",
+        ),
+    ],
+)
+def test_bad_upload_is_refused(
+    console: httpx.Client, upload: tuple[str, bytes, str], message: str
+) -> None:
+    """A file that is not UTF-8 or too large is refused by name; nothing is stored."""
+    set_id = create_set(console)
+    path = f"{SETS}/{set_id}/templates/forgot-password/en"
+    form = template_form(console, path, subject="S", text=LINK, html=LINK)
+    refused = console.post(path, data=form, files={"text_file": upload})
+    assert refused.status_code == 422 and message in refused.text
+
+
+def test_default_set_is_shown_read_only(console: httpx.Client) -> None:
+    """Default's templates are readable with a preview, and cannot be posted to."""
+    path = f"{SETS}/default/templates/email-otp/ja"
+    page = console.get(path)
+    assert page.status_code == 200
+    assert "<textarea" not in page.text
+    assert "The Default set is built in and cannot be changed." in page.text
+    assert 'id="preview-subject">Demo Tenant のログイン確認コード<' in page.text
+    posted = console.post(path, data=template_form(console, path, subject="x", text="x", html="x"))
+    assert posted.status_code == 409
+
+
+def test_test_email_of_one_template(demo: LiveServer, console: httpx.Client) -> None:
+    """Send Test E-Mail queues the template through the outbox; the page shows the outcome."""
+    set_id = create_set(console)
+    path = f"{SETS}/{set_id}/templates/invitation/es"
+    page = console.get(path)
+    sent = console.post(f"{path}/test", data={"to": "qa@demo.test", "csrf_token": csrf_token(page)})
+    assert sent.status_code == 303 and "?test=" in sent.headers["location"]
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["qa@demo.test"])
+    assert mail.subject == "Ada Admin le ha invitado a Demo Tenant"
+    outcome = console.get(sent.headers["location"]).text
+    assert "Test e-mail sent to qa@demo.test." in outcome
+
+
+def test_delete_template_falls_back(console: httpx.Client) -> None:
+    """Deleting a language leaves a dash in the grid; the page says what is used instead."""
+    set_id = create_set(console)
+    path = f"{SETS}/{set_id}/templates/locked-password/it"
+    page = console.get(path)
+    deleted = console.post(f"{path}/delete", data={"csrf_token": csrf_token(page)})
+    assert deleted.headers["location"] == f"{SETS}/{set_id}?msg=template-deleted"
+    assert console.get(f"{SETS}/{set_id}").text.count(">Edit</a>") == 71
+    assert (
+        "The set has no template for Italiano: its e-mails use the Corporate set's template in "
+        "English"
+    ) in console.get(path).text
+
+
+def test_set_in_use_cannot_be_deleted_then_can(console: httpx.Client) -> None:
+    """Assigned to User Profile, the delete button is disabled; unassigned, it deletes."""
+    set_id = create_set(console)
+    app_page = console.get("/admin/applications/user-profile")
+    console.post(
+        "/admin/applications/user-profile",
+        data={"template_set_id": set_id, "csrf_token": csrf_token(app_page)},
+    )
+    page = console.get(f"{SETS}/{set_id}").text
+    assert "The set is used by User Profile" in page and "disabled>Delete Template Set" in page
+    refused = console.post(f"{SETS}/{set_id}/delete", data={"csrf_token": csrf_token(app_page)})
+    assert refused.status_code == 409
+    assert "The set is used by User Profile. Assign another set to them first." in refused.text
+    console.post(
+        "/admin/applications/user-profile",
+        data={"template_set_id": "default", "csrf_token": csrf_token(app_page)},
+    )
+    confirm = console.get(f"{SETS}/{set_id}?confirm=delete").text
+    assert "Yes, delete the set" in confirm
+    done = console.post(f"{SETS}/{set_id}/delete", data={"csrf_token": csrf_token(app_page)})
+    assert done.headers["location"] == f"{SETS}?msg=set-deleted"
+    assert console.get(f"{SETS}/{set_id}").status_code == 404
+
+
+def test_rename_set(console: httpx.Client) -> None:
+    """Renaming shows the new name; a taken name is refused."""
+    set_id = create_set(console, "First")
+    create_set(console, "Second")
+    page = console.get(f"{SETS}/{set_id}")
+    taken = console.post(
+        f"{SETS}/{set_id}/rename", data={"name": "second", "csrf_token": csrf_token(page)}
+    )
+    assert (
+        taken.status_code == 422 and "A template set with this name already exists." in taken.text
+    )
+    renamed = console.post(
+        f"{SETS}/{set_id}/rename", data={"name": "Premier", "csrf_token": csrf_token(page)}
+    )
+    assert "<h1>Premier</h1>" in console.get(renamed.headers["location"]).text
+
+
+def test_forms_need_csrf_token(console: httpx.Client) -> None:
+    """Creating a set or saving a template without the CSRF token is refused."""
+    assert console.post(SETS, data={"name": "No token"}).status_code == 403
+    path = f"{SETS}/default/templates/forgot-password/en"
+    assert console.post(path, data={"subject": "x", "text": "x", "html": "x"}).status_code == 403
+    assert console.post("/admin/applications", data={"name": "x"}).status_code == 403
+
+
+def test_applications_page_adds_and_configures(console: httpx.Client) -> None:
+    """Add Travel, assign a set and the e-mail code; the list shows both; bad URL refused."""
+    set_id = create_set(console, "Travel mails")
+    page = console.get("/admin/applications")
+    bad = console.post(
+        "/admin/applications",
+        data={"name": "X", "home_url": "ftp://x", "csrf_token": csrf_token(page)},
+    )
+    assert bad.status_code == 422 and "The home URL must be an http:// or https://" in bad.text
+    added = console.post(
+        "/admin/applications",
+        data={
+            "name": "Travel",
+            "home_url": "https://travel.example/",
+            "csrf_token": csrf_token(page),
+        },
+    )
+    detail_path = added.headers["location"].split("?")[0]
+    saved = console.post(
+        detail_path,
+        data={
+            "name": "Travel",
+            "home_url": "https://travel.example/",
+            "template_set_id": set_id,
+            "email_otp": "on",
+            "csrf_token": csrf_token(page),
+        },
+    )
+    assert saved.headers["location"] == f"{detail_path}?msg=application-saved"
+    detail = console.get(saved.headers["location"]).text
+    assert "Application saved." in detail and f'value="{set_id}" selected' in detail
+    app_id = detail_path.rsplit("/", 1)[1]
+    assert f"/?app={app_id}</a>" in detail
+    listing = console.get("/admin/applications").text
+    assert "Travel mails" in listing and "E-mail code" in listing
+
+
+@pytest.mark.parametrize(
+    ("page", "switch"),
+    [
+        ("self-registration", "self_registration"),
+        ("security-alerts", "alert_password_changed"),
+        ("security-alerts", "alert_email_changed"),
+    ],
+)
+def test_switches_are_off_by_default_and_saved(
+    demo: LiveServer, console: httpx.Client, page: str, switch: str
+) -> None:
+    """Each switch starts off, turns on with the form, and the change log shows it."""
+    path = f"/admin/tenant-settings/{page}"
+    form = console.get(path)
+    assert f'name="{switch}" id="{switch}" >' in form.text  # unchecked
+    saved = console.post(path, data={switch: "on", "csrf_token": csrf_token(form)})
+    assert saved.headers["location"] == f"{path}?msg=switches-saved"
+    after = console.get(saved.headers["location"]).text
+    assert f'name="{switch}" id="{switch}" checked>' in after
+    assert f"<code>{switch}</code> = on" in after
+
+    async def current(runtime: Any) -> bool:
+        async with runtime.sessions() as session:
+            return bool(getattr(await get_settings(session, "demo"), switch))
+
+    assert demo.run(current) is True

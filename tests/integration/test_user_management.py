@@ -1,0 +1,197 @@
+"""Console > User Management: list, search and paging, create (with the activation e-mail),
+deactivate and activate, Password Details with Reset Counter; Read Users only reads; every
+form needs its CSRF token."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.processes.onboarding import onboard_tenant
+from tests.support.accounts import JANE, add_user, forgot, sign_in, user_id_of
+from tests.support.live import LiveServer
+from tests.support.pages import csrf_token, link_in, path_of, post_form
+
+READER = "reader@demo.test"
+READER_PASSWORD = "Reader-Pass-1"
+USER_LINK_RE = re.compile(r'href="/admin/users/[0-9a-f]{32}"')
+COUNT_RE = re.compile(r'<strong id="password-reset-count">(\d+)</strong> of 3')
+
+
+@pytest.fixture
+def reader(demo: LiveServer) -> str:
+    add_user(
+        demo,
+        READER,
+        password=READER_PASSWORD,
+        authorizations=frozenset({Authorization.READ_USERS}),
+    )
+    return READER
+
+
+def reset_count(page_text: str) -> int:
+    match = COUNT_RE.search(page_text)
+    assert match, "no Password Reset count on the page"
+    return int(match.group(1))
+
+
+def test_tile_list_search_and_paging(demo: LiveServer) -> None:
+    """The tile leads to the first 20 users; search matches name, e-mail or login name; the
+    next page holds the rest."""
+    for n in range(22):
+        add_user(demo, f"member{n:02d}@demo.test")
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        home = admin.get("/admin")
+        first = admin.get("/admin/users")
+        second = admin.get("/admin/users?page=2")
+        by_name = admin.get("/admin/users", params={"q": "jane doe"})
+        by_mail = admin.get("/admin/users", params={"q": "MEMBER0"})
+    assert 'href="/admin/users"' in home.text and "User Management" in home.text
+    assert "24 users." in first.text and len(USER_LINK_RE.findall(first.text)) == 20
+    assert "Page 1 of 2" in first.text and len(USER_LINK_RE.findall(second.text)) == 4
+    assert "1 user match" in by_name.text and JANE in by_name.text
+    assert "10 users match" in by_mail.text
+
+
+def test_create_user_sends_the_activation_email(demo: LiveServer) -> None:
+    """A new user is created awaiting activation and gets the On-Behalf Registration e-mail,
+    whose link activates the account."""
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        created = post_form(
+            admin,
+            "/admin/users/new",
+            {
+                "email": "Newbie@Demo.test",
+                "first_name": "New",
+                "last_name": "Bie",
+                "language": "en",
+            },
+        )
+        assert created.status_code == 303
+        page = admin.get(created.headers["location"])
+        duplicate = post_form(admin, "/admin/users/new", {"email": "newbie@demo.test"})
+        invalid = post_form(admin, "/admin/users/new", {"email": "not-an-address"})
+    assert "User created. The activation e-mail is on its way." in page.text
+    assert "New Bie" in page.text and "newbie@demo.test" in page.text and "New" in page.text
+    assert duplicate.status_code == 422
+    assert "A user with the e-mail newbie@demo.test already exists." in duplicate.text
+    assert invalid.status_code == 422 and "Not a valid e-mail address" in invalid.text
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["newbie@demo.test"])
+    assert "/activate?token=" in link_in(mail.text)
+    with demo.client() as user:
+        assert user.get(path_of(link_in(mail.text))).status_code == 200
+
+
+def test_deactivate_and_activate(demo: LiveServer) -> None:
+    """A deactivated user cannot sign in and gets no reset e-mail; activated, both work again."""
+    jane = user_id_of(demo, JANE)
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        page = admin.get(f"/admin/users/{jane}")
+        done = admin.post(f"/admin/users/{jane}/deactivate", data={"csrf_token": csrf_token(page)})
+        assert "User deactivated." in admin.get(done.headers["location"]).text
+        with demo.client() as user:
+            refused = post_form(user, "/", {"identifier": JANE, "password": "Demo-Jane-2026"})
+        forgot(demo, JANE)
+        details = admin.get(f"/admin/users/{jane}?tab=authentication")
+        back = admin.post(f"/admin/users/{jane}/activate", data={"csrf_token": csrf_token(page)})
+        assert "User activated." in admin.get(back.headers["location"]).text
+    assert refused.status_code == 401
+    assert reset_count(details.text) == 0
+    assert "not available for inactive users" in details.text
+    assert details.text.count("disabled") >= 2
+    with demo.client() as user:
+        signed_in = post_form(user, "/", {"identifier": JANE, "password": "Demo-Jane-2026"})
+    assert signed_in.status_code == 303
+
+
+def test_admin_cannot_deactivate_themself(demo: LiveServer) -> None:
+    """Deactivating one's own user is refused with a reason (409)."""
+    me = user_id_of(demo, "admin@demo.test")
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        page = admin.get(f"/admin/users/{me}")
+        refused = admin.post(f"/admin/users/{me}/deactivate", data={"csrf_token": csrf_token(page)})
+    assert refused.status_code == 409
+    assert "You cannot deactivate your own user." in refused.text
+
+
+def test_password_details_count_and_reset_counter(demo: LiveServer) -> None:
+    """3 next to Password Reset with their times; Reset Counter -> 0, with a change log entry."""
+    jane = user_id_of(demo, JANE)
+    for _ in range(4):
+        forgot(demo, JANE)
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        before = admin.get(f"/admin/users/{jane}?tab=authentication")
+        reset = admin.post(
+            f"/admin/users/{jane}/reset-counter", data={"csrf_token": csrf_token(before)}
+        )
+        after = admin.get(reset.headers["location"])
+    assert reset_count(before.text) == 3
+    assert before.text.count("<li>Sent ") == 3 and "Limit reached" in before.text
+    assert "Refused at the limit: 1 in the last 24 hours" in before.text
+    assert reset_count(after.text) == 0
+    assert "Counter reset: the count of e-mails is 0." in after.text
+    assert "admin:admin@demo.test" in after.text and "password_reset_count" in after.text
+
+
+def test_read_users_sees_but_cannot_change(reader: str, demo: LiveServer) -> None:
+    """Read Users opens the list and details with disabled buttons; every change is 403."""
+    jane = user_id_of(demo, JANE)
+    with demo.client() as client:
+        sign_in(client, reader, READER_PASSWORD)
+        listing = client.get("/admin/users")
+        details = client.get(f"/admin/users/{jane}?tab=authentication")
+        token = csrf_token(details)
+        posts = [
+            client.post(f"/admin/users/{jane}/{action}", data={"csrf_token": token})
+            for action in ("reset-counter", "send-reset-email", "deactivate", "unlock")
+        ]
+        create = client.get("/admin/users/new")
+        admins = client.get("/admin/administrators")
+    assert listing.status_code == 200 and "Create User" not in listing.text
+    assert details.status_code == 200 and 'disabled title="Needs Manage Users"' in details.text
+    assert [p.status_code for p in posts] == [403, 403, 403, 403]
+    assert create.status_code == 403 and admins.status_code == 403
+
+
+def test_forms_need_their_csrf_token(demo: LiveServer) -> None:
+    """Reset Counter without the CSRF token is refused and changes nothing."""
+    jane = user_id_of(demo, JANE)
+    forgot(demo, JANE)
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        refused = admin.post(f"/admin/users/{jane}/reset-counter", data={})
+        page = admin.get(f"/admin/users/{jane}?tab=authentication")
+    assert refused.status_code == 403
+    assert reset_count(page.text) == 1
+
+
+def test_users_of_another_tenant_are_404(demo: LiveServer) -> None:
+    """The demo admin cannot open or change a user of another tenant by ID."""
+
+    async def seed(runtime: object) -> str:
+        async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
+            new = await onboard_tenant(
+                session,
+                settings=demo.settings,
+                display_name="Other",
+                admin_email="o@other.test",
+                tenant_id="other",
+                admin_password="Other-Admin-1",
+            )
+            return new.admin.id
+
+    foreign = demo.run(seed)
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        page = admin.get(f"/admin/users/{foreign}")
+        token = csrf_token(admin.get("/admin/users"))
+        change = admin.post(f"/admin/users/{foreign}/deactivate", data={"csrf_token": token})
+    assert page.status_code == change.status_code == 404
+    assert "There is no such user in this tenant." in page.text

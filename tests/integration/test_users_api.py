@@ -1,0 +1,145 @@
+"""``/admin/api/v1/users``: lookup by e-mail, password details, Reset Counter and Send Reset
+Password Email; authorizations (403), tenant scoping (404) and inactive users (409)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from gatehouse import audit
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.mail.models import OutboxMessage
+from gatehouse.processes.onboarding import onboard_tenant
+from tests.support.accounts import (
+    JANE,
+    LIMIT_SENTENCE,
+    add_user,
+    api_client,
+    forgot,
+    user_id_of,
+)
+from tests.support.live import LiveServer
+
+INACTIVE = "The user is inactive. Activate the user first."
+
+
+def test_lookup_by_email_and_search(demo: LiveServer) -> None:
+    """``?email=`` finds exactly that user; without it the tenant's users come 20 per page."""
+    for n in range(21):
+        add_user(demo, f"bulk{n:02d}@demo.test")
+    with demo.client(auth=api_client(demo, Authorization.READ_USERS)) as api:
+        one = api.get("/admin/api/v1/users", params={"email": "JANE@demo.test"}).json()
+        none = api.get("/admin/api/v1/users", params={"email": "nobody@demo.test"}).json()
+        first = api.get("/admin/api/v1/users").json()
+        second = api.get("/admin/api/v1/users", params={"page": 2}).json()
+        search = api.get("/admin/api/v1/users", params={"search": "bulk1"}).json()
+    assert [u["email"] for u in one["users"]] == [JANE]
+    assert set(one["users"][0]) >= {"id", "email", "status", "login_name", "created_at"}
+    assert none["users"] == []
+    assert (first["total"], first["pages"], len(first["users"])) == (23, 2, 20)
+    assert len(second["users"]) == 3
+    assert {u["email"] for u in search["users"]} == {f"bulk1{n}@demo.test" for n in range(10)}
+
+
+def test_read_users_reads_but_cannot_reset(demo: LiveServer) -> None:
+    """A Read Users client sees password details; Reset Counter answers 403."""
+    jane = user_id_of(demo, JANE)
+    with demo.client(auth=api_client(demo, Authorization.READ_USERS)) as api:
+        details = api.get(f"/admin/api/v1/users/{jane}/password-details")
+        reset = api.post(f"/admin/api/v1/users/{jane}/password-details/reset-counter")
+    assert details.status_code == 200 and details.json()["password_reset"]["count"] == 0
+    assert reset.status_code == 403
+    assert reset.json() == {"detail": "This client lacks the authorization this endpoint needs."}
+
+
+def test_client_without_user_authorizations_is_refused(demo: LiveServer) -> None:
+    """A client holding only Manage Tenant Configuration cannot read users."""
+    with demo.client(auth=api_client(demo, Authorization.MANAGE_TENANT_CONFIGURATION)) as api:
+        assert api.get("/admin/api/v1/users").status_code == 403
+
+
+def test_users_of_another_tenant_are_not_found(demo: LiveServer) -> None:
+    """A demo client asking for another tenant's user gets 404, and e-mail lookup finds none."""
+
+    async def seed(runtime: object) -> str:
+        async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
+            new = await onboard_tenant(
+                session,
+                settings=demo.settings,
+                display_name="Other",
+                admin_email="o@other.test",
+                tenant_id="other",
+                admin_password="Other-Admin-1",
+            )
+            return new.admin.id
+
+    other_admin = demo.run(seed)
+    with demo.client(auth=api_client(demo, Authorization.MANAGE_USERS)) as api:
+        details = api.get(f"/admin/api/v1/users/{other_admin}/password-details")
+        reset = api.post(f"/admin/api/v1/users/{other_admin}/password-details/reset-counter")
+        found = api.get("/admin/api/v1/users", params={"email": "o@other.test"}).json()
+    assert details.status_code == reset.status_code == 404
+    assert details.json() == {"detail": "There is no such user in this tenant."}
+    assert found["users"] == []
+
+
+def test_inactive_user_reset_counter_is_409(demo: LiveServer) -> None:
+    """Reset Counter and Send Reset Password Email refuse an inactive user with a message."""
+    gone = add_user(demo, "gone@demo.test", status="inactive")
+    with demo.client(auth=api_client(demo, Authorization.MANAGE_USERS)) as api:
+        reset = api.post(f"/admin/api/v1/users/{gone}/password-details/reset-counter")
+        send = api.post(f"/admin/api/v1/users/{gone}/password-details/send-reset-email")
+        details = api.get(f"/admin/api/v1/users/{gone}/password-details")
+    assert reset.status_code == send.status_code == 409
+    assert reset.json() == send.json() == {"detail": INACTIVE}
+    assert details.status_code == 200 and details.json()["status"] == "inactive"
+
+
+def test_send_reset_email_is_counted_by_the_limit(demo: LiveServer) -> None:
+    """The administrator's Reset Password e-mail arrives and counts; at the limit it is not
+    sent and the answer says why."""
+    jane = user_id_of(demo, JANE)
+    forgot(demo, JANE)
+    forgot(demo, JANE)
+    with demo.client(auth=api_client(demo, Authorization.MANAGE_USERS)) as api:
+        sent = api.post(f"/admin/api/v1/users/{jane}/password-details/send-reset-email")
+        refused = api.post(f"/admin/api/v1/users/{jane}/password-details/send-reset-email")
+        count = api.get(f"/admin/api/v1/users/{jane}/password-details").json()
+    assert sent.json() == {"result": "queued", "message": "The Reset Password e-mail is queued."}
+    assert refused.json() == {"result": "limit-reached", "message": LIMIT_SENTENCE}
+    assert count["password_reset"]["count"] == 3 and count["password_reset"]["refused"] == 1
+    mails = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE], count=3)
+    assert all("/reset-password?token=" in m.text for m in mails)
+    assert demo.run(sent_processes) == ["forgot-password", "forgot-password", "reset-password"]
+
+
+async def sent_processes(runtime: object) -> list[str]:
+    async with runtime.sessions() as session:  # type: ignore[attr-defined]
+        rows = await session.scalars(
+            select(OutboxMessage.process)
+            .where(OutboxMessage.status == "sent")
+            .order_by(OutboxMessage.created_at)
+        )
+        return list(rows.all())
+
+
+def test_reset_counter_is_in_the_change_log(demo: LiveServer) -> None:
+    """Reset Counter records who reset whose counter, and the count before."""
+    jane = user_id_of(demo, JANE)
+    for _ in range(2):
+        forgot(demo, JANE)
+    auth = api_client(demo, Authorization.MANAGE_USERS)
+    with demo.client(auth=auth) as api:
+        api.post(f"/admin/api/v1/users/{jane}/password-details/reset-counter")
+
+    async def log(runtime: object) -> list[tuple[str, str, dict[str, object]]]:
+        async with runtime.sessions() as session:  # type: ignore[attr-defined]
+            rows = await audit.entries(session, tenant_id="demo", resource=f"user:{jane}")
+            return [(r.actor, r.action, r.changes) for r in rows]
+
+    assert demo.run(log) == [
+        (
+            f"client:{auth[0]} (tests)",
+            "update",
+            {"password_reset_count": 0, "previous_count": 2},
+        )
+    ]

@@ -1,0 +1,131 @@
+"""What the delivery tests share: runtimes on the clean test database with tenant ``acme`` (no
+activation e-mail queued), workers closed afterwards, and reading messages and attempts back.
+
+    setup = DeliverySetup(clean_db, pki)
+    runtime = await setup.runtime(platform_url(server.port))
+    worker = setup.worker(runtime)
+    [message_id] = await queue(runtime, "u0@acme.test")
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from gatehouse.db.base import utcnow
+from gatehouse.mail.models import QUEUED, DeliveryAttempt, OutboxMessage
+from gatehouse.mail.outbox import enqueue
+from gatehouse.mail.worker import Worker
+from gatehouse.processes.onboarding import onboard_tenant
+from gatehouse.runtime import Runtime, build_runtime
+from gatehouse.settings import Settings
+from tests.support.smtp_servers import Pki
+
+PLATFORM_LOGIN = ("platform", "pl@tform")
+PLATFORM_SENDER = "no-reply@platform.test"
+CONTEXT = {"user": {"sp_name": "Acme", "ids_home_link": "http://acme.localhost/"}}
+
+
+class DeliverySetup:
+    """Builds runtimes on the clean test database, and the workers that deliver with them."""
+
+    def __init__(self, settings: Settings, pki: Pki) -> None:
+        self.settings = settings
+        self.pki = pki
+        self.runtimes: list[Runtime] = []
+        self.workers: list[Worker] = []
+
+    async def runtime(self, default_smtp_url: str, **overrides: Any) -> Runtime:
+        settings = self.settings.model_copy(
+            update={
+                "default_smtp_url": default_smtp_url,
+                "default_sender": f"Platform <{PLATFORM_SENDER}>",
+                "allow_private_mail_hosts": True,  # tenant servers listen on 127.0.0.1 here
+                "dev": False,
+                **overrides,
+            }
+        )
+        runtime = build_runtime(settings, extra_ca_files=(self.pki.ca_file,))
+        self.runtimes.append(runtime)
+        async with runtime.sessions.begin() as session:
+            await onboard_tenant(
+                session,
+                settings=settings,
+                display_name="Acme",
+                admin_email="admin@acme.test",
+                tenant_id="acme",
+                admin_password="Acme-Admin-1",  # no activation e-mail in the queue
+            )
+        return runtime
+
+    def worker(self, runtime: Runtime) -> Worker:
+        worker = Worker(runtime)
+        self.workers.append(worker)
+        return worker
+
+    async def close(self) -> None:
+        for worker in self.workers:
+            await worker.close()
+        for runtime in self.runtimes:
+            await runtime.close()
+
+
+def platform_url(port: int) -> str:
+    """The platform default server's URL, with its login."""
+    user, password = PLATFORM_LOGIN
+    return f"smtp://{user}:{password.replace('@', '%40')}@127.0.0.1:{port}"
+
+
+async def queue(runtime: Runtime, *recipients: str) -> list[str]:
+    """One test e-mail of tenant ``acme`` per recipient; their message IDs."""
+    async with runtime.sessions.begin() as session:
+        messages = [
+            await enqueue(
+                session,
+                tenant_id="acme",
+                process="test-email",
+                recipient=recipient,
+                context=CONTEXT,
+            )
+            for recipient in recipients
+        ]
+    return [message.id for message in messages]
+
+
+async def load(runtime: Runtime, message_id: str) -> OutboxMessage:
+    async with runtime.sessions() as session:
+        message = await session.get(OutboxMessage, message_id)
+    assert message is not None
+    return message
+
+
+async def attempts_of(runtime: Runtime, message_id: str) -> list[DeliveryAttempt]:
+    async with runtime.sessions() as session:
+        rows = await session.scalars(
+            select(DeliveryAttempt)
+            .where(DeliveryAttempt.message_id == message_id)
+            .order_by(DeliveryAttempt.started_at)
+        )
+        return list(rows.all())
+
+
+async def make_due(runtime: Runtime) -> None:
+    """Bring every queued retry forward to now instead of waiting out its backoff."""
+    async with runtime.sessions.begin() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == QUEUED)
+            .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
+
+
+async def expire_leases(runtime: Runtime) -> None:
+    """Make every lease run out now, as if its worker had taken longer than the lease."""
+    async with runtime.sessions.begin() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "sending")
+            .values(lease_until=utcnow() - timedelta(seconds=1))
+        )
