@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     worker_lease_seconds: int = Field(default=120, ge=5)
     max_connections_per_tenant: int = Field(default=2, ge=1, le=16)  # providers refuse many
     default_max_connections: int = Field(default=4, ge=1, le=64)  # to the platform default server
+    worker_max_connections: int = Field(default=200, ge=1)  # open SMTP connections per worker
     smtp_connect_timeout: float = Field(default=10.0, gt=0)
     smtp_timeout: float = Field(default=30.0, gt=0)
     session_hours: int = Field(default=8, ge=1)

@@ -42,10 +42,19 @@ class Worker:
     async def run(self) -> None:
         settings = self._runtime.settings
         log.info("delivery worker %s started", self.owner)
+        failures = 0
         try:
             while not self._stopping.is_set():
-                delivered = await self.run_once()
+                try:
+                    delivered = await self.run_once()
+                    failures = 0
+                except Exception:  # the database away, say: keep the worker alive, back off
+                    failures += 1
+                    log.exception("delivery worker %s: claiming or recording failed", self.owner)
+                    await self._idle(min(30.0, settings.worker_poll_seconds * 2**failures))
+                    continue
                 if delivered == 0 and not self._stopping.is_set():
+                    await self._pool.close_idle()
                     await self._idle(settings.worker_poll_seconds)
         finally:
             await self.close()

@@ -5,6 +5,7 @@ old transport is closed and the next message uses the new one."""
 from __future__ import annotations
 
 import ssl
+import time
 
 from gatehouse.mail.routing import Route
 from gatehouse.mail.ses_client import SesClient
@@ -13,12 +14,16 @@ from gatehouse.mail.transports.ses import SesTransport
 from gatehouse.mail.transports.smtp import SmtpTransport
 from gatehouse.settings import Settings
 
+IDLE_SECONDS = 60.0
+
 
 class TransportPool:
     def __init__(self, settings: Settings, tls_context: ssl.SSLContext) -> None:
         self._settings = settings
         self._tls_context = tls_context
-        self._transports: dict[str, tuple[str, Transport]] = {}  # owner -> (key, transport)
+        # owner -> (key, transport), least recently used first
+        self._transports: dict[str, tuple[str, Transport]] = {}
+        self._last_used: dict[str, float] = {}
         self._retired: list[Transport] = []
         self._ses: SesTransport | None = None  # one for the process: boto3 pools connections
 
@@ -38,11 +43,14 @@ class TransportPool:
         else:
             slot = lane % settings.max_connections_per_tenant
         owner = f"{route.owner}#{slot}"
-        current = self._transports.get(owner)
+        self._last_used[owner] = time.monotonic()
+        current = self._transports.pop(owner, None)
         if current is not None and current[0] == route.key:
+            self._transports[owner] = current  # to the end: most recently used
             return current[1]
         if current is not None:
             self._retired.append(current[1])
+        self._evict_beyond(settings.worker_max_connections - 1)
         transport = SmtpTransport(
             route.endpoint,
             tls_context=self._tls_context,
@@ -58,6 +66,24 @@ class TransportPool:
             return f"Amazon SES {self._settings.ses_region}"
         return f"{route.endpoint.label} ({route.endpoint.security})"
 
+    def _evict_beyond(self, size: int) -> None:
+        """Retire the least recently used transports so at most ``size`` stay open: a worker
+        serving thousands of tenants must not hold a connection (and a file) for each."""
+        while len(self._transports) > max(0, size):
+            owner = next(iter(self._transports))
+            self._retired.append(self._transports.pop(owner)[1])
+            self._last_used.pop(owner, None)
+
+    async def close_idle(self) -> None:
+        """Close connections unused for IDLE_SECONDS; servers drop idle clients anyway."""
+        cutoff = time.monotonic() - IDLE_SECONDS
+        for owner in [o for o, used in self._last_used.items() if used < cutoff]:
+            self._last_used.pop(owner, None)
+            entry = self._transports.pop(owner, None)
+            if entry is not None:
+                self._retired.append(entry[1])
+        await self.close_retired()
+
     async def close_retired(self) -> None:
         """Close connections of configurations that changed (called between batches)."""
         retired, self._retired = self._retired, []
@@ -66,6 +92,7 @@ class TransportPool:
 
     async def close(self) -> None:
         await self.close_retired()
+        self._last_used.clear()
         transports, self._transports = self._transports, {}
         for _key, transport in transports.values():
             await transport.close()

@@ -8,7 +8,9 @@ import ssl
 from email.message import EmailMessage
 
 import aiosmtplib
+from aiosmtplib.email import flatten_message
 
+from gatehouse.errors import DeliveryError
 from gatehouse.mail.connect import open_smtp
 from gatehouse.mail.diagnosis import diagnose
 from gatehouse.mail.endpoint import SmtpEndpoint
@@ -42,30 +44,36 @@ class SmtpTransport:
         async with self._lock:
             reused = self._connection is not None and self._connection.is_connected
             try:
-                return await self._send_once(message, sender, recipients)
-            except aiosmtplib.SMTPServerDisconnected as exc:
-                await self._drop()
-                if not reused:
-                    raise diagnose(exc, step="mail", endpoint=self.endpoint) from exc
-            # The server closed an idle connection we were reusing: one fresh try is not a retry.
+                return await self._transaction(message, sender, recipients)
+            except _Dropped as dropped:
+                if not (reused and dropped.step == "mail"):
+                    raise dropped.diagnosis(self.endpoint) from dropped.cause
+            # The server closed the idle connection we were reusing before it saw anything of
+            # this message: one fresh connection is not a retry, and cannot duplicate it.
             try:
-                return await self._send_once(message, sender, recipients)
-            except aiosmtplib.SMTPServerDisconnected as exc:
-                await self._drop()
-                raise diagnose(exc, step="mail", endpoint=self.endpoint) from exc
+                return await self._transaction(message, sender, recipients)
+            except _Dropped as dropped:
+                raise dropped.diagnosis(self.endpoint) from dropped.cause
 
-    async def _send_once(self, message: EmailMessage, sender: str, recipients: list[str]) -> str:
+    async def _transaction(self, message: EmailMessage, sender: str, recipients: list[str]) -> str:
+        """MAIL, RCPT, DATA one by one, so a failure names the step it happened in."""
         connection = await self._connect()
+        step = "mail"
         try:
-            _refused, reply = await connection.send_message(
-                message, sender=sender, recipients=recipients
-            )
-        except aiosmtplib.SMTPServerDisconnected:
-            raise
+            options, flat = _prepare(connection, message, sender, recipients)
+            await connection.mail(sender, options=options)
+            step = "rcpt"
+            for recipient in recipients:
+                await connection.rcpt(recipient)
+            step = "data"
+            reply = await connection.data(flat)
+        except aiosmtplib.SMTPServerDisconnected as exc:
+            await self._drop()
+            raise _Dropped(step, exc) from exc
         except (aiosmtplib.SMTPException, OSError, ssl.SSLError, TimeoutError) as exc:
             await self._drop()
-            raise diagnose(exc, step="mail", endpoint=self.endpoint) from exc
-        return reply
+            raise diagnose(exc, step=step, endpoint=self.endpoint) from exc
+        return f"{reply.code} {reply.message}"
 
     async def _connect(self) -> aiosmtplib.SMTP:
         if self._connection is None or not self._connection.is_connected:
@@ -91,3 +99,32 @@ class SmtpTransport:
                     await connection.quit()
                 except (aiosmtplib.SMTPException, OSError):
                     connection.close()
+
+
+class _Dropped(Exception):
+    """The server closed the connection during ``step``."""
+
+    def __init__(self, step: str, cause: aiosmtplib.SMTPServerDisconnected) -> None:
+        super().__init__(step)
+        self.step, self.cause = step, cause
+
+    def diagnosis(self, endpoint: SmtpEndpoint) -> DeliveryError:
+        return diagnose(self.cause, step=self.step, endpoint=endpoint)
+
+
+def _prepare(
+    connection: aiosmtplib.SMTP, message: EmailMessage, sender: str, recipients: list[str]
+) -> tuple[list[str], bytes]:
+    """MAIL FROM options and the flattened message, as aiosmtplib's send_message makes them."""
+    options: list[str] = []
+    utf8 = not (sender + "".join(recipients)).isascii()
+    if utf8:
+        if not connection.supports_extension("smtputf8"):
+            raise aiosmtplib.SMTPNotSupported(
+                "An address has non-ASCII characters and the server does not support SMTPUTF8"
+            )
+        options.append("SMTPUTF8")
+    eight_bit = connection.supports_extension("8BITMIME")
+    if eight_bit:
+        options.append("BODY=8BITMIME")
+    return options, flatten_message(message, utf8=utf8, cte_type="8bit" if eight_bit else "7bit")
