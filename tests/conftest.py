@@ -123,7 +123,8 @@ def base_settings(
 
 async def _truncate(url: str) -> None:
     """Empty every table, once the previous test's due mail has left (so none lands later)."""
-    engine = create_async_engine(url)
+    sqlite = url.startswith("sqlite")
+    engine = create_async_engine(url, connect_args={"timeout": 30} if sqlite else {})
     for _ in range(100):
         async with engine.connect() as connection:
             busy = await connection.scalar(

@@ -264,6 +264,16 @@ def snapshot(live: LiveServer, tenant_id: str | None = None) -> dict[str, list[s
     return result
 
 
+def changes(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[str]:
+    """The rows that differ between two snapshots, table by table, for a readable failure."""
+    found = []
+    for table in sorted(set(before) | set(after)):
+        old, new = set(before.get(table, [])), set(after.get(table, []))
+        found += [f"{table} - {row}" for row in sorted(old - new)]
+        found += [f"{table} + {row}" for row in sorted(new - old)]
+    return found
+
+
 def console(live: LiveServer, tenant_id: str, email: str, password: str) -> httpx.Client:
     """An httpx client on the tenant's host, signed in to the console."""
     client = live.client(tenant_id)

@@ -45,9 +45,14 @@ async def load_session(
     )
 
 
-async def revoke_session(session: AsyncSession, *, token: str) -> None:
+async def revoke_session(session: AsyncSession, *, token: str, tenant_id: str) -> None:
+    """End the session of ``token``, only if it belongs to the tenant of the host."""
     await session.execute(
         update(WebSession)
-        .where(WebSession.token_hash == hash_token(token), WebSession.revoked_at.is_(None))
+        .where(
+            WebSession.token_hash == hash_token(token),
+            WebSession.tenant_id == tenant_id,
+            WebSession.revoked_at.is_(None),
+        )
         .values(revoked_at=utcnow())
     )

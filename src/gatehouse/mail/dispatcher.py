@@ -1,20 +1,29 @@
-"""One delivery attempt of one claimed message: count the attempt, render, resolve the tenant's
-route now, send, record the outcome, and schedule a retry or give up."""
+"""Delivery of a claimed batch: count every attempt before sending, resolve each tenant's route
+and templates once per batch (now, never cached across batches), send, then record outcomes in
+groups and schedule retries or give up.
+
+Database work is per batch, not per message: one transaction starts the batch, and outcomes
+are written a group at a time. A crash after the server accepted a message but before its
+group was recorded sends it again once the lease expires (at least once, never zero)."""
 
 from __future__ import annotations
 
 import logging
 import random
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.db.base import utcnow
 from gatehouse.errors import DeliveryError, TransientDeliveryError
 from gatehouse.mail.mime import build_message
 from gatehouse.mail.models import FAILED, QUEUED, SENDING, SENT, DeliveryAttempt, OutboxMessage
 from gatehouse.mail.routing import Route, resolve_route
+from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.templates.render import render
 from gatehouse.mail.templates.resolve import template_for_message
 from gatehouse.mail.transports.pool import TransportPool
@@ -33,88 +42,131 @@ def retry_delay(attempts: int) -> float:
     return base * random.uniform(0.8, 1.2)
 
 
+@dataclass
+class Job:
+    """One message of a batch, ready to send (or already known to fail: ``error``)."""
+
+    message: OutboxMessage  # detached snapshot; ``attempts`` includes this attempt
+    attempt_id: str
+    route: Route | None
+    template: TemplateText | None
+    error: DeliveryError | None
+
+
+@dataclass
+class Outcome:
+    job: Job
+    reply: str | None
+    error: DeliveryError | None
+    duration_ms: int
+
+
+def _internal(exc: Exception) -> TransientDeliveryError:
+    return TransientDeliveryError("internal", f"Internal error ({type(exc).__name__}).")
+
+
 class Dispatcher:
     def __init__(self, runtime: Runtime, pool: TransportPool) -> None:
         self._runtime = runtime
         self._pool = pool
 
-    async def deliver(
-        self, message_id: str, lease_owner: str, *, lane: int = 0, group: int = 0
-    ) -> None:
-        """Deliver one message this worker holds the lease on, over connection ``lane`` of its
-        tenant (``group`` spreads tenants sharing the default server over its connections)."""
-        attempt_id, message, route, error = await self._start_attempt(message_id, lease_owner)
-        if message is None:
-            return
+    async def start(self, message_ids: list[str], lease_owner: str) -> list[Job]:
+        """Count and record an attempt for every message still held, in one transaction."""
+        async with self._runtime.sessions.begin() as session:
+            rows = await session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.id.in_(message_ids),
+                    OutboxMessage.lease_owner == lease_owner,
+                    OutboxMessage.status == SENDING,
+                )
+            )
+            messages = sorted(rows.all(), key=lambda m: message_ids.index(m.id))
+            routes: dict[str, Route | DeliveryError] = {}
+            templates: dict[tuple[Any, ...], TemplateText | DeliveryError] = {}
+            jobs = [await self._job(session, m, routes, templates) for m in messages]
+            await session.flush()
+        return jobs
+
+    async def _job(
+        self,
+        session: AsyncSession,
+        message: OutboxMessage,
+        routes: dict[str, Route | DeliveryError],
+        templates: dict[tuple[Any, ...], TemplateText | DeliveryError],
+    ) -> Job:
+        if message.tenant_id not in routes:
+            routes[message.tenant_id] = await self._route(session, message.tenant_id)
+        key = (
+            message.tenant_id,
+            message.application_id,
+            message.template_set_id,
+            message.process,
+            message.language,
+        )
+        if key not in templates:
+            templates[key] = await self._template(session, message)
+        route, template = routes[message.tenant_id], templates[key]
+        message.attempts += 1
+        attempt = DeliveryAttempt(
+            message_id=message.id,
+            tenant_id=message.tenant_id,
+            transport=route.kind if isinstance(route, Route) else "-",
+            server=self._pool.describe(route) if isinstance(route, Route) else "-",
+        )
+        session.add(attempt)
+        await session.flush()
+        error = next((x for x in (route, template) if isinstance(x, DeliveryError)), None)
+        return Job(
+            message=message,
+            attempt_id=attempt.id,
+            route=route if isinstance(route, Route) else None,
+            template=template if isinstance(template, TemplateText) else None,
+            error=error,
+        )
+
+    async def _route(self, session: AsyncSession, tenant_id: str) -> Route | DeliveryError:
+        try:
+            return await resolve_route(
+                session,
+                tenant_id=tenant_id,
+                settings=self._runtime.settings,
+                box=self._runtime.secret_box,
+            )
+        except DeliveryError as exc:
+            return exc
+
+    async def _template(
+        self, session: AsyncSession, message: OutboxMessage
+    ) -> TemplateText | DeliveryError:
+        try:
+            return await template_for_message(session, message)
+        except DeliveryError as exc:
+            return exc
+        except Exception as exc:  # a bug must not lose the message: retry it, log the cause
+            log.exception("resolving the template of message %s failed", message.id)
+            return _internal(exc)
+
+    async def send(self, job: Job, *, lane: int, group: int) -> Outcome:
+        """Render and send one job over connection ``lane`` of its tenant (``group`` spreads
+        tenants sharing the default server over its connections)."""
         started = time.perf_counter()
-        reply: str | None = None
-        if error is None and route is not None:
+        reply, error = None, job.error
+        if error is None and job.route is not None and job.template is not None:
             try:
-                reply = await self._send(message, route, lane=lane, group=group)
+                reply = await self._send(job, job.route, job.template, lane=lane, group=group)
             except DeliveryError as exc:
                 error = exc
             except Exception as exc:  # never lose a message to a bug: retry it, log the cause
-                log.exception("unexpected error delivering message %s", message_id)
-                error = TransientDeliveryError(
-                    "internal", f"Internal error ({type(exc).__name__})."
-                )
-        duration_ms = int((time.perf_counter() - started) * 1000)
-        await self._finish(message, attempt_id, lease_owner, reply, error, duration_ms)
+                log.exception("unexpected error delivering message %s", job.message.id)
+                error = _internal(exc)
+        return Outcome(job, reply, error, int((time.perf_counter() - started) * 1000))
 
-    async def _start_attempt(
-        self, message_id: str, lease_owner: str
-    ) -> tuple[str, OutboxMessage | None, Route | None, DeliveryError | None]:
-        """Count and record the attempt before sending, so a crash mid-send is still counted.
-        The lease is renewed here, and only while it still holds: a message whose lease ran out
-        while it waited in this worker's batch may belong to another worker by now."""
-        now = utcnow()
-        async with self._runtime.sessions.begin() as session:
-            renewed = await session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == message_id,
-                    OutboxMessage.lease_owner == lease_owner,
-                    OutboxMessage.status == SENDING,
-                    OutboxMessage.lease_until > now,
-                )
-                .values(
-                    lease_until=now + timedelta(seconds=self._runtime.settings.worker_lease_seconds)
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if renewed.rowcount != 1:  # type: ignore[attr-defined]
-                return "", None, None, None
-            message = await session.get(OutboxMessage, message_id)
-            if message is None:
-                return "", None, None, None
-            route: Route | None = None
-            error: DeliveryError | None = None
-            try:
-                route = await resolve_route(
-                    session,
-                    tenant_id=message.tenant_id,
-                    settings=self._runtime.settings,
-                    box=self._runtime.secret_box,
-                )
-            except DeliveryError as exc:
-                error = exc
-            message.attempts += 1
-            attempt = DeliveryAttempt(
-                message_id=message.id,
-                tenant_id=message.tenant_id,
-                transport=route.kind if route else "-",
-                server=self._pool.describe(route) if route else "-",
-            )
-            session.add(attempt)
-            await session.flush()
-            return attempt.id, message, route, error
-
-    async def _send(self, message: OutboxMessage, route: Route, *, lane: int, group: int) -> str:
-        async with self._runtime.sessions() as session:  # the template set is resolved now
-            template = await template_for_message(session, message)
-        rendered = render(template, message.context or {})
+    async def _send(
+        self, job: Job, route: Route, template: TemplateText, *, lane: int, group: int
+    ) -> str:
+        message = job.message
         mime = build_message(
-            rendered,
+            render(template, message.context or {}),
             sender_email=route.sender_email,
             sender_name=route.sender_name,
             recipient=message.recipient,
@@ -124,55 +176,55 @@ class Dispatcher:
         transport = self._pool.get(route, lane=lane, group=group)
         return await transport.send(mime, sender=route.sender_email, recipients=[message.recipient])
 
-    async def _finish(
-        self,
-        message: OutboxMessage,
-        attempt_id: str,
-        lease_owner: str,
-        reply: str | None,
-        error: DeliveryError | None,
-        duration_ms: int,
-    ) -> None:
+    async def record(self, outcomes: list[Outcome], lease_owner: str) -> None:
+        """Write a group of outcomes in one transaction; a message another worker holds by now
+        (its lease ran out) is left to that worker."""
+        if not outcomes:
+            return
         now = utcnow()
-        if error is None:
-            values: dict[str, object] = {"status": SENT, "sent_at": now, "context": None}
-            outcome, detail = "sent", reply
-        elif error.retryable and now - message.created_at < GIVE_UP_AFTER:
-            delay = timedelta(seconds=retry_delay(message.attempts))
-            values = {"status": QUEUED, "next_attempt_at": now + delay}
-            outcome, detail = "retry", None
-        else:
-            values = {"status": FAILED, "context": None}
-            outcome, detail = "failed", None
-        if error is not None:
-            values["last_error"] = f"{error.step}: {error.message}"
-        values.update(lease_owner=None, lease_until=None)
+        message_rows, attempt_rows = [], []
+        for outcome in outcomes:
+            status, fields = self._next_state(outcome, now)
+            message_rows.append({"b_id": outcome.job.message.id, "b_owner": lease_owner, **fields})
+            attempt_rows.append(self._attempt_row(outcome, status))
         async with self._runtime.sessions.begin() as session:
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message.id, OutboxMessage.lease_owner == lease_owner)
-                .values(**values)
+            await session.execute(_MESSAGE_UPDATE, message_rows)
+            await session.execute(_ATTEMPT_UPDATE, attempt_rows)
+        for outcome, row in zip(outcomes, attempt_rows, strict=True):
+            self._count(str(row["b_outcome"]), outcome.job.message, now)
+            log.info(
+                "message %s tenant=%s process=%s outcome=%s%s",
+                outcome.job.message.id,
+                outcome.job.message.tenant_id,
+                outcome.job.message.process,
+                row["b_outcome"],
+                f" step={outcome.error.step}" if outcome.error else "",
             )
-            await session.execute(
-                update(DeliveryAttempt)
-                .where(DeliveryAttempt.id == attempt_id)
-                .values(
-                    outcome=outcome,
-                    duration_ms=duration_ms,
-                    step=error.step if error else None,
-                    reply_code=error.reply_code if error else None,
-                    error=error.message if error else detail,
-                )
+
+    def _next_state(self, outcome: Outcome, now: datetime) -> tuple[str, dict[str, Any]]:
+        """The outcome's name and the message's new columns (as ``b_`` bind parameters)."""
+        message, error = outcome.job.message, outcome.error
+        if error is None:
+            return "sent", _state(SENT, sent_at=now, next_at=now)
+        last_error = f"{error.step}: {error.message}"
+        if error.retryable and now - message.created_at < GIVE_UP_AFTER:
+            next_at = now + timedelta(seconds=retry_delay(message.attempts))
+            return "retry", _state(
+                QUEUED, next_at=next_at, error=last_error, context=message.context
             )
-        self._count(outcome, message, now)
-        log.info(
-            "message %s tenant=%s process=%s outcome=%s%s",
-            message.id,
-            message.tenant_id,
-            message.process,
-            outcome,
-            f" step={error.step}" if error else "",
-        )
+        return "failed", _state(FAILED, next_at=now, error=last_error)
+
+    @staticmethod
+    def _attempt_row(outcome: Outcome, status: str) -> dict[str, Any]:
+        error = outcome.error
+        return {
+            "b_id": outcome.job.attempt_id,
+            "b_outcome": status,
+            "b_duration": outcome.duration_ms,
+            "b_step": error.step if error else None,
+            "b_code": error.reply_code if error else _reply_code(outcome.reply),
+            "b_error": error.message if error else outcome.reply,
+        }
 
     def _count(self, outcome: str, message: OutboxMessage, now: datetime) -> None:
         metrics = self._runtime.metrics
@@ -183,3 +235,56 @@ class Dispatcher:
             metrics.retried.inc()
         else:
             metrics.failed.inc()
+
+
+def _state(
+    status: str,
+    *,
+    next_at: datetime,
+    sent_at: datetime | None = None,
+    error: str | None = None,
+    context: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Bodies (``context``, with its links) are kept only for a retry."""
+    return {
+        "b_status": status,
+        "b_sent_at": sent_at,
+        "b_context": context,
+        "b_next": next_at,
+        "b_last_error": error,
+    }
+
+
+def _reply_code(reply: str | None) -> int | None:
+    head = (reply or "").split(" ", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+# Core statements (executemany): the ORM's bulk UPDATE takes no extra WHERE (the lease check).
+_MESSAGE_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_ATTEMPT_TABLE: Table = DeliveryAttempt.__table__  # type: ignore[assignment]
+_MESSAGES, _ATTEMPTS = _MESSAGE_TABLE.c, _ATTEMPT_TABLE.c
+_MESSAGE_UPDATE = (
+    update(_MESSAGE_TABLE)
+    .where(_MESSAGES.id == bindparam("b_id"), _MESSAGES.lease_owner == bindparam("b_owner"))
+    .values(
+        status=bindparam("b_status"),
+        sent_at=bindparam("b_sent_at", type_=_MESSAGES.sent_at.type),
+        context=bindparam("b_context", type_=_MESSAGES.context.type),
+        next_attempt_at=bindparam("b_next", type_=_MESSAGES.next_attempt_at.type),
+        last_error=bindparam("b_last_error"),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+_ATTEMPT_UPDATE = (
+    update(_ATTEMPT_TABLE)
+    .where(_ATTEMPTS.id == bindparam("b_id"))
+    .values(
+        outcome=bindparam("b_outcome"),
+        duration_ms=bindparam("b_duration"),
+        step=bindparam("b_step"),
+        reply_code=bindparam("b_code"),
+        error=bindparam("b_error"),
+    )
+)

@@ -7,7 +7,9 @@ hold the same message. A worker that dies leaves a lease that expires; the messa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 import uuid
 from collections import defaultdict
 from datetime import timedelta
@@ -18,12 +20,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from gatehouse.db.base import utcnow
 from gatehouse.db.engine import is_sqlite
 from gatehouse.mail import ratelimit
-from gatehouse.mail.dispatcher import Dispatcher
+from gatehouse.mail.dispatcher import Dispatcher, Job, Outcome
 from gatehouse.mail.models import QUEUED, SENDING, OutboxMessage
 from gatehouse.mail.transports.pool import TransportPool
 from gatehouse.runtime import Runtime
 
 log = logging.getLogger(__name__)
+FLUSH_SECONDS = 0.05
 
 
 class Worker:
@@ -76,25 +79,29 @@ class Worker:
         claimed = await self.claim(only=only)
         if not claimed:
             return 0
-        by_tenant: dict[str, list[str]] = defaultdict(list)
-        for message_id, tenant_id in claimed:
-            by_tenant[tenant_id].append(message_id)
+        jobs = await self._dispatcher.start([message_id for message_id, _ in claimed], self.owner)
+        by_tenant: dict[str, list[Job]] = defaultdict(list)
+        for job in jobs:
+            by_tenant[job.message.tenant_id].append(job)
+        batch = _Batch(self._runtime, self._dispatcher, self.owner, jobs)
+        flusher = asyncio.create_task(batch.flush_every(FLUSH_SECONDS))
         # Tenants in parallel; each tenant over at most `max_connections_per_tenant` reused
         # connections (lanes), each lane sending its share of the tenant's messages in order.
         lanes = self._runtime.settings.max_connections_per_tenant
-        await asyncio.gather(
-            *(
-                self._deliver_all(ids[lane::lanes], lane=lane, group=group)
-                for group, ids in enumerate(by_tenant.values())
-                for lane in range(min(lanes, len(ids)))
+        try:
+            await asyncio.gather(
+                *(
+                    batch.deliver(tenant_jobs[lane::lanes], lane=lane, group=group)
+                    for group, tenant_jobs in enumerate(by_tenant.values())
+                    for lane in range(min(lanes, len(tenant_jobs)))
+                )
             )
-        )
-        await self._pool.close_retired()
+        finally:
+            batch.done.set()
+            await flusher  # never cancelled mid-write: that would lose recorded outcomes
+            await batch.flush()
+            await self._pool.close_retired()
         return len(claimed)
-
-    async def _deliver_all(self, message_ids: list[str], *, lane: int, group: int) -> None:
-        for message_id in message_ids:
-            await self._dispatcher.deliver(message_id, self.owner, lane=lane, group=group)
 
     async def claim(self, *, only: str | None = None) -> list[tuple[str, str]]:
         """Take up to a batch of due messages (or just ``only``) under this worker's lease,
@@ -146,3 +153,81 @@ def _due(now: object) -> ColumnElement[bool]:
         and_(OutboxMessage.status == QUEUED, OutboxMessage.next_attempt_at <= now),
         and_(OutboxMessage.status == SENDING, OutboxMessage.lease_until < now),
     )
+
+
+class _Batch:
+    """Outcomes written a group at a time, and the batch's leases kept: renewed before they run
+    out, and a message whose lease was lost (another worker may hold it now) is not sent."""
+
+    GROUP = 25
+
+    def __init__(
+        self, runtime: Runtime, dispatcher: Dispatcher, owner: str, jobs: list[Job]
+    ) -> None:
+        self._runtime, self._dispatcher, self._owner = runtime, dispatcher, owner
+        self._lease = timedelta(seconds=runtime.settings.worker_lease_seconds)
+        self._renew_at = time.monotonic() + self._lease.total_seconds() / 2
+        self._held = {job.message.id for job in jobs}
+        self._pending: list[Outcome] = []
+        self._lock = asyncio.Lock()
+        self.done = asyncio.Event()
+
+    async def deliver(self, jobs: list[Job], *, lane: int, group: int) -> None:
+        for job in jobs:
+            if not await self._holds(job.message.id):
+                continue
+            outcome = await self._dispatcher.send(job, lane=lane, group=group)
+            self._held.discard(job.message.id)
+            self._pending.append(outcome)
+            if len(self._pending) >= self.GROUP:
+                await self.flush()
+
+    async def flush_every(self, seconds: float) -> None:
+        """Record outcomes at least this often, so a send that stalls (or a crash) does not
+        leave earlier deliveries unrecorded: they would be sent again."""
+        while not self.done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.done.wait(), timeout=seconds)
+            if self._pending:
+                await self.flush()
+
+    async def flush(self) -> None:
+        async with self._lock:
+            pending, self._pending = self._pending, []
+            await self._dispatcher.record(pending, self._owner)
+
+    async def _holds(self, message_id: str) -> bool:
+        if time.monotonic() >= self._renew_at:
+            await self._renew()
+        return message_id in self._held
+
+    async def _renew(self) -> None:
+        """Extend the leases still held (one statement for the batch); any that ran out are
+        dropped: their messages may be another worker's by now."""
+        await self.flush()
+        async with self._lock:
+            if time.monotonic() < self._renew_at:
+                return  # another lane renewed meanwhile
+            now = utcnow()
+            until = now + self._lease
+            async with self._runtime.sessions.begin() as session:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id.in_(self._held),
+                        OutboxMessage.lease_owner == self._owner,
+                        OutboxMessage.status == SENDING,
+                        OutboxMessage.lease_until > now,
+                    )
+                    .values(lease_until=until)
+                    .execution_options(synchronize_session=False)
+                )
+                kept = await session.scalars(
+                    select(OutboxMessage.id).where(
+                        OutboxMessage.id.in_(self._held),
+                        OutboxMessage.lease_owner == self._owner,
+                        OutboxMessage.lease_until == until,
+                    )
+                )
+                self._held = set(kept.all())
+            self._renew_at = time.monotonic() + self._lease.total_seconds() / 2

@@ -30,11 +30,6 @@ RESEND_AFTER = timedelta(minutes=3)
 MAX_WRONG_CODES = 5
 LOCK_DURATION = timedelta(minutes=60)
 
-CODE_SENT = "We sent an 8-digit code to {address}. It is valid for 10 minutes."
-CODE_KEPT = (
-    "The code we sent at {at} is still valid. You can ask for a new code 3 minutes after the "
-    "last one."
-)
 CODE_WRONG = "The code is not correct. {left} attempts left."
 CODE_EXPIRED = "The code has expired. Ask for a new code."
 CODE_LOCKED = "Too many wrong codes: signing in with an e-mail code is locked until {until}."
@@ -56,13 +51,8 @@ class OtpLocked(OtpError):
 
 @dataclass(frozen=True)
 class Issued:
-    sent: bool  # a new code is in the outbox
+    sent: bool  # a new code is in the outbox; False: the current one stays in force
     issued_at: datetime
-
-    def message(self, user: User) -> str:
-        if self.sent:
-            return CODE_SENT.format(address=mask_address(user.email))
-        return CODE_KEPT.format(at=self.issued_at.strftime("%H:%M UTC"))
 
 
 def mask_address(email: str) -> str:

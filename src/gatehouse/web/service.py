@@ -25,7 +25,20 @@ class ForgotPasswordAnswer(BaseModel):
     message: str
 
 
-@router.post("/users/forgotPassword", response_model=ForgotPasswordAnswer)
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class BadRequestAnswer(BaseModel):
+    detail: list[FieldProblem] | str
+
+
+@router.post(
+    "/users/forgotPassword",
+    response_model=ForgotPasswordAnswer,
+    responses={400: {"model": BadRequestAnswer, "description": "Not a well-formed request"}},
+)
 async def forgot_password_api(
     body: ForgotPasswordRequest,
     request: Request,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +26,7 @@ from gatehouse.mail.templates.types import TemplateType
 MAX_SUBJECT_CHARS = 255
 MAX_BODY_CHARS = 100_000
 MAX_LOOP_ITERATIONS = 1_000
+TOO_DEEP = "The template is nested too deeply."
 PART_LABELS = {"subject": "Subject", "text": "Text body", "html": "HTML body"}
 ALLOWED_FILTERS = frozenset(
     {"upper", "lower", "title", "capitalize", "trim", "default", "d", "escape", "e", "truncate"}
@@ -355,8 +356,13 @@ def check_part(
         column = _syntax_column(env, lines[line - 1])
         message = f"Syntax error: {(exc.message or 'invalid template').rstrip('.')}."
         return [TemplateProblem(part, line, column, message)], frozenset(), None
+    except RecursionError:
+        return [TemplateProblem(part, 1, 1, TOO_DEEP)], frozenset(), None
     checker = _Checker(kind)
-    checker.check(tree, frozenset())
+    try:
+        checker.check(tree, frozenset())
+    except RecursionError:
+        return [TemplateProblem(part, 1, 1, TOO_DEEP)], frozenset(), None
     for lineno, needle, message in checker.found:
         problems.append(TemplateProblem(part, *_locate(lines, lineno, needle), message))
     problems.sort(key=lambda p: (p.line, p.column))
@@ -385,6 +391,8 @@ def check_template(kind: TemplateType, *, subject: str, text: str, html: str) ->
             problems.append(TemplateProblem(part, *_position(source, offset), message))
             continue
         found, used, _ = check_part(source, part=part, kind=kind)
+        if not found:  # what passes the checks must also compile (Python's nesting limits)
+            found = _compile_problems(source, part)
         problems.extend(found)
         if not found and part != "subject":
             for placeholder in kind.mandatory:
@@ -415,4 +423,15 @@ def compile_part(source: str, *, html: bool) -> Template:
     if tree is None:
         raise TemplateRejected(problems)
     env = HTML_ENV if html else TEXT_ENV
-    return env.from_string(_bound_loops(tree))
+    try:
+        return env.from_string(_bound_loops(tree))
+    except (SyntaxError, RecursionError):  # nested deeper than Python compiles
+        raise TemplateRejected([TemplateProblem(part, 1, 1, TOO_DEEP)]) from None
+
+
+def _compile_problems(source: str, part: str) -> list[TemplateProblem]:
+    try:
+        compile_part(source, html=part == "html")
+    except TemplateRejected as exc:
+        return [replace(p, part=part) for p in exc.problems]
+    return []

@@ -155,7 +155,9 @@ async def check_code(
     except email_otp.OtpError as exc:
         await session.commit()  # the wrong code counts
         return _page(request, tenant, user, application, error=exc.message, status_code=400)
-    await revoke_session(session, token=request.cookies.get(PENDING_COOKIE, ""))
+    await revoke_session(
+        session, token=request.cookies.get(PENDING_COOKIE, ""), tenant_id=tenant.id
+    )
     token = await start_session(
         session,
         tenant_id=tenant.id,

@@ -400,10 +400,12 @@ async def change_password(
 
 
 @router.post("/logout")
-async def logout(request: Request, session: DbSession, form: CheckedForm) -> Response:
+async def logout(
+    request: Request, session: DbSession, tenant: CurrentTenant, form: CheckedForm
+) -> Response:
     token = request.cookies.get(USER_COOKIE)
     if token:
-        await revoke_session(session, token=token)
+        await revoke_session(session, token=token, tenant_id=tenant.id)
         await session.commit()
     response = RedirectResponse("/?msg=signed-out", status_code=303)
     response.delete_cookie(USER_COOKIE, path="/")

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from gatehouse.errors import ConflictError, DeliveryError, NotFoundError, ValidationError
 from gatehouse.web.api import (
@@ -31,6 +31,35 @@ class TenantInfo(BaseModel):
     created_at: datetime
 
 
+class ErrorAnswer(BaseModel):
+    detail: str
+
+
+class Problem(BaseModel):
+    """What a 422 names: the ``field`` (with ``line``, ``column`` and ``problems`` for a
+    template) or the probe ``step`` that failed, and the message."""
+
+    model_config = ConfigDict(extra="allow")
+    field: str | None = None
+    step: str | None = None
+    message: str
+
+
+class ProblemAnswer(BaseModel):
+    detail: Problem
+
+
+# The error answers every endpoint may give, documented so clients (and schema checks) see them.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorAnswer, "description": "The body is not well-formed JSON"},
+    401: {"model": ErrorAnswer, "description": "No or invalid client credentials"},
+    403: {"model": ErrorAnswer, "description": "The client lacks the authorization"},
+    404: {"model": ErrorAnswer, "description": "No such resource in this tenant"},
+    409: {"model": ErrorAnswer, "description": "Conflicts with the current state"},
+    422: {"model": ProblemAnswer, "description": "A field, template or probe step is wrong"},
+}
+
+
 def create_api() -> FastAPI:
     api = FastAPI(
         title="Gatehouse admin API",
@@ -40,7 +69,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
 
-    @api.get("/tenant", response_model=TenantInfo, tags=["tenant"])
+    @api.get("/tenant", response_model=TenantInfo, tags=["tenant"], responses=ERROR_RESPONSES)
     async def tenant_info(caller: Annotated[ApiCaller, Depends(current_client)]) -> TenantInfo:
         """The tenant the calling client belongs to."""
         t = caller.tenant
@@ -52,13 +81,14 @@ def create_api() -> FastAPI:
             created_at=t.created_at,
         )
 
-    api.include_router(ses_domains.router)  # before mail_server: its paths are more specific
-    api.include_router(mail_server.router)
-    api.include_router(messages.router)
-    api.include_router(users.router)
-    api.include_router(template_sets.router)
-    api.include_router(applications.router)
-    api.include_router(invitations.router)
+    # ses_domains before mail_server: its paths are more specific
+    api.include_router(ses_domains.router, responses=ERROR_RESPONSES)
+    api.include_router(mail_server.router, responses=ERROR_RESPONSES)
+    api.include_router(messages.router, responses=ERROR_RESPONSES)
+    api.include_router(users.router, responses=ERROR_RESPONSES)
+    api.include_router(template_sets.router, responses=ERROR_RESPONSES)
+    api.include_router(applications.router, responses=ERROR_RESPONSES)
+    api.include_router(invitations.router, responses=ERROR_RESPONSES)
     _install_error_answers(api)
     return api
 

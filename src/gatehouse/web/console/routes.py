@@ -71,10 +71,12 @@ async def signin(
 
 
 @router.post("/signout")
-async def signout(request: Request, session: DbSession, form: CheckedForm) -> Response:
+async def signout(
+    request: Request, session: DbSession, tenant: CurrentTenant, form: CheckedForm
+) -> Response:
     token = request.cookies.get(ADMIN_COOKIE)
     if token:
-        await revoke_session(session, token=token)
+        await revoke_session(session, token=token, tenant_id=tenant.id)
         await session.commit()
     response = RedirectResponse("/admin/signin?msg=signed-out", status_code=303)
     response.delete_cookie(ADMIN_COOKIE, path="/admin")
