@@ -76,7 +76,7 @@ async def create_user(
 async def find_by_identifier(session: AsyncSession, tenant_id: str, identifier: str) -> User | None:
     """E-mail (case-insensitive), login name or user ID, within one tenant."""
     identifier = identifier.strip()
-    if not identifier:
+    if not identifier or "\x00" in identifier:  # no one's; PostgreSQL refuses NUL in text
         return None
     return await session.scalar(
         select(User).where(

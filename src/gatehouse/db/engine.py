@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import event
@@ -17,16 +18,33 @@ from gatehouse.settings import Settings
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
+class _NoStatementRecords(logging.Filter):
+    """aiosqlite logs every statement with its bound parameters at DEBUG, SQLAlchemy every
+    result row (links in e-mails waiting to be sent among them): drop those records, whatever
+    level an operator turns on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+_NO_STATEMENTS = _NoStatementRecords()
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     """An engine for the configured database; SQLite gets WAL and a busy timeout so the web
     requests and the in-process worker can write side by side."""
+    logging.getLogger("sqlalchemy.engine.Engine").addFilter(_NO_STATEMENTS)  # result rows
     url = settings.resolved_database_url()
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        logging.getLogger("aiosqlite").addFilter(_NO_STATEMENTS)  # once: same instance
+        # hide_parameters: statements logged (or quoted in errors) never show bound values.
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -46,7 +48,27 @@ from gatehouse.web.tenancy import UNKNOWN_HOST
 
 log = logging.getLogger(__name__)
 JSON_PREFIXES = ("/admin/api/", "/service/", "/_mailbox/api/", "/healthz")
+NUL_FORMS = (b"\x00", b"%00", b"\\u0000")  # raw, URL-encoded, JSON-escaped
+NUL_REFUSED = "NUL characters are not allowed."
 HEADINGS = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Not allowed"}
+
+
+class _RedactLinkTokens(logging.Filter):
+    """uvicorn's access log shows each request line: the token of a reset or activation link
+    opened in a browser would be logged with it. Replace such values by "[redacted]"."""
+
+    TOKEN = re.compile(r"((?:^|[?&])token=)[^&\s\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self.TOKEN.sub(r"\1[redacted]", a) if isinstance(a, str) else a
+                for a in record.args
+            )
+        return True
+
+
+_REDACT_LINK_TOKENS = _RedactLinkTokens()
 
 
 def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> FastAPI:
@@ -59,6 +81,7 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
             custom_port=settings.dev_smtp_custom_port,
         )
     api = create_api()
+    logging.getLogger("uvicorn.access").addFilter(_REDACT_LINK_TOKENS)  # once: same instance
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -117,6 +140,20 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
         return Response(runtime.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     _install_error_pages(app, settings)
+
+    @app.middleware("http")
+    async def refuse_nul(request: Request, call_next: Any) -> Response:
+        """NUL is in no name, ID, address or template, and PostgreSQL refuses it in text: a
+        request carrying one (URL, form, JSON or upload) is a bad request, not a server error."""
+        raw = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
+        body = await request.body() if request.method in ("POST", "PUT", "PATCH") else b""
+        if any(nul in part for part in (raw, body) for nul in NUL_FORMS):
+            if request.url.path.startswith(JSON_PREFIXES):
+                return JSONResponse({"detail": NUL_REFUSED}, status_code=400)
+            return PlainTextResponse(f"400 Bad Request\n\n{NUL_REFUSED}\n", status_code=400)
+        response: Response = await call_next(request)
+        return response
+
     return app
 
 
