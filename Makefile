@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export GATEHOUSE_DATA_DIR ?= ./var
 
-.PHONY: run test lint bench install install-test clean
+.PHONY: run test lint bench reliability install install-test clean
 
 $(BIN)/gatehouse: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ lint: install-test
 
 bench: install-test
 	$(BIN)/python -m tests.bench.run
+
+# 60 s of forgot-password load with the mail server down, the worker killed and restarted, then
+# the mail server up: every e-mail delivered once. Writes docs/reliability.md. PostgreSQL when
+# GATEHOUSE_RELIABILITY_POSTGRES_URL names a server (a private database is made and dropped).
+reliability: install-test
+	$(BIN)/python -m tests.reliability.run --seconds 60 --write-docs
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -56,7 +56,9 @@ def public_schema(document: dict[str, Any]) -> schemathesis.BaseSchema:
 
 ADMIN = admin_schema()
 OPERATIONS = sorted(
-    (method.upper(), path) for path, methods in ADMIN.raw_schema["paths"].items() for method in methods
+    (method.upper(), path)
+    for path, methods in ADMIN.raw_schema["paths"].items()
+    for method in methods
 )
 
 
@@ -168,7 +170,9 @@ def test_public_forgot_password_survives_fuzzing(live: LiveServer, world: World)
     assert not failures, f"{len(failures)} failing case(s):\n" + "\n\n".join(failures[:5])
 
 
-def test_fuzzed_hosts_never_leave_loopback(live: LiveServer, world: World, smtp: SmtpServer) -> None:
+def test_fuzzed_hosts_never_leave_loopback(
+    live: LiveServer, world: World, smtp: SmtpServer
+) -> None:
     """The pinning works: a saved configuration points at the loopback test server only."""
     with live.client(world.tenant_id, auth=world.auth) as client:
         view = client.get(f"{API}/mail-server").json()

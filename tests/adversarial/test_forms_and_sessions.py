@@ -115,9 +115,7 @@ def set_cookies(response: httpx.Response) -> dict[str, str]:
 def flags_ok(header: str, *, https: bool) -> bool:
     lowered = header.lower()
     return (
-        "httponly" in lowered
-        and "samesite=lax" in lowered
-        and (("; secure" in lowered) == https)
+        "httponly" in lowered and "samesite=lax" in lowered and (("; secure" in lowered) == https)
     )
 
 

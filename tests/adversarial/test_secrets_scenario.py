@@ -227,7 +227,9 @@ def test_no_secret_in_any_log_page_answer_audit_entry_or_column(
         client_secret = SECRET_RE.search(made.text).group(1)
         secrets.add("API client secret", client_secret)
         capture.exempt.append(capture.answers[-1][0])
-        added = form(console, f"/admin/administrators/systems/{client_id}/secrets", {"expiry": "2y"})
+        added = form(
+            console, f"/admin/administrators/systems/{client_id}/secrets", {"expiry": "2y"}
+        )
         secrets.add("second API client secret", SECRET_RE.search(added.text).group(1))
         capture.exempt.append(capture.answers[-1][0])
         api = demo.client(auth=(client_id, client_secret), event_hooks=hooks)
@@ -235,7 +237,9 @@ def test_no_secret_in_any_log_page_answer_audit_entry_or_column(
         # A custom server with a password; a forgot-password e-mail fails once (451), retried.
         saved = api.put(f"{API}/mail-server", json=server_config(first, FIRST_PASSWORD))
         assert saved.status_code == 200, saved.text
-        assert api.post(f"{API}/mail-server/test", json=server_config(first, None)).status_code == 200
+        assert (
+            api.post(f"{API}/mail-server/test", json=server_config(first, None)).status_code == 200
+        )
         forgot = api.post("/service/users/forgotPassword", json={"identifier": "jane@demo.test"})
         assert forgot.status_code == 200
         wait_until(lambda: any(m.status == "queued" and m.attempts for m in outbox(demo)), "retry")
@@ -297,7 +301,11 @@ def test_no_secret_in_any_log_page_answer_audit_entry_or_column(
         form(console, f"/admin/administrators/systems/{client_id}", {"name": "ops2"})
         view = console.get(f"/admin/administrators/systems/{client_id}")
         secret_ids = re.findall(r"/secrets/([0-9a-f]+)/delete", view.text)
-        form(console, f"/admin/administrators/systems/{client_id}/secrets/{secret_ids[-1]}/delete", {})
+        form(
+            console,
+            f"/admin/administrators/systems/{client_id}/secrets/{secret_ids[-1]}/delete",
+            {},
+        )
         wait_until(
             lambda: all(m.status in ("sent", "failed") for m in outbox(demo)), "an idle outbox"
         )
@@ -357,9 +365,9 @@ def test_no_secret_in_any_log_page_answer_audit_entry_or_column(
     client_hashes = set(by_column["api_client_secrets.secret_hash"])
     assert SHA256_PREFIX + hash_token(secrets.values["API client secret"]) in client_hashes
     assert all(str(h).startswith(SHA256_PREFIX) for h in client_hashes)
-    assert any(
-        "changed" in str(v) for v in by_column["audit_entries.changes"]
-    ), "the password change is logged only as changed"
+    assert any("changed" in str(v) for v in by_column["audit_entries.changes"]), (
+        "the password change is logged only as changed"
+    )
     done = [m for m in outbox(demo)]
     assert {m.status for m in done} == {"sent", "failed"}
     assert all(m.context is None for m in done), "a sent or failed e-mail kept its body"

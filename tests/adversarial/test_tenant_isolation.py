@@ -19,9 +19,9 @@ from tests.adversarial.world import (
     ADMIN_PASSWORD,
     USER_PASSWORD,
     World,
+    changes,
     console,
     end_user,
-    changes,
     snapshot,
     wait_outbox_idle,
 )
@@ -114,7 +114,7 @@ def test_other_tenants_ids_on_own_host_find_nothing(
     live: LiveServer, worlds: tuple[World, World], clients: dict[str, Any]
 ) -> None:
     """(a) B's administrator, client and user on B's host, with A's IDs: refused, no A data."""
-    a, b = worlds
+    a, _ = worlds
     before = snapshot(live, a.tenant_id)
     problems: list[str] = []
     for route in matrix_routes():

@@ -16,8 +16,9 @@ from tests.support.smtp_servers import Pki, ScriptedHandler, SmtpServer
 
 @pytest.fixture
 def rejecting_server(smtp_pki: Pki) -> Iterator[SmtpServer]:
-    with SmtpServer(smtp_pki, security="ssl",
-                    handler=ScriptedHandler(replies={"RCPT": REJECTION})) as smtp:
+    with SmtpServer(
+        smtp_pki, security="ssl", handler=ScriptedHandler(replies={"RCPT": REJECTION})
+    ) as smtp:
         yield smtp
 
 

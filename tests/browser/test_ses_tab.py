@@ -27,7 +27,9 @@ def test_ses_tab_domain_to_configuration_saved(
     page.get_by_role("tab", name="Amazon Simple Email Service").click()
     page.get_by_label("Domain", exact=True).fill("mail.acme.test")
     page.get_by_role("button", name="Add Domain").click()
-    expect(page.get_by_text("Domain added. Publish its DNS records, then choose Verify.")).to_be_visible()
+    expect(
+        page.get_by_text("Domain added. Publish its DNS records, then choose Verify.")
+    ).to_be_visible()
     row = page.locator("table.domains > tbody > tr", has_text="mail.acme.test")
     expect(row).to_contain_text("Pending")
     expect(row).to_contain_text("v=spf1 include:amazonses.com ~all")

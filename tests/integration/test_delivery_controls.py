@@ -30,7 +30,7 @@ class PeerRecordingHandler(RecordingHandler):
         super().__init__()
         self.peers: list[Any] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.peers.append(session.peer)
         return await super().handle_DATA(server, session, envelope)
 
@@ -58,25 +58,45 @@ async def custom_tenant(
     runtime: Runtime, tenant_id: str, server: SmtpServer, *, rate_limit: int | None = None
 ) -> None:
     """A tenant whose custom server is ``server`` (stored directly: probing is tested elsewhere)."""
-    wanted = mail_config.validate_custom({
-        "host": "localhost", "port": str(server.port), "security": "ssl",
-        "authentication": "none", "sender_email": f"mail@{tenant_id}.test",
-        "rate_limit_per_minute": str(rate_limit) if rate_limit else "",
-    })
+    wanted = mail_config.validate_custom(
+        {
+            "host": "localhost",
+            "port": str(server.port),
+            "security": "ssl",
+            "authentication": "none",
+            "sender_email": f"mail@{tenant_id}.test",
+            "rate_limit_per_minute": str(rate_limit) if rate_limit else "",
+        }
+    )
     async with runtime.sessions.begin() as session:
-        await onboard_tenant(session, settings=runtime.settings, display_name=tenant_id,
-                             admin_email=f"a@{tenant_id}.test", tenant_id=tenant_id,
-                             admin_password="Admin-Pass-1")
-        await mail_config.store_custom(session, tenant_id=tenant_id, actor="test", wanted=wanted,
-                                       password=None, box=runtime.secret_box)
+        await onboard_tenant(
+            session,
+            settings=runtime.settings,
+            display_name=tenant_id,
+            admin_email=f"a@{tenant_id}.test",
+            tenant_id=tenant_id,
+            admin_password="Admin-Pass-1",
+        )
+        await mail_config.store_custom(
+            session,
+            tenant_id=tenant_id,
+            actor="test",
+            wanted=wanted,
+            password=None,
+            box=runtime.secret_box,
+        )
 
 
 async def queue(runtime: Runtime, tenant_id: str, count: int) -> None:
     async with runtime.sessions.begin() as session:
         for n in range(count):
-            await enqueue(session, tenant_id=tenant_id, process="test-email",
-                          recipient=f"u{n}@{tenant_id}.test",
-                          context={"user": {"sp_name": tenant_id, "ids_home_link": "x"}})
+            await enqueue(
+                session,
+                tenant_id=tenant_id,
+                process="test-email",
+                recipient=f"u{n}@{tenant_id}.test",
+                context={"user": {"sp_name": tenant_id, "ids_home_link": "x"}},
+            )
 
 
 async def drain(worker: Worker) -> None:
@@ -84,7 +104,9 @@ async def drain(worker: Worker) -> None:
         pass
 
 
-async def test_one_tenant_uses_at_most_two_connections(runtime: Runtime, server: SmtpServer) -> None:
+async def test_one_tenant_uses_at_most_two_connections(
+    runtime: Runtime, server: SmtpServer
+) -> None:
     """Twenty messages of one tenant leave over exactly two reused connections (the default cap)."""
     await custom_tenant(runtime, "acme", server)
     await queue(runtime, "acme", 20)
@@ -106,9 +128,7 @@ async def test_rate_limit_holds_across_two_workers(runtime: Runtime, server: Smt
     await asyncio.gather(first.close(), second.close())
     assert len(server.handler.messages) == 30
     async with runtime.sessions() as session:
-        waiting = await session.scalar(
-            select(func.count()).where(OutboxMessage.status == "queued")
-        )
+        waiting = await session.scalar(select(func.count()).where(OutboxMessage.status == "queued"))
     assert waiting == 15
     # A minute later (attempts moved back in time) the rest may go.
     async with runtime.sessions.begin() as session:
@@ -149,12 +169,23 @@ async def test_configuration_change_retires_old_connection(
         async with runtime.sessions.begin() as session:
             config = await session.get(MailServerConfig, "acme")
             assert config is not None
-            wanted = mail_config.validate_custom({
-                "host": "localhost", "port": str(other.port), "security": "ssl",
-                "authentication": "none", "sender_email": "new@acme.test",
-            })
-            await mail_config.store_custom(session, tenant_id="acme", actor="test",
-                                           wanted=wanted, password=None, box=runtime.secret_box)
+            wanted = mail_config.validate_custom(
+                {
+                    "host": "localhost",
+                    "port": str(other.port),
+                    "security": "ssl",
+                    "authentication": "none",
+                    "sender_email": "new@acme.test",
+                }
+            )
+            await mail_config.store_custom(
+                session,
+                tenant_id="acme",
+                actor="test",
+                wanted=wanted,
+                password=None,
+                box=runtime.secret_box,
+            )
         await queue(runtime, "acme", 1)
         await worker.run_once()
         await worker.close()

@@ -29,13 +29,24 @@ def rejecting_server(smtp_pki: Pki) -> Iterator[SmtpServer]:
 
 def point_demo_at(live: LiveServer, server: SmtpServer) -> None:
     async def work(runtime: object) -> None:
-        wanted = mail_config.validate_custom({
-            "host": "localhost", "port": str(server.port), "security": "ssl",
-            "authentication": "none", "sender_email": "it@demo.test",
-        })
+        wanted = mail_config.validate_custom(
+            {
+                "host": "localhost",
+                "port": str(server.port),
+                "security": "ssl",
+                "authentication": "none",
+                "sender_email": "it@demo.test",
+            }
+        )
         async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
-            await mail_config.store_custom(session, tenant_id="demo", actor="test", wanted=wanted,
-                                           password=None, box=runtime.secret_box)  # type: ignore[attr-defined]
+            await mail_config.store_custom(
+                session,
+                tenant_id="demo",
+                actor="test",
+                wanted=wanted,
+                password=None,
+                box=runtime.secret_box,
+            )  # type: ignore[attr-defined]
 
     live.run(work)
 
@@ -44,7 +55,9 @@ def api_client(live: LiveServer, tenant_id: str = "demo") -> tuple[str, str]:
     async def work(runtime: object) -> tuple[str, str]:
         async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
             new = await create_client(
-                session, tenant_id=tenant_id, name="ops",
+                session,
+                tenant_id=tenant_id,
+                name="ops",
                 authorizations=frozenset({Authorization.MANAGE_TENANT_CONFIGURATION}),
             )
         return new.client_id, new.secret
@@ -76,8 +89,16 @@ def test_api_lists_a_failed_message_with_its_attempt(
     auth = api_client(demo)
     forgot(demo)
     summary = wait_for_status(demo, auth, "failed")
-    assert set(summary) == {"id", "status", "recipient", "process", "created_at", "sent_at",
-                            "attempts", "last_error"}
+    assert set(summary) == {
+        "id",
+        "status",
+        "recipient",
+        "process",
+        "created_at",
+        "sent_at",
+        "attempts",
+        "last_error",
+    }
     assert summary["recipient"] == "jane@demo.test"
     assert summary["process"] == "forgot-password"
     assert summary["attempts"] == 1 and summary["sent_at"] is None
@@ -102,9 +123,14 @@ def test_messages_of_another_tenant_are_invisible(demo: LiveServer) -> None:
 
     async def seed(runtime: object) -> None:
         async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
-            await onboard_tenant(session, settings=demo.settings, display_name="Other",
-                                 admin_email="o@other.test", tenant_id="other",
-                                 admin_password="Other-Admin-1")
+            await onboard_tenant(
+                session,
+                settings=demo.settings,
+                display_name="Other",
+                admin_email="o@other.test",
+                tenant_id="other",
+                admin_password="Other-Admin-1",
+            )
 
     demo.run(seed)
     other_auth = api_client(demo, "other")
@@ -127,8 +153,11 @@ def test_console_log_filters_pages_and_shows_timeline(
     forgot(demo)
     failed = wait_for_status(demo, auth, "failed")
     with demo.client() as client:
-        post_form(client, "/admin/signin",
-                  {"identifier": "admin@demo.test", "password": DEMO_ADMIN_PASSWORD})
+        post_form(
+            client,
+            "/admin/signin",
+            {"identifier": "admin@demo.test", "password": DEMO_ADMIN_PASSWORD},
+        )
         page = client.get("/admin/tenant-settings/mail-delivery?status=failed")
         by_recipient = client.get("/admin/tenant-settings/mail-delivery?recipient=nobody")
         timeline = client.get(f"/admin/tenant-settings/mail-delivery/{failed['id']}")
@@ -149,8 +178,11 @@ def test_metrics_count_outcomes_without_tenant_labels(demo: LiveServer) -> None:
     with demo.client(None) as client:
         body = client.get("/metrics").text
         health = client.get("/healthz")
-    sent = next(float(line.split()[1]) for line in body.splitlines()
-                if line.startswith("gatehouse_mail_sent_total"))
+    sent = next(
+        float(line.split()[1])
+        for line in body.splitlines()
+        if line.startswith("gatehouse_mail_sent_total")
+    )
     assert sent >= 1
     assert "gatehouse_mail_queued " in body and "gatehouse_mail_delivery_seconds_bucket" in body
     assert "demo" not in body

@@ -29,7 +29,9 @@ def auth(demo: LiveServer) -> tuple[str, str]:
     async def work(runtime: object) -> tuple[str, str]:
         async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
             new = await create_client(
-                session, tenant_id="demo", name="ops",
+                session,
+                tenant_id="demo",
+                name="ops",
                 authorizations=frozenset({Authorization.MANAGE_TENANT_CONFIGURATION}),
             )
         return new.client_id, new.secret
@@ -70,19 +72,31 @@ def test_reset_mail_leaves_through_ses_with_from_and_reply_to(
 ) -> None:
     """Own domain added, verified and chosen: the reset e-mail leaves through SES as configured."""
     with demo.client() as client:
-        added = client.post("/admin/api/v1/mail-server/ses-domains", auth=auth,
-                            json={"domain": "Mail.Acme.test"})
+        added = client.post(
+            "/admin/api/v1/mail-server/ses-domains", auth=auth, json={"domain": "Mail.Acme.test"}
+        )
         assert added.status_code == 201
         assert added.json()["status"] == "pending" and added.json()["domain"] == "mail.acme.test"
-        assert {"type": "TXT", "name": "mail.acme.test",
-                "value": "v=spf1 include:amazonses.com ~all"} in added.json()["records"]
-        verified = client.post("/admin/api/v1/mail-server/ses-domains/mail.acme.test/verify",
-                               auth=auth)
+        assert {
+            "type": "TXT",
+            "name": "mail.acme.test",
+            "value": "v=spf1 include:amazonses.com ~all",
+        } in added.json()["records"]
+        verified = client.post(
+            "/admin/api/v1/mail-server/ses-domains/mail.acme.test/verify", auth=auth
+        )
         assert verified.json()["status"] == "verified"
-        saved = client.put("/admin/api/v1/mail-server", auth=auth, json={
-            "mode": "ses", "from_username": "no-reply", "from_domain": "mail.acme.test",
-            "reply_to_username": "help", "reply_to_domain": PLATFORM_DOMAIN,
-        })
+        saved = client.put(
+            "/admin/api/v1/mail-server",
+            auth=auth,
+            json={
+                "mode": "ses",
+                "from_username": "no-reply",
+                "from_domain": "mail.acme.test",
+                "reply_to_username": "help",
+                "reply_to_domain": PLATFORM_DOMAIN,
+            },
+        )
         assert saved.status_code == 200, saved.text
         assert saved.json()["mode"] == "ses"
         assert saved.json()["from_username"] == "no-reply"
@@ -103,8 +117,11 @@ def test_unverified_domain_cannot_be_chosen(
     """A pending domain is refused for From, naming the field; nothing is stored."""
     with demo.client() as client:
         client.post("/admin/api/v1/mail-server/ses-domains", auth=auth, json={"domain": "a.test"})
-        refused = client.put("/admin/api/v1/mail-server", auth=auth, json={
-            "mode": "ses", "from_username": "x", "from_domain": "a.test"})
+        refused = client.put(
+            "/admin/api/v1/mail-server",
+            auth=auth,
+            json={"mode": "ses", "from_username": "x", "from_domain": "a.test"},
+        )
         current = client.get("/admin/api/v1/mail-server", auth=auth).json()
     assert refused.status_code == 422
     assert refused.json()["detail"] == {
@@ -117,15 +134,25 @@ def test_unverified_domain_cannot_be_chosen(
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [
-        ({"from_username": "a b", "from_domain": PLATFORM_DOMAIN}, "from_username",
-         "The user name may contain only the letters A-Z and a-z, digits and "
-         "! # $ % & ' * + - / = ? ^ _ ` { | } ~ (1 to 64 characters) (not allowed:  )."),
-        ({"from_username": "ok", "from_domain": PLATFORM_DOMAIN, "reply_to_username": "x"},
-         "reply_to_domain", "Give both the user name and the domain of Reply to."),
+        (
+            {"from_username": "a b", "from_domain": PLATFORM_DOMAIN},
+            "from_username",
+            "The user name may contain only the letters A-Z and a-z, digits and "
+            "! # $ % & ' * + - / = ? ^ _ ` { | } ~ (1 to 64 characters) (not allowed:  ).",
+        ),
+        (
+            {"from_username": "ok", "from_domain": PLATFORM_DOMAIN, "reply_to_username": "x"},
+            "reply_to_domain",
+            "Give both the user name and the domain of Reply to.",
+        ),
     ],
 )
 def test_address_rules_name_the_field(
-    demo: LiveServer, ses: MotoSes, auth: tuple[str, str], body: dict[str, str], field: str,
+    demo: LiveServer,
+    ses: MotoSes,
+    auth: tuple[str, str],
+    body: dict[str, str],
+    field: str,
     message: str,
 ) -> None:
     """User name characters and incomplete Reply to are refused by field."""
@@ -138,8 +165,11 @@ def test_address_rules_name_the_field(
 @pytest.mark.parametrize(
     ("domain", "message"),
     [
-        ("-bad.test", "The label '-bad' of '-bad.test' is not valid: labels have letters, digits "
-                      "and hyphens, and do not start or end with a hyphen."),
+        (
+            "-bad.test",
+            "The label '-bad' of '-bad.test' is not valid: labels have letters, digits "
+            "and hyphens, and do not start or end with a hyphen.",
+        ),
         ("localhost", "'localhost' is not a domain name such as example.com."),
     ],
 )
@@ -148,8 +178,9 @@ def test_domain_rules(
 ) -> None:
     """Domain labels follow the reference's rules; each violation is named."""
     with demo.client() as client:
-        refused = client.post("/admin/api/v1/mail-server/ses-domains", auth=auth,
-                              json={"domain": domain})
+        refused = client.post(
+            "/admin/api/v1/mail-server/ses-domains", auth=auth, json={"domain": domain}
+        )
     assert refused.status_code == 422
     assert refused.json()["detail"] == {"field": "domain", "message": message}
 
@@ -160,15 +191,23 @@ def test_at_most_two_domains_and_one_owner(
     """A third domain is refused; a domain already registered cannot be added again."""
     with demo.client() as client:
         for domain in ("one.test", "two.test"):
-            assert client.post("/admin/api/v1/mail-server/ses-domains", auth=auth,
-                               json={"domain": domain}).status_code == 201
-        third = client.post("/admin/api/v1/mail-server/ses-domains", auth=auth,
-                            json={"domain": "three.test"})
+            assert (
+                client.post(
+                    "/admin/api/v1/mail-server/ses-domains", auth=auth, json={"domain": domain}
+                ).status_code
+                == 201
+            )
+        third = client.post(
+            "/admin/api/v1/mail-server/ses-domains", auth=auth, json={"domain": "three.test"}
+        )
         client.delete("/admin/api/v1/mail-server/ses-domains/two.test", auth=auth)
-        again = client.post("/admin/api/v1/mail-server/ses-domains", auth=auth,
-                            json={"domain": "one.test"})
-    assert third.json()["detail"] == {"field": "domain",
-                                      "message": "A tenant can have at most 2 domains."}
+        again = client.post(
+            "/admin/api/v1/mail-server/ses-domains", auth=auth, json={"domain": "one.test"}
+        )
+    assert third.json()["detail"] == {
+        "field": "domain",
+        "message": "A tenant can have at most 2 domains.",
+    }
     assert again.status_code == 409
     assert again.json()["detail"] == "The domain one.test is already registered."
 
@@ -178,10 +217,15 @@ def test_rejected_message_fails_with_reason_without_retry(
 ) -> None:
     """When SES rejects the sender, the e-mail fails at once with SES's reason."""
     with demo.client() as client:
-        client.post("/admin/api/v1/mail-server/ses-domains", auth=auth, json={"domain": "gone.test"})
+        client.post(
+            "/admin/api/v1/mail-server/ses-domains", auth=auth, json={"domain": "gone.test"}
+        )
         client.post("/admin/api/v1/mail-server/ses-domains/gone.test/verify", auth=auth)
-        client.put("/admin/api/v1/mail-server", auth=auth, json={
-            "mode": "ses", "from_username": "x", "from_domain": "gone.test"})
+        client.put(
+            "/admin/api/v1/mail-server",
+            auth=auth,
+            json={"mode": "ses", "from_username": "x", "from_domain": "gone.test"},
+        )
     ses.client().delete_email_identity(EmailIdentity="gone.test")  # the platform lost it
     forgot(demo)
     deadline = time.monotonic() + 15
@@ -189,8 +233,10 @@ def test_rejected_message_fails_with_reason_without_retry(
         time.sleep(0.1)
     [(status, attempts, error)] = outbox_statuses(demo)
     assert (status, attempts) == ("failed", 1)
-    assert error == ("ses: Amazon SES refused the request (MessageRejected): "
-                     "Did not have authority to send from email x@gone.test")
+    assert error == (
+        "ses: Amazon SES refused the request (MessageRejected): "
+        "Did not have authority to send from email x@gone.test"
+    )
     assert ses.sent() == [] and demo.devmail.mailbox.messages() == []
 
 
@@ -199,11 +245,20 @@ def test_switching_between_custom_and_ses_replaces_the_other(
 ) -> None:
     """Saving SES replaces a custom configuration and vice versa; one configuration remains."""
     with SmtpServer(smtp_pki, security="ssl") as server, demo.client() as client:
-        custom = {"mode": "custom", "host": "localhost", "port": server.port, "security": "ssl",
-                  "authentication": "none", "sender_email": "it@demo.test"}
+        custom = {
+            "mode": "custom",
+            "host": "localhost",
+            "port": server.port,
+            "security": "ssl",
+            "authentication": "none",
+            "sender_email": "it@demo.test",
+        }
         assert client.put("/admin/api/v1/mail-server", auth=auth, json=custom).status_code == 200
-        to_ses = client.put("/admin/api/v1/mail-server", auth=auth, json={
-            "mode": "ses", "from_username": "hello", "from_domain": PLATFORM_DOMAIN})
+        to_ses = client.put(
+            "/admin/api/v1/mail-server",
+            auth=auth,
+            json={"mode": "ses", "from_username": "hello", "from_domain": PLATFORM_DOMAIN},
+        )
         assert to_ses.json()["mode"] == "ses" and to_ses.json()["host"] is None
         forgot(demo)
         [raw] = wait_sent(ses)

@@ -44,12 +44,14 @@ def smtp_harness(pki: Pki, stack: ExitStack) -> Harness:
 
     def make(endpoint_server: SmtpServer | None, port: int | None = None) -> SmtpTransport:
         source = endpoint_server or server
-        endpoint = source.endpoint(username="u" if source is server else None,
-                                   password="p" if source is server else None)
+        endpoint = source.endpoint(
+            username="u" if source is server else None, password="p" if source is server else None
+        )
         if port is not None:
             endpoint = type(endpoint)("127.0.0.1", port, "ssl")
-        return SmtpTransport(endpoint, tls_context=context, allow_private=True,
-                             connect_timeout=3, timeout=5)
+        return SmtpTransport(
+            endpoint, tls_context=context, allow_private=True, connect_timeout=3, timeout=5
+        )
 
     return Harness(
         transport=lambda: make(None),
@@ -63,8 +65,12 @@ def ses_harness(moto: MotoSes) -> Harness:
     moto.reset()
 
     def make(endpoint_url: str) -> SesTransport:
-        settings = Settings(_env_file=None, ses_region=REGION, ses_endpoint_url=endpoint_url,
-                            ses_default_domain=PLATFORM_DOMAIN)
+        settings = Settings(
+            _env_file=None,
+            ses_region=REGION,
+            ses_endpoint_url=endpoint_url,
+            ses_default_domain=PLATFORM_DOMAIN,
+        )
         return SesTransport(SesClient(settings))
 
     def refusing() -> SesTransport:
@@ -75,8 +81,9 @@ def ses_harness(moto: MotoSes) -> Harness:
         transport=lambda: make(moto.url),
         refusing=refusing,
         unreachable=lambda: make(f"http://127.0.0.1:{free_port()}"),
-        delivered=lambda: [(str(m["source"]), list(dict.fromkeys(m["destinations"])))
-                           for m in moto.sent()],
+        delivered=lambda: [
+            (str(m["source"]), list(dict.fromkeys(m["destinations"]))) for m in moto.sent()
+        ],
     )
 
 

@@ -28,7 +28,9 @@ def upgrade() -> None:
         sa.Column("created_at", gatehouse.db.base.UtcDateTime(timezone=True), nullable=False),
         sa.Column("checked_at", gatehouse.db.base.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["tenant_id"], ["tenants.id"], name=op.f("fk_ses_domains_tenant_id_tenants"),
+            ["tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_ses_domains_tenant_id_tenants"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("domain", name=op.f("pk_ses_domains")),
