@@ -116,7 +116,7 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
     app.include_router(registration_router)
     app.include_router(profile_email_router)
     if devmail is not None:
-        app.include_router(mailbox_router(devmail))
+        app.include_router(mailbox_router(devmail, base_domain=settings.base_domain))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz(request: Request) -> dict[str, str]:

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from gatehouse.mail.devmail import DevMailServer
 from gatehouse.web.pages import render
 
 
-def mailbox_router(devmail: DevMailServer) -> APIRouter:
-    router = APIRouter(prefix="/_mailbox", include_in_schema=False)
+def mailbox_router(devmail: DevMailServer, *, base_domain: str) -> APIRouter:
+    """Served on the bare platform host only (http://localhost:8000/_mailbox): it shows every
+    tenant's mail, links included, so no tenant host may serve it, even in dev mode."""
+
+    async def platform_host_only(request: Request) -> None:
+        host = request.headers.get("host", "").rsplit(":", 1)[0].lower()
+        if host != base_domain:
+            raise HTTPException(status_code=404, detail="Not Found")
+
+    router = APIRouter(
+        prefix="/_mailbox", include_in_schema=False, dependencies=[Depends(platform_host_only)]
+    )
 
     @router.get("", response_class=HTMLResponse)
     async def mailbox_page(request: Request) -> Response:
