@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from gatehouse.accounts.models import User, WebSession
-from gatehouse.accounts.sessions import load_session, revoke_session, start_session
+from gatehouse.accounts.sessions import load_session, revoke_session
 from gatehouse.accounts.users import get_user
 from gatehouse.applications.models import Application
 from gatehouse.applications.service import is_builtin
@@ -29,12 +29,12 @@ from gatehouse.web.account.applications import (
     page_extras,
 )
 from gatehouse.web.account.routes import (
-    USER_COOKIE,
     field,
     preferred_language,
     set_session_cookie,
+    signed_in,
 )
-from gatehouse.web.csrf import checked_form, rotate_csrf_cookie
+from gatehouse.web.csrf import checked_form
 from gatehouse.web.pages import render
 from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
 
@@ -158,18 +158,16 @@ async def check_code(
     await revoke_session(
         session, token=request.cookies.get(PENDING_COOKIE, ""), tenant_id=tenant.id
     )
-    token = await start_session(
+    response = await signed_in(
+        request,
         session,
+        runtime,
         tenant_id=tenant.id,
         user_id=user.id,
         kind="user",
-        hours=runtime.settings.session_hours,
+        location=after_sign_in(application),
     )
-    await session.commit()
-    response = RedirectResponse(after_sign_in(application), status_code=303)
-    set_session_cookie(request, response, USER_COOKIE, token, "/")
     response.delete_cookie(PENDING_COOKIE, path="/logon/code")
-    rotate_csrf_cookie(request, response)
     return response
 
 

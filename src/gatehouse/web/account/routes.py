@@ -66,6 +66,33 @@ def set_session_cookie(
     )
 
 
+async def signed_in(
+    request: Request,
+    session: DbSession,
+    runtime: CurrentRuntime,
+    *,
+    tenant_id: str,
+    user_id: str,
+    kind: str,
+    location: str,
+) -> Response:
+    """Start a fresh session (``user`` pages or ``admin`` console), commit, and redirect with
+    its cookie and a new CSRF token: every way of signing in ends here."""
+    cookie, path = (USER_COOKIE, "/") if kind == "user" else (ADMIN_COOKIE, "/admin")
+    token = await start_session(
+        session,
+        tenant_id=tenant_id,
+        user_id=user_id,
+        kind=kind,
+        hours=runtime.settings.session_hours,
+    )
+    await session.commit()
+    response = RedirectResponse(location, status_code=303)
+    set_session_cookie(request, response, cookie, token, path)
+    rotate_csrf_cookie(request, response)
+    return response
+
+
 async def signed_in_user(
     request: Request, session: DbSession, tenant: CurrentTenant
 ) -> User | None:
@@ -117,18 +144,15 @@ async def logon(
         from gatehouse.web.account import email_code  # it builds on this module
 
         return await email_code.begin(request, session, runtime, tenant, user, application)
-    token = await start_session(
+    return await signed_in(
+        request,
         session,
+        runtime,
         tenant_id=tenant.id,
         user_id=user.id,
         kind="user",
-        hours=runtime.settings.session_hours,
+        location=after_sign_in(application),
     )
-    await session.commit()
-    response = RedirectResponse(after_sign_in(application), status_code=303)
-    set_session_cookie(request, response, USER_COOKIE, token, "/")
-    rotate_csrf_cookie(request, response)
-    return response
 
 
 @router.get("/forgot-password", response_class=HTMLResponse)
@@ -272,18 +296,15 @@ async def activate(
         await session.commit()
         return RedirectResponse("/?msg=password-set", status_code=303)
     # An administrator's activation lands in the console, signed in.
-    admin_token = await start_session(
+    return await signed_in(
+        request,
         session,
+        runtime,
         tenant_id=tenant.id,
         user_id=user.id,
         kind="admin",
-        hours=runtime.settings.session_hours,
+        location="/admin?msg=activated",
     )
-    await session.commit()
-    response = RedirectResponse("/admin?msg=activated", status_code=303)
-    set_session_cookie(request, response, ADMIN_COOKIE, admin_token, "/admin")
-    rotate_csrf_cookie(request, response)
-    return response
 
 
 def _confirmed_password(form: FormData) -> str:

@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from gatehouse.accounts.authorizations import Authorization
-from gatehouse.accounts.sessions import revoke_session, start_session
+from gatehouse.accounts.sessions import revoke_session
 from gatehouse.accounts.users import authorizations_of
 from gatehouse.processes.logon import log_on
-from gatehouse.web.account.routes import field, set_session_cookie
+from gatehouse.web.account.routes import field, signed_in
 from gatehouse.web.console.auth import ADMIN_COOKIE, Admin, CurrentAdmin, require
 from gatehouse.web.console.tiles import visible_groups
 from gatehouse.web.csrf import checked_form, rotate_csrf_cookie
@@ -56,18 +56,15 @@ async def signin(
         error = result.locked_message() if result.locked_until else SIGN_IN_FAILED
         context = {"tenant": tenant, "error": error, "identifier": identifier}
         return render(request, "console/signin.html", context, status_code=401)
-    token = await start_session(
+    return await signed_in(
+        request,
         session,
+        runtime,
         tenant_id=tenant.id,
         user_id=user.id,
         kind="admin",
-        hours=runtime.settings.session_hours,
+        location="/admin",
     )
-    await session.commit()
-    response = RedirectResponse("/admin", status_code=303)
-    set_session_cookie(request, response, ADMIN_COOKIE, token, "/admin")
-    rotate_csrf_cookie(request, response)
-    return response
 
 
 @router.post("/signout")
