@@ -174,6 +174,10 @@ async def all_sent(runtime: Runtime, count: int) -> bool:
     return (await status_counts(runtime)).get("sent", 0) == count
 
 
+async def some_sent(runtime: Runtime) -> bool:
+    return (await status_counts(runtime)).get("sent", 0) > 0
+
+
 def received(handler: RecordingHandler) -> Counter[str]:
     return Counter(r for message in list(handler.messages) for r in message.rcpt_tos)
 
@@ -235,6 +239,9 @@ async def test_sigkill_mid_batch_loses_nothing(
         recipients = await queue_many(runtime, 30)
         doomed = spawn(server, worker_lease_seconds="5", smtp_timeout="60")
         await wait_until(lambda: _true(bool(handler.stalled)), "a send stalled in DATA")
+        # Outcomes are written a group at a time (at least every 50 ms): kill once the sends
+        # before the stall are recorded, so the kill lands mid-batch.
+        await wait_until(lambda: some_sent(runtime), "the first outcomes recorded")
         doomed.process.send_signal(signal.SIGKILL)
         assert await doomed.wait_exit() == -signal.SIGKILL
         async with runtime.sessions() as session:
