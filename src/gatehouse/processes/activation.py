@@ -7,7 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gatehouse.accounts.models import User
 from gatehouse.accounts.tokens import ACTIVATE_ACCOUNT, consume_token, issue_token, peek_token
 from gatehouse.accounts.users import get_user, set_password
+from gatehouse.applications.models import Application
 from gatehouse.errors import TokenError
+from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.outbox import enqueue
 from gatehouse.processes.context import user_context
 from gatehouse.tenants.link_validity import link_validity
@@ -15,26 +17,41 @@ from gatehouse.tenants.models import Tenant
 
 
 async def send_activation(
-    session: AsyncSession, *, tenant: Tenant, user: User, origin: str
-) -> None:
-    """Queue the On-Behalf Registration e-mail with a single-use activation link."""
+    session: AsyncSession,
+    *,
+    tenant: Tenant,
+    user: User,
+    origin: str,
+    process: str = "on-behalf-registration",
+    application: Application | None = None,
+    **placeholders: str,
+) -> OutboxMessage:
+    """Queue ``process``'s e-mail (on-behalf registration, self-registration, invitation) with
+    a single-use activation link valid for that process's configured time."""
     token = await issue_token(
         session,
         tenant_id=tenant.id,
         user_id=user.id,
         purpose=ACTIVATE_ACCOUNT,
-        valid_for=await link_validity(session, tenant.id, "on-behalf-registration"),
-        process="on-behalf-registration",
+        valid_for=await link_validity(session, tenant.id, process),
+        process=process,
     )
-    link = f"{origin}/activate?token={token}"
-    await enqueue(
+    return await enqueue(
         session,
         tenant_id=tenant.id,
         user_id=user.id,
-        process="on-behalf-registration",
+        application_id=application.id if application else None,
+        process=process,
         language=user.language,
         recipient=user.email,
-        context=user_context(user, tenant, origin=origin, activate_account_link=link),
+        context=user_context(
+            user,
+            tenant,
+            origin=origin,
+            application=application,
+            activate_account_link=f"{origin}/activate?token={token}",
+            **placeholders,
+        ),
     )
 
 

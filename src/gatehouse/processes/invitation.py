@@ -8,13 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
 from gatehouse.accounts.models import User
-from gatehouse.accounts.tokens import ACTIVATE_ACCOUNT, issue_token
 from gatehouse.accounts.users import create_user
 from gatehouse.applications.models import Application
 from gatehouse.mail.models import OutboxMessage
-from gatehouse.mail.outbox import enqueue
-from gatehouse.processes.context import user_context
-from gatehouse.tenants.link_validity import link_validity
+from gatehouse.processes.activation import send_activation
 from gatehouse.tenants.models import Tenant
 
 PROCESS = "invitation"
@@ -42,30 +39,14 @@ async def invite(
         last_name=last_name,
         language=language,
     )
-    token = await issue_token(
+    message = await send_activation(
         session,
-        tenant_id=tenant.id,
-        user_id=user.id,
-        purpose=ACTIVATE_ACCOUNT,
-        valid_for=await link_validity(session, tenant.id, PROCESS),
+        tenant=tenant,
+        user=user,
+        origin=origin,
         process=PROCESS,
-    )
-    message = await enqueue(
-        session,
-        tenant_id=tenant.id,
-        user_id=user.id,
-        application_id=application.id if application else None,
-        process=PROCESS,
-        language=user.language,
-        recipient=user.email,
-        context=user_context(
-            user,
-            tenant,
-            origin=origin,
-            application=application,
-            activate_account_link=f"{origin}/activate?token={token}",
-            inviter_name=inviter_name.strip() or tenant.display_name,
-        ),
+        application=application,
+        inviter_name=inviter_name.strip() or tenant.display_name,
     )
     await audit.record(
         session,

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse.accounts.tokens import ACTIVATE_ACCOUNT, issue_token
 from gatehouse.accounts.users import create_user, find_by_identifier
 from gatehouse.applications.models import Application
 from gatehouse.mail.addresses import normalize_email
-from gatehouse.mail.outbox import enqueue
-from gatehouse.processes.context import user_context
-from gatehouse.tenants.link_validity import link_validity
+from gatehouse.processes.activation import send_activation
 from gatehouse.tenants.models import Tenant
 
 PROCESS = "self-registration"
@@ -49,28 +46,7 @@ async def register(
         last_name=last_name,
         language=language,
     )
-    token = await issue_token(
-        session,
-        tenant_id=tenant.id,
-        user_id=user.id,
-        purpose=ACTIVATE_ACCOUNT,
-        valid_for=await link_validity(session, tenant.id, PROCESS),
-        process=PROCESS,
-    )
-    await enqueue(
-        session,
-        tenant_id=tenant.id,
-        user_id=user.id,
-        application_id=application.id if application else None,
-        process=PROCESS,
-        language=language,
-        recipient=user.email,
-        context=user_context(
-            user,
-            tenant,
-            origin=origin,
-            application=application,
-            activate_account_link=f"{origin}/activate?token={token}",
-        ),
+    await send_activation(
+        session, tenant=tenant, user=user, origin=origin, process=PROCESS, application=application
     )
     return True
