@@ -284,7 +284,7 @@ def mime(*, subject: str = "Subject", sender_name: str = "IT", recipient: str = 
         reply_to=None,
         message_id="0123456789abcdef",
     )
-    return email.message_from_bytes(built.as_bytes(), policy=email.policy.default)
+    return email.message_from_bytes(built, policy=email.policy.default)
 
 
 @SETTINGS

@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from email.message import EmailMessage
 
 import pytest
 
 from gatehouse.errors import PermanentDeliveryError, TransientDeliveryError
+from gatehouse.mail.mime import build_message
 from gatehouse.mail.ses_client import SesClient
+from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.transports.base import Transport
 from gatehouse.mail.transports.ses import SesTransport
 from gatehouse.mail.transports.smtp import SmtpTransport
@@ -99,12 +100,15 @@ def harness(
     moto_ses.reset()
 
 
-def message(to: str) -> EmailMessage:
-    mail = EmailMessage()
-    mail["From"], mail["To"], mail["Subject"] = SENDER, to, "Contract"
-    mail.set_content("text")
-    mail.add_alternative("<p>html</p>", subtype="html")
-    return mail
+def message(to: str) -> bytes:
+    return build_message(
+        TemplateText("Contract", "text", "<p>html</p>"),
+        sender_email=SENDER,
+        sender_name="",
+        recipient=to,
+        reply_to=None,
+        message_id="0" * 32,
+    )
 
 
 async def test_delivers_with_envelope(harness: Harness) -> None:

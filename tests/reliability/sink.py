@@ -25,8 +25,8 @@ class Recorder:
         message_id = ""
         for line in bytes(envelope.content).split(b"\n"):
             if line.lower().startswith(b"message-id:"):
-                # make_msgid(idstring=<outbox id>): <time.pid.random.ID@domain>
-                message_id = line.split(b"@")[0].rsplit(b".", 1)[-1].decode()
+                # Message-ID: <outbox id@sender domain>
+                message_id = line.split(b"<", 1)[-1].split(b"@")[0].decode()
                 break
         with self._lock:
             for recipient in envelope.rcpt_tos:

@@ -8,24 +8,24 @@ group was recorded sends it again once the lease expires (at least once, never z
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse.db.base import utcnow
+from gatehouse.db.base import new_id, utcnow
 from gatehouse.errors import DeliveryError, TransientDeliveryError
 from gatehouse.mail.mime import build_message
 from gatehouse.mail.models import FAILED, QUEUED, SENDING, SENT, DeliveryAttempt, OutboxMessage
 from gatehouse.mail.routing import Route, resolve_route
 from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.templates.render import render
-from gatehouse.mail.templates.resolve import template_for_message
+from gatehouse.mail.templates.resolve import resolve_template
 from gatehouse.mail.transports.pool import TransportPool
 from gatehouse.runtime import Runtime
 
@@ -42,18 +42,45 @@ def retry_delay(attempts: int) -> float:
     return base * random.uniform(0.8, 1.2)
 
 
-@dataclass
+@dataclasses.dataclass(frozen=True)
+class Queued:
+    """What delivery needs of one outbox message, read when its batch starts."""
+
+    id: str
+    tenant_id: str
+    process: str
+    language: str
+    application_id: str | None
+    template_set_id: str | None
+    recipient: str
+    context: dict[str, Any] | None
+    attempts: int  # including this attempt
+    created_at: datetime
+
+    @property
+    def template_key(self) -> tuple[str, str | None, str | None, str, str]:
+        """Messages with equal keys render from the same template."""
+        return (
+            self.tenant_id,
+            self.application_id,
+            self.template_set_id,
+            self.process,
+            self.language,
+        )
+
+
+@dataclasses.dataclass
 class Job:
     """One message of a batch, ready to send (or already known to fail: ``error``)."""
 
-    message: OutboxMessage  # detached snapshot; ``attempts`` includes this attempt
+    message: Queued
     attempt_id: str
     route: Route | None
     template: TemplateText | None
     error: DeliveryError | None
 
 
-@dataclass
+@dataclasses.dataclass
 class Outcome:
     job: Job
     reply: str | None
@@ -71,58 +98,66 @@ class Dispatcher:
         self._pool = pool
 
     async def start(self, message_ids: list[str], lease_owner: str) -> list[Job]:
-        """Count and record an attempt for every message still held, in one transaction."""
+        """Count and record an attempt for every message still held, in one transaction of a
+        few statements (Core, not the ORM: this runs for every batch)."""
+        now = utcnow()
         async with self._runtime.sessions.begin() as session:
-            rows = await session.scalars(
-                select(OutboxMessage).where(
-                    OutboxMessage.id.in_(message_ids),
-                    OutboxMessage.lease_owner == lease_owner,
-                    OutboxMessage.status == SENDING,
-                )
+            held = (
+                _MESSAGES.id.in_(message_ids),
+                _MESSAGES.lease_owner == lease_owner,
+                _MESSAGES.status == SENDING,
             )
-            messages = sorted(rows.all(), key=lambda m: message_ids.index(m.id))
-            routes: dict[str, Route | DeliveryError] = {}
-            templates: dict[tuple[Any, ...], TemplateText | DeliveryError] = {}
-            jobs = [await self._job(session, m, routes, templates) for m in messages]
-            await session.flush()
+            rows = (await session.execute(select(*_QUEUED_COLUMNS).where(*held))).all()
+            if not rows:
+                return []
+            order = {message_id: n for n, message_id in enumerate(message_ids)}
+            messages = sorted(
+                (Queued(**{**row._mapping, "attempts": row.attempts + 1}) for row in rows),
+                key=lambda m: order[m.id],
+            )
+            jobs = await self._jobs(session, messages)
+            await session.execute(
+                update(_MESSAGE_TABLE).where(*held).values(attempts=_MESSAGES.attempts + 1)
+            )
+            await session.execute(
+                insert(_ATTEMPT_TABLE), [self._new_attempt(job, now) for job in jobs]
+            )
         return jobs
 
-    async def _job(
-        self,
-        session: AsyncSession,
-        message: OutboxMessage,
-        routes: dict[str, Route | DeliveryError],
-        templates: dict[tuple[Any, ...], TemplateText | DeliveryError],
-    ) -> Job:
-        if message.tenant_id not in routes:
-            routes[message.tenant_id] = await self._route(session, message.tenant_id)
-        key = (
-            message.tenant_id,
-            message.application_id,
-            message.template_set_id,
-            message.process,
-            message.language,
-        )
-        if key not in templates:
-            templates[key] = await self._template(session, message)
-        route, template = routes[message.tenant_id], templates[key]
-        message.attempts += 1
-        attempt = DeliveryAttempt(
-            message_id=message.id,
-            tenant_id=message.tenant_id,
-            transport=route.kind if isinstance(route, Route) else "-",
-            server=self._pool.describe(route) if isinstance(route, Route) else "-",
-        )
-        session.add(attempt)
-        await session.flush()
-        error = next((x for x in (route, template) if isinstance(x, DeliveryError)), None)
-        return Job(
-            message=message,
-            attempt_id=attempt.id,
-            route=route if isinstance(route, Route) else None,
-            template=template if isinstance(template, TemplateText) else None,
-            error=error,
-        )
+    async def _jobs(self, session: AsyncSession, messages: list[Queued]) -> list[Job]:
+        """Each tenant's route and each template resolved once for the batch."""
+        routes: dict[str, Route | DeliveryError] = {}
+        templates: dict[tuple[Any, ...], TemplateText | DeliveryError] = {}
+        jobs = []
+        for message in messages:
+            if message.tenant_id not in routes:
+                routes[message.tenant_id] = await self._route(session, message.tenant_id)
+            if message.template_key not in templates:
+                templates[message.template_key] = await self._template(session, message)
+            route, template = routes[message.tenant_id], templates[message.template_key]
+            error = next((x for x in (route, template) if isinstance(x, DeliveryError)), None)
+            jobs.append(
+                Job(
+                    message=message,
+                    attempt_id=new_id(),
+                    route=route if isinstance(route, Route) else None,
+                    template=template if isinstance(template, TemplateText) else None,
+                    error=error,
+                )
+            )
+        return jobs
+
+    def _new_attempt(self, job: Job, now: datetime) -> dict[str, Any]:
+        route = job.route
+        return {
+            "id": job.attempt_id,
+            "message_id": job.message.id,
+            "tenant_id": job.message.tenant_id,
+            "started_at": now,
+            "transport": route.kind if route else "-",
+            "server": self._pool.describe(route) if route else "-",
+            "outcome": "pending",
+        }
 
     async def _route(self, session: AsyncSession, tenant_id: str) -> Route | DeliveryError:
         try:
@@ -136,15 +171,23 @@ class Dispatcher:
             return exc
 
     async def _template(
-        self, session: AsyncSession, message: OutboxMessage
+        self, session: AsyncSession, message: Queued
     ) -> TemplateText | DeliveryError:
         try:
-            return await template_for_message(session, message)
+            resolved = await resolve_template(
+                session,
+                tenant_id=message.tenant_id,
+                process=message.process,
+                language=message.language,
+                application_id=message.application_id,
+                template_set_id=message.template_set_id,
+            )
         except DeliveryError as exc:
             return exc
         except Exception as exc:  # a bug must not lose the message: retry it, log the cause
             log.exception("resolving the template of message %s failed", message.id)
             return _internal(exc)
+        return resolved.template
 
     async def send(self, job: Job, *, lane: int, group: int) -> Outcome:
         """Render and send one job over connection ``lane`` of its tenant (``group`` spreads
@@ -226,7 +269,7 @@ class Dispatcher:
             "b_error": error.message if error else outcome.reply,
         }
 
-    def _count(self, outcome: str, message: OutboxMessage, now: datetime) -> None:
+    def _count(self, outcome: str, message: Queued, now: datetime) -> None:
         metrics = self._runtime.metrics
         if outcome == "sent":
             metrics.sent.inc()
@@ -264,6 +307,7 @@ def _reply_code(reply: str | None) -> int | None:
 _MESSAGE_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
 _ATTEMPT_TABLE: Table = DeliveryAttempt.__table__  # type: ignore[assignment]
 _MESSAGES, _ATTEMPTS = _MESSAGE_TABLE.c, _ATTEMPT_TABLE.c
+_QUEUED_COLUMNS = [_MESSAGES[field.name] for field in dataclasses.fields(Queued)]
 _MESSAGE_UPDATE = (
     update(_MESSAGE_TABLE)
     .where(_MESSAGES.id == bindparam("b_id"), _MESSAGES.lease_owner == bindparam("b_owner"))

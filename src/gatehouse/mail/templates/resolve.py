@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.applications.service import DEFAULT_SET_ID, USER_PROFILE_ID, get_application
 from gatehouse.errors import PermanentDeliveryError
-from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.templates.render import find_template
 from gatehouse.mail.templates.sets import get_template
@@ -67,16 +66,3 @@ async def resolve_template(
         if template is not None:
             return Resolved(template, candidate_set, candidate_language)
     raise PermanentDeliveryError("render", f"There is no template for the process {process}.")
-
-
-async def template_for_message(session: AsyncSession, message: OutboxMessage) -> TemplateText:
-    """The template one outbox message is rendered from (the dispatcher's entry point)."""
-    resolved = await resolve_template(
-        session,
-        tenant_id=message.tenant_id,
-        process=message.process,
-        language=message.language,
-        application_id=message.application_id,
-        template_set_id=message.template_set_id,
-    )
-    return resolved.template

@@ -3,13 +3,13 @@ suite runs against each implementation."""
 
 from __future__ import annotations
 
-from email.message import EmailMessage
 from typing import Protocol
 
 
 class Transport(Protocol):
-    """Sends one MIME message. Raises a DeliveryError subclass on failure, whose ``retryable``
-    says whether trying again may help."""
+    """Sends one MIME message (its wire form, as ``mail.mime.build_message`` makes it).
+    Raises a DeliveryError subclass on failure, whose ``retryable`` says whether trying again
+    may help."""
 
     kind: str  # "smtp" | "ses"
 
@@ -18,7 +18,7 @@ class Transport(Protocol):
         """Where messages go, for attempt records (never credentials)."""
         ...
 
-    async def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> str:
+    async def send(self, message: bytes, *, sender: str, recipients: list[str]) -> str:
         """Deliver; return the server's reply (e.g. "250 2.0.0 OK")."""
         ...
 

@@ -3,8 +3,6 @@ SMTP. Throttling and service errors retry; MessageRejected and the like fail at 
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-
 from gatehouse.mail.ses_client import SesClient
 
 
@@ -18,12 +16,12 @@ class SesTransport:
     def server(self) -> str:
         return self._client.label
 
-    async def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> str:
+    async def send(self, message: bytes, *, sender: str, recipients: list[str]) -> str:
         answer = await self._client.call(
             "send_email",
             FromEmailAddress=sender,
             Destination={"ToAddresses": recipients},
-            Content={"Raw": {"Data": message.as_bytes()}},
+            Content={"Raw": {"Data": message}},
         )
         return f"accepted as {answer.get('MessageId', '?')}"
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from email.message import EmailMessage
 
 import aiosmtplib
-from aiosmtplib.email import flatten_message
 
 from gatehouse.errors import DeliveryError
 from gatehouse.mail.connect import open_smtp
@@ -40,7 +38,7 @@ class SmtpTransport:
     def server(self) -> str:
         return f"{self.endpoint.label} ({self.endpoint.security})"
 
-    async def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> str:
+    async def send(self, message: bytes, *, sender: str, recipients: list[str]) -> str:
         async with self._lock:
             reused = self._connection is not None and self._connection.is_connected
             try:
@@ -55,18 +53,19 @@ class SmtpTransport:
             except _Dropped as dropped:
                 raise dropped.diagnosis(self.endpoint) from dropped.cause
 
-    async def _transaction(self, message: EmailMessage, sender: str, recipients: list[str]) -> str:
+    async def _transaction(self, message: bytes, sender: str, recipients: list[str]) -> str:
         """MAIL, RCPT, DATA one by one, so a failure names the step it happened in."""
         connection = await self._connect()
         step = "mail"
         try:
-            options, flat = _prepare(connection, message, sender, recipients)
-            await connection.mail(sender, options=options)
+            await connection.mail(
+                sender, options=_mail_options(connection, message, sender, recipients)
+            )
             step = "rcpt"
             for recipient in recipients:
                 await connection.rcpt(recipient)
             step = "data"
-            reply = await connection.data(flat)
+            reply = await connection.data(message)
         except aiosmtplib.SMTPServerDisconnected as exc:
             await self._drop()
             raise _Dropped(step, exc) from exc
@@ -112,19 +111,15 @@ class _Dropped(Exception):
         return diagnose(self.cause, step=self.step, endpoint=endpoint)
 
 
-def _prepare(
-    connection: aiosmtplib.SMTP, message: EmailMessage, sender: str, recipients: list[str]
-) -> tuple[list[str], bytes]:
-    """MAIL FROM options and the flattened message, as aiosmtplib's send_message makes them."""
-    options: list[str] = []
-    utf8 = not (sender + "".join(recipients)).isascii()
-    if utf8:
-        if not connection.supports_extension("smtputf8"):
-            raise aiosmtplib.SMTPNotSupported(
-                "An address has non-ASCII characters and the server does not support SMTPUTF8"
-            )
-        options.append("SMTPUTF8")
-    eight_bit = connection.supports_extension("8BITMIME")
-    if eight_bit:
-        options.append("BODY=8BITMIME")
-    return options, flatten_message(message, utf8=utf8, cte_type="8bit" if eight_bit else "7bit")
+def _mail_options(
+    connection: aiosmtplib.SMTP, message: bytes, sender: str, recipients: list[str]
+) -> list[str]:
+    """MAIL FROM options. Messages are 7-bit except where an address is not ASCII, which needs
+    the server's SMTPUTF8 (refused before anything is sent if it has none)."""
+    if message.isascii() and (sender + "".join(recipients)).isascii():
+        return []
+    if not connection.supports_extension("smtputf8"):
+        raise aiosmtplib.SMTPNotSupported(
+            "An address has non-ASCII characters and the server does not support SMTPUTF8"
+        )
+    return ["SMTPUTF8"]
