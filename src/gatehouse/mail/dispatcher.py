@@ -230,9 +230,9 @@ class Dispatcher:
             status, fields = self._next_state(outcome, now)
             message_rows.append({"b_id": outcome.job.message.id, "b_owner": lease_owner, **fields})
             attempt_rows.append(self._attempt_row(outcome, status))
-        async with self._runtime.sessions.begin() as session:
-            await session.execute(_MESSAGE_UPDATE, message_rows)
-            await session.execute(_ATTEMPT_UPDATE, attempt_rows)
+        async with self._runtime.engine.begin() as connection:  # Core: no ORM session needed
+            await connection.execute(_MESSAGE_UPDATE, message_rows)
+            await connection.execute(_ATTEMPT_UPDATE, attempt_rows)
         for outcome, row in zip(outcomes, attempt_rows, strict=True):
             self._count(str(row["b_outcome"]), outcome.job.message, now)
             log.info(

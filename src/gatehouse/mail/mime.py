@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import binascii
 import re
-import secrets
 from email.header import Header
 from email.utils import formatdate, parseaddr, quote
 
@@ -34,7 +33,7 @@ def build_message(
 ) -> bytes:
     """Raises ValueError for a header value with a line break (it could inject a header)."""
     # "=_" cannot occur in quoted-printable text, so the boundary never appears in a part.
-    boundary = f"=_gatehouse_{secrets.token_hex(12)}"
+    boundary = f"=_gatehouse_{message_id}"
     domain = sender_email.rsplit("@", 1)[-1]
     headers = [
         ("From", _mailbox(sender_name, sender_email)),
@@ -88,6 +87,8 @@ def _refuse_line_breaks(value: str) -> None:
 def _unstructured(name: str, value: str) -> str:
     """Folded at white space; anything but printable ASCII goes into encoded words."""
     _refuse_line_breaks(value)
+    if len(name) + len(value) <= 76 and _printable_ascii(value) and "=?" not in value:
+        return value  # the common case: one short line as it is
     charset = "us-ascii" if _printable_ascii(value) and "=?" not in value else "utf-8"
     return Header(value, charset, header_name=name).encode(linesep=CRLF)
 

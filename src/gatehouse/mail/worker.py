@@ -27,6 +27,7 @@ from gatehouse.runtime import Runtime
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.05
+PIPELINE_DEPTH = 2  # batches in hand: the next is claimed and started while one is sent
 
 
 class Worker:
@@ -43,28 +44,60 @@ class Worker:
         self._runtime.wake_worker()
 
     async def run(self) -> None:
-        settings = self._runtime.settings
+        """Deliver until stop(); the batches in hand are finished first (SIGTERM)."""
         log.info("delivery worker %s started", self.owner)
-        failures = 0
         try:
-            while not self._stopping.is_set():
-                try:
-                    delivered = await self.run_once()
-                    failures = 0
-                except Exception:  # the database away, say: keep the worker alive, back off
-                    failures += 1
-                    log.exception("delivery worker %s: claiming or recording failed", self.owner)
-                    await self._idle(min(30.0, settings.worker_poll_seconds * 2**failures))
-                    continue
-                if delivered == 0 and not self._stopping.is_set():
-                    await self._pool.close_idle()
-                    await self._idle(settings.worker_poll_seconds)
+            await self._pump(until_idle=False)
         finally:
             await self.close()
+
+    async def drain(self) -> int:
+        """Deliver until nothing is due and nothing is in hand; how many were handled."""
+        return await self._pump(until_idle=True)
 
     async def close(self) -> None:
         await self._pool.close()
         log.info("delivery worker %s stopped", self.owner)
+
+    async def run_once(self, *, only: str | None = None) -> int:
+        """Claim one batch (or just message ``only``) and deliver it; how many were handled."""
+        jobs = await self._take(only=only)
+        if jobs:
+            await self._deliver(jobs)
+        return len(jobs)
+
+    async def _pump(self, *, until_idle: bool) -> int:
+        """Claim and start the next batch while the one before is being sent, so connections
+        do not wait for the database between batches."""
+        settings = self._runtime.settings
+        in_hand: set[asyncio.Task[None]] = set()
+        failures = handled = 0
+        try:
+            while not self._stopping.is_set():
+                if len(in_hand) >= PIPELINE_DEPTH:
+                    await _finish_one(in_hand)
+                try:
+                    jobs = await self._take()
+                    failures = 0
+                except Exception:  # the database away, say: keep the worker alive, back off
+                    failures += 1
+                    log.exception("delivery worker %s: claiming failed", self.owner)
+                    await self._idle(min(30.0, settings.worker_poll_seconds * 2**failures))
+                    continue
+                if jobs:
+                    handled += len(jobs)
+                    in_hand.add(asyncio.create_task(self._deliver(jobs)))
+                elif in_hand:
+                    await _finish_one(in_hand)  # more may be due once it is done
+                elif until_idle:
+                    break
+                else:
+                    await self._pool.close_idle()
+                    await self._idle(settings.worker_poll_seconds)
+        finally:
+            while in_hand:
+                await _finish_one(in_hand)
+        return handled
 
     async def _idle(self, seconds: float) -> None:
         event = self._runtime.mail_queued
@@ -74,19 +107,21 @@ class Worker:
             return
         event.clear()
 
-    async def run_once(self, *, only: str | None = None) -> int:
-        """Claim one batch (or just message ``only``) and deliver it; how many were handled."""
+    async def _take(self, *, only: str | None = None) -> list[Job]:
+        """Claim a batch and count an attempt for each of its messages."""
         claimed = await self.claim(only=only)
         if not claimed:
-            return 0
-        jobs = await self._dispatcher.start([message_id for message_id, _ in claimed], self.owner)
+            return []
+        return await self._dispatcher.start([message_id for message_id, _ in claimed], self.owner)
+
+    async def _deliver(self, jobs: list[Job]) -> None:
+        """Tenants in parallel; each tenant over at most ``max_connections_per_tenant`` reused
+        connections (lanes), each lane sending its share of the tenant's messages in order."""
         by_tenant: dict[str, list[Job]] = defaultdict(list)
         for job in jobs:
             by_tenant[job.message.tenant_id].append(job)
         batch = _Batch(self._runtime, self._dispatcher, self.owner, jobs)
         flusher = asyncio.create_task(batch.flush_every(FLUSH_SECONDS))
-        # Tenants in parallel; each tenant over at most `max_connections_per_tenant` reused
-        # connections (lanes), each lane sending its share of the tenant's messages in order.
         lanes = self._runtime.settings.max_connections_per_tenant
         try:
             await asyncio.gather(
@@ -101,7 +136,6 @@ class Worker:
             await flusher  # never cancelled mid-write: that would lose recorded outcomes
             await batch.flush()
             await self._pool.close_retired()
-        return len(claimed)
 
     async def claim(self, *, only: str | None = None) -> list[tuple[str, str]]:
         """Take up to a batch of due messages (or just ``only``) under this worker's lease,
@@ -147,6 +181,16 @@ class Worker:
             return [(row.id, row.tenant_id) for row in rows]
 
 
+async def _finish_one(in_hand: set[asyncio.Task[None]]) -> None:
+    """Wait for one batch in hand to be done. A batch whose outcomes could not be written is
+    logged; its messages stay leased and are sent again once the leases expire."""
+    done, _ = await asyncio.wait(in_hand, return_when=asyncio.FIRST_COMPLETED)
+    for task in done:
+        in_hand.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivery batch failed", exc_info=task.exception())
+
+
 def _due(now: object) -> ColumnElement[bool]:
     """Queued and due, or being sent under a lease that has expired (its worker died)."""
     return or_(
@@ -159,7 +203,7 @@ class _Batch:
     """Outcomes written a group at a time, and the batch's leases kept: renewed before they run
     out, and a message whose lease was lost (another worker may hold it now) is not sent."""
 
-    GROUP = 25
+    GROUP = 100
 
     def __init__(
         self, runtime: Runtime, dispatcher: Dispatcher, owner: str, jobs: list[Job]

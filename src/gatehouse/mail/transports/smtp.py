@@ -7,8 +7,9 @@ import asyncio
 import ssl
 
 import aiosmtplib
+from aiosmtplib import SMTPStatus
 
-from gatehouse.errors import DeliveryError
+from gatehouse.errors import DeliveryError, PermanentDeliveryError
 from gatehouse.mail.connect import open_smtp
 from gatehouse.mail.diagnosis import diagnose
 from gatehouse.mail.endpoint import SmtpEndpoint
@@ -54,16 +55,26 @@ class SmtpTransport:
                 raise dropped.diagnosis(self.endpoint) from dropped.cause
 
     async def _transaction(self, message: bytes, sender: str, recipients: list[str]) -> str:
-        """MAIL, RCPT, DATA one by one, so a failure names the step it happened in."""
+        """MAIL, RCPT, DATA one by one, so a failure names the step it happened in. The commands
+        are written directly: aiosmtplib's mail() and rcpt() parse each address again, which
+        costs more than the command itself."""
         connection = await self._connect()
         step = "mail"
         try:
-            await connection.mail(
-                sender, options=_mail_options(connection, message, sender, recipients)
+            utf8 = _needs_smtputf8(connection, message, sender, recipients)
+            options = [b"SMTPUTF8"] if utf8 else []
+            reply = await connection.execute_command(
+                b"MAIL", b"FROM:" + _envelope(sender, utf8, step), *options
             )
+            if reply.code != SMTPStatus.completed:
+                raise aiosmtplib.SMTPSenderRefused(reply.code, reply.message, sender)
             step = "rcpt"
             for recipient in recipients:
-                await connection.rcpt(recipient)
+                reply = await connection.execute_command(
+                    b"RCPT", b"TO:" + _envelope(recipient, utf8, step)
+                )
+                if reply.code not in (SMTPStatus.completed, SMTPStatus.will_forward):
+                    raise aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, recipient)
             step = "data"
             reply = await connection.data(message)
         except aiosmtplib.SMTPServerDisconnected as exc:
@@ -111,15 +122,23 @@ class _Dropped(Exception):
         return diagnose(self.cause, step=self.step, endpoint=endpoint)
 
 
-def _mail_options(
+def _needs_smtputf8(
     connection: aiosmtplib.SMTP, message: bytes, sender: str, recipients: list[str]
-) -> list[str]:
-    """MAIL FROM options. Messages are 7-bit except where an address is not ASCII, which needs
-    the server's SMTPUTF8 (refused before anything is sent if it has none)."""
+) -> bool:
+    """Messages are 7-bit except where an address is not ASCII, which needs the server's
+    SMTPUTF8 (refused before anything is sent if it has none)."""
     if message.isascii() and (sender + "".join(recipients)).isascii():
-        return []
+        return False
     if not connection.supports_extension("smtputf8"):
         raise aiosmtplib.SMTPNotSupported(
             "An address has non-ASCII characters and the server does not support SMTPUTF8"
         )
-    return ["SMTPUTF8"]
+    return True
+
+
+def _envelope(address: str, utf8: bool, step: str) -> bytes:
+    """``<address>`` for MAIL FROM or RCPT TO. Addresses are validated when stored; this keeps
+    a bad one from ever becoming a second command."""
+    if not address or any(c in address for c in "<>\r\n\x00 "):
+        raise PermanentDeliveryError(step, f"The address {address!r} cannot be used.")
+    return b"<" + address.encode("utf-8" if utf8 else "ascii") + b">"
