@@ -32,8 +32,8 @@ from tests.bench.raw import raw_seconds
 from tests.bench.sink import Sink
 
 ROUNDS = 5
-COUNT_1 = 400  # messages per measurement on one connection
-COUNT_4 = 600  # messages per measurement on four connections
+COUNT_1 = 600  # messages per measurement on one connection
+COUNT_4 = 1200  # messages per measurement on four connections
 LANE_TENANTS = 4  # tenants with their own configuration, for four connections
 TENANTS = 1000
 PER_TENANT = 2

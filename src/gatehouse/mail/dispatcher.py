@@ -15,13 +15,21 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, Update, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.db.base import new_id, utcnow
+from gatehouse.db.bulk import execute_many
 from gatehouse.errors import DeliveryError, TransientDeliveryError
 from gatehouse.mail.mime import build_message
-from gatehouse.mail.models import FAILED, QUEUED, SENDING, SENT, DeliveryAttempt, OutboxMessage
+from gatehouse.mail.models import (
+    FAILED,
+    QUEUED,
+    SENT,
+    DeliveryAttempt,
+    MailServerConfig,
+    OutboxMessage,
+)
 from gatehouse.mail.routing import Route, resolve_route
 from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.templates.render import render
@@ -97,31 +105,20 @@ class Dispatcher:
         self._runtime = runtime
         self._pool = pool
 
-    async def start(self, message_ids: list[str], lease_owner: str) -> list[Job]:
-        """Count and record an attempt for every message still held, in one transaction of a
-        few statements (Core, not the ORM: this runs for every batch)."""
-        now = utcnow()
-        async with self._runtime.sessions.begin() as session:
-            held = (
-                _MESSAGES.id.in_(message_ids),
-                _MESSAGES.lease_owner == lease_owner,
-                _MESSAGES.status == SENDING,
-            )
-            rows = (await session.execute(select(*_QUEUED_COLUMNS).where(*held))).all()
-            if not rows:
-                return []
-            order = {message_id: n for n, message_id in enumerate(message_ids)}
-            messages = sorted(
-                (Queued(**{**row._mapping, "attempts": row.attempts + 1}) for row in rows),
-                key=lambda m: order[m.id],
-            )
-            jobs = await self._jobs(session, messages)
-            await session.execute(
-                update(_MESSAGE_TABLE).where(*held).values(attempts=_MESSAGES.attempts + 1)
-            )
-            await session.execute(
-                insert(_ATTEMPT_TABLE), [self._new_attempt(job, now) for job in jobs]
-            )
+    async def start(
+        self, session: AsyncSession, messages: list[Queued], *, now: datetime
+    ) -> list[Job]:
+        """Resolve each message's route and template and record its attempt (already counted
+        in ``attempts`` by the claim), in the claim's transaction."""
+        tenant_ids = {message.tenant_id for message in messages}
+        # One statement loads every configuration the batch needs; resolve_route then finds
+        # each in the session instead of asking the database again.
+        await session.execute(
+            select(MailServerConfig).where(MailServerConfig.tenant_id.in_(tenant_ids))
+        )
+        jobs = await self._jobs(session, messages)
+        rows = [self._new_attempt(job, now) for job in jobs]
+        await execute_many(await session.connection(), _ATTEMPT_INSERT, rows)
         return jobs
 
     async def _jobs(self, session: AsyncSession, messages: list[Queued]) -> list[Job]:
@@ -150,13 +147,12 @@ class Dispatcher:
     def _new_attempt(self, job: Job, now: datetime) -> dict[str, Any]:
         route = job.route
         return {
-            "id": job.attempt_id,
-            "message_id": job.message.id,
-            "tenant_id": job.message.tenant_id,
-            "started_at": now,
-            "transport": route.kind if route else "-",
-            "server": self._pool.describe(route) if route else "-",
-            "outcome": "pending",
+            "b_id": job.attempt_id,
+            "b_message": job.message.id,
+            "b_tenant": job.message.tenant_id,
+            "b_started": now,
+            "b_transport": route.kind if route else "-",
+            "b_server": self._pool.describe(route) if route else "-",
         }
 
     async def _route(self, session: AsyncSession, tenant_id: str) -> Route | DeliveryError:
@@ -225,14 +221,21 @@ class Dispatcher:
         if not outcomes:
             return
         now = utcnow()
-        message_rows, attempt_rows = [], []
+        sent_ids, message_rows, attempt_rows = [], [], []
         for outcome in outcomes:
             status, fields = self._next_state(outcome, now)
-            message_rows.append({"b_id": outcome.job.message.id, "b_owner": lease_owner, **fields})
+            if status == "sent":  # all alike: one statement for them below
+                sent_ids.append(outcome.job.message.id)
+            else:
+                message_rows.append(
+                    {"b_id": outcome.job.message.id, "b_owner": lease_owner, **fields}
+                )
             attempt_rows.append(self._attempt_row(outcome, status))
         async with self._runtime.engine.begin() as connection:  # Core: no ORM session needed
-            await connection.execute(_MESSAGE_UPDATE, message_rows)
-            await connection.execute(_ATTEMPT_UPDATE, attempt_rows)
+            if sent_ids:
+                await connection.execute(_sent(sent_ids, lease_owner, now))
+            await execute_many(connection, _MESSAGE_UPDATE, message_rows)
+            await execute_many(connection, _ATTEMPT_UPDATE, attempt_rows)
         for outcome, row in zip(outcomes, attempt_rows, strict=True):
             self._count(str(row["b_outcome"]), outcome.job.message, now)
             log.info(
@@ -298,16 +301,35 @@ def _state(
     }
 
 
+def _sent(message_ids: list[str], lease_owner: str, now: datetime) -> Update:
+    """Sent messages still held by ``lease_owner``; their bodies (links) erased."""
+    return (
+        update(_MESSAGE_TABLE)
+        .where(_MESSAGES.id.in_(message_ids), _MESSAGES.lease_owner == lease_owner)
+        .values(
+            status=SENT,
+            sent_at=now,
+            context=None,
+            next_attempt_at=now,
+            last_error=None,
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+
+
 def _reply_code(reply: str | None) -> int | None:
     head = (reply or "").split(" ", 1)[0]
     return int(head) if head.isdigit() else None
 
 
-# Core statements (executemany): the ORM's bulk UPDATE takes no extra WHERE (the lease check).
+# Core statements run with db.bulk.execute_many, one row per message: the ORM's bulk UPDATE
+# takes no extra WHERE (the lease check), and its per-row work costs more than the database's.
 _MESSAGE_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
 _ATTEMPT_TABLE: Table = DeliveryAttempt.__table__  # type: ignore[assignment]
 _MESSAGES, _ATTEMPTS = _MESSAGE_TABLE.c, _ATTEMPT_TABLE.c
-_QUEUED_COLUMNS = [_MESSAGES[field.name] for field in dataclasses.fields(Queued)]
+# In the order of Queued's fields, so a row of them builds a Queued positionally.
+QUEUED_COLUMNS = [_MESSAGES[field.name] for field in dataclasses.fields(Queued)]
 _MESSAGE_UPDATE = (
     update(_MESSAGE_TABLE)
     .where(_MESSAGES.id == bindparam("b_id"), _MESSAGES.lease_owner == bindparam("b_owner"))
@@ -320,6 +342,15 @@ _MESSAGE_UPDATE = (
         lease_owner=None,
         lease_until=None,
     )
+)
+_ATTEMPT_INSERT = insert(_ATTEMPT_TABLE).values(
+    id=bindparam("b_id"),
+    message_id=bindparam("b_message"),
+    tenant_id=bindparam("b_tenant"),
+    started_at=bindparam("b_started", type_=_ATTEMPTS.started_at.type),
+    transport=bindparam("b_transport"),
+    server=bindparam("b_server"),
+    outcome="pending",
 )
 _ATTEMPT_UPDATE = (
     update(_ATTEMPT_TABLE)

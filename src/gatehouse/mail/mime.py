@@ -18,7 +18,6 @@ from email.utils import formatdate, parseaddr, quote
 from gatehouse.mail.templates.defaults import TemplateText
 
 CRLF = "\r\n"
-LINE_BREAKS = ("\r", "\n")
 SPECIALS = re.compile(r'[][\\()<>@,:;".]')  # a display name with any of these is quoted
 
 
@@ -80,7 +79,7 @@ def _printable_ascii(value: str) -> bool:
 
 
 def _refuse_line_breaks(value: str) -> None:
-    if any(c in value for c in LINE_BREAKS):
+    if "\r" in value or "\n" in value:
         raise ValueError("Header values may not contain linefeed or carriage return characters")
 
 

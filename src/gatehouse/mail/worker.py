@@ -12,15 +12,16 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from gatehouse.db.base import utcnow
 from gatehouse.db.engine import is_sqlite
 from gatehouse.mail import ratelimit
-from gatehouse.mail.dispatcher import Dispatcher, Job, Outcome
+from gatehouse.mail.dispatcher import QUEUED_COLUMNS, Dispatcher, Job, Outcome, Queued
 from gatehouse.mail.models import QUEUED, SENDING, OutboxMessage
 from gatehouse.mail.transports.pool import TransportPool
 from gatehouse.runtime import Runtime
@@ -61,7 +62,7 @@ class Worker:
 
     async def run_once(self, *, only: str | None = None) -> int:
         """Claim one batch (or just message ``only``) and deliver it; how many were handled."""
-        jobs = await self._take(only=only)
+        jobs = await self.take(only=only)
         if jobs:
             await self._deliver(jobs)
         return len(jobs)
@@ -77,7 +78,7 @@ class Worker:
                 if len(in_hand) >= PIPELINE_DEPTH:
                     await _finish_one(in_hand)
                 try:
-                    jobs = await self._take()
+                    jobs = await self.take()
                     failures = 0
                 except Exception:  # the database away, say: keep the worker alive, back off
                     failures += 1
@@ -107,13 +108,6 @@ class Worker:
             return
         event.clear()
 
-    async def _take(self, *, only: str | None = None) -> list[Job]:
-        """Claim a batch and count an attempt for each of its messages."""
-        claimed = await self.claim(only=only)
-        if not claimed:
-            return []
-        return await self._dispatcher.start([message_id for message_id, _ in claimed], self.owner)
-
     async def _deliver(self, jobs: list[Job]) -> None:
         """Tenants in parallel; each tenant over at most ``max_connections_per_tenant`` reused
         connections (lanes), each lane sending its share of the tenant's messages in order."""
@@ -137,48 +131,57 @@ class Worker:
             await batch.flush()
             await self._pool.close_retired()
 
-    async def claim(self, *, only: str | None = None) -> list[tuple[str, str]]:
-        """Take up to a batch of due messages (or just ``only``) under this worker's lease,
-        within every tenant's rate limit."""
-        settings = self._runtime.settings
+    async def take(self, *, only: str | None = None) -> list[Job]:
+        """Claim up to a batch of due messages (or just ``only``) under this worker's lease,
+        within every tenant's rate limit, and count and record an attempt for each, in one
+        transaction."""
         now = utcnow()
-        lease_until = now + timedelta(seconds=settings.worker_lease_seconds)
-        postgres = not is_sqlite(self._runtime.engine)
         async with self._runtime.sessions.begin() as session:
-            exhausted = [t for t, n in (await ratelimit.allowances(session, now)).items() if n <= 0]
-            candidates = (
-                select(OutboxMessage.id, OutboxMessage.tenant_id)
-                .where(_due(now), OutboxMessage.tenant_id.not_in(exhausted))
-                .order_by(OutboxMessage.next_attempt_at)
-                .limit(settings.worker_batch_size)
-            )
-            if only is not None:
-                candidates = candidates.where(OutboxMessage.id == only)
-            if postgres:
-                candidates = candidates.with_for_update(skip_locked=True)
-            picked = [(row.id, row.tenant_id) for row in await session.execute(candidates)]
-            if not picked:
+            messages = await self._claim(session, now, only=only)
+            if not messages:
                 return []
-            allowed = await ratelimit.allowances(
-                session, now, tenant_ids={t for _, t in picked}, lock=postgres
+            return await self._dispatcher.start(session, messages, now=now)
+
+    async def _claim(
+        self, session: AsyncSession, now: datetime, *, only: str | None
+    ) -> list[Queued]:
+        settings = self._runtime.settings
+        postgres = not is_sqlite(self._runtime.engine)
+        exhausted = [t for t, n in (await ratelimit.allowances(session, now)).items() if n <= 0]
+        candidates = (
+            select(OutboxMessage.id, OutboxMessage.tenant_id)
+            .where(_due(now), OutboxMessage.tenant_id.not_in(exhausted))
+            .order_by(OutboxMessage.next_attempt_at)
+            .limit(settings.worker_batch_size)
+        )
+        if only is not None:
+            candidates = candidates.where(OutboxMessage.id == only)
+        if postgres:
+            candidates = candidates.with_for_update(skip_locked=True)
+        picked = [(row.id, row.tenant_id) for row in await session.execute(candidates)]
+        if not picked:
+            return []
+        allowed = await ratelimit.allowances(
+            session, now, tenant_ids={t for _, t in picked}, lock=postgres
+        )
+        ids = [message_id for message_id, _ in ratelimit.trim(picked, allowed)]
+        if not ids:
+            return []
+        # Taken only if still due (another worker may have been quicker), the attempt counted
+        # before anything is sent.
+        taken = await session.execute(
+            update(_MESSAGE_TABLE)
+            .where(_MESSAGE_TABLE.c.id.in_(ids), _due(now))
+            .values(
+                status=SENDING,
+                lease_owner=self.owner,
+                lease_until=now + timedelta(seconds=settings.worker_lease_seconds),
+                attempts=_MESSAGE_TABLE.c.attempts + 1,
             )
-            ids = [message_id for message_id, _ in ratelimit.trim(picked, allowed)]
-            if not ids:
-                return []
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), _due(now))
-                .values(status=SENDING, lease_owner=self.owner, lease_until=lease_until)
-                .execution_options(synchronize_session=False)
-            )
-            rows = await session.execute(
-                select(OutboxMessage.id, OutboxMessage.tenant_id).where(
-                    OutboxMessage.id.in_(ids),
-                    OutboxMessage.lease_owner == self.owner,
-                    OutboxMessage.lease_until == lease_until,
-                )
-            )
-            return [(row.id, row.tenant_id) for row in rows]
+            .returning(*QUEUED_COLUMNS)
+        )
+        order = {message_id: n for n, message_id in enumerate(ids)}
+        return sorted((Queued(*row) for row in taken), key=lambda m: order[m.id])
 
 
 async def _finish_one(in_hand: set[asyncio.Task[None]]) -> None:
@@ -189,6 +192,9 @@ async def _finish_one(in_hand: set[asyncio.Task[None]]) -> None:
         in_hand.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("delivery batch failed", exc_info=task.exception())
+
+
+_MESSAGE_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
 
 
 def _due(now: object) -> ColumnElement[bool]:

@@ -21,6 +21,7 @@ from gatehouse.mail.templates.sandbox import (
 from gatehouse.mail.templates.types import OPTIONAL_PLACEHOLDERS
 
 MAX_OUTPUT_CHARS = 200_000
+_OPTIONAL = [tuple(placeholder.split(".", 1)) for placeholder in OPTIONAL_PLACEHOLDERS]
 
 
 class OutputTooLarge(Exception):
@@ -42,8 +43,7 @@ def with_optional_placeholders(context: dict[str, Any]) -> dict[str, Any]:
         "user": dict(context.get("user") or {}),
         "other": dict(context.get("other") or {}),
     }
-    for placeholder in OPTIONAL_PLACEHOLDERS:
-        root, name = placeholder.split(".", 1)
+    for root, name in _OPTIONAL:
         groups[root].setdefault(name, "")
     return {**context, **groups}
 
