@@ -6,8 +6,8 @@ import asyncio
 import json
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Annotated, Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 import typer
 import uvicorn
@@ -22,7 +22,7 @@ from gatehouse.mail import test_email
 from gatehouse.mail.worker import Worker
 from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD, DEMO_USER_PASSWORD, ensure_demo
 from gatehouse.processes.onboarding import onboard_tenant
-from gatehouse.runtime import Runtime, build_runtime
+from gatehouse.runtime import Runtime, build_runtime, run_loop
 from gatehouse.settings import Settings
 from gatehouse.tenants import service as tenants
 from gatehouse.web.app import create_app
@@ -40,16 +40,6 @@ app.add_typer(client_app, name="client")
 app.add_typer(mail_app, name="mail")
 console = Console()
 T = TypeVar("T")
-
-
-def run_loop(main: Coroutine[Any, Any, T]) -> T:
-    """uvloop where it is installed, as uvicorn uses for ``serve``: the worker's SMTP and TLS
-    work costs about a third less (docs/benchmarks.md)."""
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - not on Windows
-        return asyncio.run(main)
-    return uvloop.run(main)
 
 
 def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:

@@ -50,17 +50,31 @@ class TokenError(GatehouseError):
         self.reason = reason
 
 
+CONNECTION_STEPS = frozenset({"dns", "connect", "tls", "starttls", "ehlo"})
+
+
 class DeliveryError(GatehouseError):
     """Sending one e-mail failed at ``step`` (dns, connect, tls, starttls, ehlo, auth, mail, rcpt,
     data, ...). ``message`` is for a person; ``reply_code`` is the server's, when it gave one."""
 
     retryable: bool = False
 
-    def __init__(self, step: str, message: str, *, reply_code: int | None = None) -> None:
+    def __init__(
+        self, step: str, message: str, *, reply_code: int | None = None, timed_out: bool = False
+    ) -> None:
         super().__init__(message)
         self.step = step
         self.message = message
         self.reply_code = reply_code
+        self.timed_out = timed_out
+
+    @property
+    def server_unavailable(self) -> bool:
+        """The next e-mail to the same server now would fail the same way: it could not be
+        reached, did not complete the handshake, stopped answering, or closed the channel."""
+        return self.retryable and (
+            self.timed_out or self.step in CONNECTION_STEPS or self.reply_code == 421
+        )
 
 
 class TransientDeliveryError(DeliveryError):

@@ -14,6 +14,7 @@ import pytest
 
 from gatehouse.db.base import utcnow
 from gatehouse.mail.configure import save_custom
+from gatehouse.mail.dispatcher import NOT_TRIED
 from gatehouse.mail.models import QUEUED, OutboxMessage
 from gatehouse.mail.worker import Worker
 from gatehouse.runtime import Runtime
@@ -294,6 +295,42 @@ async def test_server_stalling_in_data_times_out_and_is_retried(
         )
     assert handler.commands.count("DATA") == 2
     assert [m.rcpt_tos for m in handler.messages] == [("u0@acme.test",)]
+
+
+async def test_a_stalled_server_costs_one_timeout_per_connection_not_per_message(
+    setup: DeliverySetup, pki: Pki
+) -> None:
+    """Five messages, two connections, a server that never answers MAIL: each connection waits
+    out one timeout; the other three messages are not tried in that batch (their attempt says
+    why), and all five are delivered on the retry."""
+    handler = ScriptedHandler(stall={"MAIL"})
+    async with SmtpServer(pki, security="starttls", handler=handler) as server:
+        runtime = await setup.runtime(
+            f"smtp://127.0.0.1:{server.port}",
+            smtp_timeout=SHORT_TIMEOUT,
+            smtp_connect_timeout=SHORT_TIMEOUT,
+            max_connections_per_tenant=2,
+        )
+        worker = setup.worker(runtime)
+        message_ids = await queue(runtime, *(f"u{n}@acme.test" for n in range(5)))
+        assert await worker.run_once() == 5
+        assert handler.commands == ["MAIL", "MAIL"]  # one per connection, then no more
+        timed_out = f"The mail server 127.0.0.1:{server.port} timed out during MAIL FROM."
+        errors = []
+        for message_id in message_ids:
+            message = await load(runtime, message_id)
+            assert (message.status, message.attempts) == (QUEUED, 1)
+            [attempt] = await attempts_of(runtime, message_id)
+            assert (attempt.outcome, attempt.step) == ("retry", "mail")
+            errors.append(attempt.error)
+        not_tried = f"{timed_out} {NOT_TRIED}"
+        assert sorted(errors) == sorted([timed_out] * 2 + [not_tried] * 3)
+        handler.stall = frozenset()  # the server recovers
+        await make_due(runtime)
+        assert await worker.run_once() == 5
+    assert sorted(r for m in handler.messages for r in m.rcpt_tos) == sorted(
+        f"u{n}@acme.test" for n in range(5)
+    )
 
 
 async def test_server_silent_before_greeting_times_out_and_is_retried(

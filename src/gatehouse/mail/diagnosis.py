@@ -260,10 +260,10 @@ def _timeout_error(error: BaseException, step: str, endpoint: SmtpEndpoint) -> D
     if _is_greeting_timeout(error):
         if endpoint.security == "starttls":
             message = GREETING_TIMEOUT_STARTTLS.format(label=endpoint.label)
-            return TransientDeliveryError("connect", message)
+            return TransientDeliveryError("connect", message, timed_out=True)
         step = "connect"
     message = TIMED_OUT.format(label=endpoint.label, activity=_activity(step))
-    return TransientDeliveryError(step, message)
+    return TransientDeliveryError(step, message, timed_out=True)
 
 
 def _reply_step(error: aiosmtplib.SMTPResponseException, step: str) -> str:
@@ -385,7 +385,7 @@ def diagnose(
     clean = redact(error.message, endpoint)
     if clean == error.message:
         return error
-    return type(error)(error.step, clean, reply_code=error.reply_code)
+    return type(error)(error.step, clean, reply_code=error.reply_code, timed_out=error.timed_out)
 
 
 def _facts_or_none(peer_cert: bytes | None) -> CertificateFacts | None:

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 FIRST_RETRY_SECONDS = 30.0
 MAX_RETRY_SECONDS = 3600.0
 GIVE_UP_AFTER = timedelta(hours=24)
+NOT_TRIED = "Not tried: an e-mail just before it to the same server failed this way."
 
 
 def retry_delay(attempts: int) -> float:
@@ -199,6 +200,13 @@ class Dispatcher:
                 log.exception("unexpected error delivering message %s", job.message.id)
                 error = _internal(exc)
         return Outcome(job, reply, error, int((time.perf_counter() - started) * 1000))
+
+    def not_tried(self, job: Job, failure: DeliveryError) -> Outcome:
+        """The outcome of a job not sent because its server failed moments earlier."""
+        error = TransientDeliveryError(
+            failure.step, f"{failure.message} {NOT_TRIED}", reply_code=failure.reply_code
+        )
+        return Outcome(job, None, error, 0)
 
     async def _send(
         self, job: Job, route: Route, template: TemplateText, *, lane: int, group: int

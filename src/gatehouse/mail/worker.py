@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from gatehouse.db.base import utcnow
 from gatehouse.db.engine import is_sqlite
+from gatehouse.errors import DeliveryError
 from gatehouse.mail import ratelimit
 from gatehouse.mail.dispatcher import QUEUED_COLUMNS, Dispatcher, Job, Outcome, Queued
 from gatehouse.mail.models import QUEUED, SENDING, OutboxMessage
@@ -207,7 +208,10 @@ def _due(now: object) -> ColumnElement[bool]:
 
 class _Batch:
     """Outcomes written a group at a time, and the batch's leases kept: renewed before they run
-    out, and a message whose lease was lost (another worker may hold it now) is not sent."""
+    out, and a message whose lease was lost (another worker may hold it now) is not sent. A
+    server found unavailable is not tried again within the batch (as MTAs suspend delivery to
+    a dead destination), so one tenant's silent server costs one timeout per connection, not
+    one per message, and other tenants' mail does not wait behind it."""
 
     GROUP = 100
 
@@ -219,6 +223,9 @@ class _Batch:
         self._renew_at = time.monotonic() + self._lease.total_seconds() / 2
         self._held = {job.message.id for job in jobs}
         self._pending: list[Outcome] = []
+        # Servers that could not be reached or stopped answering during this batch: their
+        # other messages wait for a retry instead of each waiting out the same timeout.
+        self._unavailable: dict[str, DeliveryError] = {}
         self._lock = asyncio.Lock()
         self.done = asyncio.Event()
 
@@ -226,7 +233,15 @@ class _Batch:
         for job in jobs:
             if not await self._holds(job.message.id):
                 continue
-            outcome = await self._dispatcher.send(job, lane=lane, group=group)
+            route = job.route.key if job.route is not None else None
+            failure = self._unavailable.get(route) if route is not None else None
+            if failure is not None:
+                outcome = self._dispatcher.not_tried(job, failure)
+            else:
+                outcome = await self._dispatcher.send(job, lane=lane, group=group)
+                error = outcome.error
+                if route is not None and error is not None and error.server_unavailable:
+                    self._unavailable.setdefault(route, error)
             self._held.discard(job.message.id)
             self._pending.append(outcome)
             if len(self._pending) >= self.GROUP:
