@@ -39,6 +39,9 @@ class Worker:
         self._pool = TransportPool(runtime.settings, runtime.tls_context)
         self._dispatcher = Dispatcher(runtime, self._pool)
         self._stopping = asyncio.Event()
+        # One lane holds one connection: at most this many send at once, batches in hand
+        # together, so the pool's cap on open connections is never forced.
+        self._lanes = asyncio.Semaphore(runtime.settings.worker_max_connections)
 
     def stop(self) -> None:
         """Finish the messages in hand, then return from run()."""
@@ -115,7 +118,7 @@ class Worker:
         by_tenant: dict[str, list[Job]] = defaultdict(list)
         for job in jobs:
             by_tenant[job.message.tenant_id].append(job)
-        batch = _Batch(self._runtime, self._dispatcher, self.owner, jobs)
+        batch = _Batch(self._runtime, self._dispatcher, self.owner, jobs, self._lanes)
         flusher = asyncio.create_task(batch.flush_every(FLUSH_SECONDS))
         lanes = self._runtime.settings.max_connections_per_tenant
         try:
@@ -216,9 +219,15 @@ class _Batch:
     GROUP = 100
 
     def __init__(
-        self, runtime: Runtime, dispatcher: Dispatcher, owner: str, jobs: list[Job]
+        self,
+        runtime: Runtime,
+        dispatcher: Dispatcher,
+        owner: str,
+        jobs: list[Job],
+        lanes: asyncio.Semaphore,
     ) -> None:
         self._runtime, self._dispatcher, self._owner = runtime, dispatcher, owner
+        self._lanes = lanes
         self._lease = timedelta(seconds=runtime.settings.worker_lease_seconds)
         self._renew_at = time.monotonic() + self._lease.total_seconds() / 2
         self._held = {job.message.id for job in jobs}
@@ -230,6 +239,10 @@ class _Batch:
         self.done = asyncio.Event()
 
     async def deliver(self, jobs: list[Job], *, lane: int, group: int) -> None:
+        async with self._lanes:
+            await self._deliver(jobs, lane=lane, group=group)
+
+    async def _deliver(self, jobs: list[Job], *, lane: int, group: int) -> None:
         for job in jobs:
             if not await self._holds(job.message.id):
                 continue

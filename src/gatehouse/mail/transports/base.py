@@ -22,6 +22,11 @@ class Transport(Protocol):
         """Deliver; return the server's reply (e.g. "250 2.0.0 OK")."""
         ...
 
+    @property
+    def in_use(self) -> bool:
+        """A message is being sent (or waits to be) over it."""
+        ...
+
     async def close(self) -> None:
         """Release connections; the transport may be used again afterwards."""
         ...

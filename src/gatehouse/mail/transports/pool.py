@@ -67,10 +67,12 @@ class TransportPool:
         return f"{route.endpoint.label} ({route.endpoint.security})"
 
     def _evict_beyond(self, size: int) -> None:
-        """Retire the least recently used transports so at most ``size`` stay open: a worker
-        serving thousands of tenants must not hold a connection (and a file) for each."""
-        while len(self._transports) > max(0, size):
-            owner = next(iter(self._transports))
+        """Retire the least recently used idle transports so at most ``size`` stay open: a
+        worker serving thousands of tenants must not hold a connection (and a file) for each.
+        One in use is never retired (its next message would open another connection); the
+        worker runs at most WORKER_MAX_CONNECTIONS lanes at once, so enough are idle."""
+        idle = [o for o, (_key, t) in self._transports.items() if not t.in_use]
+        for owner in idle[: max(0, len(self._transports) - max(0, size))]:
             self._retired.append(self._transports.pop(owner)[1])
             self._last_used.pop(owner, None)
 

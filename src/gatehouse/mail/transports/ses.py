@@ -16,6 +16,10 @@ class SesTransport:
     def server(self) -> str:
         return self._client.label
 
+    @property
+    def in_use(self) -> bool:
+        return False  # one for the process, never retired
+
     async def send(self, message: bytes, *, sender: str, recipients: list[str]) -> str:
         answer = await self._client.call(
             "send_email",

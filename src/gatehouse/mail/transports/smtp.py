@@ -39,6 +39,10 @@ class SmtpTransport:
     def server(self) -> str:
         return f"{self.endpoint.label} ({self.endpoint.security})"
 
+    @property
+    def in_use(self) -> bool:
+        return self._lock.locked()
+
     async def send(self, message: bytes, *, sender: str, recipients: list[str]) -> str:
         async with self._lock:
             reused = self._connection is not None and self._connection.is_connected
