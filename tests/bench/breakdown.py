@@ -41,6 +41,7 @@ STEPS: list[tuple[Any, str, str, bool]] = [
     (dispatcher.Dispatcher, "record", "record outcomes (in groups)", True),
 ]
 
+
 def _timed(function: Callable[..., Any], label: str, is_async: bool) -> Callable[..., Any]:
     if is_async:
 

@@ -34,6 +34,7 @@ from tests.bench.sink import Sink
 ROUNDS = 5
 COUNT_1 = 600  # messages per measurement on one connection
 COUNT_4 = 1200  # messages per measurement on four connections
+WARMUP = 200  # messages sent each way before the rounds
 LANE_TENANTS = 4  # tenants with their own configuration, for four connections
 TENANTS = 1000
 PER_TENANT = 2
@@ -115,6 +116,9 @@ async def ratios(settings: Settings, sink: Sink) -> dict[str, float]:
     ratio_1: list[float] = []
     ratio_4: list[float] = []
     try:
+        # Warm-up, not counted: first connections, compiled statements and templates.
+        await raw(sink, WARMUP, 4)
+        await ours(runtime, sink, lanes, WARMUP)
         for round_no in range(1, ROUNDS + 1):
             log(f" round {round_no}/{ROUNDS}")
             raw_1 = await raw(sink, COUNT_1, 1)
