@@ -31,6 +31,8 @@ from gatehouse.mail.models import DeliveryAttempt, OutboxMessage
 from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
+from tests.bench.common import SINK_LOGIN, add_custom_configs
+from tests.bench.sink import Sink
 from tests.support.smtp_servers import Pki, RecordingHandler, SmtpServer
 
 LOGIN = ("platform", "pl@tform")
@@ -206,6 +208,28 @@ async def test_two_worker_processes_deliver_each_message_exactly_once(
         )
         assert dict(attempts.all()) == {"sent": 2000}
         assert await session.scalar(select(func.max(OutboxMessage.attempts))) == 1
+
+
+@pytest.mark.postgres
+async def test_a_tenants_connection_cap_holds_across_worker_processes(
+    runtime: Runtime, pki: Pki, spawn: Callable[..., WorkerProcess], tmp_path: Path
+) -> None:
+    """Two worker processes, one tenant with its own server and the default cap of 2: never
+    more than 2 connections to that server at once (one worker serves the tenant at a time),
+    and every message arrives once."""
+    with Sink(tmp_path / "sink", SINK_LOGIN) as sink:
+        await add_custom_configs(runtime, ["acme"], sink.port)
+        await queue_many(runtime, 600)
+        async with SmtpServer(pki, security="starttls", credentials=LOGIN) as platform:
+            trust_the_sink = {"smtp_ca_file": str(sink.ca_file), "allow_private_mail_hosts": "1"}
+            workers = [spawn(platform, **trust_the_sink) for _ in range(2)]
+            await wait_until(lambda: all_sent(runtime, 600), "600 sent", timeout=120)
+            for worker in workers:
+                worker.process.send_signal(signal.SIGTERM)
+            assert [await worker.wait_exit() for worker in workers] == [0, 0]
+        assert platform.handler.messages == []
+        assert sink.accepted() == 600
+        assert 1 <= sink.counters.open_peak.value <= 2
 
 
 class CrashWindowHandler(RecordingHandler):

@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from gatehouse.db.base import utcnow
 from gatehouse.db.engine import is_sqlite
 from gatehouse.errors import DeliveryError
-from gatehouse.mail import ratelimit
+from gatehouse.mail import affinity, ratelimit
 from gatehouse.mail.dispatcher import QUEUED_COLUMNS, Dispatcher, Job, Outcome, Queued
 from gatehouse.mail.models import QUEUED, SENDING, OutboxMessage
 from gatehouse.mail.transports.pool import TransportPool
@@ -154,7 +154,11 @@ class Worker:
         exhausted = [t for t, n in (await ratelimit.allowances(session, now)).items() if n <= 0]
         candidates = (
             select(OutboxMessage.id, OutboxMessage.tenant_id)
-            .where(_due(now), OutboxMessage.tenant_id.not_in(exhausted))
+            .where(
+                _due(now),
+                OutboxMessage.tenant_id.not_in(exhausted),
+                OutboxMessage.tenant_id.not_in(affinity.held_elsewhere(self.owner, now)),
+            )
             .order_by(OutboxMessage.next_attempt_at)
             .limit(settings.worker_batch_size)
         )
@@ -163,6 +167,11 @@ class Worker:
         if postgres:
             candidates = candidates.with_for_update(skip_locked=True)
         picked = [(row.id, row.tenant_id) for row in await session.execute(candidates)]
+        tenant_ids = {t for _, t in picked}
+        if postgres:  # then check again: another worker may have taken a tenant meanwhile
+            await affinity.lock_tenants(session, tenant_ids)
+        busy = await affinity.busy_tenants(session, self.owner, now, tenant_ids)
+        picked = [(message_id, tenant) for message_id, tenant in picked if tenant not in busy]
         if not picked:
             return []
         allowed = await ratelimit.allowances(
