@@ -15,7 +15,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, Update, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.db.base import new_id, utcnow
@@ -241,7 +241,9 @@ class Dispatcher:
             attempt_rows.append(self._attempt_row(outcome, status))
         async with self._runtime.engine.begin() as connection:  # Core: no ORM session needed
             if sent_ids:
-                await connection.execute(_sent(sent_ids, lease_owner, now))
+                await connection.execute(
+                    _SENT_UPDATE, {"b_ids": sent_ids, "b_owner": lease_owner, "b_now": now}
+                )
             await execute_many(connection, _MESSAGE_UPDATE, message_rows)
             await execute_many(connection, _ATTEMPT_UPDATE, attempt_rows)
         for outcome, row in zip(outcomes, attempt_rows, strict=True):
@@ -309,23 +311,6 @@ def _state(
     }
 
 
-def _sent(message_ids: list[str], lease_owner: str, now: datetime) -> Update:
-    """Sent messages still held by ``lease_owner``; their bodies (links) erased."""
-    return (
-        update(_MESSAGE_TABLE)
-        .where(_MESSAGES.id.in_(message_ids), _MESSAGES.lease_owner == lease_owner)
-        .values(
-            status=SENT,
-            sent_at=now,
-            context=None,
-            next_attempt_at=now,
-            last_error=None,
-            lease_owner=None,
-            lease_until=None,
-        )
-    )
-
-
 def _reply_code(reply: str | None) -> int | None:
     head = (reply or "").split(" ", 1)[0]
     return int(head) if head.isdigit() else None
@@ -347,6 +332,22 @@ _MESSAGE_UPDATE = (
         context=bindparam("b_context", type_=_MESSAGES.context.type),
         next_attempt_at=bindparam("b_next", type_=_MESSAGES.next_attempt_at.type),
         last_error=bindparam("b_last_error"),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+_SENT_UPDATE = (  # every sent message of a group alike: one statement for them all
+    update(_MESSAGE_TABLE)
+    .where(
+        _MESSAGES.id.in_(bindparam("b_ids", expanding=True)),
+        _MESSAGES.lease_owner == bindparam("b_owner"),
+    )
+    .values(
+        status=SENT,
+        sent_at=bindparam("b_now", type_=_MESSAGES.sent_at.type),
+        context=None,
+        next_attempt_at=bindparam("b_now", type_=_MESSAGES.next_attempt_at.type),
+        last_error=None,
         lease_owner=None,
         lease_until=None,
     )

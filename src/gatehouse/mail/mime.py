@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import binascii
 import re
+import time
 from email.header import Header
 from email.utils import formatdate, parseaddr, quote
 
@@ -39,7 +40,7 @@ def build_message(
         ("To", _address(recipient)),
         *([("Reply-To", _address(reply_to))] if reply_to else []),
         ("Subject", _unstructured("Subject", rendered.subject)),
-        ("Date", formatdate(usegmt=True)),
+        ("Date", _date()),
         # The same on every attempt: a receiver can tell a resend after a crash is no new mail.
         ("Message-ID", f"<{message_id}@{domain}>"),
         ("Auto-Submitted", "auto-generated"),
@@ -50,6 +51,18 @@ def build_message(
     lines += ["", f"--{boundary}", _part("plain", rendered.text)]
     lines += [f"--{boundary}", _part("html", rendered.html), f"--{boundary}--", ""]
     return CRLF.join(lines).encode("utf-8")
+
+
+_dates: dict[int, str] = {}
+
+
+def _date() -> str:
+    """Now as an RFC 5322 date, formatted once per second."""
+    second = int(time.time())
+    if second not in _dates:
+        _dates.clear()
+        _dates[second] = formatdate(second, usegmt=True)
+    return _dates[second]
 
 
 def split_sender(value: str) -> tuple[str, str]:
