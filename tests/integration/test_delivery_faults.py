@@ -61,6 +61,16 @@ async def setup(clean_db: Settings, pki: Pki) -> AsyncIterator[DeliverySetup]:
     await built.close()
 
 
+async def short_timeouts(setup: DeliverySetup, port: int, **overrides: Any) -> Runtime:
+    """A runtime whose default server is 127.0.0.1:``port``, waited for SHORT_TIMEOUT only."""
+    return await setup.runtime(
+        f"smtp://127.0.0.1:{port}",
+        smtp_timeout=SHORT_TIMEOUT,
+        smtp_connect_timeout=SHORT_TIMEOUT,
+        **overrides,
+    )
+
+
 def assert_backoff(next_attempt_at: datetime, *, before: datetime) -> None:
     """The first retry is due about 30 s later (jittered by at most a fifth either way)."""
     delay = (next_attempt_at - before).total_seconds()
@@ -274,11 +284,7 @@ async def test_server_stalling_in_data_times_out_and_is_retried(
     """A server that never answers DATA costs one timeout; the message is retried, delivered."""
     handler = ScriptedHandler(stall={"DATA"})
     async with SmtpServer(pki, security="starttls", handler=handler) as server:
-        runtime = await setup.runtime(
-            f"smtp://127.0.0.1:{server.port}",
-            smtp_timeout=SHORT_TIMEOUT,
-            smtp_connect_timeout=SHORT_TIMEOUT,
-        )
+        runtime = await short_timeouts(setup, server.port)
         worker = setup.worker(runtime)
         [message_id] = await queue(runtime, "u0@acme.test")
         started = utcnow()
@@ -305,12 +311,7 @@ async def test_a_stalled_server_costs_one_timeout_per_connection_not_per_message
     why), and all five are delivered on the retry."""
     handler = ScriptedHandler(stall={"MAIL"})
     async with SmtpServer(pki, security="starttls", handler=handler) as server:
-        runtime = await setup.runtime(
-            f"smtp://127.0.0.1:{server.port}",
-            smtp_timeout=SHORT_TIMEOUT,
-            smtp_connect_timeout=SHORT_TIMEOUT,
-            max_connections_per_tenant=2,
-        )
+        runtime = await short_timeouts(setup, server.port, max_connections_per_tenant=2)
         worker = setup.worker(runtime)
         message_ids = await queue(runtime, *(f"u{n}@acme.test" for n in range(5)))
         assert await worker.run_once() == 5
@@ -338,11 +339,7 @@ async def test_server_silent_before_greeting_times_out_and_is_retried(
 ) -> None:
     """A server that accepts the connection but never greets is retried after one timeout."""
     with SilentServer() as silent:
-        runtime = await setup.runtime(
-            f"smtp://127.0.0.1:{silent.port}",
-            smtp_timeout=SHORT_TIMEOUT,
-            smtp_connect_timeout=SHORT_TIMEOUT,
-        )
+        runtime = await short_timeouts(setup, silent.port)
         worker = setup.worker(runtime)
         [message_id] = await queue(runtime, "u0@acme.test")
         started = utcnow()
