@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     dev: bool = False
     run_worker: bool = True  # `serve` runs the delivery worker in-process
     worker_poll_seconds: float = Field(default=1.0, gt=0)
-    worker_batch_size: int = Field(default=250, ge=1, le=1000)
+    worker_batch_size: int = Field(default=500, ge=1, le=1000)
     worker_lease_seconds: int = Field(default=120, ge=5)
     max_connections_per_tenant: int = Field(default=2, ge=1, le=16)  # providers refuse many
     default_max_connections: int = Field(default=4, ge=1, le=64)  # to the platform default server

@@ -55,13 +55,13 @@ async def runtime(clean_db: Settings, server: SmtpServer, pki: Pki) -> AsyncIter
     await runtime.close()
 
 
-async def queue(runtime: Runtime, count: int) -> list[str]:
+async def queue(runtime: Runtime, count: int, tenant_id: str = "acme") -> list[str]:
     async with runtime.sessions.begin() as session:
         ids = []
         for n in range(count):
             message = await enqueue(
                 session,
-                tenant_id="acme",
+                tenant_id=tenant_id,
                 process="test-email",
                 recipient=f"u{n}@acme.test",
                 context={"user": {"sp_name": "Acme", "ids_home_link": "http://acme/"}},
@@ -156,3 +156,23 @@ async def test_permanent_reply_fails_at_once(runtime: Runtime, pki: Pki) -> None
         message = await session.get(OutboxMessage, message_id)
     assert message is not None and message.status == "failed" and message.context is None
     assert message.last_error is not None and "550" in message.last_error
+
+
+async def test_a_tenants_backlog_never_fills_every_batch_in_hand(runtime: Runtime) -> None:
+    """Batches of 10: a tenant with 50 older messages fills two batches in hand, then the third
+    takes the newer messages of another tenant, before any of the first two is sent."""
+    async with runtime.sessions.begin() as session:
+        await onboard_tenant(
+            session,
+            settings=runtime.settings,
+            display_name="Beta",
+            admin_email="a@beta.test",
+            tenant_id="beta",
+            admin_password="Beta-Admin-1",
+        )
+    runtime.settings = runtime.settings.model_copy(update={"worker_batch_size": 10})
+    await queue(runtime, 50)
+    await queue(runtime, 3, tenant_id="beta")
+    worker = Worker(runtime)
+    taken = [[job.message.tenant_id for job in await worker.take()] for _ in range(4)]
+    assert taken == [["acme"] * 10, ["acme"] * 10, ["beta"] * 3, []]

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import Table, and_, or_, select, update
@@ -29,7 +29,10 @@ from gatehouse.runtime import Runtime
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.05
-PIPELINE_DEPTH = 2  # batches in hand: the next is claimed and started while one is sent
+PIPELINE_DEPTH = 3  # batches in hand: the next are claimed and started while one is sent
+# A tenant fills at most all but one of them: a tenant whose server is slow (and whose backlog
+# is old) cannot hold every batch in hand while other tenants' e-mail waits.
+TENANT_BATCHES = PIPELINE_DEPTH - 1
 
 
 class Worker:
@@ -39,6 +42,7 @@ class Worker:
         self._pool = TransportPool(runtime.settings, runtime.tls_context)
         self._dispatcher = Dispatcher(runtime, self._pool)
         self._stopping = asyncio.Event()
+        self._in_hand: Counter[str] = Counter()  # messages in hand per tenant
         # One lane holds one connection: at most this many send at once, batches in hand
         # together, so the pool's cap on open connections is never forced.
         self._lanes = asyncio.Semaphore(runtime.settings.worker_max_connections)
@@ -134,6 +138,8 @@ class Worker:
             await flusher  # never cancelled mid-write: that would lose recorded outcomes
             await batch.flush()
             await self._pool.close_retired()
+            self._in_hand.subtract({tenant: len(jobs) for tenant, jobs in by_tenant.items()})
+            self._in_hand = +self._in_hand  # drop tenants with none left
 
     async def take(self, *, only: str | None = None) -> list[Job]:
         """Claim up to a batch of due messages (or just ``only``) under this worker's lease,
@@ -144,7 +150,9 @@ class Worker:
             messages = await self._claim(session, now, only=only)
             if not messages:
                 return []
-            return await self._dispatcher.start(session, messages, now=now)
+            jobs = await self._dispatcher.start(session, messages, now=now)
+        self._in_hand.update(job.message.tenant_id for job in jobs)
+        return jobs
 
     async def _claim(
         self, session: AsyncSession, now: datetime, *, only: str | None
@@ -152,6 +160,9 @@ class Worker:
         settings = self._runtime.settings
         postgres = not is_sqlite(self._runtime.engine)
         exhausted = [t for t, n in (await ratelimit.allowances(session, now)).items() if n <= 0]
+        share = TENANT_BATCHES * settings.worker_batch_size
+        room = {tenant: share - count for tenant, count in self._in_hand.items()}
+        exhausted += [tenant for tenant, left in room.items() if left <= 0]
         candidates = (
             select(OutboxMessage.id, OutboxMessage.tenant_id)
             .where(
@@ -172,6 +183,7 @@ class Worker:
             await affinity.lock_tenants(session, tenant_ids)
         busy = await affinity.busy_tenants(session, self.owner, now, tenant_ids)
         picked = [(message_id, tenant) for message_id, tenant in picked if tenant not in busy]
+        picked = ratelimit.trim(picked, room)
         if not picked:
             return []
         allowed = await ratelimit.allowances(
@@ -253,7 +265,9 @@ class _Batch:
 
     async def _deliver(self, jobs: list[Job], *, lane: int, group: int) -> None:
         for job in jobs:
-            if not await self._holds(job.message.id):
+            if time.monotonic() >= self._renew_at:
+                await self._renew()
+            if job.message.id not in self._held:  # its lease ran out: another worker's now
                 continue
             route = job.route.key if job.route is not None else None
             failure = self._unavailable.get(route) if route is not None else None
@@ -282,11 +296,6 @@ class _Batch:
         async with self._lock:
             pending, self._pending = self._pending, []
             await self._dispatcher.record(pending, self._owner)
-
-    async def _holds(self, message_id: str) -> bool:
-        if time.monotonic() >= self._renew_at:
-            await self._renew()
-        return message_id in self._held
 
     async def _renew(self) -> None:
         """Extend the leases still held (one statement for the batch); any that ran out are
