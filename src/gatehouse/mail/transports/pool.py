@@ -4,6 +4,7 @@ old transport is closed and the next message uses the new one."""
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import time
 
@@ -24,7 +25,8 @@ class TransportPool:
         # owner -> (key, transport), least recently used first
         self._transports: dict[str, tuple[str, Transport]] = {}
         self._last_used: dict[str, float] = {}
-        self._retired: list[Transport] = []
+        self._retired: list[Transport] = []  # in use when retired: closed between batches
+        self._closing: set[asyncio.Task[None]] = set()  # idle when retired: closing now
         self._ses: SesTransport | None = None  # one for the process: boto3 pools connections
 
     def get(self, route: Route, *, lane: int = 0, group: int = 0) -> Transport:
@@ -49,7 +51,7 @@ class TransportPool:
             self._transports[owner] = current  # to the end: most recently used
             return current[1]
         if current is not None:
-            self._retired.append(current[1])
+            self._retire(current[1])
         self._evict_beyond(settings.worker_max_connections - 1)
         transport = SmtpTransport(
             route.endpoint,
@@ -73,8 +75,18 @@ class TransportPool:
         worker runs at most WORKER_MAX_CONNECTIONS lanes at once, so enough are idle."""
         idle = [o for o, (_key, t) in self._transports.items() if not t.in_use]
         for owner in idle[: max(0, len(self._transports) - max(0, size))]:
-            self._retired.append(self._transports.pop(owner)[1])
+            self._retire(self._transports.pop(owner)[1])
             self._last_used.pop(owner, None)
+
+    def _retire(self, transport: Transport) -> None:
+        """Close an idle transport at once (the cap counts open connections); one in use
+        after its message, between batches."""
+        if transport.in_use:
+            self._retired.append(transport)
+            return
+        task = asyncio.create_task(transport.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     async def close_idle(self) -> None:
         """Close connections unused for IDLE_SECONDS; servers drop idle clients anyway."""
@@ -83,7 +95,7 @@ class TransportPool:
             self._last_used.pop(owner, None)
             entry = self._transports.pop(owner, None)
             if entry is not None:
-                self._retired.append(entry[1])
+                self._retire(entry[1])
         await self.close_retired()
 
     async def close_retired(self) -> None:
@@ -94,6 +106,8 @@ class TransportPool:
 
     async def close(self) -> None:
         await self.close_retired()
+        if self._closing:
+            await asyncio.gather(*self._closing)
         self._last_used.clear()
         transports, self._transports = self._transports, {}
         for _key, transport in transports.values():
