@@ -32,8 +32,8 @@ from tests.bench.raw import raw_seconds
 from tests.bench.sink import Sink
 
 ROUNDS = 5
-COUNT_1 = 600  # messages per measurement on one connection
-COUNT_4 = 1200  # messages per measurement on four connections
+COUNT_1 = 1500  # messages per measurement on one connection (about 2 s)
+COUNT_4 = 3000  # messages per measurement on four connections (about 1.5 s)
 WARMUP = 200  # messages sent each way before the rounds
 LANE_TENANTS = 4  # tenants with their own configuration, for four connections
 TENANTS = 1000
