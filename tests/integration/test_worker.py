@@ -17,6 +17,8 @@ from gatehouse.mail.worker import Worker
 from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
+from tests.bench.common import SINK_LOGIN, add_custom_configs
+from tests.bench.sink import Sink
 from tests.support.smtp_servers import Pki, ScriptedHandler, SmtpServer
 
 
@@ -176,3 +178,69 @@ async def test_a_tenants_backlog_never_fills_every_batch_in_hand(runtime: Runtim
     worker = Worker(runtime)
     taken = [[job.message.tenant_id for job in await worker.take()] for _ in range(4)]
     assert taken == [["acme"] * 10, ["acme"] * 10, ["beta"] * 3, []]
+
+
+async def test_a_worker_never_claims_again_what_it_still_holds(
+    runtime: Runtime, server: SmtpServer
+) -> None:
+    """A batch whose leases ran out while it waited is not claimed a second time by its own
+    worker (it would send those messages twice); another worker may take it over."""
+    [message_id] = await queue(runtime, 1)
+    worker = Worker(runtime)
+    assert [job.message.id for job in await worker.take()] == [message_id]
+    async with runtime.sessions.begin() as session:
+        await session.execute(
+            update(OutboxMessage).values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+    assert await worker.take() == []
+    assert [job.message.id for job in await Worker(runtime).take()] == [message_id]
+
+
+async def test_on_stop_unsent_messages_go_back_to_the_queue_uncounted(
+    runtime: Runtime, server: SmtpServer
+) -> None:
+    """Stopping while a batch is in hand: nothing more is sent, and its messages are queued
+    again at once, with no attempt counted or recorded for them."""
+    await queue(runtime, 5)
+    worker = Worker(runtime)
+    worker.stop()
+    assert await worker.run_once() == 5
+    assert server.handler.messages == []
+    assert await statuses(runtime) == {"queued": 5}
+    async with runtime.sessions() as session:
+        messages = (await session.scalars(select(OutboxMessage))).all()
+        assert [m.attempts for m in messages] == [0] * 5
+        assert [m.lease_owner for m in messages] == [None] * 5
+        assert (await session.scalars(select(DeliveryAttempt))).all() == []
+
+
+async def test_a_tenants_connections_close_once_none_of_its_mail_is_in_hand(
+    clean_db: Settings, tmp_path: Path
+) -> None:
+    """A tenant with its own server: once the worker holds none of its messages, its
+    connections are closed, so the next worker to serve it stays within the cap."""
+    with Sink(tmp_path / "sink", SINK_LOGIN) as sink:
+        settings = clean_db.model_copy(update={"allow_private_mail_hosts": True, "dev": False})
+        runtime = build_runtime(settings, extra_ca_files=(sink.ca_file,))
+        async with runtime.sessions.begin() as session:
+            await onboard_tenant(
+                session,
+                settings=settings,
+                display_name="Acme",
+                admin_email="a@acme.test",
+                tenant_id="acme",
+                admin_password="Acme-Admin-1",
+            )
+        await add_custom_configs(runtime, ["acme"], sink.port)
+        await queue(runtime, 3)
+        worker = Worker(runtime)
+        try:
+            assert await worker.run_once() == 3
+            assert sink.accepted() == 3
+            deadline = asyncio.get_running_loop().time() + 10
+            while sink.counters.open_now.value and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.05)
+            assert sink.counters.open_now.value == 0
+        finally:
+            await worker.close()
+            await runtime.close()

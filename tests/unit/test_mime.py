@@ -123,3 +123,10 @@ def test_a_non_ascii_address_is_written_as_utf8() -> None:
     assert not wire.isascii()
     assert str(parse(wire)["To"]) == "jürgen@example.com"
     assert build().isascii()
+
+
+def test_a_long_word_in_a_subject_never_makes_a_long_line() -> None:
+    subject = "Token " + "x" * 1200 + " end"
+    wire = build(subject)
+    assert max(len(line) for line in wire.split(b"\r\n")) <= 78
+    assert str(parse(wire)["Subject"]) == subject

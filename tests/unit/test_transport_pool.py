@@ -26,10 +26,13 @@ async def test_the_cap_retires_idle_transports_never_busy_ones() -> None:
     settings = Settings(_env_file=None, worker_max_connections=2)
     pool = TransportPool(settings, build_tls_context())
     first, second = pool.get(route("a")), pool.get(route("b"))
-    async with first._lock, second._lock:  # type: ignore[attr-defined]  # both sending
-        third = pool.get(route("c"))
-        assert pool.get(route("a")) is first  # busy: kept, though over the cap
-        assert pool.get(route("b")) is second
+    for transport in (first, second):
+        transport._users += 1  # type: ignore[attr-defined]  # both sending
+    third = pool.get(route("c"))
+    assert pool.get(route("a")) is first  # busy: kept, though over the cap
+    assert pool.get(route("b")) is second
+    for transport in (first, second):
+        transport._users -= 1  # type: ignore[attr-defined]
     fourth = pool.get(route("d"))  # all idle now: the least recently used go
     assert pool.get(route("b")) is second
     assert pool.get(route("c")) is not third  # retired, a new one was made

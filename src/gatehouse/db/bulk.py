@@ -33,6 +33,9 @@ async def execute_many(
     """Run ``statement`` once per row (``rows`` map bind parameter names to values)."""
     if not rows:
         return
+    if not connection.dialect.positional:  # a driver taking named parameters: the usual way
+        await connection.execute(statement, rows)
+        return
     prepared = _prepare(statement, connection.dialect)
     params = [_row(prepared, row) for row in rows]
     await connection.exec_driver_sql(prepared.sql, params)

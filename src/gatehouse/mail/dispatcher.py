@@ -15,7 +15,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.db.base import new_id, utcnow
@@ -25,6 +25,7 @@ from gatehouse.mail.mime import build_message
 from gatehouse.mail.models import (
     FAILED,
     QUEUED,
+    SENDING,
     SENT,
     DeliveryAttempt,
     MailServerConfig,
@@ -166,6 +167,9 @@ class Dispatcher:
             )
         except DeliveryError as exc:
             return exc
+        except Exception as exc:  # say, a password no key decrypts: that tenant's mail waits,
+            log.exception("resolving the route of tenant %s failed", tenant_id)  # others go
+            return _internal(exc)
 
     async def _template(
         self, session: AsyncSession, message: Queued
@@ -200,6 +204,33 @@ class Dispatcher:
                 log.exception("unexpected error delivering message %s", job.message.id)
                 error = _internal(exc)
         return Outcome(job, reply, error, int((time.perf_counter() - started) * 1000))
+
+    def connection_key(self, route: Route, *, lane: int, group: int) -> str:
+        """The connection a job of ``route`` goes over in lane ``lane``, with its route."""
+        return f"{self._pool.connection(route, lane=lane, group=group)} {route.key}"
+
+    async def release(self, jobs: list[Job], lease_owner: str) -> None:
+        """Back to the queue, unsent (the worker is stopping): the attempt never happened, so
+        it is uncounted and its pending row removed."""
+        message_ids = [job.message.id for job in jobs]
+        async with self._runtime.engine.begin() as connection:
+            await connection.execute(
+                update(_MESSAGE_TABLE)
+                .where(
+                    _MESSAGES.id.in_(message_ids),
+                    _MESSAGES.lease_owner == lease_owner,
+                    _MESSAGES.status == SENDING,
+                )
+                .values(
+                    status=QUEUED,
+                    lease_owner=None,
+                    lease_until=None,
+                    attempts=_MESSAGES.attempts - 1,
+                )
+            )
+            await connection.execute(
+                delete(_ATTEMPT_TABLE).where(_ATTEMPTS.id.in_([job.attempt_id for job in jobs]))
+            )
 
     def not_tried(self, job: Job, failure: DeliveryError) -> Outcome:
         """The outcome of a job not sent because its server failed moments earlier."""

@@ -99,10 +99,13 @@ def _refuse_line_breaks(value: str) -> None:
 def _unstructured(name: str, value: str) -> str:
     """Folded at white space; anything but printable ASCII goes into encoded words."""
     _refuse_line_breaks(value)
-    if len(name) + len(value) <= 76 and _printable_ascii(value) and "=?" not in value:
+    plain = _printable_ascii(value) and "=?" not in value
+    if plain and len(name) + len(value) <= 76:
         return value  # the common case: one short line as it is
-    charset = "us-ascii" if _printable_ascii(value) and "=?" not in value else "utf-8"
-    return Header(value, charset, header_name=name).encode(linesep=CRLF)
+    # Plain text folds only at white space; a longer word goes into encoded words, which
+    # split anywhere, so no line grows past the limit.
+    foldable = plain and max(map(len, value.split()), default=0) <= 60
+    return Header(value, "us-ascii" if foldable else "utf-8", header_name=name).encode(linesep=CRLF)
 
 
 def _mailbox(name: str, address: str) -> str:

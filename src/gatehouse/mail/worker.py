@@ -43,6 +43,8 @@ class Worker:
         self._dispatcher = Dispatcher(runtime, self._pool)
         self._stopping = asyncio.Event()
         self._in_hand: Counter[str] = Counter()  # messages in hand per tenant
+        # Never claimed again while in hand, even if a lease ran out while its batch waited.
+        self._held_ids: set[str] = set()
         # One lane holds one connection: at most this many send at once, batches in hand
         # together, so the pool's cap on open connections is never forced.
         self._lanes = asyncio.Semaphore(runtime.settings.worker_max_connections)
@@ -85,6 +87,7 @@ class Worker:
             while not self._stopping.is_set():
                 if len(in_hand) >= PIPELINE_DEPTH:
                     await _finish_one(in_hand)
+                    continue  # stopping may have been asked for meanwhile
                 try:
                     jobs = await self.take()
                     failures = 0
@@ -122,24 +125,27 @@ class Worker:
         by_tenant: dict[str, list[Job]] = defaultdict(list)
         for job in jobs:
             by_tenant[job.message.tenant_id].append(job)
-        batch = _Batch(self._runtime, self._dispatcher, self.owner, jobs, self._lanes)
-        flusher = asyncio.create_task(batch.flush_every(FLUSH_SECONDS))
+        batch = _Batch(
+            self._runtime, self._dispatcher, self.owner, jobs, self._lanes, self._stopping
+        )
         lanes = self._runtime.settings.max_connections_per_tenant
         try:
-            await asyncio.gather(
-                *(
-                    batch.deliver(tenant_jobs[lane::lanes], lane=lane, group=group)
+            await batch.run(
+                [
+                    (tenant_jobs[lane::lanes], lane, group)
                     for group, tenant_jobs in enumerate(by_tenant.values())
                     for lane in range(min(lanes, len(tenant_jobs)))
-                )
+                ]
             )
         finally:
-            batch.done.set()
-            await flusher  # never cancelled mid-write: that would lose recorded outcomes
-            await batch.flush()
-            await self._pool.close_retired()
             self._in_hand.subtract({tenant: len(jobs) for tenant, jobs in by_tenant.items()})
             self._in_hand = +self._in_hand  # drop tenants with none left
+            self._held_ids.difference_update(job.message.id for job in jobs)
+            for tenant in by_tenant:
+                if tenant not in self._in_hand:  # let another worker use its connections
+                    self._pool.release(f"tenant:{tenant}")
+            await self._pool.close_retired()
+            await self._pool.close_idle()
 
     async def take(self, *, only: str | None = None) -> list[Job]:
         """Claim up to a batch of due messages (or just ``only``) under this worker's lease,
@@ -152,6 +158,7 @@ class Worker:
                 return []
             jobs = await self._dispatcher.start(session, messages, now=now)
         self._in_hand.update(job.message.tenant_id for job in jobs)
+        self._held_ids.update(job.message.id for job in jobs)
         return jobs
 
     async def _claim(
@@ -175,6 +182,8 @@ class Worker:
         )
         if only is not None:
             candidates = candidates.where(OutboxMessage.id == only)
+        if self._held_ids:
+            candidates = candidates.where(OutboxMessage.id.not_in(self._held_ids))
         if postgres:
             candidates = candidates.with_for_update(skip_locked=True)
         picked = [(row.id, row.tenant_id) for row in await session.execute(candidates)]
@@ -231,11 +240,13 @@ def _due(now: object) -> ColumnElement[bool]:
 
 
 class _Batch:
-    """Outcomes written a group at a time, and the batch's leases kept: renewed before they run
-    out, and a message whose lease was lost (another worker may hold it now) is not sent. A
-    server found unavailable is not tried again within the batch (as MTAs suspend delivery to
-    a dead destination), so one tenant's silent server costs one timeout per connection, not
-    one per message, and other tenants' mail does not wait behind it."""
+    """One batch being sent. Outcomes are written a group at a time; leases are renewed before
+    they run out (by the flusher too, so a batch waiting for a free lane keeps them), and a
+    message whose lease was lost (another worker may hold it now) is not sent. A connection
+    whose server could not be reached or stopped answering is not used again within the batch
+    (as MTAs suspend delivery to a dead destination): its other messages wait for a retry
+    instead of each waiting out the same timeout. On stop, each lane finishes the message it
+    is sending; the rest go back to the queue, their attempts uncounted."""
 
     GROUP = 100
 
@@ -246,56 +257,97 @@ class _Batch:
         owner: str,
         jobs: list[Job],
         lanes: asyncio.Semaphore,
+        stopping: asyncio.Event,
     ) -> None:
         self._runtime, self._dispatcher, self._owner = runtime, dispatcher, owner
-        self._lanes = lanes
+        self._lanes, self._stopping = lanes, stopping
         self._lease = timedelta(seconds=runtime.settings.worker_lease_seconds)
         self._renew_at = time.monotonic() + self._lease.total_seconds() / 2
-        self._held = {job.message.id for job in jobs}
+        self._jobs = {job.message.id: job for job in jobs}
+        self._held = set(self._jobs)  # leased and not yet sent
         self._pending: list[Outcome] = []
-        # Servers that could not be reached or stopped answering during this batch: their
-        # other messages wait for a retry instead of each waiting out the same timeout.
-        self._unavailable: dict[str, DeliveryError] = {}
+        self._unavailable: dict[str, DeliveryError] = {}  # connection -> why it is not used
         self._lock = asyncio.Lock()
-        self.done = asyncio.Event()
+        self._done = asyncio.Event()
 
-    async def deliver(self, jobs: list[Job], *, lane: int, group: int) -> None:
+    async def run(self, lanes: list[tuple[list[Job], int, int]]) -> None:
+        """Send every lane's jobs; record all outcomes before returning, even when a lane
+        failed (its error is raised afterwards)."""
+        flusher = asyncio.create_task(self._flush_every(FLUSH_SECONDS))
+        try:
+            results = await asyncio.gather(
+                *(self._lane(jobs, lane=lane, group=group) for jobs, lane, group in lanes),
+                return_exceptions=True,
+            )
+        finally:
+            self._done.set()
+            await flusher  # never cancelled mid-write: that would lose recorded outcomes
+            await self.flush()
+            await self._release_unsent()
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    async def _lane(self, jobs: list[Job], *, lane: int, group: int) -> None:
         async with self._lanes:
-            await self._deliver(jobs, lane=lane, group=group)
+            for job in jobs:
+                if self._stopping.is_set():
+                    return
+                if time.monotonic() >= self._renew_at:
+                    await self._renew()
+                if job.message.id not in self._held:  # its lease ran out: another worker's now
+                    continue
+                outcome = await self._outcome(job, lane=lane, group=group)
+                self._held.discard(job.message.id)
+                self._pending.append(outcome)  # the list now: a flush may have swapped it
+                if len(self._pending) >= self.GROUP:
+                    await self.flush()
 
-    async def _deliver(self, jobs: list[Job], *, lane: int, group: int) -> None:
-        for job in jobs:
-            if time.monotonic() >= self._renew_at:
-                await self._renew()
-            if job.message.id not in self._held:  # its lease ran out: another worker's now
-                continue
-            route = job.route.key if job.route is not None else None
-            failure = self._unavailable.get(route) if route is not None else None
-            if failure is not None:
-                outcome = self._dispatcher.not_tried(job, failure)
-            else:
-                outcome = await self._dispatcher.send(job, lane=lane, group=group)
-                error = outcome.error
-                if route is not None and error is not None and error.server_unavailable:
-                    self._unavailable.setdefault(route, error)
-            self._held.discard(job.message.id)
-            self._pending.append(outcome)
-            if len(self._pending) >= self.GROUP:
-                await self.flush()
+    async def _outcome(self, job: Job, *, lane: int, group: int) -> Outcome:
+        connection = (
+            self._dispatcher.connection_key(job.route, lane=lane, group=group)
+            if job.route is not None and job.error is None
+            else None
+        )
+        failure = self._unavailable.get(connection) if connection is not None else None
+        if failure is not None:
+            return self._dispatcher.not_tried(job, failure)
+        outcome = await self._dispatcher.send(job, lane=lane, group=group)
+        error = outcome.error
+        if connection is not None and error is not None and error.server_unavailable:
+            self._unavailable.setdefault(connection, error)
+        return outcome
 
-    async def flush_every(self, seconds: float) -> None:
+    async def _flush_every(self, seconds: float) -> None:
         """Record outcomes at least this often, so a send that stalls (or a crash) does not
         leave earlier deliveries unrecorded: they would be sent again."""
-        while not self.done.is_set():
+        while not self._done.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.done.wait(), timeout=seconds)
-            if self._pending:
-                await self.flush()
+                await asyncio.wait_for(self._done.wait(), timeout=seconds)
+            try:
+                if self._pending:
+                    await self.flush()
+                if not self._done.is_set() and time.monotonic() >= self._renew_at:
+                    await self._renew()
+            except Exception:  # the database away: the lanes' own writes will report it
+                log.exception("delivery worker %s: recording outcomes failed", self._owner)
 
     async def flush(self) -> None:
         async with self._lock:
             pending, self._pending = self._pending, []
             await self._dispatcher.record(pending, self._owner)
+
+    async def _release_unsent(self) -> None:
+        """Messages still held but not sent (the worker is stopping, or a lane failed): back
+        to the queue now rather than after their leases expire."""
+        if not self._held:
+            return
+        unsent = [self._jobs[message_id] for message_id in self._held]
+        self._held = set()
+        try:
+            await self._dispatcher.release(unsent, self._owner)
+        except Exception:  # they are delivered once their leases expire
+            log.exception("delivery worker %s: releasing unsent messages failed", self._owner)
 
     async def _renew(self) -> None:
         """Extend the leases still held (one statement for the batch); any that ran out are
@@ -303,7 +355,7 @@ class _Batch:
         await self.flush()
         async with self._lock:
             if time.monotonic() < self._renew_at:
-                return  # another lane renewed meanwhile
+                return  # renewed meanwhile
             now = utcnow()
             until = now + self._lease
             async with self._runtime.sessions.begin() as session:

@@ -39,12 +39,7 @@ class TransportPool:
             return self._ses
         if route.endpoint is None:
             raise ValueError("an SMTP route needs an endpoint")
-        if route.owner == "default":
-            slot = group * settings.max_connections_per_tenant + lane
-            slot %= settings.default_max_connections
-        else:
-            slot = lane % settings.max_connections_per_tenant
-        owner = f"{route.owner}#{slot}"
+        owner = self.connection(route, lane=lane, group=group)
         self._last_used[owner] = time.monotonic()
         current = self._transports.pop(owner, None)
         if current is not None and current[0] == route.key:
@@ -62,6 +57,26 @@ class TransportPool:
         )
         self._transports[owner] = (route.key, transport)
         return transport
+
+    def connection(self, route: Route, *, lane: int = 0, group: int = 0) -> str:
+        """Which connection of its owner ``route`` uses for ``lane`` (``group`` spreads the
+        tenants sharing the platform default server over its connections)."""
+        settings = self._settings
+        if route.kind == "ses":
+            return "ses"
+        if route.owner == "default":
+            slot = group * settings.max_connections_per_tenant + lane
+            slot %= settings.default_max_connections
+        else:
+            slot = lane % settings.max_connections_per_tenant
+        return f"{route.owner}#{slot}"
+
+    def release(self, owner: str) -> None:
+        """Close the connections of ``owner`` (say ``tenant:acme``) that are not in use."""
+        for key in [k for k in self._transports if k.rsplit("#", 1)[0] == owner]:
+            if not self._transports[key][1].in_use:
+                self._retire(self._transports.pop(key)[1])
+                self._last_used.pop(key, None)
 
     def describe(self, route: Route) -> str:
         if route.endpoint is None:

@@ -34,6 +34,7 @@ class SmtpTransport:
         self._timeout = timeout
         self._connection: aiosmtplib.SMTP | None = None
         self._lock = asyncio.Lock()  # one SMTP transaction at a time on the connection
+        self._users = 0
 
     @property
     def server(self) -> str:
@@ -41,9 +42,16 @@ class SmtpTransport:
 
     @property
     def in_use(self) -> bool:
-        return self._lock.locked()
+        return self._users > 0
 
     async def send(self, message: bytes, *, sender: str, recipients: list[str]) -> str:
+        self._users += 1  # sending, or waiting for the connection
+        try:
+            return await self._send(message, sender, recipients)
+        finally:
+            self._users -= 1
+
+    async def _send(self, message: bytes, sender: str, recipients: list[str]) -> str:
         async with self._lock:
             reused = self._connection is not None and self._connection.is_connected
             try:
@@ -67,16 +75,15 @@ class SmtpTransport:
         try:
             utf8 = _needs_smtputf8(connection, message, sender, recipients)
             options = [b"SMTPUTF8"] if utf8 else []
-            reply = await connection.execute_command(
-                b"MAIL", b"FROM:" + _envelope(sender, utf8, step), *options
-            )
+            # Every address checked before the first command: no transaction left half open.
+            mail_from = _envelope(sender, utf8, "mail")
+            rcpt_to = [_envelope(recipient, utf8, "rcpt") for recipient in recipients]
+            reply = await connection.execute_command(b"MAIL", b"FROM:" + mail_from, *options)
             if reply.code != SMTPStatus.completed:
                 raise aiosmtplib.SMTPSenderRefused(reply.code, reply.message, sender)
             step = "rcpt"
-            for recipient in recipients:
-                reply = await connection.execute_command(
-                    b"RCPT", b"TO:" + _envelope(recipient, utf8, step)
-                )
+            for recipient, address in zip(recipients, rcpt_to, strict=True):
+                reply = await connection.execute_command(b"RCPT", b"TO:" + address)
                 if reply.code not in (SMTPStatus.completed, SMTPStatus.will_forward):
                     raise aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, recipient)
             step = "data"
