@@ -44,17 +44,22 @@ async def runtime(clean_db: Settings, server: SmtpServer, pki: Pki) -> AsyncIter
         }
     )
     runtime = build_runtime(settings, extra_ca_files=(pki.ca_file,))
+    await onboard(runtime, "acme")
+    yield runtime
+    await runtime.close()
+
+
+async def onboard(runtime: Runtime, tenant_id: str) -> None:
+    """A tenant with an active administrator (so no activation e-mail is queued)."""
     async with runtime.sessions.begin() as session:
         await onboard_tenant(
             session,
-            settings=settings,
-            display_name="Acme",
-            admin_email="a@acme.test",
-            tenant_id="acme",
-            admin_password="Acme-Admin-1",
+            settings=runtime.settings,
+            display_name=tenant_id.title(),
+            admin_email=f"a@{tenant_id}.test",
+            tenant_id=tenant_id,
+            admin_password=f"{tenant_id.title()}-Admin-1",
         )
-    yield runtime
-    await runtime.close()
 
 
 async def queue(runtime: Runtime, count: int, tenant_id: str = "acme") -> list[str]:
@@ -163,15 +168,7 @@ async def test_permanent_reply_fails_at_once(runtime: Runtime, pki: Pki) -> None
 async def test_a_tenants_backlog_never_fills_every_batch_in_hand(runtime: Runtime) -> None:
     """Batches of 10: a tenant with 50 older messages fills two batches in hand, then the third
     takes the newer messages of another tenant, before any of the first two is sent."""
-    async with runtime.sessions.begin() as session:
-        await onboard_tenant(
-            session,
-            settings=runtime.settings,
-            display_name="Beta",
-            admin_email="a@beta.test",
-            tenant_id="beta",
-            admin_password="Beta-Admin-1",
-        )
+    await onboard(runtime, "beta")
     runtime.settings = runtime.settings.model_copy(update={"worker_batch_size": 10})
     await queue(runtime, 50)
     await queue(runtime, 3, tenant_id="beta")
@@ -222,15 +219,7 @@ async def test_a_tenants_connections_close_once_none_of_its_mail_is_in_hand(
     with Sink(tmp_path / "sink", SINK_LOGIN) as sink:
         settings = clean_db.model_copy(update={"allow_private_mail_hosts": True, "dev": False})
         runtime = build_runtime(settings, extra_ca_files=(sink.ca_file,))
-        async with runtime.sessions.begin() as session:
-            await onboard_tenant(
-                session,
-                settings=settings,
-                display_name="Acme",
-                admin_email="a@acme.test",
-                tenant_id="acme",
-                admin_password="Acme-Admin-1",
-            )
+        await onboard(runtime, "acme")
         await add_custom_configs(runtime, ["acme"], sink.port)
         await queue(runtime, 3)
         worker = Worker(runtime)
