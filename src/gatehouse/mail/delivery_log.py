@@ -65,14 +65,21 @@ async def list_messages(
     return MessagePage(list(rows.all()), total, page, pages)
 
 
-async def get_message(
+async def find_message(
     session: AsyncSession, *, tenant_id: str, message_id: str
-) -> tuple[OutboxMessage, list[DeliveryAttempt]] | None:
-    message = await session.scalar(
+) -> OutboxMessage | None:
+    """One of the tenant's messages (another tenant's ID finds nothing)."""
+    return await session.scalar(
         select(OutboxMessage).where(
             OutboxMessage.tenant_id == tenant_id, OutboxMessage.id == message_id
         )
     )
+
+
+async def get_message(
+    session: AsyncSession, *, tenant_id: str, message_id: str
+) -> tuple[OutboxMessage, list[DeliveryAttempt]] | None:
+    message = await find_message(session, tenant_id=tenant_id, message_id=message_id)
     if message is None:
         return None
     attempts = await session.scalars(

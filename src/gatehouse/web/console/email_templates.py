@@ -8,12 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.errors import ConflictError, NotFoundError, PermanentDeliveryError, ValidationError
-from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.templates import sets
 from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.templates.render import render as render_email
@@ -27,7 +25,7 @@ from gatehouse.mail.templates.types import (
 )
 from gatehouse.web.account.routes import LANGUAGE_NAMES, field
 from gatehouse.web.console.auth import Admin, require
-from gatehouse.web.console.mail_server import actor_of
+from gatehouse.web.console.mail_server import actor_of, test_message
 from gatehouse.web.console.template_sets import PAGE, crumbs, find_set
 from gatehouse.web.csrf import checked_form
 from gatehouse.web.pages import render
@@ -117,20 +115,9 @@ async def _context(
             (p, PLACEHOLDER_DESCRIPTIONS[p], p in kind.mandatory) for p in kind.ordered_placeholders
         ],
         "base": f"{PAGE}/{info.id}/templates/{kind.slug}/{language}",
-        "test_message": await _test_message(session, admin, request),
+        "test_message": await test_message(session, admin.tenant.id, request),
         **extra,
     }
-
-
-async def _test_message(session: DbSession, admin: Admin, request: Request) -> Any:
-    message_id = request.query_params.get("test")
-    if not message_id:
-        return None
-    return await session.scalar(
-        select(OutboxMessage).where(
-            OutboxMessage.tenant_id == admin.tenant.id, OutboxMessage.id == message_id
-        )
-    )
 
 
 @router.get("", response_class=HTMLResponse)

@@ -13,7 +13,7 @@ from gatehouse import audit
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.errors import DeliveryError, ValidationError
 from gatehouse.mail import config as mail_config
-from gatehouse.mail import ses
+from gatehouse.mail import delivery_log, ses
 from gatehouse.mail.configure import save_custom
 from gatehouse.mail.models import MailServerConfig, OutboxMessage
 from gatehouse.mail.test_email import queue_test_email
@@ -135,7 +135,7 @@ async def page_context(
             ("Mail Server Configuration", None),
         ],
         "confirm_remove": request.query_params.get("confirm") == "remove" and current,
-        "test_message": await _test_message(session, tenant_id, request),
+        "test_message": await test_message(session, tenant_id, request),
         **await ses_context(session, admin, runtime_settings(request), current),
         **extra,
     }
@@ -169,15 +169,12 @@ def _form_from_config(current: MailServerConfig | None) -> dict[str, Any]:
     return {k: ("" if view.get(k) is None else view.get(k)) for k in FORM_FIELDS if k in view}
 
 
-async def _test_message(session: DbSession, tenant_id: str, request: Request) -> Any:
+async def test_message(session: DbSession, tenant_id: str, request: Request) -> Any:
+    """The test e-mail named by ``?test=`` (after Send Test E-Mail), if it is the tenant's."""
     message_id = request.query_params.get("test")
     if not message_id:
         return None
-    return await session.scalar(
-        select(OutboxMessage).where(
-            OutboxMessage.tenant_id == tenant_id, OutboxMessage.id == message_id
-        )
-    )
+    return await delivery_log.find_message(session, tenant_id=tenant_id, message_id=message_id)
 
 
 @router.get("", response_class=HTMLResponse)
