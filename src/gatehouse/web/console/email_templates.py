@@ -68,20 +68,21 @@ def _admin_name(admin: Admin) -> str:
     return name or admin.user.email
 
 
-async def _context(
+async def _page(
     request: Request,
     session: DbSession,
     admin: Admin,
     *,
-    set_id: str,
+    info: sets.SetInfo,
     kind: TemplateType,
     language: str,
     origin: str,
+    status_code: int = 200,
     form: TemplateText | None = None,
     problems: list[TemplateProblem] | None = None,
     **extra: Any,
-) -> dict[str, Any]:
-    info = await find_set(session, admin, set_id)
+) -> Response:
+    """The template page of ``info``'s ``kind`` in ``language``."""
     own = await sets.get_template(
         session, tenant_id=admin.tenant.id, set_id=info.id, slug=kind.slug, language=language
     )
@@ -93,7 +94,7 @@ async def _context(
         template_set_id=info.id,
     )
     shown = form or own or resolved.template
-    return {
+    context = {
         "admin": admin,
         "tenant": admin.tenant,
         "crumbs": crumbs((info.name, f"{PAGE}/{info.id}"), (f"{kind.label} ({language})", None)),
@@ -118,6 +119,7 @@ async def _context(
         "test_message": await test_message(session, admin.tenant.id, request),
         **extra,
     }
+    return render(request, "console/email_template.html", context, status_code=status_code)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -131,16 +133,15 @@ async def template_page(
     language: str,
 ) -> Response:
     kind = _kind_and_language(slug, language)
-    context = await _context(
+    return await _page(
         request,
         session,
         admin,
-        set_id=set_id,
+        info=await find_set(session, admin, set_id),
         kind=kind,
         language=language,
         origin=request_origin(request, runtime),
     )
-    return render(request, "console/email_template.html", context)
 
 
 async def _uploaded(form: FormData, name: str, typed: str) -> str:
@@ -184,34 +185,33 @@ async def save_or_preview(
             html=await _uploaded(form, "html", typed.html),
         )
     except ValidationError as exc:
-        context = await _context(
+        return await _page(
             request,
             session,
             admin,
             form=typed,
             error=exc.message,
-            set_id=info.id,
+            info=info,
             kind=kind,
             language=language,
             origin=origin,
+            status_code=422,
         )
-        return render(request, "console/email_template.html", context, status_code=422)
     previewing = field(form, "action") == "preview"
     try:
         if previewing:
             check_template(kind, subject=template.subject, text=template.text, html=template.html)
-            context = await _context(
+            return await _page(
                 request,
                 session,
                 admin,
                 form=template,
                 previewing=True,
-                set_id=info.id,
+                info=info,
                 kind=kind,
                 language=language,
                 origin=origin,
             )
-            return render(request, "console/email_template.html", context)
         await sets.save_template(
             session,
             tenant_id=admin.tenant.id,
@@ -222,19 +222,19 @@ async def save_or_preview(
             actor=actor_of(admin),
         )
     except TemplateRejected as exc:
-        context = await _context(
+        return await _page(
             request,
             session,
             admin,
             form=template,
             problems=exc.problems,
             previewing=previewing,
-            set_id=info.id,
+            info=info,
             kind=kind,
             language=language,
             origin=origin,
+            status_code=422,
         )
-        return render(request, "console/email_template.html", context, status_code=422)
     except ConflictError as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from None
     await session.commit()
@@ -294,17 +294,17 @@ async def send_test(
             inviter_name=_admin_name(admin),
         )
     except ValidationError as exc:
-        context = await _context(
+        return await _page(
             request,
             session,
             admin,
-            set_id=info.id,
+            info=info,
             kind=kind,
             language=language,
             origin=origin,
             error=f"To: {exc.message}",
+            status_code=422,
         )
-        return render(request, "console/email_template.html", context, status_code=422)
     await session.commit()
     runtime.wake_worker()
     base = f"{PAGE}/{info.id}/templates/{kind.slug}/{language}"
