@@ -75,8 +75,7 @@ class TransportPool:
         """Close the connections of ``owner`` (say ``tenant:acme``) that are not in use."""
         for key in [k for k in self._transports if k.rsplit("#", 1)[0] == owner]:
             if not self._transports[key][1].in_use:
-                self._retire(self._transports.pop(key)[1])
-                self._last_used.pop(key, None)
+                self._drop(key)
 
     def describe(self, route: Route) -> str:
         if route.endpoint is None:
@@ -90,8 +89,14 @@ class TransportPool:
         worker runs at most WORKER_MAX_CONNECTIONS lanes at once, so enough are idle."""
         idle = [o for o, (_key, t) in self._transports.items() if not t.in_use]
         for owner in idle[: max(0, len(self._transports) - max(0, size))]:
-            self._retire(self._transports.pop(owner)[1])
-            self._last_used.pop(owner, None)
+            self._drop(owner)
+
+    def _drop(self, owner: str) -> None:
+        """Forget connection ``owner`` and retire its transport."""
+        self._last_used.pop(owner, None)
+        entry = self._transports.pop(owner, None)
+        if entry is not None:
+            self._retire(entry[1])
 
     def _retire(self, transport: Transport) -> None:
         """Close an idle transport at once (the cap counts open connections); one in use
@@ -107,10 +112,7 @@ class TransportPool:
         """Close connections unused for IDLE_SECONDS; servers drop idle clients anyway."""
         cutoff = time.monotonic() - IDLE_SECONDS
         for owner in [o for o, used in self._last_used.items() if used < cutoff]:
-            self._last_used.pop(owner, None)
-            entry = self._transports.pop(owner, None)
-            if entry is not None:
-                self._retire(entry[1])
+            self._drop(owner)
         await self.close_retired()
 
     async def close_retired(self) -> None:
