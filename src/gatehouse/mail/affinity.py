@@ -36,7 +36,9 @@ def held_elsewhere(owner: str, now: datetime) -> Select[str]:
 
 
 async def lock_tenants(session: AsyncSession, tenant_ids: Iterable[str]) -> None:
-    """Lock the tenants' configuration rows until the claim commits (PostgreSQL)."""
+    """Lock the tenants' configuration rows until the claim commits (PostgreSQL): who serves
+    each tenant, and how much of its rate limit is left, are then decided by one claim at a
+    time."""
     await session.execute(
         select(MailServerConfig.tenant_id)
         .where(MailServerConfig.tenant_id.in_(sorted(set(tenant_ids))))

@@ -1,7 +1,7 @@
 """A tenant's rate limit (e-mails per minute), enforced when messages are claimed, so it holds
 across any number of worker processes: in any 60 seconds, the attempts started plus the messages
-in flight never exceed the limit. On PostgreSQL the tenant's configuration row is locked while
-a worker claims, so two workers cannot both take the last slot."""
+in flight never exceed the limit. On PostgreSQL the claim locks the tenants' configuration rows
+first (``affinity.lock_tenants``), so two workers cannot both take the last slot."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ async def allowances(
     now: datetime,
     *,
     tenant_ids: Iterable[str] | None = None,
-    lock: bool = False,
 ) -> dict[str, int]:
     """How many more messages each rate-limited tenant may start now (absent: no limit)."""
     limits_query = select(MailServerConfig.tenant_id, MailServerConfig.rate_limit_per_minute).where(
@@ -29,8 +28,6 @@ async def allowances(
     )
     if tenant_ids is not None:
         limits_query = limits_query.where(MailServerConfig.tenant_id.in_(list(tenant_ids)))
-    if lock:
-        limits_query = limits_query.with_for_update()
     limits = {row[0]: int(row[1] or 0) for row in await session.execute(limits_query)}
     if not limits:
         return {}

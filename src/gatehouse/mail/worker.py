@@ -195,9 +195,8 @@ class Worker:
         picked = ratelimit.trim(picked, room)
         if not picked:
             return []
-        allowed = await ratelimit.allowances(
-            session, now, tenant_ids={t for _, t in picked}, lock=postgres
-        )
+        # Counted again under the locks taken above.
+        allowed = await ratelimit.allowances(session, now, tenant_ids={t for _, t in picked})
         ids = [message_id for message_id, _ in ratelimit.trim(picked, allowed)]
         if not ids:
             return []
