@@ -262,10 +262,11 @@ class Dispatcher:
         now = utcnow()
         sent_ids, message_rows, attempt_rows = [], [], []
         for outcome in outcomes:
-            status, fields = self._next_state(outcome, now)
-            if status == "sent":  # all alike: one statement for them below
+            if outcome.error is None:  # all sent alike: one statement for them below
+                status = "sent"
                 sent_ids.append(outcome.job.message.id)
             else:
+                status, fields = self._unsent_state(outcome, outcome.error, now)
                 message_rows.append(
                     {"b_id": outcome.job.message.id, "b_owner": lease_owner, **fields}
                 )
@@ -288,11 +289,11 @@ class Dispatcher:
                 f" step={outcome.error.step}" if outcome.error else "",
             )
 
-    def _next_state(self, outcome: Outcome, now: datetime) -> tuple[str, dict[str, Any]]:
-        """The outcome's name and the message's new columns (as ``b_`` bind parameters)."""
-        message, error = outcome.job.message, outcome.error
-        if error is None:
-            return "sent", _state(SENT, sent_at=now, next_at=now)
+    def _unsent_state(
+        self, outcome: Outcome, error: DeliveryError, now: datetime
+    ) -> tuple[str, dict[str, Any]]:
+        """``retry`` or ``failed``, and the message's new columns (as ``b_`` bind parameters)."""
+        message = outcome.job.message
         last_error = f"{error.step}: {error.message}"
         if error.retryable and now - message.created_at < GIVE_UP_AFTER:
             next_at = now + timedelta(seconds=retry_delay(message.attempts))
@@ -328,14 +329,12 @@ def _state(
     status: str,
     *,
     next_at: datetime,
-    sent_at: datetime | None = None,
-    error: str | None = None,
+    error: str,
     context: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Bodies (``context``, with its links) are kept only for a retry."""
     return {
         "b_status": status,
-        "b_sent_at": sent_at,
         "b_context": context,
         "b_next": next_at,
         "b_last_error": error,
@@ -359,7 +358,7 @@ _MESSAGE_UPDATE = (
     .where(_MESSAGES.id == bindparam("b_id"), _MESSAGES.lease_owner == bindparam("b_owner"))
     .values(
         status=bindparam("b_status"),
-        sent_at=bindparam("b_sent_at", type_=_MESSAGES.sent_at.type),
+        sent_at=None,
         context=bindparam("b_context", type_=_MESSAGES.context.type),
         next_attempt_at=bindparam("b_next", type_=_MESSAGES.next_attempt_at.type),
         last_error=bindparam("b_last_error"),
