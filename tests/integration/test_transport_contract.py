@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +147,26 @@ async def test_close_is_safe_and_transport_reusable(harness: Harness) -> None:
     await transport.send(message("c@x.test"), sender=SENDER, recipients=["c@x.test"])
     await transport.close()
     assert harness.delivered() == [(SENDER, ["c@x.test"])]
+
+
+async def test_smtp_server_receives_the_message_byte_for_byte(tmp_path: Path) -> None:
+    """Lines that start with a dot (or two), and a message without a final line end, arrive at a
+    real server exactly as built: the transport dot-stuffs them, the server removes it."""
+    pki = Pki(tmp_path)
+    bodies = [
+        message("a@x.test"),
+        b"Subject: dots\r\n\r\n.one\r\n..two\r\nthree.\r\n.",
+    ]
+    with SmtpServer(pki, security="starttls", credentials=("u", "p")) as server:
+        transport = SmtpTransport(
+            server.endpoint(username="u", password="p"),
+            tls_context=build_tls_context(extra_ca_files=(pki.ca_file,)),
+            allow_private=True,
+            connect_timeout=3,
+            timeout=5,
+        )
+        for body in bodies:
+            await transport.send(body, sender=SENDER, recipients=["a@x.test"])
+        await transport.close()
+        received = [m.raw for m in server.handler.messages]
+    assert received == [bodies[0], bodies[1] + b"\r\n"]
