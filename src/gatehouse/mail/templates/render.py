@@ -49,8 +49,10 @@ def with_optional_placeholders(context: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run(template: Template, context: dict[str, Any]) -> str:
+    """The part rendered, streamed so a runaway output stops early. ``context`` is shared, not
+    copied: the environments have no globals to merge into it (``sandbox._environment``)."""
     size, chunks = 0, []
-    for chunk in template.generate(context):
+    for chunk in template.root_render_func(template.new_context(context, shared=True)):
         size += len(chunk)
         if size > MAX_OUTPUT_CHARS:
             raise OutputTooLarge

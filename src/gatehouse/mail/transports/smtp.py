@@ -68,9 +68,7 @@ class SmtpTransport:
                 raise dropped.diagnosis(self.endpoint) from dropped.cause
 
     async def _transaction(self, message: bytes, sender: str, recipients: list[str]) -> str:
-        """MAIL, RCPT, DATA one by one, so a failure names the step it happened in. The commands
-        go straight to aiosmtplib's protocol: SMTP.mail() and rcpt() parse each address again
-        and data() rewrites every line end, which together cost more than the exchange."""
+        """MAIL, RCPT, DATA one by one, so a failure names the step it happened in."""
         connection = await self._connect()
         step = "mail"
         try:
@@ -79,21 +77,23 @@ class SmtpTransport:
             # Every address checked before the first command: no transaction left half open.
             mail_from = _envelope(sender, utf8, "mail")
             rcpt_to = [_envelope(recipient, utf8, "rcpt") for recipient in recipients]
-            reply = await self._command(connection, b"MAIL FROM:" + mail_from + options)
-            if reply.code != SMTPStatus.completed:
-                raise aiosmtplib.SMTPSenderRefused(reply.code, reply.message, sender)
-            step = "rcpt"
-            for recipient, address in zip(recipients, rcpt_to, strict=True):
-                reply = await self._command(connection, b"RCPT TO:" + address)
-                if reply.code not in (SMTPStatus.completed, SMTPStatus.will_forward):
-                    raise aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, recipient)
-            step = "data"
-            reply = await self._command(connection, b"DATA")
-            if reply.code != SMTPStatus.start_input:
-                raise aiosmtplib.SMTPDataError(reply.code, reply.message)
-            reply = await self._write(connection, data_block(message))
-            if reply.code != SMTPStatus.completed:
-                raise aiosmtplib.SMTPDataError(reply.code, reply.message)
+            async with asyncio.timeout(None) as deadline:
+                talk = _Exchanges(connection, deadline, self._timeout)
+                reply = await talk.command(b"MAIL FROM:" + mail_from + options)
+                if reply.code != SMTPStatus.completed:
+                    raise aiosmtplib.SMTPSenderRefused(reply.code, reply.message, sender)
+                step = "rcpt"
+                for recipient, address in zip(recipients, rcpt_to, strict=True):
+                    reply = await talk.command(b"RCPT TO:" + address)
+                    if reply.code not in (SMTPStatus.completed, SMTPStatus.will_forward):
+                        raise aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, recipient)
+                step = "data"
+                reply = await talk.command(b"DATA")
+                if reply.code != SMTPStatus.start_input:
+                    raise aiosmtplib.SMTPDataError(reply.code, reply.message)
+                reply = await talk.write(data_block(message))
+                if reply.code != SMTPStatus.completed:
+                    raise aiosmtplib.SMTPDataError(reply.code, reply.message)
         except aiosmtplib.SMTPServerDisconnected as exc:
             await self._drop()
             raise _Dropped(step, exc) from exc
@@ -101,18 +101,6 @@ class SmtpTransport:
             await self._drop()
             raise diagnose(exc, step=step, endpoint=self.endpoint) from exc
         return f"{reply.code} {reply.message}"
-
-    async def _command(self, connection: aiosmtplib.SMTP, command: bytes) -> SMTPResponse:
-        return await self._write(connection, command + b"\r\n")
-
-    async def _write(self, connection: aiosmtplib.SMTP, data: bytes) -> SMTPResponse:
-        """Write and read the reply. Our lock keeps one exchange at a time on the connection,
-        which is what aiosmtplib's command lock would do; any error leaves it dropped."""
-        protocol = connection.protocol
-        if protocol is None:
-            raise aiosmtplib.SMTPServerDisconnected("Connection lost")
-        protocol.write(data)
-        return await protocol.read_response(timeout=self._timeout)
 
     async def _connect(self) -> aiosmtplib.SMTP:
         if self._connection is None or not self._connection.is_connected:
@@ -138,6 +126,30 @@ class SmtpTransport:
                     await connection.quit()
                 except (aiosmtplib.SMTPException, OSError):
                     connection.close()
+
+
+class _Exchanges:
+    """The commands and replies of one transaction, written on aiosmtplib's protocol directly:
+    SMTP.mail() and rcpt() parse each address again, and data() rewrites every line end of a
+    message already built with CRLF; together they cost more than the exchange itself. Our
+    transport's lock keeps one exchange at a time on the connection (aiosmtplib's command
+    lock would), and any error drops the connection."""
+
+    def __init__(self, connection: aiosmtplib.SMTP, deadline: asyncio.Timeout, timeout: float):
+        self._protocol = connection.protocol
+        self._deadline, self._timeout = deadline, timeout
+
+    async def command(self, command: bytes) -> SMTPResponse:
+        return await self.write(command + b"\r\n")
+
+    async def write(self, data: bytes) -> SMTPResponse:
+        """``data`` written and the reply read within the timeout: the transaction's deadline
+        moved for each exchange costs less than a wait_for around each."""
+        if self._protocol is None or not self._protocol.is_connected:
+            raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+        self._deadline.reschedule(asyncio.get_running_loop().time() + self._timeout)
+        self._protocol.write(data)
+        return await self._protocol.read_response(timeout=None)
 
 
 class _Dropped(Exception):
