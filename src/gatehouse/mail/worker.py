@@ -41,6 +41,7 @@ class Worker:
         self.owner = uuid.uuid4().hex
         self._pool = TransportPool(runtime.settings, runtime.tls_context)
         self._dispatcher = Dispatcher(runtime, self._pool)
+        self._recorder = _Recorder(self._dispatcher, self.owner)
         self._stopping = asyncio.Event()
         self._in_hand: Counter[str] = Counter()  # messages in hand per tenant
         # Never claimed again while in hand, even if a lease ran out while its batch waited.
@@ -126,7 +127,12 @@ class Worker:
         for job in jobs:
             by_tenant[job.message.tenant_id].append(job)
         batch = _Batch(
-            self._runtime, self._dispatcher, self.owner, jobs, self._lanes, self._stopping
+            self._runtime,
+            self._dispatcher,
+            self._recorder,
+            jobs,
+            lanes=self._lanes,
+            stopping=self._stopping,
         )
         lanes = self._runtime.settings.max_connections_per_tenant
         try:
@@ -242,35 +248,66 @@ def _due(now: object) -> ColumnElement[bool]:
     )
 
 
-class _Batch:
-    """One batch being sent. Outcomes are written a group at a time; leases are renewed before
-    they run out (by the flusher too, so a batch waiting for a free lane keeps them), and a
-    message whose lease was lost (another worker may hold it now) is not sent. A connection
-    whose server could not be reached or stopped answering is not used again within the batch
-    (as MTAs suspend delivery to a dead destination): its other messages wait for a retry
-    instead of each waiting out the same timeout. On stop, each lane finishes the message it
-    is sending; the rest go back to the queue, their attempts uncounted."""
+class _Recorder:
+    """The outcomes of every batch in hand, written together: one transaction at most every
+    ``FLUSH_SECONDS`` (or once ``GROUP`` wait) for the whole worker, where a writer per batch
+    would commit as many times over as there are batches in hand."""
 
     GROUP = 100
+
+    def __init__(self, dispatcher: Dispatcher, owner: str) -> None:
+        self._dispatcher, self.owner = dispatcher, owner
+        self._pending: list[Outcome] = []
+        self._lock = asyncio.Lock()
+        self._written_at = time.monotonic()
+
+    async def add(self, outcome: Outcome) -> None:
+        self._pending.append(outcome)
+        if len(self._pending) >= self.GROUP:
+            await self.flush()
+
+    async def flush_due(self) -> None:
+        if self._pending and time.monotonic() - self._written_at >= FLUSH_SECONDS:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write every outcome added so far (a failure is raised: those messages stay leased
+        and are sent again once their leases expire)."""
+        async with self._lock:
+            pending, self._pending = self._pending, []
+            self._written_at = time.monotonic()
+            await self._dispatcher.record(pending, self.owner)
+
+
+class _Batch:
+    """One batch being sent. Its outcomes are written with the other batches' (``_Recorder``),
+    at least every ``FLUSH_SECONDS``; leases are renewed before they run out (by the batch's
+    timer too, so a batch waiting for a free lane keeps them), and a message whose lease was
+    lost (another worker may hold it now) is not sent. A connection whose server could not be
+    reached or stopped answering is not used again within the batch (as MTAs suspend delivery
+    to a dead destination): its other messages wait for a retry instead of each waiting out
+    the same timeout. On stop, each lane finishes the message it is sending; the rest go back
+    to the queue, their attempts uncounted."""
 
     def __init__(
         self,
         runtime: Runtime,
         dispatcher: Dispatcher,
-        owner: str,
+        recorder: _Recorder,
         jobs: list[Job],
+        *,
         lanes: asyncio.Semaphore,
         stopping: asyncio.Event,
     ) -> None:
-        self._runtime, self._dispatcher, self._owner = runtime, dispatcher, owner
+        self._runtime, self._dispatcher, self._recorder = runtime, dispatcher, recorder
+        self._owner = recorder.owner
         self._lanes, self._stopping = lanes, stopping
         self._lease = timedelta(seconds=runtime.settings.worker_lease_seconds)
         self._renew_at = time.monotonic() + self._lease.total_seconds() / 2
         self._jobs = {job.message.id: job for job in jobs}
         self._held = set(self._jobs)  # leased and not yet sent
-        self._pending: list[Outcome] = []
         self._unavailable: dict[str, DeliveryError] = {}  # connection -> why it is not used
-        self._lock = asyncio.Lock()
+        self._renewing = asyncio.Lock()
         self._done = asyncio.Event()
 
     async def run(self, lanes: list[tuple[list[Job], int, int]]) -> None:
@@ -285,7 +322,7 @@ class _Batch:
         finally:
             self._done.set()
             await flusher  # never cancelled mid-write: that would lose recorded outcomes
-            await self.flush()
+            await self._recorder.flush()
             await self._release_unsent()
         for result in results:
             if isinstance(result, BaseException):
@@ -302,9 +339,7 @@ class _Batch:
                     continue
                 outcome = await self._outcome(job, lane=lane, group=group)
                 self._held.discard(job.message.id)
-                self._pending.append(outcome)  # the list now: a flush may have swapped it
-                if len(self._pending) >= self.GROUP:
-                    await self.flush()
+                await self._recorder.add(outcome)
 
     async def _outcome(self, job: Job, *, lane: int, group: int) -> Outcome:
         connection = (
@@ -328,17 +363,11 @@ class _Batch:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._done.wait(), timeout=seconds)
             try:
-                if self._pending:
-                    await self.flush()
+                await self._recorder.flush_due()
                 if not self._done.is_set() and time.monotonic() >= self._renew_at:
                     await self._renew()
             except Exception:  # the database away: the lanes' own writes will report it
                 log.exception("delivery worker %s: recording outcomes failed", self._owner)
-
-    async def flush(self) -> None:
-        async with self._lock:
-            pending, self._pending = self._pending, []
-            await self._dispatcher.record(pending, self._owner)
 
     async def _release_unsent(self) -> None:
         """Messages still held but not sent (the worker is stopping, or a lane failed): back
@@ -355,8 +384,8 @@ class _Batch:
     async def _renew(self) -> None:
         """Extend the leases still held (one statement for the batch); any that ran out are
         dropped: their messages may be another worker's by now."""
-        await self.flush()
-        async with self._lock:
+        await self._recorder.flush()
+        async with self._renewing:
             if time.monotonic() < self._renew_at:
                 return  # renewed meanwhile
             now = utcnow()
