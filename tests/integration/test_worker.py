@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select, update
 
 from gatehouse.db.base import utcnow
+from gatehouse.mail.dispatcher import Job
 from gatehouse.mail.models import DeliveryAttempt, OutboxMessage
 from gatehouse.mail.outbox import enqueue
-from gatehouse.mail.worker import Worker
+from gatehouse.mail.worker import FIRST_BATCH, Worker
 from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
@@ -175,6 +176,26 @@ async def test_a_tenants_backlog_never_fills_every_batch_in_hand(runtime: Runtim
     worker = Worker(runtime)
     taken = [[job.message.tenant_id for job in await worker.take()] for _ in range(4)]
     assert taken == [["acme"] * 10, ["acme"] * 10, ["beta"] * 3, []]
+
+
+async def test_with_nothing_in_hand_the_first_batch_is_small(
+    runtime: Runtime, server: SmtpServer
+) -> None:
+    """An idle worker's first claim takes FIRST_BATCH messages, so the first e-mail leaves after
+    a short claim; the rest come in full batches while it is sent. All arrive once."""
+    await queue(runtime, FIRST_BATCH + 30)
+    sizes: list[int] = []
+
+    class Counting(Worker):
+        async def take(self, *, only: str | None = None, limit: int | None = None) -> list[Job]:
+            jobs = await super().take(only=only, limit=limit)
+            sizes.append(len(jobs))
+            return jobs
+
+    assert await Counting(runtime).drain() == FIRST_BATCH + 30
+    assert sizes[:2] == [FIRST_BATCH, 30] and not any(sizes[2:])
+    recipients = sorted(r for m in server.handler.messages for r in m.rcpt_tos)
+    assert recipients == sorted(f"u{n}@acme.test" for n in range(FIRST_BATCH + 30))
 
 
 async def test_a_worker_never_claims_again_what_it_still_holds(

@@ -33,6 +33,9 @@ PIPELINE_DEPTH = 3  # batches in hand: the next are claimed and started while on
 # A tenant fills at most all but one of them: a tenant whose server is slow (and whose backlog
 # is old) cannot hold every batch in hand while other tenants' e-mail waits.
 TENANT_BATCHES = PIPELINE_DEPTH - 1
+# With nothing in hand the first batch is small: its first e-mail leaves after a short claim
+# (the next, full batches are claimed while it is sent).
+FIRST_BATCH = 50
 
 
 class Worker:
@@ -90,7 +93,7 @@ class Worker:
                     await _finish_one(in_hand)
                     continue  # stopping may have been asked for meanwhile
                 try:
-                    jobs = await self.take()
+                    jobs = await self.take(limit=None if in_hand else FIRST_BATCH)
                     failures = 0
                 except Exception:  # the database away, say: keep the worker alive, back off
                     failures += 1
@@ -153,13 +156,16 @@ class Worker:
             await self._pool.close_retired()
             await self._pool.close_idle()
 
-    async def take(self, *, only: str | None = None) -> list[Job]:
-        """Claim up to a batch of due messages (or just ``only``) under this worker's lease,
-        within every tenant's rate limit, and count and record an attempt for each, in one
-        transaction."""
+    async def take(self, *, only: str | None = None, limit: int | None = None) -> list[Job]:
+        """Claim up to a batch (or ``limit``) of due messages, or just ``only``, under this
+        worker's lease, within every tenant's rate limit, and count and record an attempt for
+        each, in one transaction."""
         now = utcnow()
+        size = self._runtime.settings.worker_batch_size
+        if limit is not None:
+            size = min(size, limit)
         async with self._runtime.sessions.begin() as session:
-            messages = await self._claim(session, now, only=only)
+            messages = await self._claim(session, now, size=size, only=only)
             if not messages:
                 return []
             jobs = await self._dispatcher.start(session, messages, now=now)
@@ -168,7 +174,7 @@ class Worker:
         return jobs
 
     async def _claim(
-        self, session: AsyncSession, now: datetime, *, only: str | None
+        self, session: AsyncSession, now: datetime, *, size: int, only: str | None
     ) -> list[Queued]:
         settings = self._runtime.settings
         postgres = not is_sqlite(self._runtime.engine)
@@ -184,7 +190,7 @@ class Worker:
                 OutboxMessage.tenant_id.not_in(affinity.held_elsewhere(self.owner, now)),
             )
             .order_by(OutboxMessage.next_attempt_at)
-            .limit(settings.worker_batch_size)
+            .limit(size)
         )
         if only is not None:
             candidates = candidates.where(OutboxMessage.id == only)
