@@ -77,7 +77,7 @@ class SmtpTransport:
             # Every address checked before the first command: no transaction left half open.
             mail_from = _envelope(sender, utf8, "mail")
             rcpt_to = [_envelope(recipient, utf8, "rcpt") for recipient in recipients]
-            async with asyncio.timeout(None) as deadline:
+            async with asyncio.timeout(self._timeout * _SLACK) as deadline:
                 talk = _Exchanges(connection, deadline, self._timeout)
                 reply = await talk.command(b"MAIL FROM:" + mail_from + options)
                 if reply.code != SMTPStatus.completed:
@@ -128,6 +128,9 @@ class SmtpTransport:
                     connection.close()
 
 
+_SLACK = 1.5
+
+
 class _Exchanges:
     """The commands and replies of one transaction, written on aiosmtplib's protocol directly:
     SMTP.mail() and rcpt() parse each address again, and data() rewrites every line end of a
@@ -143,11 +146,15 @@ class _Exchanges:
         return await self.write(command + b"\r\n")
 
     async def write(self, data: bytes) -> SMTPResponse:
-        """``data`` written and the reply read within the timeout: the transaction's deadline
-        moved for each exchange costs less than a wait_for around each."""
+        """``data`` written and the reply read within the timeout. The transaction has one
+        deadline, moved only when less than the timeout is left, so a reply that never comes
+        times out after between one and ``_SLACK`` timeouts: re-arming a timer for every
+        command cost as much as parsing its reply."""
         if self._protocol is None or not self._protocol.is_connected:
             raise aiosmtplib.SMTPServerDisconnected("Connection lost")
-        self._deadline.reschedule(asyncio.get_running_loop().time() + self._timeout)
+        now, deadline = asyncio.get_running_loop().time(), self._deadline.when()
+        if deadline is not None and deadline < now + self._timeout:
+            self._deadline.reschedule(now + self._timeout * _SLACK)
         self._protocol.write(data)
         return await self._protocol.read_response(timeout=None)
 
