@@ -107,8 +107,18 @@ def _bounded(value: Iterable[Any]) -> Iterator[Any]:
         yield item
 
 
+class _Environment(ImmutableSandboxedEnvironment):
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``user.name`` from a placeholder dictionary at once. Jinja tries the attribute first,
+        which fails (raising an exception) for every placeholder; anything else, and a name
+        the dictionary lacks, goes through the sandbox's checks as before."""
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 def _environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    env = _Environment(
         undefined=StrictUndefined, autoescape=autoescape, keep_trailing_newline=True
     )
     env.globals.clear()  # no range, lipsum, cycler, joiner, namespace, dict
