@@ -22,7 +22,7 @@ from gatehouse.mail import test_email
 from gatehouse.mail.worker import Worker
 from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD, DEMO_USER_PASSWORD, ensure_demo
 from gatehouse.processes.onboarding import onboard_tenant
-from gatehouse.runtime import Runtime, build_runtime, run_loop
+from gatehouse.runtime import Runtime, build_runtime, freeze_heap, run_loop
 from gatehouse.settings import Settings
 from gatehouse.tenants import service as tenants
 from gatehouse.web.app import create_app
@@ -75,7 +75,9 @@ def serve(
             f"console: http://demo.{settings.base_domain}:{port}/admin  "
             f"mailbox: http://{settings.base_domain}:{port}/_mailbox"
         )
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
+    app = create_app(settings)
+    freeze_heap()
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="info")
 
 
 @app.command()
@@ -88,6 +90,7 @@ def worker() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, delivery.stop)  # finish in-flight sends, then exit
+        freeze_heap()
         await delivery.run()
 
     _run(work)

@@ -4,6 +4,7 @@ the signal that wakes the worker when a request has queued mail."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import ssl
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -49,6 +50,14 @@ def build_runtime(settings: Settings, *, extra_ca_files: tuple[Path, ...] = ()) 
         secret_box=load_secret_box(settings),
         tls_context=build_tls_context(extra_ca_files=ca_files),
     )
+
+
+def freeze_heap() -> None:
+    """Set aside everything alive now (modules, mappers, compiled templates and statements) for
+    a long-running process: it is never freed, and a full collection walked all of it, a pause
+    of about 90 ms every few thousand e-mails in the worker (docs/benchmarks.md)."""
+    gc.collect()
+    gc.freeze()
 
 
 def run_loop(main: Coroutine[Any, Any, T]) -> T:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.worker import Worker
-from gatehouse.runtime import Runtime, build_runtime
+from gatehouse.runtime import Runtime, build_runtime, freeze_heap
 from gatehouse.settings import Settings
 from tests.bench.common import (
     SINK_LOGIN,
@@ -119,6 +119,7 @@ async def ratios(settings: Settings, sink: Sink) -> dict[str, float]:
         # Warm-up, not counted: first connections, compiled statements and templates.
         await raw(sink, WARMUP, 4)
         await ours(runtime, sink, lanes, WARMUP)
+        freeze_heap()  # as `gatehouse worker` does once it has started
         for round_no in range(1, ROUNDS + 1):
             log(f" round {round_no}/{ROUNDS}")
             raw_1 = await raw(sink, COUNT_1, 1)

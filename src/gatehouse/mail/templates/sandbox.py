@@ -118,9 +118,7 @@ class _Environment(ImmutableSandboxedEnvironment):
 
 
 def _environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
-    env = _Environment(
-        undefined=StrictUndefined, autoescape=autoescape, keep_trailing_newline=True
-    )
+    env = _Environment(undefined=StrictUndefined, autoescape=autoescape, keep_trailing_newline=True)
     env.globals.clear()  # no range, lipsum, cycler, joiner, namespace, dict
     env.filters = {name: env.filters[name] for name in ALLOWED_FILTERS}
     env.filters[BOUNDED_FILTER] = _bounded
