@@ -255,11 +255,13 @@ def _due(now: object) -> ColumnElement[bool]:
 
 
 class _Recorder:
-    """The outcomes of every batch in hand, written together: one transaction at most every
-    ``FLUSH_SECONDS`` (or once ``GROUP`` wait) for the whole worker, where a writer per batch
-    would commit as many times over as there are batches in hand."""
+    """The outcomes of every batch in hand, written together by the batches' timers: one
+    transaction at most every ``FLUSH_SECONDS`` for the whole worker, where a writer per batch
+    would commit as many times over as there are batches in hand. A lane adding an outcome
+    does not wait for the write (its connection would idle while the database is busy, say
+    with a claim), unless ``BACKLOG`` outcomes wait: then the database is behind."""
 
-    GROUP = 100
+    BACKLOG = 1000
 
     def __init__(self, dispatcher: Dispatcher, owner: str) -> None:
         self._dispatcher, self.owner = dispatcher, owner
@@ -269,7 +271,7 @@ class _Recorder:
 
     async def add(self, outcome: Outcome) -> None:
         self._pending.append(outcome)
-        if len(self._pending) >= self.GROUP:
+        if len(self._pending) >= self.BACKLOG:
             await self.flush()
 
     async def flush_due(self) -> None:
