@@ -374,7 +374,8 @@ class _Batch:
                 await self._recorder.flush_due()
                 if not self._done.is_set() and time.monotonic() >= self._renew_at:
                     await self._renew()
-            except Exception:  # the database away: the lanes' own writes will report it
+            except Exception:  # the database away: the messages whose outcomes were not
+                # written stay leased, and are sent again once their leases expire
                 log.exception("delivery worker %s: recording outcomes failed", self._owner)
 
     async def _release_unsent(self) -> None:
