@@ -5,12 +5,14 @@ refused or rendered inert; loops and output are bounded at run time."""
 from __future__ import annotations
 
 import pytest
+from jinja2.exceptions import SecurityError
 
 from gatehouse.errors import PermanentDeliveryError
 from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.templates.render import render
 from gatehouse.mail.templates.sandbox import (
     MAX_LOOP_ITERATIONS,
+    TEXT_ENV,
     TemplateProblem,
     TemplateRejected,
     check_template,
@@ -209,3 +211,12 @@ def test_optional_placeholders_render_empty_when_absent() -> None:
     """The logo, header and footer never fail an e-mail: missing, they render empty."""
     template = TemplateText("s", "[{{ user.company_logo }}{{ user.footer }}]", "x")
     assert render(template, {"user": {}}).text == "[]"
+
+
+def test_placeholder_values_come_from_their_dictionary_and_nothing_else_does() -> None:
+    """The environment's shortcut reads a placeholder dictionary's own keys; a name it lacks
+    (say ``__class__``) still meets the sandbox, which refuses it."""
+    assert TEXT_ENV.getattr({"first_name": "Ada"}, "first_name") == "Ada"
+    unsafe = TEXT_ENV.getattr({"first_name": "Ada"}, "__class__")
+    with pytest.raises(SecurityError):
+        str(unsafe)
