@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from gatehouse.settings import Settings
 from tests.support.delivery import DeliverySetup, queue
-from tests.support.smtp_servers import Pki, RecordingHandler, SmtpServer
+from tests.support.smtp_servers import GatedData, Pki, SmtpServer
 
 
 @pytest.fixture
@@ -26,24 +24,6 @@ async def setup(clean_db: Settings, pki: Pki) -> AsyncIterator[DeliverySetup]:
     built = DeliverySetup(clean_db, pki)
     yield built
     await built.close()
-
-
-class GatedData(RecordingHandler):
-    """Holds each DATA (after the message arrived, before the reply) until the test opens its
-    gate: ``gates[n]`` for the n-th DATA command; ``arrived`` counts DATA commands seen."""
-
-    def __init__(self, gated: int) -> None:
-        super().__init__()
-        self.gates = [threading.Event() for _ in range(gated)]
-        self.arrived = 0
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        index = self.arrived
-        self.arrived += 1
-        if index < len(self.gates):
-            while not self.gates[index].is_set():
-                await asyncio.sleep(0.01)
-        return await super().handle_DATA(server, session, envelope)
 
 
 async def wait_for(condition: Callable[[], bool], what: str) -> None:

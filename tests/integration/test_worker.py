@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
 from tests.bench.common import SINK_LOGIN, add_custom_configs
 from tests.bench.sink import Sink
-from tests.support.smtp_servers import Pki, ScriptedHandler, SmtpServer
+from tests.support.smtp_servers import GatedData, Pki, ScriptedHandler, SmtpServer
 
 
 @pytest.fixture
@@ -254,3 +254,62 @@ async def test_a_tenants_connections_close_once_none_of_its_mail_is_in_hand(
         finally:
             await worker.close()
             await runtime.close()
+
+
+async def test_a_slow_tenant_server_holds_no_batch_slot(
+    clean_db: Settings, server: SmtpServer, pki: Pki
+) -> None:
+    """A tenant whose server takes its time has a message in each of the three batches in hand;
+    the other tenant's later mail is still claimed and sent meanwhile, and the slow tenant's
+    messages arrive, once each, when its server answers."""
+    handler = GatedData(gated=1)  # the slow server holds its first DATA until the gate opens
+    with SmtpServer(pki, security="starttls", credentials=SINK_LOGIN, handler=handler) as slow:
+        settings = clean_db.model_copy(
+            update={
+                "default_smtp_url": f"smtp://platform:pl%40tform@127.0.0.1:{server.port}",
+                "allow_private_mail_hosts": True,
+                "dev": False,
+                "worker_batch_size": 10,
+                "worker_poll_seconds": 0.1,
+                "smtp_timeout": 60,  # the held DATA must not time out
+            }
+        )
+        runtime = build_runtime(settings, extra_ca_files=(pki.ca_file,))
+        await onboard(runtime, "acme")
+        await onboard(runtime, "slow")
+        await add_custom_configs(runtime, ["slow"], slow.port)
+        for _ in range(3):  # one slow message at the head of each of the first three batches
+            await queue(runtime, 1, tenant_id="slow")
+            await queue(runtime, 9)
+        await queue(runtime, 30)
+        worker = Worker(runtime)
+        running = asyncio.create_task(worker.run())
+        try:
+            await wait_until(lambda: len(server.handler.messages) == 57, "acme's 57 messages")
+            assert handler.arrived == 1 and handler.messages == []
+            handler.gates[0].set()
+            await wait_until(lambda: len(handler.messages) == 3, "the slow tenant's 3")
+        finally:
+            handler.gates[0].set()
+            worker.stop()
+            await running
+            await runtime.close()
+    slow_recipients = [r for m in handler.messages for r in m.rcpt_tos]
+    assert sorted(slow_recipients) == ["u0@acme.test"] * 3  # queue() numbers from u0 per call
+    assert await statuses_of(settings) == {"sent": 60}
+
+
+async def wait_until(condition: Callable[[], bool], what: str, seconds: float = 20) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+async def statuses_of(settings: Settings) -> dict[str, int]:
+    runtime = build_runtime(settings)
+    try:
+        return await statuses(runtime)
+    finally:
+        await runtime.close()

@@ -172,6 +172,24 @@ class RecordingHandler:
         return "250 2.0.0 OK: queued"
 
 
+class GatedData(RecordingHandler):
+    """Holds each DATA (after the message arrived, before the reply) until the test opens its
+    gate: ``gates[n]`` for the n-th DATA command; ``arrived`` counts DATA commands seen."""
+
+    def __init__(self, gated: int) -> None:
+        super().__init__()
+        self.gates = [threading.Event() for _ in range(gated)]
+        self.arrived = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        index = self.arrived
+        self.arrived += 1
+        if index < len(self.gates):
+            while not self.gates[index].is_set():
+                await asyncio.sleep(0.01)
+        return await super().handle_DATA(server, session, envelope)
+
+
 class ScriptedHandler(RecordingHandler):
     """Answers scripted replies and stalls on chosen commands; otherwise records like its parent.
 

@@ -12,7 +12,9 @@ import logging
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +38,9 @@ TENANT_BATCHES = PIPELINE_DEPTH - 1
 # With nothing in hand the first batch is small: its first e-mail leaves after a short claim
 # (the next, full batches are claimed while it is sent).
 FIRST_BATCH = 50
+# A batch whose other tenants are done no longer counts against PIPELINE_DEPTH while one
+# tenant's lanes finish (a slow server must not hold a batch slot); this many in hand at most.
+MAX_IN_HAND = 3 * PIPELINE_DEPTH
 
 
 class Worker:
@@ -46,9 +51,14 @@ class Worker:
         self._dispatcher = Dispatcher(runtime, self._pool)
         self._recorder = _Recorder(self._dispatcher, self.owner)
         self._stopping = asyncio.Event()
-        self._in_hand: Counter[str] = Counter()  # messages in hand per tenant
+        self._in_hand: Counter[str] = Counter()  # messages in hand (not yet sent) per tenant
         # Never claimed again while in hand, even if a lease ran out while its batch waited.
         self._held_ids: set[str] = set()
+        # Tenants whose lanes are all that is left of a settled batch: not claimed again until
+        # those are done, so a slow server holds no batch slot and gets no new messages.
+        self._lingering: Counter[str] = Counter()
+        self._settled = 0  # settled batches in hand
+        self._progress = asyncio.Event()  # a batch in hand settled
         # One lane holds one connection: at most this many send at once, batches in hand
         # together, so the pool's cap on open connections is never forced.
         self._lanes = asyncio.Semaphore(runtime.settings.worker_max_connections)
@@ -89,8 +99,8 @@ class Worker:
         failures = handled = 0
         try:
             while not self._stopping.is_set():
-                if len(in_hand) >= PIPELINE_DEPTH:
-                    await _finish_one(in_hand)
+                if len(in_hand) - self._settled >= PIPELINE_DEPTH or len(in_hand) >= MAX_IN_HAND:
+                    await self._progress_in(in_hand)
                     continue  # stopping may have been asked for meanwhile
                 try:
                     jobs = await self.take(limit=None if in_hand else FIRST_BATCH)
@@ -103,8 +113,8 @@ class Worker:
                 if jobs:
                     handled += len(jobs)
                     in_hand.add(asyncio.create_task(self._deliver(jobs)))
-                elif in_hand:
-                    await _finish_one(in_hand)  # more may be due once it is done
+                elif in_hand:  # more may be due once a batch is done, or new mail queued
+                    await self._progress_in(in_hand, poll=settings.worker_poll_seconds)
                 elif until_idle:
                     break
                 else:
@@ -114,6 +124,30 @@ class Worker:
             while in_hand:
                 await _finish_one(in_hand)
         return handled
+
+    def _sent(self, tenant: str) -> None:
+        """One of ``tenant``'s messages has its outcome: it no longer counts against the
+        tenant's share of the batches in hand, even while its batch waits for a slow lane."""
+        self._in_hand[tenant] -= 1
+
+    async def _progress_in(
+        self, in_hand: set[asyncio.Task[None]], *, poll: float | None = None
+    ) -> None:
+        """Until a batch in hand is done or settles; with ``poll``, also until new mail is
+        queued or that many seconds have passed."""
+        self._progress.clear()
+        signals = [asyncio.create_task(self._progress.wait())]
+        if poll is not None:
+            signals.append(asyncio.create_task(self._runtime.mail_queued.wait()))
+        waiting: set[asyncio.Task[Any]] = {*in_hand, *signals}
+        try:
+            done, _ = await asyncio.wait(waiting, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for signal in signals:
+                signal.cancel()
+        if poll is not None:
+            self._runtime.mail_queued.clear()
+        _reap(in_hand, in_hand & done)
 
     async def _idle(self, seconds: float) -> None:
         event = self._runtime.mail_queued
@@ -129,6 +163,14 @@ class Worker:
         by_tenant: dict[str, list[Job]] = defaultdict(list)
         for job in jobs:
             by_tenant[job.message.tenant_id].append(job)
+        settled: list[str] = []
+
+        def settle(tenant: str) -> None:
+            settled.append(tenant)
+            self._lingering[tenant] += 1
+            self._settled += 1
+            self._progress.set()
+
         batch = _Batch(
             self._runtime,
             self._dispatcher,
@@ -136,6 +178,8 @@ class Worker:
             jobs,
             lanes=self._lanes,
             stopping=self._stopping,
+            on_settled=settle,
+            on_sent=self._sent,
         )
         lanes = self._runtime.settings.max_connections_per_tenant
         try:
@@ -147,7 +191,13 @@ class Worker:
                 ]
             )
         finally:
-            self._in_hand.subtract({tenant: len(jobs) for tenant, jobs in by_tenant.items()})
+            for tenant in settled:
+                self._lingering[tenant] -= 1
+                self._lingering = +self._lingering
+                self._settled -= 1
+            unsent = Counter({tenant: len(jobs) for tenant, jobs in by_tenant.items()})
+            unsent.subtract(batch.sent)  # those left the hand as they were sent
+            self._in_hand.subtract(unsent)
             self._in_hand = +self._in_hand  # drop tenants with none left
             self._held_ids.difference_update(job.message.id for job in jobs)
             for tenant in by_tenant:
@@ -182,6 +232,7 @@ class Worker:
         share = TENANT_BATCHES * settings.worker_batch_size
         room = {tenant: share - count for tenant, count in self._in_hand.items()}
         exhausted += [tenant for tenant, left in room.items() if left <= 0]
+        exhausted += list(self._lingering)
         candidates = (
             select(OutboxMessage.id, OutboxMessage.tenant_id)
             .where(
@@ -234,9 +285,14 @@ class Worker:
 
 
 async def _finish_one(in_hand: set[asyncio.Task[None]]) -> None:
-    """Wait for one batch in hand to be done. A batch whose outcomes could not be written is
-    logged; its messages stay leased and are sent again once the leases expire."""
+    """Wait for one batch in hand to be done."""
     done, _ = await asyncio.wait(in_hand, return_when=asyncio.FIRST_COMPLETED)
+    _reap(in_hand, done)
+
+
+def _reap(in_hand: set[asyncio.Task[None]], done: set[asyncio.Task[None]]) -> None:
+    """Forget finished batches. One whose outcomes could not be written is logged; its
+    messages stay leased and are sent again once the leases expire."""
     for task in done:
         in_hand.discard(task)
         if not task.cancelled() and task.exception() is not None:
@@ -306,8 +362,14 @@ class _Batch:
         *,
         lanes: asyncio.Semaphore,
         stopping: asyncio.Event,
+        on_settled: Callable[[str], None] | None = None,
+        on_sent: Callable[[str], None] | None = None,
     ) -> None:
         self._runtime, self._dispatcher, self._recorder = runtime, dispatcher, recorder
+        self._on_settled, self._on_sent = on_settled, on_sent
+        self.sent: Counter[str] = Counter()  # messages with an outcome, per tenant
+        self._running: Counter[int] = Counter()  # lanes still running, per tenant (group)
+        self._tenants: dict[int, str] = {}
         self._owner = recorder.owner
         self._lanes, self._stopping = lanes, stopping
         self._lease = timedelta(seconds=runtime.settings.worker_lease_seconds)
@@ -322,6 +384,8 @@ class _Batch:
         """Send every lane's jobs; record all outcomes before returning, even when a lane
         failed (its error is raised afterwards)."""
         flusher = asyncio.create_task(self._flush_every(FLUSH_SECONDS))
+        self._running.update(group for _, _, group in lanes)
+        self._tenants = {group: jobs[0].message.tenant_id for jobs, _, group in lanes}
         try:
             results = await asyncio.gather(
                 *(self._lane(jobs, lane=lane, group=group) for jobs, lane, group in lanes),
@@ -337,17 +401,34 @@ class _Batch:
                 raise result
 
     async def _lane(self, jobs: list[Job], *, lane: int, group: int) -> None:
-        async with self._lanes:
-            for job in jobs:
-                if self._stopping.is_set():
-                    return
-                if time.monotonic() >= self._renew_at:
-                    await self._renew()
-                if job.message.id not in self._held:  # its lease ran out: another worker's now
-                    continue
-                outcome = await self._outcome(job, lane=lane, group=group)
-                self._held.discard(job.message.id)
-                await self._recorder.add(outcome)
+        try:
+            async with self._lanes:
+                for job in jobs:
+                    if self._stopping.is_set():
+                        return
+                    if time.monotonic() >= self._renew_at:
+                        await self._renew()
+                    if job.message.id not in self._held:  # its lease ran out: another's now
+                        continue
+                    outcome = await self._outcome(job, lane=lane, group=group)
+                    self._held.discard(job.message.id)
+                    self.sent[job.message.tenant_id] += 1
+                    if self._on_sent is not None:
+                        self._on_sent(job.message.tenant_id)
+                    await self._recorder.add(outcome)
+        finally:
+            self._lane_done(group)
+
+    def _lane_done(self, group: int) -> None:
+        """Once only one tenant's lanes are left of a batch that had several, the batch is
+        settled: what is left is that tenant's server's pace, not the worker's."""
+        had_several = len(self._tenants) > 1
+        self._running[group] -= 1
+        self._running = +self._running
+        if had_several and len(self._running) == 1 and self._on_settled is not None:
+            [remaining] = self._running
+            self._on_settled(self._tenants[remaining])
+            self._on_settled = None
 
     async def _outcome(self, job: Job, *, lane: int, group: int) -> Outcome:
         connection = (
