@@ -14,7 +14,7 @@ from gatehouse.db.base import utcnow
 from gatehouse.mail.dispatcher import Job
 from gatehouse.mail.models import DeliveryAttempt, OutboxMessage
 from gatehouse.mail.outbox import enqueue
-from gatehouse.mail.worker import FIRST_BATCH, Worker
+from gatehouse.mail.worker import FIRST_BATCH, LINGER_SECONDS, Worker
 from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
@@ -260,8 +260,8 @@ async def test_a_slow_tenant_server_holds_no_batch_slot(
     clean_db: Settings, server: SmtpServer, pki: Pki
 ) -> None:
     """A tenant whose server takes its time has a message in each of the three batches in hand;
-    the other tenant's later mail is still claimed and sent meanwhile, and the slow tenant's
-    messages arrive, once each, when its server answers."""
+    the other tenant's later mail is still claimed and sent meanwhile, the slow tenant gets no
+    new mail while it lingers, and its messages arrive, once each, when its server answers."""
     handler = GatedData(gated=1)  # the slow server holds its first DATA until the gate opens
     with SmtpServer(pki, security="starttls", credentials=SINK_LOGIN, handler=handler) as slow:
         settings = clean_db.model_copy(
@@ -287,16 +287,22 @@ async def test_a_slow_tenant_server_holds_no_batch_slot(
         try:
             await wait_until(lambda: len(server.handler.messages) == 57, "acme's 57 messages")
             assert handler.arrived == 1 and handler.messages == []
+            # Left alone in its batches for LINGER_SECONDS, the slow tenant gets no new mail
+            # (the worker claims every 0.1 s meanwhile).
+            await asyncio.sleep(LINGER_SECONDS)
+            [later] = await queue(runtime, 1, tenant_id="slow")
+            await asyncio.sleep(0.5)
+            assert await status_of(runtime, later) == "queued"
             handler.gates[0].set()
-            await wait_until(lambda: len(handler.messages) == 3, "the slow tenant's 3")
+            await wait_until(lambda: len(handler.messages) == 4, "the slow tenant's 4")
         finally:
             handler.gates[0].set()
             worker.stop()
             await running
             await runtime.close()
     slow_recipients = [r for m in handler.messages for r in m.rcpt_tos]
-    assert sorted(slow_recipients) == ["u0@acme.test"] * 3  # queue() numbers from u0 per call
-    assert await statuses_of(settings) == {"sent": 60}
+    assert sorted(slow_recipients) == ["u0@acme.test"] * 4  # queue() numbers from u0 per call
+    assert await statuses_of(settings) == {"sent": 61}
 
 
 async def wait_until(condition: Callable[[], bool], what: str, seconds: float = 20) -> None:
@@ -305,6 +311,13 @@ async def wait_until(condition: Callable[[], bool], what: str, seconds: float = 
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+async def status_of(runtime: Runtime, message_id: str) -> str:
+    async with runtime.sessions() as session:
+        message = await session.get(OutboxMessage, message_id)
+    assert message is not None
+    return message.status
 
 
 async def statuses_of(settings: Settings) -> dict[str, int]:

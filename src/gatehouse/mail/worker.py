@@ -41,6 +41,10 @@ FIRST_BATCH = 50
 # A batch whose other tenants are done no longer counts against PIPELINE_DEPTH while one
 # tenant's lanes finish (a slow server must not hold a batch slot); this many in hand at most.
 MAX_IN_HAND = 3 * PIPELINE_DEPTH
+# A tenant left alone in a settled batch this long has a slow server: it is not claimed again
+# until those lanes are done. (One that is merely last keeps being claimed, so its connection
+# stays busy.)
+LINGER_SECONDS = 1.0
 
 
 class Worker:
@@ -54,9 +58,8 @@ class Worker:
         self._in_hand: Counter[str] = Counter()  # messages in hand (not yet sent) per tenant
         # Never claimed again while in hand, even if a lease ran out while its batch waited.
         self._held_ids: set[str] = set()
-        # Tenants whose lanes are all that is left of a settled batch: not claimed again until
-        # those are done, so a slow server holds no batch slot and gets no new messages.
-        self._lingering: Counter[str] = Counter()
+        # When each tenant's lanes became all that is left of a settled batch.
+        self._lingering: defaultdict[str, list[float]] = defaultdict(list)
         self._settled = 0  # settled batches in hand
         self._progress = asyncio.Event()  # a batch in hand settled
         # One lane holds one connection: at most this many send at once, batches in hand
@@ -125,6 +128,11 @@ class Worker:
                 await _finish_one(in_hand)
         return handled
 
+    def _slow_tenants(self) -> list[str]:
+        """Tenants alone in a settled batch for LINGER_SECONDS or more."""
+        cutoff = time.monotonic() - LINGER_SECONDS
+        return [tenant for tenant, since in self._lingering.items() if min(since) <= cutoff]
+
     def _sent(self, tenant: str) -> None:
         """One of ``tenant``'s messages has its outcome: it no longer counts against the
         tenant's share of the batches in hand, even while its batch waits for a slow lane."""
@@ -163,11 +171,11 @@ class Worker:
         by_tenant: dict[str, list[Job]] = defaultdict(list)
         for job in jobs:
             by_tenant[job.message.tenant_id].append(job)
-        settled: list[str] = []
+        settled: list[tuple[str, float]] = []
 
         def settle(tenant: str) -> None:
-            settled.append(tenant)
-            self._lingering[tenant] += 1
+            settled.append((tenant, time.monotonic()))
+            self._lingering[tenant].append(settled[-1][1])
             self._settled += 1
             self._progress.set()
 
@@ -191,9 +199,10 @@ class Worker:
                 ]
             )
         finally:
-            for tenant in settled:
-                self._lingering[tenant] -= 1
-                self._lingering = +self._lingering
+            for tenant, at in settled:
+                self._lingering[tenant].remove(at)
+                if not self._lingering[tenant]:
+                    del self._lingering[tenant]
                 self._settled -= 1
             unsent = Counter({tenant: len(jobs) for tenant, jobs in by_tenant.items()})
             unsent.subtract(batch.sent)  # those left the hand as they were sent
@@ -232,7 +241,7 @@ class Worker:
         share = TENANT_BATCHES * settings.worker_batch_size
         room = {tenant: share - count for tenant, count in self._in_hand.items()}
         exhausted += [tenant for tenant, left in room.items() if left <= 0]
-        exhausted += list(self._lingering)
+        exhausted += self._slow_tenants()
         candidates = (
             select(OutboxMessage.id, OutboxMessage.tenant_id)
             .where(
