@@ -187,7 +187,7 @@ def _needs_smtputf8(
 def _envelope(address: str, utf8: bool, step: str) -> bytes:
     """``<address>`` for MAIL FROM or RCPT TO. Addresses are validated when stored; this keeps
     a bad one from ever becoming a second command."""
-    if not address or any(c in address for c in "<>\r\n\x00 "):
+    if not address or any(c in "<> \x7f" or c < " " for c in address):  # no control characters
         raise PermanentDeliveryError(step, f"The address {address!r} cannot be used.")
     return b"<" + address.encode("utf-8" if utf8 else "ascii") + b">"
 
