@@ -174,8 +174,9 @@ class Worker:
         settled: list[tuple[str, float]] = []
 
         def settle(tenant: str) -> None:
-            settled.append((tenant, time.monotonic()))
-            self._lingering[tenant].append(settled[-1][1])
+            at = time.monotonic()
+            settled.append((tenant, at))
+            self._lingering[tenant].append(at)
             self._settled += 1
             self._progress.set()
 
@@ -371,11 +372,12 @@ class _Batch:
         *,
         lanes: asyncio.Semaphore,
         stopping: asyncio.Event,
-        on_settled: Callable[[str], None] | None = None,
-        on_sent: Callable[[str], None] | None = None,
+        on_settled: Callable[[str], None],
+        on_sent: Callable[[str], None],
     ) -> None:
         self._runtime, self._dispatcher, self._recorder = runtime, dispatcher, recorder
         self._on_settled, self._on_sent = on_settled, on_sent
+        self._is_settled = False
         self.sent: Counter[str] = Counter()  # messages with an outcome, per tenant
         self._running: Counter[int] = Counter()  # lanes still running, per tenant (group)
         self._tenants: dict[int, str] = {}
@@ -422,8 +424,7 @@ class _Batch:
                     outcome = await self._outcome(job, lane=lane, group=group)
                     self._held.discard(job.message.id)
                     self.sent[job.message.tenant_id] += 1
-                    if self._on_sent is not None:
-                        self._on_sent(job.message.tenant_id)
+                    self._on_sent(job.message.tenant_id)
                     await self._recorder.add(outcome)
         finally:
             self._lane_done(group)
@@ -434,10 +435,10 @@ class _Batch:
         had_several = len(self._tenants) > 1
         self._running[group] -= 1
         self._running = +self._running
-        if had_several and len(self._running) == 1 and self._on_settled is not None:
+        if had_several and len(self._running) == 1 and not self._is_settled:
+            self._is_settled = True
             [remaining] = self._running
             self._on_settled(self._tenants[remaining])
-            self._on_settled = None
 
     async def _outcome(self, job: Job, *, lane: int, group: int) -> Outcome:
         connection = (
