@@ -14,16 +14,44 @@ from typing import Any
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import BindParameter
+
+
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    process: Callable[[Any], Any] | None
+    fixed: Any  # the value bound in the statement itself (e.g. lease_owner=None), or _UNSET
 
 
 @dataclass(frozen=True)
 class _Prepared:
     sql: str
-    names: tuple[str, ...]  # positional order of the parameters
-    processors: tuple[Callable[[Any], Any] | None, ...]
-    fixed: dict[str, Any]  # values bound in the statement itself, e.g. lease_owner=None
+    columns: tuple[_Column, ...]  # in the statement's positional order
+
+    def parameters(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """Each row's driver values. A processed value that is the very object the row before
+        had in that column (a batch's one timestamp, say) is processed once."""
+        last: list[tuple[object, Any]] = [(_UNSET, None)] * len(self.columns)
+        params = []
+        for row in rows:
+            values = []
+            for n, column in enumerate(self.columns):
+                value = row.get(column.name, column.fixed)
+                if value is _UNSET:
+                    raise KeyError(f"no value for bind parameter {column.name!r}")
+                if column.process is not None:
+                    seen, processed = last[n]
+                    if value is not seen:
+                        processed = column.process(value)
+                        last[n] = (value, processed)
+                    value = processed
+                values.append(value)
+            params.append(tuple(values))
+        return params
 
 
+_UNSET = object()
 _cache: dict[tuple[int, str], tuple[UpdateBase, _Prepared]] = {}
 
 
@@ -37,16 +65,7 @@ async def execute_many(
         await connection.execute(statement, rows)
         return
     prepared = _prepare(statement, connection.dialect)
-    params = [_row(prepared, row) for row in rows]
-    await connection.exec_driver_sql(prepared.sql, params)
-
-
-def _row(prepared: _Prepared, row: dict[str, Any]) -> tuple[Any, ...]:
-    values = []
-    for name, process in zip(prepared.names, prepared.processors, strict=True):
-        value = row[name] if name in row else prepared.fixed[name]
-        values.append(process(value) if process is not None else value)
-    return tuple(values)
+    await connection.exec_driver_sql(prepared.sql, prepared.parameters(rows))
 
 
 def _prepare(statement: UpdateBase, dialect: Dialect) -> _Prepared:
@@ -59,9 +78,17 @@ def _prepare(statement: UpdateBase, dialect: Dialect) -> _Prepared:
     binds = {name: compiled.binds[name] for name in names}
     prepared = _Prepared(
         sql=compiled.string,
-        names=names,
-        processors=tuple(binds[name].type.bind_processor(dialect) for name in names),
-        fixed={name: bind.effective_value for name, bind in binds.items()},
+        columns=tuple(
+            _Column(
+                name, bind.type.bind_processor(dialect), _UNSET if bind.required else bind.value
+            )
+            for name, bind in binds.items()
+        ),
     )
     _cache[key] = (statement, prepared)
     return prepared
+
+
+def _fixed_value(bind: BindParameter[Any]) -> Any:
+    """The value a bind parameter carries in the statement; _UNSET if each row must give one."""
+    return _UNSET if bind.required else bind.effective_value

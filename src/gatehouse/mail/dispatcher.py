@@ -9,13 +9,14 @@ group was recorded sends it again once the lease expires (at least once, never z
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import random
 import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, Text, bindparam, cast, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.db.base import new_id, utcnow
@@ -63,9 +64,15 @@ class Queued:
     application_id: str | None
     template_set_id: str | None
     recipient: str
-    context: dict[str, Any] | None
+    # As stored: decoded when the message is rendered, not for the whole batch in its claim.
+    context_json: str | None
     attempts: int  # including this attempt
     created_at: datetime
+
+    def context(self) -> dict[str, Any] | None:
+        """What the template needs (links included)."""
+        value: dict[str, Any] | None = json.loads(self.context_json) if self.context_json else None
+        return value
 
     @property
     def template_key(self) -> tuple[str, str | None, str | None, str, str]:
@@ -244,7 +251,7 @@ class Dispatcher:
     ) -> str:
         message = job.message
         mime = build_message(
-            render(template, message.context or {}),
+            render(template, message.context() or {}),
             sender_email=route.sender_email,
             sender_name=route.sender_name,
             recipient=message.recipient,
@@ -298,7 +305,7 @@ class Dispatcher:
         if error.retryable and now - message.created_at < GIVE_UP_AFTER:
             next_at = now + timedelta(seconds=retry_delay(message.attempts))
             return "retry", _state(
-                QUEUED, next_at=next_at, error=last_error, context=message.context
+                QUEUED, next_at=next_at, error=last_error, context=message.context()
             )
         return "failed", _state(FAILED, next_at=now, error=last_error)
 
@@ -352,7 +359,10 @@ _MESSAGE_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
 _ATTEMPT_TABLE: Table = DeliveryAttempt.__table__  # type: ignore[assignment]
 _MESSAGES, _ATTEMPTS = _MESSAGE_TABLE.c, _ATTEMPT_TABLE.c
 # In the order of Queued's fields, so a row of them builds a Queued positionally.
-QUEUED_COLUMNS = [_MESSAGES[field.name] for field in dataclasses.fields(Queued)]
+QUEUED_COLUMNS = [
+    cast(_MESSAGES.context, Text) if field.name == "context_json" else _MESSAGES[field.name]
+    for field in dataclasses.fields(Queued)
+]
 _MESSAGE_UPDATE = (
     update(_MESSAGE_TABLE)
     .where(_MESSAGES.id == bindparam("b_id"), _MESSAGES.lease_owner == bindparam("b_owner"))

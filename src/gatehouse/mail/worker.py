@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -279,16 +279,9 @@ class Worker:
             return []
         # Taken only if still due (another worker may have been quicker), the attempt counted
         # before anything is sent.
+        lease_until = now + timedelta(seconds=settings.worker_lease_seconds)
         taken = await session.execute(
-            update(_MESSAGE_TABLE)
-            .where(_MESSAGE_TABLE.c.id.in_(ids), _due(now))
-            .values(
-                status=SENDING,
-                lease_owner=self.owner,
-                lease_until=now + timedelta(seconds=settings.worker_lease_seconds),
-                attempts=_MESSAGE_TABLE.c.attempts + 1,
-            )
-            .returning(*QUEUED_COLUMNS)
+            _TAKE, {"b_ids": ids, "b_now": now, "b_owner": self.owner, "b_until": lease_until}
         )
         order = {message_id: n for n, message_id in enumerate(ids)}
         return sorted((Queued(*row) for row in taken), key=lambda m: order[m.id])
@@ -318,6 +311,24 @@ def _due(now: object) -> ColumnElement[bool]:
         and_(OutboxMessage.status == QUEUED, OutboxMessage.next_attempt_at <= now),
         and_(OutboxMessage.status == SENDING, OutboxMessage.lease_until < now),
     )
+
+
+# The claim's UPDATE, built and compiled once: its IDs are one expanding parameter, where a
+# literal IN list made a bound parameter object for each of up to a batch of IDs every claim.
+_TAKE = (
+    update(_MESSAGE_TABLE)
+    .where(
+        _MESSAGE_TABLE.c.id.in_(bindparam("b_ids", expanding=True)),
+        _due(bindparam("b_now", type_=_MESSAGE_TABLE.c.next_attempt_at.type)),
+    )
+    .values(
+        status=SENDING,
+        lease_owner=bindparam("b_owner"),
+        lease_until=bindparam("b_until", type_=_MESSAGE_TABLE.c.lease_until.type),
+        attempts=_MESSAGE_TABLE.c.attempts + 1,
+    )
+    .returning(*QUEUED_COLUMNS)
+)
 
 
 class _Recorder:

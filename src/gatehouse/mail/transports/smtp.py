@@ -48,9 +48,12 @@ class SmtpTransport:
     async def send(self, message: bytes, *, sender: str, recipients: list[str]) -> str:
         self._users += 1  # sending, or waiting for the connection
         try:
-            return await self._send(message, sender, recipients)
+            reply = await self._send(message, sender, recipients)
         finally:
             self._users -= 1
+        if self._users:
+            await asyncio.sleep(0)
+        return reply
 
     async def _send(self, message: bytes, sender: str, recipients: list[str]) -> str:
         async with self._lock:
