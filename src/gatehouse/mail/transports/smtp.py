@@ -51,8 +51,8 @@ class SmtpTransport:
             reply = await self._send(message, sender, recipients)
         finally:
             self._users -= 1
-        if self._users:
-            await asyncio.sleep(0)
+        if self._users:  # another message waits for this connection: let its MAIL FROM go out
+            await asyncio.sleep(0)  # before our caller's bookkeeping keeps the connection idle
         return reply
 
     async def _send(self, message: bytes, sender: str, recipients: list[str]) -> str:
