@@ -24,7 +24,14 @@ from gatehouse.db.base import utcnow
 from gatehouse.db.engine import is_sqlite
 from gatehouse.errors import DeliveryError
 from gatehouse.mail import affinity, ratelimit
-from gatehouse.mail.dispatcher import QUEUED_COLUMNS, Dispatcher, Job, Outcome, Queued
+from gatehouse.mail.dispatcher import (
+    QUEUED_COLUMNS,
+    Dispatcher,
+    Job,
+    Outcome,
+    Queued,
+    give_way,
+)
 from gatehouse.mail.models import QUEUED, SENDING, OutboxMessage
 from gatehouse.mail.transports.pool import TransportPool
 from gatehouse.runtime import Runtime
@@ -283,8 +290,12 @@ class Worker:
         taken = await session.execute(
             _TAKE, {"b_ids": ids, "b_now": now, "b_owner": self.owner, "b_until": lease_until}
         )
+        queued = []
+        for done, row in enumerate(taken):  # each row's columns are converted here
+            await give_way(done)
+            queued.append(Queued(*row))
         order = {message_id: n for n, message_id in enumerate(ids)}
-        return sorted((Queued(*row) for row in taken), key=lambda m: order[m.id])
+        return sorted(queued, key=lambda m: order[m.id])
 
 
 async def _finish_one(in_hand: set[asyncio.Task[None]]) -> None:
