@@ -136,7 +136,10 @@ class Dispatcher:
             select(MailServerConfig).where(MailServerConfig.tenant_id.in_(tenant_ids))
         )
         jobs = await self._jobs(session, messages)
-        rows = [self._new_attempt(job, now) for job in jobs]
+        rows = []
+        for done, job in enumerate(jobs):
+            await give_way(done)
+            rows.append(self._new_attempt(job, now))
         await execute_many(await session.connection(), _ATTEMPT_INSERT, rows)
         return jobs
 
@@ -279,7 +282,8 @@ class Dispatcher:
             return
         now = utcnow()
         sent_ids, message_rows, attempt_rows = [], [], []
-        for outcome in outcomes:
+        for done, outcome in enumerate(outcomes):
+            await give_way(done)
             if outcome.error is None:  # all sent alike: one statement for them below
                 status = "sent"
                 sent_ids.append(outcome.job.message.id)

@@ -266,11 +266,11 @@ class Worker:
             candidates = candidates.with_for_update(skip_locked=True)
         # Skipped here rather than in the query: held messages are rarely due (only when a
         # lease ran out while its batch waited), and a NOT IN of a thousand IDs costs more.
-        picked = [
-            (row.id, row.tenant_id)
-            for row in await session.execute(candidates)
-            if row.id not in self._held_ids
-        ]
+        picked = []
+        for done, candidate in enumerate(await session.execute(candidates)):
+            await give_way(done)
+            if candidate.id not in self._held_ids:
+                picked.append((candidate.id, candidate.tenant_id))
         tenant_ids = {t for _, t in picked}
         if postgres:  # then check again: another worker may have taken a tenant meanwhile
             await affinity.lock_tenants(session, tenant_ids)
