@@ -4,7 +4,6 @@ unreachable service as transient, and survive close()."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -171,42 +170,3 @@ async def test_smtp_server_receives_the_message_byte_for_byte(tmp_path: Path) ->
         await transport.close()
         received = [m.raw for m in server.handler.messages]
     assert received == [bodies[0], bodies[1] + b"\r\n"]
-
-
-async def test_a_waiting_message_goes_out_before_the_one_sent_returns(tmp_path: Path) -> None:
-    """Two messages for one connection: once the first is accepted, the second's MAIL FROM
-    is written before the first's sender gets its reply back (its bookkeeping must not keep
-    the connection idle)."""
-    pki = Pki(tmp_path)
-    events: list[str] = []
-    with SmtpServer(pki, security="starttls", credentials=("u", "p")) as server:
-        transport = SmtpTransport(
-            server.endpoint(username="u", password="p"),
-            tls_context=build_tls_context(extra_ca_files=(pki.ca_file,)),
-            allow_private=True,
-            connect_timeout=3,
-            timeout=5,
-        )
-        await transport.send(message("warm@x.test"), sender=SENDER, recipients=["warm@x.test"])
-        protocol = transport._connection.protocol  # type: ignore[union-attr]
-        write = protocol.write
-
-        def logged_write(data: bytes) -> None:
-            if data.startswith(b"MAIL FROM:"):
-                events.append(f"MAIL FROM {data[10:].split(b'>')[0].decode()[1:]}")
-            write(data)
-
-        protocol.write = logged_write  # type: ignore[method-assign]
-
-        async def send(to: str) -> None:
-            await transport.send(message(to), sender=SENDER, recipients=[to])
-            events.append(f"{to} returned")
-
-        await asyncio.gather(send("first@x.test"), send("second@x.test"))
-        await transport.close()
-    assert events == [
-        f"MAIL FROM {SENDER}",
-        f"MAIL FROM {SENDER}",
-        "first@x.test returned",
-        "second@x.test returned",
-    ]

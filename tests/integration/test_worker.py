@@ -6,14 +6,18 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtplib.protocol import SMTPProtocol
 from sqlalchemy import select, update
 
 from gatehouse.db.base import utcnow
+from gatehouse.mail import dispatcher
 from gatehouse.mail.dispatcher import Job
 from gatehouse.mail.models import DeliveryAttempt, OutboxMessage
 from gatehouse.mail.outbox import enqueue
+from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.worker import FIRST_BATCH, LINGER_SECONDS, Worker
 from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import Runtime, build_runtime
@@ -196,6 +200,39 @@ async def test_with_nothing_in_hand_the_first_batch_is_small(
     assert sizes[:2] == [FIRST_BATCH, 30] and not any(sizes[2:])
     recipients = sorted(r for m in server.handler.messages for r in m.rcpt_tos)
     assert recipients == sorted(f"u{n}@acme.test" for n in range(FIRST_BATCH + 30))
+
+
+async def test_a_message_waiting_for_the_connection_goes_out_before_the_next_is_built(
+    runtime: Runtime, server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two batches in hand share the tenant's one connection. When a message is accepted, the
+    other batch's message, built and waiting, is written first (its MAIL FROM) and only then
+    does the first batch build its next one: every message is written right after it is
+    built. (Without the hand-over the first batch built its next message before the waiting
+    one could go out, and the connection idled meanwhile.)"""
+    settings = runtime.settings.model_copy(update={"max_connections_per_tenant": 1})
+    one_connection = build_runtime(settings, extra_ca_files=(server.pki.ca_file,))
+    await queue(one_connection, FIRST_BATCH + 30)  # two batches: 50 and 30
+    events: list[str] = []
+    render, write = dispatcher.render, SMTPProtocol.write
+
+    def logged_render(*args: Any) -> TemplateText:
+        events.append("built")
+        return render(*args)
+
+    def logged_write(protocol: SMTPProtocol, data: bytes) -> None:
+        if data.startswith(b"MAIL FROM:"):
+            events.append("written")
+        write(protocol, data)
+
+    monkeypatch.setattr(dispatcher, "render", logged_render)
+    monkeypatch.setattr(SMTPProtocol, "write", logged_write)
+    try:
+        assert await Worker(one_connection).drain() == FIRST_BATCH + 30
+    finally:
+        await one_connection.close()
+    assert len(server.handler.messages) == FIRST_BATCH + 30
+    assert events == ["built", "written"] * (FIRST_BATCH + 30)
 
 
 async def test_a_worker_never_claims_again_what_it_still_holds(

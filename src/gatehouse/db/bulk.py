@@ -74,15 +74,13 @@ def _prepare(statement: UpdateBase, dialect: Dialect) -> _Prepared:
     if cached is not None and cached[0] is statement:
         return cached[1]
     compiled = statement.compile(dialect=dialect)
-    names = tuple(compiled.positiontup or ())
-    binds = {name: compiled.binds[name] for name in names}
+    # One column per position: with "?" placeholders a name used twice takes two positions.
+    binds = [(name, compiled.binds[name]) for name in compiled.positiontup or ()]
     prepared = _Prepared(
         sql=compiled.string,
         columns=tuple(
-            _Column(
-                name, bind.type.bind_processor(dialect), _UNSET if bind.required else bind.value
-            )
-            for name, bind in binds.items()
+            _Column(name, bind.type.bind_processor(dialect), _fixed_value(bind))
+            for name, bind in binds
         ),
     )
     _cache[key] = (statement, prepared)

@@ -14,10 +14,11 @@ import json
 import logging
 import random
 import time
+import typing
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, Text, bindparam, cast, delete, insert, select, update
+from sqlalchemy import Table, Text, bindparam, case, cast, delete, insert, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.db.base import new_id, utcnow
@@ -46,14 +47,15 @@ FIRST_RETRY_SECONDS = 30.0
 MAX_RETRY_SECONDS = 3600.0
 GIVE_UP_AFTER = timedelta(hours=24)
 NOT_TRIED = "Not tried: an e-mail just before it to the same server failed this way."
-# A batch's Python work (claimed rows, jobs) gives the event loop back after this many
-# messages: the replies of the batches being sent would otherwise wait behind all of it.
+# A batch's Python work (claimed rows, jobs, attempt rows, outcomes to write) gives the event
+# loop back after this many messages: the replies of the batches being sent would otherwise
+# wait behind all of it.
 GIVE_WAY_EVERY = 100
 
 
 async def give_way(done: int) -> None:
     """Let other tasks run once every GIVE_WAY_EVERY items (``done`` items so far)."""
-    if done % GIVE_WAY_EVERY == GIVE_WAY_EVERY - 1:
+    if done and done % GIVE_WAY_EVERY == 0:
         await asyncio.sleep(0)
 
 
@@ -79,10 +81,9 @@ class Queued:
     attempts: int  # including this attempt
     created_at: datetime
 
-    def context(self) -> dict[str, Any] | None:
+    def decoded_context(self) -> dict[str, Any]:
         """What the template needs (links included)."""
-        value: dict[str, Any] | None = json.loads(self.context_json) if self.context_json else None
-        return value
+        return typing.cast(dict[str, Any], json.loads(self.context_json or "null") or {})
 
     @property
     def template_key(self) -> tuple[str, str | None, str | None, str, str]:
@@ -113,6 +114,9 @@ class Outcome:
     reply: str | None
     error: DeliveryError | None
     duration_ms: int
+    # Another message was waiting for the connection this one went over: its lane should
+    # send it before this lane prepares its next message.
+    connection_wanted: bool = False
 
 
 def _internal(exc: Exception) -> TransientDeliveryError:
@@ -215,16 +219,19 @@ class Dispatcher:
         """Render and send one job over connection ``lane`` of its tenant (``group`` spreads
         tenants sharing the default server over its connections)."""
         started = time.perf_counter()
-        reply, error = None, job.error
+        reply, error, wanted = None, job.error, False
         if error is None and job.route is not None and job.template is not None:
             try:
-                reply = await self._send(job, job.route, job.template, lane=lane, group=group)
+                reply, wanted = await self._send(
+                    job, job.route, job.template, lane=lane, group=group
+                )
             except DeliveryError as exc:
                 error = exc
             except Exception as exc:  # never lose a message to a bug: retry it, log the cause
                 log.exception("unexpected error delivering message %s", job.message.id)
                 error = _internal(exc)
-        return Outcome(job, reply, error, int((time.perf_counter() - started) * 1000))
+        duration_ms = int((time.perf_counter() - started) * 1000)
+        return Outcome(job, reply, error, duration_ms, connection_wanted=wanted)
 
     def connection_key(self, route: Route, *, lane: int, group: int) -> str:
         """The connection a job of ``route`` goes over in lane ``lane``, with its route."""
@@ -262,10 +269,11 @@ class Dispatcher:
 
     async def _send(
         self, job: Job, route: Route, template: TemplateText, *, lane: int, group: int
-    ) -> str:
+    ) -> tuple[str, bool]:
+        """The server's reply, and whether another message waits for the connection."""
         message = job.message
         mime = build_message(
-            render(template, message.context() or {}),
+            render(template, message.decoded_context()),
             sender_email=route.sender_email,
             sender_name=route.sender_name,
             recipient=message.recipient,
@@ -273,7 +281,9 @@ class Dispatcher:
             message_id=message.id,
         )
         transport = self._pool.get(route, lane=lane, group=group)
-        return await transport.send(mime, sender=route.sender_email, recipients=[message.recipient])
+        recipients = [message.recipient]
+        reply = await transport.send(mime, sender=route.sender_email, recipients=recipients)
+        return reply, transport.in_use
 
     async def record(self, outcomes: list[Outcome], lease_owner: str) -> None:
         """Write a group of outcomes in one transaction; a message another worker holds by now
@@ -319,9 +329,7 @@ class Dispatcher:
         last_error = f"{error.step}: {error.message}"
         if error.retryable and now - message.created_at < GIVE_UP_AFTER:
             next_at = now + timedelta(seconds=retry_delay(message.attempts))
-            return "retry", _state(
-                QUEUED, next_at=next_at, error=last_error, context=message.context()
-            )
+            return "retry", _state(QUEUED, next_at=next_at, error=last_error)
         return "failed", _state(FAILED, next_at=now, error=last_error)
 
     @staticmethod
@@ -347,20 +355,9 @@ class Dispatcher:
             metrics.failed.inc()
 
 
-def _state(
-    status: str,
-    *,
-    next_at: datetime,
-    error: str,
-    context: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Bodies (``context``, with its links) are kept only for a retry."""
-    return {
-        "b_status": status,
-        "b_context": context,
-        "b_next": next_at,
-        "b_last_error": error,
-    }
+def _state(status: str, *, next_at: datetime, error: str) -> dict[str, Any]:
+    """The message's new columns (its body is kept for a retry, erased otherwise)."""
+    return {"b_status": status, "b_next": next_at, "b_last_error": error}
 
 
 def _reply_code(reply: str | None) -> int | None:
@@ -378,13 +375,15 @@ QUEUED_COLUMNS = [
     cast(_MESSAGES.context, Text) if field.name == "context_json" else _MESSAGES[field.name]
     for field in dataclasses.fields(Queued)
 ]
+_STATUS = bindparam("b_status", type_=_MESSAGES.status.type)
 _MESSAGE_UPDATE = (
     update(_MESSAGE_TABLE)
     .where(_MESSAGES.id == bindparam("b_id"), _MESSAGES.lease_owner == bindparam("b_owner"))
     .values(
-        status=bindparam("b_status"),
+        status=_STATUS,
         sent_at=None,
-        context=bindparam("b_context", type_=_MESSAGES.context.type),
+        # The body (with its links) is kept as it is for a retry, and erased otherwise.
+        context=case((_STATUS == QUEUED, _MESSAGES.context), else_=null()),
         next_attempt_at=bindparam("b_next", type_=_MESSAGES.next_attempt_at.type),
         last_error=bindparam("b_last_error"),
         lease_owner=None,

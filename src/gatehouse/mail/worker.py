@@ -266,11 +266,11 @@ class Worker:
             candidates = candidates.with_for_update(skip_locked=True)
         # Skipped here rather than in the query: held messages are rarely due (only when a
         # lease ran out while its batch waited), and a NOT IN of a thousand IDs costs more.
-        picked = []
-        for done, candidate in enumerate(await session.execute(candidates)):
-            await give_way(done)
-            if candidate.id not in self._held_ids:
-                picked.append((candidate.id, candidate.tenant_id))
+        picked = [
+            (row.id, row.tenant_id)
+            for row in await session.execute(candidates)
+            if row.id not in self._held_ids
+        ]
         tenant_ids = {t for _, t in picked}
         if postgres:  # then check again: another worker may have taken a tenant meanwhile
             await affinity.lock_tenants(session, tenant_ids)
@@ -284,9 +284,12 @@ class Worker:
         ids = [message_id for message_id, _ in ratelimit.trim(picked, allowed)]
         if not ids:
             return []
-        # Taken only if still due (another worker may have been quicker), the attempt counted
-        # before anything is sent.
-        lease_until = now + timedelta(seconds=settings.worker_lease_seconds)
+        return await self._take(session, ids, now)
+
+    async def _take(self, session: AsyncSession, ids: list[str], now: datetime) -> list[Queued]:
+        """Lease and count an attempt for each of ``ids`` still due (another worker may have
+        been quicker), before anything is sent; in the order of ``ids``."""
+        lease_until = now + timedelta(seconds=self._runtime.settings.worker_lease_seconds)
         taken = await session.execute(
             _TAKE, {"b_ids": ids, "b_now": now, "b_owner": self.owner, "b_until": lease_until}
         )
@@ -324,8 +327,8 @@ def _due(now: object) -> ColumnElement[bool]:
     )
 
 
-# The claim's UPDATE, built and compiled once: its IDs are one expanding parameter, where a
-# literal IN list made a bound parameter object for each of up to a batch of IDs every claim.
+# The claim's UPDATE, built once and its compiled form cached: built per claim with the IDs as
+# a literal list, the statement and its cache key were made again over up to 1,000 IDs.
 _TAKE = (
     update(_MESSAGE_TABLE)
     .where(
@@ -448,6 +451,8 @@ class _Batch:
                     self.sent[job.message.tenant_id] += 1
                     self._on_sent(job.message.tenant_id)
                     await self._recorder.add(outcome)
+                    if outcome.connection_wanted:  # the waiting message goes out first, while
+                        await asyncio.sleep(0)  # this lane renders and builds its next one
         finally:
             self._lane_done(group)
 

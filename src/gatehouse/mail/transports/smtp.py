@@ -48,12 +48,9 @@ class SmtpTransport:
     async def send(self, message: bytes, *, sender: str, recipients: list[str]) -> str:
         self._users += 1  # sending, or waiting for the connection
         try:
-            reply = await self._send(message, sender, recipients)
+            return await self._send(message, sender, recipients)
         finally:
             self._users -= 1
-        if self._users:  # another message waits for this connection: let its MAIL FROM go out
-            await asyncio.sleep(0)  # before our caller's bookkeeping keeps the connection idle
-        return reply
 
     async def _send(self, message: bytes, sender: str, recipients: list[str]) -> str:
         async with self._lock:
