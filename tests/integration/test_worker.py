@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from aiosmtplib.protocol import SMTPProtocol
-from sqlalchemy import select, update
+from sqlalchemy import Text, cast, select, update
 
 from gatehouse.db.base import utcnow
 from gatehouse.mail import dispatcher
@@ -99,8 +99,12 @@ async def test_delivers_multipart_from_default_sender(runtime: Runtime, server: 
     async with runtime.sessions() as session:
         message = await session.get(OutboxMessage, message_id)
         attempts = (await session.scalars(select(DeliveryAttempt))).all()
+        stored = await session.scalar(
+            select(cast(OutboxMessage.context, Text)).where(OutboxMessage.id == message_id)
+        )
     assert message is not None and message.status == "sent" and message.context is None
     assert [a.outcome for a in attempts] == ["sent"]
+    assert stored == "null"  # the body with its link erased
 
 
 async def test_two_workers_never_send_twice(runtime: Runtime, server: SmtpServer) -> None:
@@ -166,8 +170,12 @@ async def test_permanent_reply_fails_at_once(runtime: Runtime, pki: Pki) -> None
         await Worker(runtime).run_once()
     async with runtime.sessions() as session:
         message = await session.get(OutboxMessage, message_id)
+        stored = await session.scalar(
+            select(cast(OutboxMessage.context, Text)).where(OutboxMessage.id == message_id)
+        )
     assert message is not None and message.status == "failed" and message.context is None
     assert message.last_error is not None and "550" in message.last_error
+    assert stored == "null"  # erased as a sent message's body is
 
 
 async def test_a_tenants_backlog_never_fills_every_batch_in_hand(runtime: Runtime) -> None:

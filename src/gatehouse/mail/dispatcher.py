@@ -18,7 +18,18 @@ import typing
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, Text, bindparam, case, cast, delete, insert, null, select, update
+from sqlalchemy import (
+    Table,
+    Text,
+    bindparam,
+    case,
+    cast,
+    delete,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.db.base import new_id, utcnow
@@ -382,8 +393,12 @@ _MESSAGE_UPDATE = (
     .values(
         status=_STATUS,
         sent_at=None,
-        # The body (with its links) is kept as it is for a retry, and erased otherwise.
-        context=case((_STATUS == QUEUED, _MESSAGES.context), else_=null()),
+        # The body (with its links) is kept as it is for a retry, and erased otherwise: the
+        # JSON null a sent message's body becomes too (_SENT_UPDATE's context=None).
+        context=case(
+            (_STATUS == QUEUED, _MESSAGES.context),
+            else_=literal(None, type_=_MESSAGES.context.type),
+        ),
         next_attempt_at=bindparam("b_next", type_=_MESSAGES.next_attempt_at.type),
         last_error=bindparam("b_last_error"),
         lease_owner=None,
