@@ -33,11 +33,11 @@ from gatehouse.mail.dispatcher import (
     give_way,
 )
 from gatehouse.mail.models import QUEUED, SENDING, OutboxMessage
+from gatehouse.mail.recorder import FLUSH_SECONDS, OutcomeRecorder
 from gatehouse.mail.transports.pool import TransportPool
 from gatehouse.runtime import Runtime
 
 log = logging.getLogger(__name__)
-FLUSH_SECONDS = 0.05
 PIPELINE_DEPTH = 3  # batches in hand: the next are claimed and started while one is sent
 # A tenant fills at most all but one of them: a tenant whose server is slow (and whose backlog
 # is old) cannot hold every batch in hand while other tenants' e-mail waits.
@@ -60,7 +60,7 @@ class Worker:
         self.owner = uuid.uuid4().hex
         self._pool = TransportPool(runtime.settings, runtime.tls_context)
         self._dispatcher = Dispatcher(runtime, self._pool)
-        self._recorder = _Recorder(self._dispatcher, self.owner)
+        self._recorder = OutcomeRecorder(self._dispatcher, self.owner)
         self._stopping = asyncio.Event()
         self._in_hand: Counter[str] = Counter()  # messages in hand (not yet sent) per tenant
         # Never claimed again while in hand, even if a lease ran out while its batch waited.
@@ -91,8 +91,22 @@ class Worker:
         return await self._pump(until_idle=True)
 
     async def close(self) -> None:
+        await self._write_kept()
         await self._pool.close()
         log.info("delivery worker %s stopped", self.owner)
+
+    async def _write_kept(self) -> None:
+        """A last try at writing outcomes kept while the database was away."""
+        if not self._recorder.behind:
+            return
+        try:
+            await self._recorder.flush()
+        except Exception:
+            log.exception(
+                "delivery worker %s: outcomes not written; those messages are sent again once "
+                "their leases run out",
+                self.owner,
+            )
 
     async def run_once(self, *, only: str | None = None) -> int:
         """Claim one batch (or just message ``only``) and deliver it; how many were handled."""
@@ -113,11 +127,15 @@ class Worker:
                     await self._progress_in(in_hand)
                     continue  # stopping may have been asked for meanwhile
                 try:
+                    # Outcomes kept while the database was away are written before anything
+                    # is claimed: a claim could take back their messages once leases ran out.
+                    if self._recorder.behind:
+                        await self._recorder.flush()
                     jobs = await self.take(limit=None if in_hand else FIRST_BATCH)
                     failures = 0
                 except Exception:  # the database away, say: keep the worker alive, back off
                     failures += 1
-                    log.exception("delivery worker %s: claiming failed", self.owner)
+                    log.exception("delivery worker %s: the database failed", self.owner)
                     await self._idle(min(30.0, settings.worker_poll_seconds * 2**failures))
                     continue
                 if jobs:
@@ -308,8 +326,8 @@ async def _finish_one(in_hand: set[asyncio.Task[None]]) -> None:
 
 
 def _reap(in_hand: set[asyncio.Task[None]], done: set[asyncio.Task[None]]) -> None:
-    """Forget finished batches. One whose outcomes could not be written is logged; its
-    messages stay leased and are sent again once the leases expire."""
+    """Forget finished batches; one that failed is logged (outcomes it could not write are
+    kept by the recorder)."""
     for task in done:
         in_hand.discard(task)
         if not task.cancelled() and task.exception() is not None:
@@ -345,41 +363,8 @@ _TAKE = (
 )
 
 
-class _Recorder:
-    """The outcomes of every batch in hand, written together by the batches' timers: one
-    transaction at most every ``FLUSH_SECONDS`` for the whole worker, where a writer per batch
-    would commit as many times over as there are batches in hand. A lane adding an outcome
-    does not wait for the write (its connection would idle while the database is busy, say
-    with a claim), unless ``BACKLOG`` outcomes wait: then the database is behind."""
-
-    BACKLOG = 1000
-
-    def __init__(self, dispatcher: Dispatcher, owner: str) -> None:
-        self._dispatcher, self.owner = dispatcher, owner
-        self._pending: list[Outcome] = []
-        self._lock = asyncio.Lock()
-        self._written_at = time.monotonic()
-
-    async def add(self, outcome: Outcome) -> None:
-        self._pending.append(outcome)
-        if len(self._pending) >= self.BACKLOG:
-            await self.flush()
-
-    async def flush_due(self) -> None:
-        if self._pending and time.monotonic() - self._written_at >= FLUSH_SECONDS:
-            await self.flush()
-
-    async def flush(self) -> None:
-        """Write every outcome added so far (a failure is raised: those messages stay leased
-        and are sent again once their leases expire)."""
-        async with self._lock:
-            pending, self._pending = self._pending, []
-            self._written_at = time.monotonic()
-            await self._dispatcher.record(pending, self.owner)
-
-
 class _Batch:
-    """One batch being sent. Its outcomes are written with the other batches' (``_Recorder``),
+    """One batch being sent. Its outcomes are written with the other batches' (``OutcomeRecorder``),
     at least every ``FLUSH_SECONDS``; leases are renewed before they run out (by the batch's
     timer too, so a batch waiting for a free lane keeps them), and a message whose lease was
     lost (another worker may hold it now) is not sent. A connection whose server could not be
@@ -392,7 +377,7 @@ class _Batch:
         self,
         runtime: Runtime,
         dispatcher: Dispatcher,
-        recorder: _Recorder,
+        recorder: OutcomeRecorder,
         jobs: list[Job],
         *,
         lanes: asyncio.Semaphore,
@@ -492,8 +477,7 @@ class _Batch:
                 await self._recorder.flush_due()
                 if not self._done.is_set() and time.monotonic() >= self._renew_at:
                     await self._renew()
-            except Exception:  # the database away: the messages whose outcomes were not
-                # written stay leased, and are sent again once their leases expire
+            except Exception:  # the database away: the recorder keeps the outcomes
                 log.exception("delivery worker %s: recording outcomes failed", self._owner)
 
     async def _release_unsent(self) -> None:
