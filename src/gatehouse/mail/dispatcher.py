@@ -119,6 +119,17 @@ class Job:
     error: DeliveryError | None
 
 
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """What every message of a batch with one template key shares."""
+
+    route: Route | None
+    template: TemplateText | None
+    error: DeliveryError | None
+    transport: str  # for the attempt rows
+    server: str
+
+
 @dataclasses.dataclass
 class Outcome:
     job: Job
@@ -150,48 +161,52 @@ class Dispatcher:
         await session.execute(
             select(MailServerConfig).where(MailServerConfig.tenant_id.in_(tenant_ids))
         )
-        jobs = await self._jobs(session, messages)
-        rows = []
-        for done, job in enumerate(jobs):
-            await give_way(done)
-            rows.append(self._new_attempt(job, now))
-        await execute_many(await session.connection(), _ATTEMPT_INSERT, rows)
-        return jobs
-
-    async def _jobs(self, session: AsyncSession, messages: list[Queued]) -> list[Job]:
-        """Each tenant's route and each template resolved once for the batch."""
         routes: dict[str, Route | DeliveryError] = {}
-        templates: dict[tuple[Any, ...], TemplateText | DeliveryError] = {}
-        jobs = []
+        plans: dict[tuple[str, str | None, str | None, str, str], _Plan] = {}
+        jobs, attempt_rows = [], []
         for done, message in enumerate(messages):
             await give_way(done)
-            if message.tenant_id not in routes:
-                routes[message.tenant_id] = await self._route(session, message.tenant_id)
-            if message.template_key not in templates:
-                templates[message.template_key] = await self._template(session, message)
-            route, template = routes[message.tenant_id], templates[message.template_key]
-            error = next((x for x in (route, template) if isinstance(x, DeliveryError)), None)
-            jobs.append(
-                Job(
-                    message=message,
-                    attempt_id=new_id(),
-                    route=route if isinstance(route, Route) else None,
-                    template=template if isinstance(template, TemplateText) else None,
-                    error=error,
-                )
+            key = message.template_key
+            plan = plans.get(key)
+            if plan is None:
+                plan = plans[key] = await self._plan(session, message, routes)
+            job = Job(
+                message=message,
+                attempt_id=new_id(),
+                route=plan.route,
+                template=plan.template,
+                error=plan.error,
             )
+            jobs.append(job)
+            attempt_rows.append(
+                {
+                    "b_id": job.attempt_id,
+                    "b_message": message.id,
+                    "b_tenant": message.tenant_id,
+                    "b_started": now,
+                    "b_transport": plan.transport,
+                    "b_server": plan.server,
+                }
+            )
+        await execute_many(await session.connection(), _ATTEMPT_INSERT, attempt_rows)
         return jobs
 
-    def _new_attempt(self, job: Job, now: datetime) -> dict[str, Any]:
-        route = job.route
-        return {
-            "b_id": job.attempt_id,
-            "b_message": job.message.id,
-            "b_tenant": job.message.tenant_id,
-            "b_started": now,
-            "b_transport": route.kind if route else "-",
-            "b_server": self._pool.describe(route) if route else "-",
-        }
+    async def _plan(
+        self, session: AsyncSession, message: Queued, routes: dict[str, Route | DeliveryError]
+    ) -> _Plan:
+        """How the messages sharing ``message``'s template go: each tenant's route and each
+        template resolved once for the batch."""
+        if message.tenant_id not in routes:
+            routes[message.tenant_id] = await self._route(session, message.tenant_id)
+        route, template = routes[message.tenant_id], await self._template(session, message)
+        error = next((x for x in (route, template) if isinstance(x, DeliveryError)), None)
+        return _Plan(
+            route=route if isinstance(route, Route) else None,
+            template=template if isinstance(template, TemplateText) else None,
+            error=error,
+            transport=route.kind if isinstance(route, Route) else "-",
+            server=self._pool.describe(route) if isinstance(route, Route) else "-",
+        )
 
     async def _route(self, session: AsyncSession, tenant_id: str) -> Route | DeliveryError:
         try:
