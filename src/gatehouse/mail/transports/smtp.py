@@ -141,6 +141,7 @@ class _Exchanges:
     def __init__(self, connection: aiosmtplib.SMTP, deadline: asyncio.Timeout, timeout: float):
         self._protocol = connection.protocol
         self._deadline, self._timeout = deadline, timeout
+        self._loop = asyncio.get_running_loop()  # once: each lookup costs a getpid() call
 
     async def command(self, command: bytes) -> SMTPResponse:
         return await self.write(command + b"\r\n")
@@ -152,7 +153,7 @@ class _Exchanges:
         command cost as much as parsing its reply."""
         if self._protocol is None or not self._protocol.is_connected:
             raise aiosmtplib.SMTPServerDisconnected("Connection lost")
-        now, deadline = asyncio.get_running_loop().time(), self._deadline.when()
+        now, deadline = self._loop.time(), self._deadline.when()
         if deadline is not None and deadline < now + self._timeout:
             self._deadline.reschedule(now + self._timeout * _SLACK)
         self._protocol.write(data)
