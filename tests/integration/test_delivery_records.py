@@ -1,23 +1,29 @@
-"""Outcomes the database does not take at first: a delivered message must not be sent again
-because its outcome could not be written. The database refuses the writes through a trigger
-the test installs (on SQLite or PostgreSQL), then takes them again once it is dropped."""
+"""Outcomes the database does not take at once: a delivered message must not be sent again
+because its outcome could not be written. The database refuses outcomes through a trigger the
+test installs (SQLite or PostgreSQL), or, on PostgreSQL, is taken away and brought back."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from gatehouse.db.engine import is_sqlite
+from gatehouse.db.migrate import upgrade
+from gatehouse.mail.models import OutboxMessage
 from gatehouse.runtime import Runtime
 from gatehouse.settings import Settings
-from tests.support.delivery import DeliverySetup, attempts_of, expire_leases, load, queue
-from tests.support.smtp_servers import Pki, RecordingHandler, SmtpServer
+from tests.support.delivery import DeliverySetup, attempts_of, load, queue
+from tests.support.live import run_in_thread
+from tests.support.smtp_servers import GatedData, Pki, RecordingHandler, SmtpServer
 
 RECIPIENTS = [f"u{n}@acme.test" for n in range(4)]
 
@@ -34,36 +40,42 @@ async def setup(clean_db: Settings, pki: Pki) -> AsyncIterator[DeliverySetup]:
     await built.close()
 
 
-async def refuse_outcomes(runtime: Runtime, *, of: str | None = None) -> None:
-    """From now on the database refuses to store an attempt's outcome (only message ``of``'s
-    if given)."""
-    only = f" AND NEW.message_id = '{of}'" if of else ""
+async def refuse_outcomes(runtime: Runtime, *, of: str) -> None:
+    """From now on the database refuses to store the outcome of message ``of``."""
     if is_sqlite(runtime.engine):
         statements = [
             "CREATE TRIGGER refuse_outcomes BEFORE UPDATE OF outcome ON delivery_attempts "
-            f"WHEN NEW.outcome <> 'pending'{only} "
+            f"WHEN NEW.outcome <> 'pending' AND NEW.message_id = '{of}' "
             "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
         ]
     else:
         statements = [
             "CREATE FUNCTION refuse_outcomes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"IF NEW.outcome <> 'pending'{only} THEN RAISE EXCEPTION 'refused by the test'; "
-            "END IF; RETURN NEW; END $$",
+            f"IF NEW.outcome <> 'pending' AND NEW.message_id = '{of}' THEN "
+            "RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$",
             "CREATE TRIGGER refuse_outcomes BEFORE UPDATE ON delivery_attempts "
             "FOR EACH ROW EXECUTE FUNCTION refuse_outcomes()",
         ]
-    async with runtime.engine.begin() as connection:
-        for statement in statements:
-            await connection.execute(text(statement))
+    await _run(runtime.engine, statements)
 
 
 async def take_outcomes_again(runtime: Runtime) -> None:
-    statements = (
+    """Drop the trigger, and end the refused message's lease (nothing is left to send)."""
+    sqlite = is_sqlite(runtime.engine)
+    await _run(
+        runtime.engine,
         ["DROP TRIGGER refuse_outcomes"]
-        if is_sqlite(runtime.engine)
-        else ["DROP TRIGGER refuse_outcomes ON delivery_attempts", "DROP FUNCTION refuse_outcomes"]
+        if sqlite
+        else ["DROP TRIGGER refuse_outcomes ON delivery_attempts", "DROP FUNCTION refuse_outcomes"],
     )
-    async with runtime.engine.begin() as connection:
+    async with runtime.sessions.begin() as session:
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.status == "sending").values(status="failed")
+        )
+
+
+async def _run(engine: AsyncEngine, statements: list[str]) -> None:
+    async with engine.begin() as connection:
         for statement in statements:
             await connection.execute(text(statement))
 
@@ -72,61 +84,107 @@ def received(handler: RecordingHandler) -> Counter[str]:
     return Counter(r for m in handler.messages for r in m.rcpt_tos)
 
 
-async def test_outcomes_are_written_once_the_database_takes_them_again(
+async def test_a_refused_outcome_is_dropped_while_other_mail_flows(
     setup: DeliverySetup, pki: Pki, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """While the database takes no outcomes, the worker keeps them and claims nothing (their
-    leases may run out meanwhile); once it takes them, they are written: each message sent
-    once, and marked sent."""
+    """An outcome the answering database refuses is kept and retried, alone at first: mail
+    queued meanwhile goes out and its outcomes are written; after three refusals the refused
+    one is dropped, and draining ends."""
     handler = RecordingHandler()
     async with SmtpServer(pki, security="starttls", handler=handler) as server:
         runtime = await setup.runtime(f"smtp://127.0.0.1:{server.port}")
         worker = setup.worker(runtime)
-        message_ids = await queue(runtime, *RECIPIENTS)
-        await refuse_outcomes(runtime)
-        try:
-            with caplog.at_level(logging.ERROR, logger="gatehouse.mail.worker"):
-                draining = asyncio.create_task(worker.drain())
-                for _ in range(1000):  # until the pump has failed to write them twice
-                    failed = [r for r in caplog.records if "the database failed" in r.message]
-                    if len(failed) >= 2:
-                        break
-                    await asyncio.sleep(0.01)
-                assert received(handler) == dict.fromkeys(RECIPIENTS, 1)
-                assert not draining.done()  # their outcomes are still to be written
-                await expire_leases(runtime)  # as if the database were away for minutes
-                [late] = await queue(runtime, "late@acme.test")
-                await asyncio.sleep(0.5)
-                assert received(handler) == dict.fromkeys(RECIPIENTS, 1)  # nothing claimed
-        finally:
-            await take_outcomes_again(runtime)
-        assert await asyncio.wait_for(draining, timeout=30) == len(RECIPIENTS) + 1
-    assert received(handler) == dict.fromkeys([*RECIPIENTS, "late@acme.test"], 1)
-    for message_id in [*message_ids, late]:
-        message = await load(runtime, message_id)
-        assert (message.status, message.attempts, message.lease_owner) == ("sent", 1, None)
-        assert [a.outcome for a in await attempts_of(runtime, message_id)] == ["sent"]
-
-
-async def test_an_outcome_the_database_refuses_leaves_the_others_written(
-    setup: DeliverySetup, pki: Pki, caplog: pytest.LogCaptureFixture
-) -> None:
-    handler = RecordingHandler()
-    async with SmtpServer(pki, security="starttls", handler=handler) as server:
-        runtime = await setup.runtime(f"smtp://127.0.0.1:{server.port}")
-        worker = setup.worker(runtime)
-        message_ids = await queue(runtime, *RECIPIENTS)
-        refused = message_ids[1]
+        [refused] = await queue(runtime, "refused@acme.test")
         await refuse_outcomes(runtime, of=refused)
         try:
             with caplog.at_level(logging.ERROR, logger="gatehouse.mail.recorder"):
-                assert await worker.drain() == len(RECIPIENTS)
+                draining = asyncio.create_task(worker.drain())
+                while not handler.messages and not draining.done():
+                    await asyncio.sleep(0.01)
+                others = await queue(runtime, *RECIPIENTS)  # while the refused one is kept
+                assert await asyncio.wait_for(draining, timeout=20) == 1 + len(RECIPIENTS)
+            statuses = {m: (await load(runtime, m)).status for m in [refused, *others]}
         finally:
             await take_outcomes_again(runtime)
-    assert received(handler) == dict.fromkeys(RECIPIENTS, 1)
-    statuses = {m: (await load(runtime, m)).status for m in message_ids}
-    assert statuses == {m: "sending" if m == refused else "sent" for m in message_ids}
+    assert received(handler) == dict.fromkeys(["refused@acme.test", *RECIPIENTS], 1)
+    assert statuses == {refused: "sending"} | dict.fromkeys(others, "sent")
     assert [r.getMessage() for r in caplog.records] == [
         f"the database refused the outcome of message {refused}: it stays leased and is sent "
         "again once its lease runs out"
     ]
+
+
+async def test_a_message_whose_outcome_is_unwritten_is_not_claimed_again(
+    setup: DeliverySetup, pki: Pki
+) -> None:
+    async with SmtpServer(pki, security="starttls") as server:
+        runtime = await setup.runtime(f"smtp://127.0.0.1:{server.port}")
+        worker = setup.worker(runtime)
+        message_id, other = await queue(runtime, "u0@acme.test", "u1@acme.test")
+        worker._recorder.unwritten.add(message_id)  # as if sent, its lease run out meanwhile
+        assert [job.message.id for job in await worker.take()] == [other]
+
+
+@pytest.fixture
+def own_postgres(worker_settings: Settings) -> Iterator[tuple[Settings, str]]:
+    """Settings on a migrated PostgreSQL database of this test's own (the test takes it away),
+    and the server's URL for the test's own admin connection."""
+    server_url = os.environ["GATEHOUSE_TEST_POSTGRES_URL"]
+    name = f"gatehouse_away_{secrets.token_hex(4)}"
+    run_in_thread(lambda: _admin(server_url, [f'CREATE DATABASE "{name}"']))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    settings = worker_settings.model_copy(update={"database_url": url})
+    run_in_thread(lambda: upgrade(settings))
+    yield settings, server_url
+    run_in_thread(lambda: _admin(server_url, [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)']))
+
+
+async def _admin(server_url: str, statements: list[str]) -> None:
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            for statement in statements:
+                await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_outcomes_kept_while_the_database_is_away_are_written_once_it_is_back(
+    own_postgres: tuple[Settings, str], pki: Pki
+) -> None:
+    settings, server_url = own_postgres
+    name = make_url(settings.database_url).database
+    setup = DeliverySetup(settings, pki)
+    handler = GatedData(gated=1)
+    try:
+        async with SmtpServer(pki, security="starttls", handler=handler) as server:
+            runtime = await setup.runtime(f"smtp://127.0.0.1:{server.port}")
+            worker = setup.worker(runtime)
+            message_ids = await queue(runtime, *RECIPIENTS)
+            draining = asyncio.create_task(worker.drain())
+            while handler.arrived == 0:  # the first message is on the server, its reply held
+                await asyncio.sleep(0.01)
+            await _admin(
+                server_url,
+                [
+                    f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "  # noqa: S608
+                    f"WHERE datname = '{name}'",  # the test's own random name
+                ],
+            )
+            handler.gates[0].set()
+            while len(handler.messages) < len(RECIPIENTS):
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(1)  # flushes fail meanwhile
+            assert worker._recorder.behind and not draining.done()
+            await _admin(server_url, [f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'])
+            assert await asyncio.wait_for(draining, timeout=30) == len(RECIPIENTS)
+        assert received(handler) == dict.fromkeys(RECIPIENTS, 1)
+        for message_id in message_ids:
+            message = await load(runtime, message_id)
+            assert (message.status, message.attempts, message.lease_owner) == ("sent", 1, None)
+            assert [a.outcome for a in await attempts_of(runtime, message_id)] == ["sent"]
+    finally:
+        await _admin(server_url, [f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'])
+        await setup.close()

@@ -1,24 +1,27 @@
-"""The worker's outcome recorder: outcomes of every batch in hand, written together.
+"""The worker's outcome recorder: the outcomes of every batch in hand, written together.
 
-A delivered message whose outcome is not written stays leased and is sent again once its lease
-runs out, so an outcome is only ever dropped when the database refuses that very outcome while
-it takes others. When it takes none (it is away, or locked), the outcomes are kept and written
-by a later flush."""
+A delivered message whose outcome is never written stays leased and is sent again once its
+lease runs out. So outcomes the database does not take are kept and written by a later flush;
+one is dropped only when the database, answering, refused that very outcome three times (a
+value no column takes, say): it cannot be written, and must not hold up the others."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 from gatehouse.mail.dispatcher import Dispatcher, Outcome
 
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.05
-# After this many single writes fail with none written, the database is taken to be away.
-AWAY_AFTER = 3
-# The longest wait between flushes of kept outcomes while the database is away.
+# Single writes failing in a row before a flush stops trying the rest.
+STOP_AFTER = 3
+# Refusals (the database answering, the outcome not written) before an outcome is dropped.
+DROP_AFTER = 3
+# Flushes of kept outcomes back off from FLUSH_SECONDS * 2 up to this.
 MAX_BACKOFF_SECONDS = 30.0
 
 
@@ -34,67 +37,112 @@ class OutcomeRecorder:
 
     BACKLOG = 1000
 
-    def __init__(self, dispatcher: Dispatcher, owner: str) -> None:
-        self._dispatcher, self.owner = dispatcher, owner
+    def __init__(
+        self, dispatcher: Dispatcher, owner: str, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._dispatcher, self.owner, self._clock = dispatcher, owner, clock
         self._pending: list[Outcome] = []
+        # Messages whose outcomes are not written yet: the worker must not claim them again.
+        self.unwritten: set[str] = set()
+        self._refusals: dict[str, int] = {}  # per message, while its outcome is kept
         self._lock = asyncio.Lock()
-        self._written_at = time.monotonic()
-        self._failures = 0  # flushes failed in a row
+        self._written_at = clock()
+        self._failures = 0  # flushes in a row that kept outcomes
         self._retry_at = 0.0
 
     @property
     def behind(self) -> bool:
-        """Outcomes are kept from a flush that failed."""
-        return self._failures > 0 and bool(self._pending)
+        """Outcomes are kept from a flush that could not write them."""
+        return self._failures > 0
 
     async def add(self, outcome: Outcome) -> None:
         self._pending.append(outcome)
+        self.unwritten.add(outcome.job.message.id)
         if len(self._pending) >= self.BACKLOG:
             await self.flush()
 
     async def flush_due(self) -> None:
-        """Flush if the last was ``FLUSH_SECONDS`` ago (longer while the database is away)."""
-        now = time.monotonic()
-        if self._pending and now - self._written_at >= FLUSH_SECONDS and now >= self._retry_at:
+        """Flush if the last was ``FLUSH_SECONDS`` ago, and, after a failure, its backoff is
+        over (a flush under way already writes what is pending)."""
+        now = self._clock()
+        if (
+            self._pending
+            and now - self._written_at >= FLUSH_SECONDS
+            and now >= self._retry_at
+            and not self._lock.locked()
+        ):
             await self.flush()
 
     async def flush(self) -> None:
-        """Write every outcome added so far; raises DatabaseBehind if some are kept."""
+        """Write every outcome added so far; DatabaseBehind if some are kept."""
         async with self._lock:
-            pending, self._pending = self._pending, []
-            self._written_at = time.monotonic()
+            outcomes, self._pending = self._pending, []
+            self._written_at = self._clock()
             try:
-                await self._dispatcher.record(pending, self.owner)
-            except Exception:  # the database away, or refusing one of them: see which
-                await self._write_each(pending)
-            self._failures = 0
+                kept = await self._write(outcomes)
+            except BaseException:  # cancelled (the worker stopping): keep what is unwritten
+                self._pending[:0] = [o for o in outcomes if o.job.message.id in self.unwritten]
+                raise
+            if kept:
+                self._keep(kept)
+                raise DatabaseBehind(f"{len(kept)} outcomes kept")
+            self._failures, self._retry_at = 0, 0.0
 
-    async def _write_each(self, outcomes: list[Outcome]) -> None:
-        """One outcome per transaction, after the group's failed. One that fails while others
-        are written is refused by the database itself: logged and dropped (its message is sent
-        again once its lease runs out). If the first ``AWAY_AFTER`` fail, the database is away:
-        all are kept, the failed ones last (so one refused outcome cannot block the rest)."""
-        failed: list[tuple[Outcome, Exception]] = []
-        written = 0
-        for n, outcome in enumerate(outcomes):
+    async def _write(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """Write ``outcomes`` together, or else one by one; those to keep."""
+        try:
+            await self._record(outcomes)
+            return []
+        except Exception:  # the database away, or refusing one of them: see which
+            log.warning("writing %d outcomes together failed", len(outcomes), exc_info=True)
+        failed: list[Outcome] = []
+        tried = written = in_a_row = 0
+        while tried < len(outcomes) and in_a_row < STOP_AFTER:
+            outcome = outcomes[tried]
+            tried += 1
             try:
-                await self._dispatcher.record([outcome], self.owner)
-                written += 1
-            except Exception as exc:
-                failed.append((outcome, exc))
-                if not written and len(failed) >= min(AWAY_AFTER, len(outcomes)):
-                    self._keep(outcomes[n + 1 :] + [kept for kept, _ in failed])
-                    raise DatabaseBehind(f"{len(outcomes)} outcomes kept for later") from exc
-        for outcome, error in failed:
+                await self._record([outcome])
+                written, in_a_row = written + 1, 0
+            except Exception:
+                failed.append(outcome)
+                in_a_row += 1
+        if failed and (written or await self._dispatcher.database_answers()):
+            failed = self._refused(failed)
+        return outcomes[tried:] + failed  # untried first: a refused one cannot block the rest
+
+    async def _record(self, outcomes: list[Outcome]) -> None:
+        await self._dispatcher.record(outcomes, self.owner)
+        for outcome in outcomes:
+            self.unwritten.discard(outcome.job.message.id)
+            self._refusals.pop(outcome.job.message.id, None)
+
+    def _refused(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """Count a refusal for each of ``outcomes`` (the database answers, yet did not take
+        them); drop those refused ``DROP_AFTER`` times, and return the rest."""
+        kept = []
+        for outcome in outcomes:
+            message_id = outcome.job.message.id
+            self._refusals[message_id] = self._refusals.get(message_id, 0) + 1
+            if self._refusals[message_id] < DROP_AFTER:
+                kept.append(outcome)
+                continue
+            del self._refusals[message_id]
+            self.unwritten.discard(message_id)
             log.error(
                 "the database refused the outcome of message %s: it stays leased and is sent "
                 "again once its lease runs out",
-                outcome.job.message.id,
-                exc_info=error,
+                message_id,
             )
+        return kept
 
     def _keep(self, outcomes: list[Outcome]) -> None:
-        self._pending[:0] = outcomes  # before any added meanwhile
+        """Keep ``outcomes`` for a later flush, before any added meanwhile, and back off."""
+        self._pending[:0] = outcomes
         self._failures += 1
-        backoff = min(MAX_BACKOFF_SECONDS, FLUSH_SECONDS * 2**self._failures)
-        self._retry_at = time.monotonic() + backoff
+        backoff = min(MAX_BACKOFF_SECONDS, FLUSH_SECONDS * 2 ** min(self._failures, 10))
+        self._retry_at = self._clock() + backoff
+        log.warning(
+            "%d outcomes kept: the database did not take them (next try in %.1f s)",
+            len(outcomes),
+            backoff,
+        )

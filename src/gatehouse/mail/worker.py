@@ -33,7 +33,7 @@ from gatehouse.mail.dispatcher import (
     give_way,
 )
 from gatehouse.mail.models import QUEUED, SENDING, OutboxMessage
-from gatehouse.mail.recorder import FLUSH_SECONDS, OutcomeRecorder
+from gatehouse.mail.recorder import FLUSH_SECONDS, DatabaseBehind, OutcomeRecorder
 from gatehouse.mail.transports.pool import TransportPool
 from gatehouse.runtime import Runtime
 
@@ -52,6 +52,8 @@ MAX_IN_HAND = 3 * PIPELINE_DEPTH
 # until those lanes are done. (One that is merely last keeps being claimed, so its connection
 # stays busy.)
 LINGER_SECONDS = 1.0
+# How long a stopping worker keeps trying to write outcomes kept while the database was away.
+KEPT_SECONDS_AT_STOP = 5.0
 
 
 class Worker:
@@ -96,17 +98,22 @@ class Worker:
         log.info("delivery worker %s stopped", self.owner)
 
     async def _write_kept(self) -> None:
-        """A last try at writing outcomes kept while the database was away."""
-        if not self._recorder.behind:
-            return
-        try:
-            await self._recorder.flush()
-        except Exception:
-            log.exception(
-                "delivery worker %s: outcomes not written; those messages are sent again once "
-                "their leases run out",
-                self.owner,
-            )
+        """Last tries, for a few seconds, at writing outcomes kept while the database was
+        away (the stop budget of `serve` is 35 s)."""
+        deadline = time.monotonic() + KEPT_SECONDS_AT_STOP
+        while self._recorder.behind:
+            try:
+                await self._recorder.flush()
+            except DatabaseBehind:
+                if time.monotonic() >= deadline:
+                    log.error(
+                        "delivery worker %s: %d outcomes not written; those messages are sent "
+                        "again once their leases run out",
+                        self.owner,
+                        len(self._recorder.unwritten),
+                    )
+                    return
+                await asyncio.sleep(0.5)
 
     async def run_once(self, *, only: str | None = None) -> int:
         """Claim one batch (or just message ``only``) and deliver it; how many were handled."""
@@ -127,24 +134,24 @@ class Worker:
                     await self._progress_in(in_hand)
                     continue  # stopping may have been asked for meanwhile
                 try:
-                    # Outcomes kept while the database was away are written before anything
-                    # is claimed: a claim could take back their messages once leases ran out.
-                    if self._recorder.behind:
-                        await self._recorder.flush()
+                    await self._retry_kept()
                     jobs = await self.take(limit=None if in_hand else FIRST_BATCH)
                     failures = 0
                 except Exception:  # the database away, say: keep the worker alive, back off
                     failures += 1
-                    log.exception("delivery worker %s: the database failed", self.owner)
-                    await self._idle(min(30.0, settings.worker_poll_seconds * 2**failures))
+                    log.exception("delivery worker %s: claiming failed", self.owner)
+                    backoff = settings.worker_poll_seconds * 2 ** min(failures, 10)
+                    await self._idle(min(30.0, backoff))
                     continue
                 if jobs:
                     handled += len(jobs)
                     in_hand.add(asyncio.create_task(self._deliver(jobs)))
                 elif in_hand:  # more may be due once a batch is done, or new mail queued
                     await self._progress_in(in_hand, poll=settings.worker_poll_seconds)
-                elif until_idle:
+                elif until_idle and not self._recorder.behind:
                     break
+                elif until_idle:  # outcomes kept: written (or dropped) before draining ends
+                    await self._idle(settings.worker_poll_seconds)
                 else:
                     await self._pool.close_idle()
                     await self._idle(settings.worker_poll_seconds)
@@ -152,6 +159,13 @@ class Worker:
             while in_hand:
                 await _finish_one(in_hand)
         return handled
+
+    async def _retry_kept(self) -> None:
+        """Outcomes kept while the database was away, written once their backoff is over (a
+        batch's timer does this too, while batches are in hand)."""
+        if self._recorder.behind:
+            with contextlib.suppress(DatabaseBehind):
+                await self._recorder.flush_due()
 
     def _slow_tenants(self) -> list[str]:
         """Tenants alone in a settled batch for LINGER_SECONDS or more."""
@@ -283,11 +297,13 @@ class Worker:
         if postgres:
             candidates = candidates.with_for_update(skip_locked=True)
         # Skipped here rather than in the query: held messages are rarely due (only when a
-        # lease ran out while its batch waited), and a NOT IN of a thousand IDs costs more.
+        # lease ran out while its batch waited, or while their outcomes were kept), and a NOT
+        # IN of a thousand IDs costs more.
+        unwritten = self._recorder.unwritten
         picked = [
             (row.id, row.tenant_id)
             for row in await session.execute(candidates)
-            if row.id not in self._held_ids
+            if row.id not in self._held_ids and row.id not in unwritten
         ]
         tenant_ids = {t for _, t in picked}
         if postgres:  # then check again: another worker may have taken a tenant meanwhile
@@ -415,7 +431,8 @@ class _Batch:
         finally:
             self._done.set()
             await flusher  # never cancelled mid-write: that would lose recorded outcomes
-            await self._recorder.flush()
+            with contextlib.suppress(DatabaseBehind):  # kept, and written by a later flush
+                await self._recorder.flush()
             await self._release_unsent()
         for result in results:
             if isinstance(result, BaseException):
@@ -474,11 +491,12 @@ class _Batch:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._done.wait(), timeout=seconds)
             try:
-                await self._recorder.flush_due()
+                with contextlib.suppress(DatabaseBehind):  # kept: the recorder said so
+                    await self._recorder.flush_due()
                 if not self._done.is_set() and time.monotonic() >= self._renew_at:
                     await self._renew()
-            except Exception:  # the database away: the recorder keeps the outcomes
-                log.exception("delivery worker %s: recording outcomes failed", self._owner)
+            except Exception:  # the database away: leases are renewed at the next tick
+                log.exception("delivery worker %s: renewing leases failed", self._owner)
 
     async def _release_unsent(self) -> None:
         """Messages still held but not sent (the worker is stopping, or a lane failed): back
@@ -495,7 +513,8 @@ class _Batch:
     async def _renew(self) -> None:
         """Extend the leases still held (one statement for the batch); any that ran out are
         dropped: their messages may be another worker's by now."""
-        await self._recorder.flush()
+        with contextlib.suppress(DatabaseBehind):  # the leases are what matters here
+            await self._recorder.flush()
         async with self._renewing:
             if time.monotonic() < self._renew_at:
                 return  # renewed meanwhile
