@@ -407,3 +407,21 @@ def test_password_never_in_message_or_repr(exc: BaseException) -> None:
         assert PASSWORD not in text
         assert base64.b64encode(PASSWORD.encode()).decode() not in text
     assert d.REDACTED in error.message
+
+
+@pytest.mark.parametrize("password", ["p", "port", "the", "mail"])
+def test_a_short_password_leaves_our_own_wording_alone(password: str) -> None:
+    """Only what the server or the system said is scrubbed: masking every match in our own
+    wording mangled it, and hinted at the password ("this [redacted]ort")."""
+    endpoint = SmtpEndpoint("mail.example.com", 465, "ssl", "mailer", password)
+    error = diagnose(ConnectionRefusedError(111, "refused"), step="connect", endpoint=endpoint)
+    assert error.message == d.CONNECT_REFUSED.format(label=endpoint.label)
+
+
+def test_a_short_password_is_scrubbed_as_a_whole_token_only() -> None:
+    endpoint = SmtpEndpoint("mail.example.com", 465, "ssl", "mailer", "p")
+    echoed = aiosmtplib.SMTPAuthenticationError(535, "5.7.8 Bad login mailer/p, password p")
+    error = diagnose(echoed, step="auth", endpoint=endpoint)
+    assert error.message == d.AUTH_FAILED.format(
+        username="mailer", reply="535 5.7.8 Bad login mailer/[redacted], password [redacted]"
+    )

@@ -2,11 +2,13 @@
 
 Each message says which step failed, why, and what to change. The wording is pinned in the
 constants below (``str.format`` templates) so tests can pin exact messages. Messages never carry
-the password: every message is scrubbed of it before it leaves this module."""
+the password: whatever the server or the system said is scrubbed of it before it goes into a
+message (``redact``); our own wording is left as it is."""
 
 from __future__ import annotations
 
 import base64
+import re
 import socket
 import ssl
 from collections.abc import Iterator
@@ -236,7 +238,7 @@ def _certificate_error(
     if code in (2, 19, 20, 21):  # no trusted issuer found for the chain
         issuer = facts.issuer if facts else UNKNOWN_ISSUER
         return PermanentDeliveryError("tls", TLS_UNTRUSTED.format(issuer=issuer))
-    reason = error.verify_message or error.reason or str(error)
+    reason = redact(error.verify_message or error.reason or str(error), endpoint)
     return PermanentDeliveryError("tls", TLS_UNVERIFIED.format(reason=reason))
 
 
@@ -246,7 +248,7 @@ def _ssl_error(error: ssl.SSLError, step: str, endpoint: SmtpEndpoint) -> Delive
     if error.reason in _OLD_PROTOCOL_REASONS:
         return PermanentDeliveryError("tls", TLS_OLD_PROTOCOL)
     step = "tls" if step in _HANDSHAKE_STEPS else step
-    reason = error.reason or type(error).__name__
+    reason = redact(error.reason or type(error).__name__, endpoint)
     message = TLS_FAILED.format(label=endpoint.label, activity=_activity(step), reason=reason)
     return TransientDeliveryError(step, message)
 
@@ -280,7 +282,7 @@ def _reply_error(
     error: aiosmtplib.SMTPResponseException, step: str, endpoint: SmtpEndpoint
 ) -> DeliveryError:
     step = _reply_step(error, step)
-    reply = format_reply(error.code, error.message)
+    reply = redact(format_reply(error.code, error.message), endpoint)
     code = error.code
     if code == 530:  # "authentication required", whatever command it answered
         return PermanentDeliveryError("auth", AUTH_REQUIRED.format(reply=reply), reply_code=code)
@@ -320,7 +322,7 @@ def _connection_error(
     # The operating system's error (it has an errno), not aiosmtplib's ConnectionError wrappers.
     os_error = next((e for e in chain if isinstance(e, OSError) and e.errno is not None), None)
     if os_error is not None:
-        reason = os_error.strerror or str(os_error)
+        reason = redact(os_error.strerror or str(os_error), endpoint)
         return TransientDeliveryError("connect", CONNECT_FAILED.format(label=label, reason=reason))
     return None
 
@@ -351,7 +353,8 @@ def _classify(
             return known
     if (connection := _connection_error(chain, step, endpoint)) is not None:
         return connection
-    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    described = redact(str(exc), endpoint)
+    reason = f"{type(exc).__name__}: {described}" if described else type(exc).__name__
     return TransientDeliveryError(step, UNEXPECTED.format(activity=_activity(step), reason=reason))
 
 
@@ -367,9 +370,11 @@ def _secrets(endpoint: SmtpEndpoint) -> list[str]:
 
 
 def redact(text: str, endpoint: SmtpEndpoint) -> str:
-    """``text`` with every occurrence of the endpoint's password (and its encodings) removed."""
+    """``text`` (a server's reply, an error's description: never our own wording) with the
+    endpoint's password, and its encodings, replaced wherever it stands as a whole token. A
+    short password must not blank out parts of other words: that would hint at what it is."""
     for secret in _secrets(endpoint):
-        text = text.replace(secret, REDACTED)
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", REDACTED, text)
     return text
 
 
@@ -380,12 +385,7 @@ def diagnose(
 
     ``peer_cert`` is the server's certificate (DER, fetched without trusting it) when the caller
     could obtain it; certificate messages then name the issuer, expiry date or valid names."""
-    facts = _facts_or_none(peer_cert)
-    error = _classify(exc, step, endpoint, facts)
-    clean = redact(error.message, endpoint)
-    if clean == error.message:
-        return error
-    return type(error)(error.step, clean, reply_code=error.reply_code, timed_out=error.timed_out)
+    return _classify(exc, step, endpoint, _facts_or_none(peer_cert))
 
 
 def _facts_or_none(peer_cert: bytes | None) -> CertificateFacts | None:
