@@ -107,11 +107,13 @@ def test_api_lists_a_failed_message_with_its_attempt(
         detail = client.get(f"/admin/api/v1/messages/{summary['id']}", auth=auth).json()
         filtered = client.get("/admin/api/v1/messages?status=sent", auth=auth).json()
         bad = client.get("/admin/api/v1/messages?status=lost", auth=auth)
+        beyond = client.get("/admin/api/v1/messages?page=2", auth=auth).json()
     [attempt] = detail["attempts"]
     assert attempt["outcome"] == "failed" and attempt["reply_code"] == 550
     assert attempt["server"] == f"localhost:{rejecting_server.port} (ssl)"
     assert filtered["messages"] == []
     assert bad.status_code == 422 and bad.json()["detail"]["field"] == "status"
+    assert (beyond["messages"], beyond["total"], beyond["page"]) == ([], 1, 2)  # not page 1
     assert demo.devmail.mailbox.messages() == []  # nothing through the default server
 
 
@@ -162,12 +164,19 @@ def test_console_log_filters_pages_and_shows_timeline(
         by_recipient = client.get("/admin/tenant-settings/mail-delivery?recipient=nobody")
         timeline = client.get(f"/admin/tenant-settings/mail-delivery/{failed['id']}")
         missing = client.get("/admin/tenant-settings/mail-delivery/doesnotexist")
+        odd_page = client.get("/admin/tenant-settings/mail-delivery?status=failed&page=abc")
+        beyond = client.get("/admin/tenant-settings/mail-delivery?status=failed&page=9")
+        bad_status = client.get("/admin/tenant-settings/mail-delivery?status=lost")
     assert page.status_code == 200
     assert "<svg" in page.text and "1 e-mail match." in page.text
     assert 'class="status status-failed"' in page.text and 'status-sent"' not in page.text
     assert "No e-mails match the filter." in by_recipient.text
     assert REJECTION in timeline.text and "reply 550" in timeline.text
     assert missing.status_code == 404
+    for listing in (odd_page, beyond):  # the first page, and the last one
+        assert listing.status_code == 200 and failed["id"] in listing.text
+    assert bad_status.status_code == 200
+    assert "Status: Choose one of: queued, sending, sent, failed." in bad_status.text
 
 
 def test_metrics_count_outcomes_without_tenant_labels(demo: LiveServer) -> None:

@@ -11,7 +11,8 @@ SERIES = (("sent", "#107e3e"), ("retried", "#d08a00"), ("failed", "#bb0000"))
 
 
 def hourly_chart(hours: list[HourCounts]) -> Markup:
-    """Stacked bars, one per hour, with a y axis maximum and hour labels every 3 hours."""
+    """Stacked bars, one per hour, with a y axis maximum and hour labels every 3 hours, counted
+    back from the last (the current hour is always labelled)."""
     peak = max([h.sent + h.retried + h.failed for h in hours] + [1])
     plot_w, plot_h = WIDTH - PAD_LEFT - 4, HEIGHT - PAD_BOTTOM - PAD_TOP
     slot = plot_w / max(1, len(hours))
@@ -40,7 +41,7 @@ def hourly_chart(hours: list[HourCounts]) -> Markup:
                     f'height="{height:.1f}" fill="{colour}" class="bar-{name}"/>'
                 )
         parts.append("</g>")
-        if n % 3 == 0:
+        if (len(hours) - 1 - n) % 3 == 0:
             parts.append(
                 f'<text x="{x + (slot - 4) / 2:.1f}" y="{HEIGHT - 6}" '
                 f'text-anchor="middle" class="axis">{hour.hour:%H}h</text>'

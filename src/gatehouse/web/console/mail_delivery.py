@@ -28,20 +28,14 @@ async def delivery_page(
     admin: TenantConfigAdmin,
     status: str = "",
     recipient: str = "",
-    page: int = 1,
+    page: str = "1",
 ) -> Response:
     error = None
     try:
-        listing = await delivery_log.list_messages(
-            session,
-            tenant_id=admin.tenant.id,
-            status=status or None,
-            recipient=recipient or None,
-            page=page,
-        )
+        listing = await _listing(session, admin, status, recipient, _page_number(page))
     except ValidationError as exc:
         error, status = f"Status: {exc.message}", ""
-        listing = await delivery_log.list_messages(session, tenant_id=admin.tenant.id)
+        listing = await _listing(session, admin, "", recipient, 1)
     hours = await delivery_log.hourly_counts(session, tenant_id=admin.tenant.id)
     context = {
         "admin": admin,
@@ -58,6 +52,29 @@ async def delivery_page(
         },
     }
     return render(request, "console/mail_delivery.html", context)
+
+
+async def _listing(
+    session: DbSession, admin: Admin, status: str, recipient: str, page: int
+) -> delivery_log.MessagePage:
+    """The page asked for, or the last one if it is beyond (a link kept from a longer log)."""
+
+    async def fetch(number: int) -> delivery_log.MessagePage:
+        return await delivery_log.list_messages(
+            session,
+            tenant_id=admin.tenant.id,
+            status=status or None,
+            recipient=recipient or None,
+            page=number,
+        )
+
+    found = await fetch(page)
+    return found if found.page <= found.pages else await fetch(found.pages)
+
+
+def _page_number(text: str) -> int:
+    """A page number from the address bar; anything else is the first page."""
+    return int(text) if text.isdigit() and 0 < len(text) < 7 else 1
 
 
 @router.get("/{message_id}", response_class=HTMLResponse)
