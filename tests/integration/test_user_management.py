@@ -79,7 +79,7 @@ def test_create_user_sends_the_activation_email(demo: LiveServer) -> None:
     assert "New Bie" in page.text and "newbie@demo.test" in page.text and "New" in page.text
     assert duplicate.status_code == 422
     assert "A user with the e-mail newbie@demo.test already exists." in duplicate.text
-    assert invalid.status_code == 422 and "Not a valid e-mail address" in invalid.text
+    assert invalid.status_code == 422 and "E-Mail: Not a valid e-mail address" in invalid.text
     [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["newbie@demo.test"])
     assert "/activate?token=" in link_in(mail.text)
     with demo.client() as user:

@@ -19,7 +19,13 @@ async def queue_test_email(runtime: Runtime, *, tenant_id: str, recipient: str) 
         origin = runtime.settings.tenant_origin(
             tenant_host(tenant, base_domain=runtime.settings.base_domain)
         )
-        context = {"user": {"sp_name": tenant.display_name, "ids_home_link": f"{origin}/"}}
+        user = {
+            "firstName": recipient.split("@", 1)[0],  # no name to greet: "Hello admin,"
+            "mail": recipient,
+            "sp_name": tenant.display_name,
+            "ids_home_link": f"{origin}/",
+        }
+        context = {"user": user}
         message = await enqueue(
             session,
             tenant_id=tenant.id,

@@ -32,6 +32,14 @@ NO_SUCH_USER = "There is no such user in this tenant."
 CRUMB = ("User Management", "/admin/users")
 TABS = (("details", "Details"), ("authentication", "Authentication"))
 NEW_USER_FIELDS = ("email", "first_name", "last_name", "login_name", "language")
+# As the Create User form labels them: an error names the field it is about.
+NEW_USER_LABELS = {
+    "email": "E-Mail",
+    "login_name": "Login Name",
+    "first_name": "First Name",
+    "last_name": "Last Name",
+    "language": "Language",
+}
 
 
 async def _user(session: DbSession, admin: Admin, user_id: str) -> User:
@@ -109,8 +117,11 @@ async def create_user(
         )
     except (ValidationError, ConflictError) as exc:
         await undo(session, admin)
-        error = exc.message if isinstance(exc, ValidationError) else str(exc)
-        error_field = exc.field if isinstance(exc, ValidationError) else "email"
+        if isinstance(exc, ValidationError):
+            error_field = exc.field
+            error = f"{NEW_USER_LABELS.get(exc.field, exc.field)}: {exc.message}"
+        else:
+            error, error_field = str(exc), "email"
         context = _new_context(admin, values, error=error, error_field=error_field)
         return render(request, "console/user_new.html", context, status_code=422)
     await session.commit()
