@@ -1,6 +1,6 @@
 """The outcome recorder on its own, with a database stand-in whose writes fail on cue:
 outcomes of delivered messages are kept while the database is away, and one is dropped only
-after the answering database refused it three times. (Against real databases:
+after the database refused its values three times. (Against real databases:
 tests/integration/test_delivery_records.py.)"""
 
 from __future__ import annotations
@@ -9,13 +9,16 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import sqlite3
 from datetime import UTC, datetime
 from typing import cast
 
 import pytest
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from gatehouse.mail.dispatcher import Dispatcher, Job, Outcome, Queued
-from gatehouse.mail.recorder import DatabaseBehind, OutcomeRecorder
+from gatehouse.mail.recorder import DatabaseBehind, OutcomeRecorder, _refused_values
 
 REFUSED_M2 = (
     "the database refused the outcome of message m2: it stays leased and is sent again once "
@@ -41,8 +44,9 @@ def outcome(message_id: str) -> Outcome:
 
 
 class Database:
-    """Stands in for the dispatcher's writes: ``away`` fails every write and query;
-    ``refused`` fails any write holding one of those messages; ``hold`` makes writes wait."""
+    """Stands in for the dispatcher's writes: ``away`` fails every write as a database that
+    cannot be reached does; ``refused`` fails a write holding one of those messages as a
+    database refusing the values does (an integrity error); ``hold`` makes writes wait."""
 
     def __init__(self) -> None:
         self.away = False
@@ -56,12 +60,11 @@ class Database:
         if self.hold is not None:
             await self.hold.wait()
         ids = [o.job.message.id for o in outcomes]
-        if self.away or self.refused.intersection(ids):
-            raise RuntimeError("the database failed")
+        if self.away:
+            raise OperationalError("UPDATE ...", {}, ConnectionRefusedError("refused"))
+        if self.refused.intersection(ids):
+            raise IntegrityError("UPDATE ...", {}, ValueError("refused by a trigger"))
         self.written += ids
-
-    async def database_answers(self) -> bool:
-        return not self.away
 
 
 class Clock:
@@ -84,16 +87,17 @@ async def add(recorder: OutcomeRecorder, *message_ids: str) -> None:
 async def test_outcomes_are_kept_while_the_database_is_away() -> None:
     database = Database()
     recorder = recorder_on(database)
-    await add(recorder, "m1", "m2", "m3", "m4", "m5")
+    await add(recorder, "m1", "m2", "m3")
     database.away = True
-    with pytest.raises(DatabaseBehind):
-        await recorder.flush()
-    assert recorder.behind and recorder.unwritten == {"m1", "m2", "m3", "m4", "m5"}
-    assert database.writes == 1 + 3  # the group, then three alone: the rest are not tried
-    await add(recorder, "m6")
+    for _ in range(10):  # however often: nothing is dropped
+        with pytest.raises(DatabaseBehind):
+            await recorder.flush()
+    assert recorder.behind and recorder.unwritten == {"m1", "m2", "m3"}
+    assert database.writes == 10 * 2  # the group, then the first alone: the rest not tried
+    await add(recorder, "m4")
     database.away = False
     await recorder.flush()
-    assert database.written == ["m4", "m5", "m1", "m2", "m3", "m6"]  # kept ones first
+    assert database.written == ["m1", "m2", "m3", "m4"]  # kept ones first
     assert not recorder.behind and recorder.unwritten == set()
 
 
@@ -106,45 +110,31 @@ async def test_an_outcome_refused_three_times_is_dropped_alone(
     await add(recorder, "m1", "m2", "m3")
     with caplog.at_level(logging.ERROR, logger="gatehouse.mail.recorder"):
         for refusal in (1, 2):
-            with pytest.raises(DatabaseBehind):
-                await recorder.flush()
-            assert recorder.unwritten == {"m2"}, refusal
-        await recorder.flush()  # the third refusal: dropped, nothing kept
-    assert database.written == ["m1", "m3"]
+            await recorder.flush()  # the database is not away: no DatabaseBehind
+            assert recorder.unwritten == {"m2"} and recorder.behind, refusal
+        await add(recorder, "m4")
+        await recorder.flush()  # the third refusal: dropped
+    assert database.written == ["m1", "m3", "m4"]
     assert not recorder.behind and recorder.unwritten == set()
     assert [r.getMessage() for r in caplog.records] == [REFUSED_M2]
 
 
-async def test_a_lone_refused_outcome_is_dropped_once_the_database_answers() -> None:
-    """No other write succeeds beside it, but the database answers a query: refused."""
+async def test_refused_outcomes_do_not_slow_the_others_down() -> None:
+    """A refusal is no sign of a database away: the next flush is not put off."""
+    clock = Clock()
     database = Database()
-    database.refused = {"m2"}
-    recorder = recorder_on(database)
+    database.refused = {"m1"}
+    recorder = recorder_on(database, clock)
+    await add(recorder, "m1")
+    clock.now += 0.06
+    await recorder.flush_due()
     await add(recorder, "m2")
-    for _ in range(2):
-        with pytest.raises(DatabaseBehind):
-            await recorder.flush()
-    await recorder.flush()
-    assert recorder.unwritten == set() and not recorder.behind
+    clock.now += 0.06
+    await recorder.flush_due()
+    assert database.written == ["m2"]
 
 
-async def test_refused_outcomes_first_do_not_block_the_others() -> None:
-    """Three refused outcomes ahead of the rest stop the flush; they are kept after the
-    untried ones, so the next flush writes those first."""
-    database = Database()
-    database.refused = {"m1", "m2", "m3"}
-    recorder = recorder_on(database)
-    await add(recorder, "m1", "m2", "m3", "m4")
-    with pytest.raises(DatabaseBehind):
-        await recorder.flush()
-    assert database.written == []
-    with pytest.raises(DatabaseBehind):
-        await recorder.flush()
-    assert database.written == ["m4"]
-
-
-async def test_the_database_failing_midway_keeps_what_is_left() -> None:
-    """Writes that fail after one succeeded count a refusal, not a drop; the untried stay."""
+async def test_the_database_going_away_midway_keeps_what_is_left() -> None:
     database = Database()
     recorder = recorder_on(database)
     await add(recorder, *(f"m{n}" for n in range(10)))
@@ -156,8 +146,24 @@ async def test_the_database_failing_midway_keeps_what_is_left() -> None:
     database.record = record  # type: ignore[method-assign]
     with pytest.raises(DatabaseBehind):
         await recorder.flush()
-    assert database.written == ["m0"]
-    assert recorder.unwritten == {f"m{n}" for n in range(1, 10)}  # none dropped
+    assert database.written == ["m0"] and database.writes == 3  # m1 failed: no more tried
+    assert recorder.unwritten == {f"m{n}" for n in range(1, 10)}
+
+
+async def test_outcomes_added_during_a_failing_flush_come_after_the_kept_ones() -> None:
+    database = Database()
+    recorder = recorder_on(database)
+    await add(recorder, "m1", "m2")
+    database.away, database.hold = True, asyncio.Event()
+    flushing = asyncio.create_task(recorder.flush())
+    await asyncio.sleep(0)
+    await add(recorder, "m3")
+    database.hold.set()
+    with pytest.raises(DatabaseBehind):
+        await flushing
+    database.away, database.hold = False, None
+    await recorder.flush()
+    assert database.written == ["m1", "m2", "m3"]
 
 
 async def test_a_cancelled_flush_keeps_what_it_had_not_written() -> None:
@@ -175,7 +181,25 @@ async def test_a_cancelled_flush_keeps_what_it_had_not_written() -> None:
     assert database.written == ["m1", "m2"]
 
 
-async def test_flushes_of_kept_outcomes_back_off_and_stop_once_written() -> None:
+async def test_a_due_flush_waits_for_one_under_way() -> None:
+    """Timers finding a flush under way leave it be: one queued behind it would run as soon
+    as it failed, without the backoff."""
+    clock = Clock()
+    database = Database()
+    recorder = recorder_on(database, clock)
+    await add(recorder, "m1")
+    database.away, database.hold = True, asyncio.Event()
+    clock.now += 0.06
+    first = asyncio.create_task(recorder.flush_due())
+    await asyncio.sleep(0)
+    await recorder.flush_due()  # returns at once: no second flush queued
+    database.hold.set()
+    with pytest.raises(DatabaseBehind):
+        await first
+    assert database.writes == 2  # one flush: the group, then m1 alone
+
+
+async def test_flushes_while_the_database_is_away_back_off() -> None:
     clock = Clock()
     database = Database()
     recorder = recorder_on(database, clock)
@@ -193,10 +217,44 @@ async def test_flushes_of_kept_outcomes_back_off_and_stop_once_written() -> None
     # FLUSH_SECONDS * 2**failures, to within one 10 ms tick
     assert gaps == pytest.approx([0.1, 0.2, 0.4, 0.8], abs=0.011)
     database.away = False
-    clock.now += 2
-    await recorder.flush_due()
+    await recorder.flush()  # written before the backoff is over (a batch ending, say)
     assert database.written == ["m1"]
-    await add(recorder, "m2")  # written as usual again: no backoff left over
+    await add(recorder, "m2")  # then written as usual again: no backoff left over
     clock.now += 0.06
     await recorder.flush_due()
     assert database.written == ["m1", "m2"]
+
+
+class _DriverError(Exception):
+    def __init__(self, sqlstate: str | None) -> None:
+        super().__init__(f"sqlstate {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+def _dbapi(sqlstate: str | None) -> DBAPIError:
+    return DBAPIError("UPDATE ...", {}, _DriverError(sqlstate))
+
+
+@pytest.mark.parametrize(
+    ("error", "refused"),
+    [
+        (IntegrityError("UPDATE ...", {}, sqlite3.IntegrityError("refused by a trigger")), True),
+        (OperationalError("UPDATE ...", {}, sqlite3.OperationalError("database is locked")), False),
+        (_dbapi("22001"), True),  # string data right truncation
+        (_dbapi("23503"), True),  # foreign key violation
+        (_dbapi("P0001"), True),  # raised by a trigger
+        (_dbapi("25006"), False),  # read-only transaction (a standby after failover)
+        (_dbapi("53100"), False),  # disk full
+        (_dbapi("55000"), False),  # the database not accepting connections
+        (_dbapi("57014"), False),  # statement timeout
+        (_dbapi(None), False),  # the connection lost
+        (StatementError("bad value", "UPDATE ...", {}, TypeError("not a date")), True),
+        (PoolTimeout("no connection in time"), False),
+        (ConnectionResetError(), False),
+        (TimeoutError(), False),
+        (KeyError("b_outcome"), True),  # a bug in our values
+    ],
+    ids=lambda v: type(v).__name__ if isinstance(v, Exception) else str(v),
+)
+def test_refused_values_or_a_database_away(error: Exception, refused: bool) -> None:
+    assert _refused_values(error) is refused

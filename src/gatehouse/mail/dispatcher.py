@@ -263,16 +263,6 @@ class Dispatcher:
         """The connection a job of ``route`` goes over in lane ``lane``, with its route."""
         return f"{self._pool.connection(route, lane=lane, group=group)} {route.key}"
 
-    async def database_answers(self) -> bool:
-        """Whether the database answers a query at all (after writes failed: was it away, or
-        did it refuse what was written?)."""
-        try:
-            async with self._runtime.engine.connect() as connection:
-                await connection.execute(select(1))
-        except Exception:
-            return False
-        return True
-
     async def release(self, jobs: list[Job], lease_owner: str) -> None:
         """Back to the queue, unsent (the worker is stopping): the attempt never happened, so
         it is uncounted and its pending row removed."""

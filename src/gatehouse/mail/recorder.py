@@ -1,9 +1,10 @@
 """The worker's outcome recorder: the outcomes of every batch in hand, written together.
 
 A delivered message whose outcome is never written stays leased and is sent again once its
-lease runs out. So outcomes the database does not take are kept and written by a later flush;
-one is dropped only when the database, answering, refused that very outcome three times (a
-value no column takes, say): it cannot be written, and must not hold up the others."""
+lease runs out. So outcomes the database does not take are kept and written by a later flush,
+unless it refused the values themselves (a value no column takes, a constraint, a bug in our
+values): that outcome could never be written and must not hold up the others, so it is dropped
+after three refusals. Whether the database is away, read-only, full or busy, nothing is dropped."""
 
 from __future__ import annotations
 
@@ -12,17 +13,20 @@ import logging
 import time
 from collections.abc import Callable
 
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
+
 from gatehouse.mail.dispatcher import Dispatcher, Outcome
 
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.05
-# Single writes failing in a row before a flush stops trying the rest.
-STOP_AFTER = 3
-# Refusals (the database answering, the outcome not written) before an outcome is dropped.
+# Refusals of an outcome's values before it is dropped.
 DROP_AFTER = 3
-# Flushes of kept outcomes back off from FLUSH_SECONDS * 2 up to this.
+# Flushes while the database is away back off from FLUSH_SECONDS * 2 up to this.
 MAX_BACKOFF_SECONDS = 30.0
+# SQLSTATE classes of errors about the values written: data exceptions, integrity constraints,
+# and exceptions raised by a PL/pgSQL function (a trigger refusing them).
+_VALUE_ERROR_CLASSES = ("22", "23", "P0")
 
 
 class DatabaseBehind(Exception):
@@ -47,13 +51,13 @@ class OutcomeRecorder:
         self._refusals: dict[str, int] = {}  # per message, while its outcome is kept
         self._lock = asyncio.Lock()
         self._written_at = clock()
-        self._failures = 0  # flushes in a row that kept outcomes
+        self._failures = 0  # flushes in a row that found the database away
         self._retry_at = 0.0
 
     @property
     def behind(self) -> bool:
-        """Outcomes are kept from a flush that could not write them."""
-        return self._failures > 0
+        """Outcomes are kept from an earlier flush (the database was away, or refused them)."""
+        return self._failures > 0 or bool(self._refusals)
 
     async def add(self, outcome: Outcome) -> None:
         self._pending.append(outcome)
@@ -62,11 +66,12 @@ class OutcomeRecorder:
             await self.flush()
 
     async def flush_due(self) -> None:
-        """Flush if the last was ``FLUSH_SECONDS`` ago, and, after a failure, its backoff is
-        over (a flush under way already writes what is pending)."""
+        """Flush if the last was ``FLUSH_SECONDS`` ago and, while the database is away, its
+        backoff is over; not while a flush is under way (one waiting behind it would start as
+        soon as it failed, without the backoff)."""
         now = self._clock()
         if (
-            self._pending
+            (self._pending or self.behind)
             and now - self._written_at >= FLUSH_SECONDS
             and now >= self._retry_at
             and not self._lock.locked()
@@ -74,41 +79,38 @@ class OutcomeRecorder:
             await self.flush()
 
     async def flush(self) -> None:
-        """Write every outcome added so far; DatabaseBehind if some are kept."""
+        """Write every outcome added so far; DatabaseBehind if the database is away."""
         async with self._lock:
             outcomes, self._pending = self._pending, []
             self._written_at = self._clock()
             try:
-                kept = await self._write(outcomes)
+                kept, away = await self._write(outcomes)
             except BaseException:  # cancelled (the worker stopping): keep what is unwritten
                 self._pending[:0] = [o for o in outcomes if o.job.message.id in self.unwritten]
                 raise
-            if kept:
-                self._keep(kept)
+            self._pending[:0] = kept  # before any added meanwhile
+            if away:
+                self._back_off(len(kept))
                 raise DatabaseBehind(f"{len(kept)} outcomes kept")
             self._failures, self._retry_at = 0, 0.0
 
-    async def _write(self, outcomes: list[Outcome]) -> list[Outcome]:
-        """Write ``outcomes`` together, or else one by one; those to keep."""
+    async def _write(self, outcomes: list[Outcome]) -> tuple[list[Outcome], bool]:
+        """Write ``outcomes`` together, or else one by one: those to keep, and whether the
+        database is away (then the rest are not tried)."""
         try:
             await self._record(outcomes)
-            return []
+            return [], False
         except Exception:  # the database away, or refusing one of them: see which
             log.warning("writing %d outcomes together failed", len(outcomes), exc_info=True)
-        failed: list[Outcome] = []
-        tried = written = in_a_row = 0
-        while tried < len(outcomes) and in_a_row < STOP_AFTER:
-            outcome = outcomes[tried]
-            tried += 1
+        refused: list[Outcome] = []
+        for n, outcome in enumerate(outcomes):
             try:
                 await self._record([outcome])
-                written, in_a_row = written + 1, 0
-            except Exception:
-                failed.append(outcome)
-                in_a_row += 1
-        if failed and (written or await self._dispatcher.database_answers()):
-            failed = self._refused(failed)
-        return outcomes[tried:] + failed  # untried first: a refused one cannot block the rest
+            except Exception as exc:
+                if not _refused_values(exc):
+                    return outcomes[n:] + refused, True  # untried first: see _refused
+                refused += self._refused(outcome, exc)
+        return refused, False
 
     async def _record(self, outcomes: list[Outcome]) -> None:
         await self._dispatcher.record(outcomes, self.owner)
@@ -116,33 +118,38 @@ class OutcomeRecorder:
             self.unwritten.discard(outcome.job.message.id)
             self._refusals.pop(outcome.job.message.id, None)
 
-    def _refused(self, outcomes: list[Outcome]) -> list[Outcome]:
-        """Count a refusal for each of ``outcomes`` (the database answers, yet did not take
-        them); drop those refused ``DROP_AFTER`` times, and return the rest."""
-        kept = []
-        for outcome in outcomes:
-            message_id = outcome.job.message.id
-            self._refusals[message_id] = self._refusals.get(message_id, 0) + 1
-            if self._refusals[message_id] < DROP_AFTER:
-                kept.append(outcome)
-                continue
-            del self._refusals[message_id]
-            self.unwritten.discard(message_id)
-            log.error(
-                "the database refused the outcome of message %s: it stays leased and is sent "
-                "again once its lease runs out",
-                message_id,
-            )
-        return kept
+    def _refused(self, outcome: Outcome, error: Exception) -> list[Outcome]:
+        """Count a refusal of ``outcome``: ``[outcome]`` to keep it, ``[]`` once it is dropped
+        (kept after the others, it is tried again with the next flush)."""
+        message_id = outcome.job.message.id
+        self._refusals[message_id] = self._refusals.get(message_id, 0) + 1
+        if self._refusals[message_id] < DROP_AFTER:
+            return [outcome]
+        del self._refusals[message_id]
+        self.unwritten.discard(message_id)
+        log.error(
+            "the database refused the outcome of message %s: it stays leased and is sent again "
+            "once its lease runs out",
+            message_id,
+            exc_info=error,
+        )
+        return []
 
-    def _keep(self, outcomes: list[Outcome]) -> None:
-        """Keep ``outcomes`` for a later flush, before any added meanwhile, and back off."""
-        self._pending[:0] = outcomes
+    def _back_off(self, kept: int) -> None:
         self._failures += 1
         backoff = min(MAX_BACKOFF_SECONDS, FLUSH_SECONDS * 2 ** min(self._failures, 10))
         self._retry_at = self._clock() + backoff
-        log.warning(
-            "%d outcomes kept: the database did not take them (next try in %.1f s)",
-            len(outcomes),
-            backoff,
-        )
+        log.warning("%d outcomes kept: the database is away (next try in %.1f s)", kept, backoff)
+
+
+def _refused_values(error: Exception) -> bool:
+    """Whether the database refused the values written, which no retry changes, rather than
+    the write itself (the database away, read-only, full, busy: worth trying again)."""
+    if isinstance(error, (DataError, IntegrityError)):
+        return True
+    if isinstance(error, DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        return isinstance(sqlstate, str) and sqlstate.startswith(_VALUE_ERROR_CLASSES)
+    if isinstance(error, StatementError):  # our values could not be turned into parameters
+        return True
+    return not isinstance(error, (SQLAlchemyError, OSError, TimeoutError))  # else a bug of ours

@@ -54,6 +54,8 @@ MAX_IN_HAND = 3 * PIPELINE_DEPTH
 LINGER_SECONDS = 1.0
 # How long a stopping worker keeps trying to write outcomes kept while the database was away.
 KEPT_SECONDS_AT_STOP = 5.0
+# After a lease renewal failed, the next try.
+RENEW_RETRY_SECONDS = 5.0
 
 
 class Worker:
@@ -99,21 +101,21 @@ class Worker:
 
     async def _write_kept(self) -> None:
         """Last tries, for a few seconds, at writing outcomes kept while the database was
-        away (the stop budget of `serve` is 35 s)."""
-        deadline = time.monotonic() + KEPT_SECONDS_AT_STOP
-        while self._recorder.behind:
-            try:
-                await self._recorder.flush()
-            except DatabaseBehind:
-                if time.monotonic() >= deadline:
-                    log.error(
-                        "delivery worker %s: %d outcomes not written; those messages are sent "
-                        "again once their leases run out",
-                        self.owner,
-                        len(self._recorder.unwritten),
-                    )
-                    return
-                await asyncio.sleep(0.5)
+        away (the stop budget of `serve` is 35 s; a cancelled flush keeps its outcomes)."""
+        try:
+            async with asyncio.timeout(KEPT_SECONDS_AT_STOP):
+                while self._recorder.behind:
+                    with contextlib.suppress(DatabaseBehind):
+                        await self._recorder.flush()
+                    if self._recorder.behind:
+                        await asyncio.sleep(0.5)
+        except TimeoutError:
+            log.error(
+                "delivery worker %s: %d outcomes not written; those messages are sent again "
+                "once their leases run out",
+                self.owner,
+                len(self._recorder.unwritten),
+            )
 
     async def run_once(self, *, only: str | None = None) -> int:
         """Claim one batch (or just message ``only``) and deliver it; how many were handled."""
@@ -513,11 +515,12 @@ class _Batch:
     async def _renew(self) -> None:
         """Extend the leases still held (one statement for the batch); any that ran out are
         dropped: their messages may be another worker's by now."""
-        with contextlib.suppress(DatabaseBehind):  # the leases are what matters here
-            await self._recorder.flush()
         async with self._renewing:
             if time.monotonic() < self._renew_at:
                 return  # renewed meanwhile
+            # If this fails (the database away), the next try is a few seconds away, not at
+            # the timer's next tick.
+            self._renew_at = time.monotonic() + RENEW_RETRY_SECONDS
             now = utcnow()
             until = now + self._lease
             async with self._runtime.sessions.begin() as session:
