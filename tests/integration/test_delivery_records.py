@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from gatehouse.db.engine import is_sqlite
 from gatehouse.db.migrate import upgrade
+from gatehouse.mail.dispatcher import Outcome
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.runtime import Runtime
 from gatehouse.settings import Settings
@@ -188,3 +189,44 @@ async def test_outcomes_kept_while_the_database_is_away_are_written_once_it_is_b
     finally:
         await _admin(server_url, [f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'])
         await setup.close()
+
+
+async def test_a_reply_that_is_not_utf8_is_stored(setup: DeliverySetup, pki: Pki) -> None:
+    """A reply's bytes that are not UTF-8 (kept by aiosmtplib as surrogates) or NUL were
+    refused by both databases; they are stored as U+FFFD, or left out."""
+    async with SmtpServer(pki, security="starttls") as server:
+        runtime = await setup.runtime(f"smtp://127.0.0.1:{server.port}")
+        worker = setup.worker(runtime)
+        [message_id] = await queue(runtime, "u0@acme.test")
+        [job] = await worker.take()
+        reply = "250 2.0.0 \udcfcbermittelt\x00"
+        await worker._dispatcher.record([Outcome(job, reply, None, 5)], worker.owner)
+    [attempt] = await attempts_of(runtime, message_id)
+    assert (attempt.outcome, attempt.error) == ("sent", "250 2.0.0 \ufffdbermittelt")
+
+
+async def test_releasing_leaves_what_another_worker_holds_alone(
+    setup: DeliverySetup, pki: Pki
+) -> None:
+    """A stopping worker gives back what it did not send: not a message whose lease another
+    worker holds by now, nor that message's attempt row."""
+    async with SmtpServer(pki, security="starttls") as server:
+        runtime = await setup.runtime(f"smtp://127.0.0.1:{server.port}")
+        worker = setup.worker(runtime)
+        mine, taken_over = await queue(runtime, "u0@acme.test", "u1@acme.test")
+        jobs = await worker.take()
+        async with runtime.sessions.begin() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == taken_over)
+                .values(lease_owner="another-worker")
+            )
+        await worker._dispatcher.release(jobs, worker.owner)
+    assert (await load(runtime, mine)).status == "queued"
+    assert await attempts_of(runtime, mine) == []
+    assert (await load(runtime, taken_over)).lease_owner == "another-worker"
+    assert [a.outcome for a in await attempts_of(runtime, taken_over)] == ["pending"]
+    async with runtime.sessions.begin() as session:  # nothing left sending for the next test
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == taken_over).values(status="failed")
+        )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import logging
 import sqlite3
@@ -14,12 +15,20 @@ from datetime import UTC, datetime
 from typing import cast
 
 import pytest
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    ProgrammingError,
+    StatementError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from gatehouse.mail.dispatcher import Dispatcher, Job, Outcome, Queued
+from gatehouse.mail.dispatcher import Dispatcher, Job, Outcome, Queued, storable
 from gatehouse.mail.recorder import DatabaseBehind, OutcomeRecorder, _refused_values
 
+UNSTORABLE_REPLY = "250 2.0.0 Ok: queued as \udcfc"
 REFUSED_M2 = (
     "the database refused the outcome of message m2: it stays leased and is sent again once "
     "its lease runs out"
@@ -60,6 +69,8 @@ class Database:
         if self.hold is not None:
             await self.hold.wait()
         ids = [o.job.message.id for o in outcomes]
+        if any(o.reply == UNSTORABLE_REPLY for o in outcomes):
+            raise DataError("UPDATE ...", {}, ValueError("invalid byte sequence for UTF8"))
         if self.away:
             raise OperationalError("UPDATE ...", {}, ConnectionRefusedError("refused"))
         if self.refused.intersection(ids):
@@ -117,6 +128,51 @@ async def test_an_outcome_refused_three_times_is_dropped_alone(
     assert database.written == ["m1", "m3", "m4"]
     assert not recorder.behind and recorder.unwritten == set()
     assert [r.getMessage() for r in caplog.records] == [REFUSED_M2]
+
+
+async def test_an_outcome_refused_for_its_text_is_recorded_bare_at_last(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Given up on, the outcome is written without the server's text, so its message is not
+    sent again."""
+    database = Database()
+    recorder = recorder_on(database)
+    unstorable = dataclasses.replace(outcome("m2"), reply=UNSTORABLE_REPLY)
+    for message in (outcome("m1"), unstorable, outcome("m3")):
+        await recorder.add(message)
+    with caplog.at_level(logging.ERROR, logger="gatehouse.mail.recorder"):
+        for _ in range(3):
+            await recorder.flush()
+    assert database.written == ["m1", "m3", "m2"]
+    assert not recorder.behind and recorder.unwritten == set()
+    assert [r.getMessage() for r in caplog.records] == [
+        "the database refused the outcome of message m2; it was recorded without the server's text"
+    ]
+
+
+async def test_every_outcome_refused_is_a_fault_of_the_write_not_of_the_values() -> None:
+    """None dropped: a new constraint, say, that no outcome meets."""
+    database = Database()
+    database.refused = {"m1", "m2"}
+    recorder = recorder_on(database)
+    await add(recorder, "m1", "m2")
+    for _ in range(5):
+        with pytest.raises(DatabaseBehind):
+            await recorder.flush()
+    assert recorder.unwritten == {"m1", "m2"} and recorder.behind
+
+
+async def test_a_cancelled_flush_leaves_the_recorder_behind() -> None:
+    database = Database()
+    recorder = recorder_on(database)
+    await add(recorder, "m1")
+    database.hold = asyncio.Event()
+    flushing = asyncio.create_task(recorder.flush())
+    await asyncio.sleep(0)
+    flushing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await flushing
+    assert recorder.behind  # so the pump and a stopping worker write it
 
 
 async def test_refused_outcomes_do_not_slow_the_others_down() -> None:
@@ -249,6 +305,7 @@ def _dbapi(sqlstate: str | None) -> DBAPIError:
         (_dbapi("57014"), False),  # statement timeout
         (_dbapi(None), False),  # the connection lost
         (StatementError("bad value", "UPDATE ...", {}, TypeError("not a date")), True),
+        (ProgrammingError("UPDATE ...", {}, sqlite3.ProgrammingError("Error binding")), True),
         (PoolTimeout("no connection in time"), False),
         (ConnectionResetError(), False),
         (TimeoutError(), False),
@@ -258,3 +315,17 @@ def _dbapi(sqlstate: str | None) -> DBAPIError:
 )
 def test_refused_values_or_a_database_away(error: Exception, refused: bool) -> None:
     assert _refused_values(error) is refused
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("250 2.0.0 Ok", "250 2.0.0 Ok"),
+        ("250 Übermittelt", "250 Übermittelt"),
+        ("250 Ok \udcfc", "250 Ok \ufffd"),  # a byte that was not UTF-8, as aiosmtplib keeps it
+        ("250 Ok\x00", "250 Ok"),
+        ("250 \ud800", "250 ?"),  # a lone surrogate of no byte
+    ],
+)
+def test_storable_text(text: str, stored: str) -> None:
+    assert storable(text) == stored

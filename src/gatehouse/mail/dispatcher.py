@@ -268,7 +268,7 @@ class Dispatcher:
         it is uncounted and its pending row removed."""
         message_ids = [job.message.id for job in jobs]
         async with self._runtime.engine.begin() as connection:
-            await connection.execute(
+            requeued = await connection.execute(
                 update(_MESSAGE_TABLE)
                 .where(
                     _MESSAGES.id.in_(message_ids),
@@ -281,10 +281,11 @@ class Dispatcher:
                     lease_until=None,
                     attempts=_MESSAGES.attempts - 1,
                 )
+                .returning(_MESSAGES.id)
             )
-            await connection.execute(
-                delete(_ATTEMPT_TABLE).where(_ATTEMPTS.id.in_([job.attempt_id for job in jobs]))
-            )
+            back = set(requeued.scalars().all())  # not one another worker holds by now
+            attempt_ids = [job.attempt_id for job in jobs if job.message.id in back]
+            await connection.execute(delete(_ATTEMPT_TABLE).where(_ATTEMPTS.id.in_(attempt_ids)))
 
     def not_tried(self, job: Job, failure: DeliveryError) -> Outcome:
         """The outcome of a job not sent because its server failed moments earlier."""
@@ -352,7 +353,7 @@ class Dispatcher:
     ) -> tuple[str, dict[str, Any]]:
         """``retry`` or ``failed``, and the message's new columns (as ``b_`` bind parameters)."""
         message = outcome.job.message
-        last_error = f"{error.step}: {error.message}"
+        last_error = storable(f"{error.step}: {error.message}")
         if error.retryable and now - message.created_at < GIVE_UP_AFTER:
             next_at = now + timedelta(seconds=retry_delay(message.attempts))
             return "retry", _state(QUEUED, next_at=next_at, error=last_error)
@@ -361,13 +362,14 @@ class Dispatcher:
     @staticmethod
     def _attempt_row(outcome: Outcome, status: str) -> dict[str, Any]:
         error = outcome.error
+        text = error.message if error else outcome.reply
         return {
             "b_id": outcome.job.attempt_id,
             "b_outcome": status,
             "b_duration": outcome.duration_ms,
             "b_step": error.step if error else None,
             "b_code": error.reply_code if error else _reply_code(outcome.reply),
-            "b_error": error.message if error else outcome.reply,
+            "b_error": None if text is None else storable(text),
         }
 
     def _count(self, outcome: str, message: Queued, now: datetime) -> None:
@@ -384,6 +386,18 @@ class Dispatcher:
 def _state(status: str, *, next_at: datetime, error: str) -> dict[str, Any]:
     """The message's new columns (its body is kept for a retry, erased otherwise)."""
     return {"b_status": status, "b_next": next_at, "b_last_error": error}
+
+
+def storable(text: str) -> str:
+    """``text`` as every database takes it: bytes of a server's reply that are not UTF-8
+    (which aiosmtplib keeps as surrogates) become U+FFFD, and NUL characters are left out."""
+    if text.isascii() and "\x00" not in text:
+        return text
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "replace")
+    return raw.decode("utf-8", "replace").replace("\x00", "")
 
 
 def _reply_code(reply: str | None) -> int | None:

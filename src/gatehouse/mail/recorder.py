@@ -9,11 +9,19 @@ after three refusals. Whether the database is away, read-only, full or busy, not
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
 
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    ProgrammingError,
+    SQLAlchemyError,
+    StatementError,
+)
 
 from gatehouse.mail.dispatcher import Dispatcher, Outcome
 
@@ -27,6 +35,7 @@ MAX_BACKOFF_SECONDS = 30.0
 # SQLSTATE classes of errors about the values written: data exceptions, integrity constraints,
 # and exceptions raised by a PL/pgSQL function (a trigger refusing them).
 _VALUE_ERROR_CLASSES = ("22", "23", "P0")
+UNRECORDABLE = "The error's text could not be stored."
 
 
 class DatabaseBehind(Exception):
@@ -53,11 +62,13 @@ class OutcomeRecorder:
         self._written_at = clock()
         self._failures = 0  # flushes in a row that found the database away
         self._retry_at = 0.0
+        self._kept = False  # the last flush left outcomes to write
 
     @property
     def behind(self) -> bool:
-        """Outcomes are kept from an earlier flush (the database was away, or refused them)."""
-        return self._failures > 0 or bool(self._refusals)
+        """Outcomes are kept from an earlier flush (the database was away, refused them, or
+        the flush was cancelled)."""
+        return self._kept
 
     async def add(self, outcome: Outcome) -> None:
         self._pending.append(outcome)
@@ -86,9 +97,10 @@ class OutcomeRecorder:
             try:
                 kept, away = await self._write(outcomes)
             except BaseException:  # cancelled (the worker stopping): keep what is unwritten
-                self._pending[:0] = [o for o in outcomes if o.job.message.id in self.unwritten]
+                kept, away = [o for o in outcomes if o.job.message.id in self.unwritten], False
+                self._pending[:0], self._kept = kept, bool(kept)
                 raise
-            self._pending[:0] = kept  # before any added meanwhile
+            self._pending[:0], self._kept = kept, bool(kept)  # before any added meanwhile
             if away:
                 self._back_off(len(kept))
                 raise DatabaseBehind(f"{len(kept)} outcomes kept")
@@ -102,15 +114,20 @@ class OutcomeRecorder:
             return [], False
         except Exception:  # the database away, or refusing one of them: see which
             log.warning("writing %d outcomes together failed", len(outcomes), exc_info=True)
-        refused: list[Outcome] = []
+        refused: list[tuple[Outcome, Exception]] = []
+        written = 0
         for n, outcome in enumerate(outcomes):
             try:
                 await self._record([outcome])
+                written += 1
             except Exception as exc:
-                if not _refused_values(exc):
-                    return outcomes[n:] + refused, True  # untried first: see _refused
-                refused += self._refused(outcome, exc)
-        return refused, False
+                if not _refused_values(exc):  # untried first: a refused one cannot block them
+                    return outcomes[n:] + [o for o, _ in refused], True
+                refused.append((outcome, exc))
+        if not written and len(refused) > 1:  # every one: a fault of the write, not the values
+            log.error("the database refused every outcome of a group", exc_info=refused[0][1])
+            return outcomes, True
+        return [kept for o, exc in refused for kept in await self._refused(o, exc)], False
 
     async def _record(self, outcomes: list[Outcome]) -> None:
         await self._dispatcher.record(outcomes, self.owner)
@@ -118,21 +135,31 @@ class OutcomeRecorder:
             self.unwritten.discard(outcome.job.message.id)
             self._refusals.pop(outcome.job.message.id, None)
 
-    def _refused(self, outcome: Outcome, error: Exception) -> list[Outcome]:
-        """Count a refusal of ``outcome``: ``[outcome]`` to keep it, ``[]`` once it is dropped
-        (kept after the others, it is tried again with the next flush)."""
+    async def _refused(self, outcome: Outcome, error: Exception) -> list[Outcome]:
+        """Count a refusal of ``outcome``: ``[outcome]`` to keep it (kept after the others, it
+        is tried again with the next flush), ``[]`` once it is given up. Then the outcome is
+        written bare, without the server's text, so its message is not sent again."""
         message_id = outcome.job.message.id
         self._refusals[message_id] = self._refusals.get(message_id, 0) + 1
         if self._refusals[message_id] < DROP_AFTER:
             return [outcome]
         del self._refusals[message_id]
-        self.unwritten.discard(message_id)
-        log.error(
-            "the database refused the outcome of message %s: it stays leased and is sent again "
-            "once its lease runs out",
-            message_id,
-            exc_info=error,
-        )
+        try:
+            await self._record([_bare(outcome)])
+            log.error(
+                "the database refused the outcome of message %s; it was recorded without the "
+                "server's text",
+                message_id,
+                exc_info=error,
+            )
+        except Exception:
+            self.unwritten.discard(message_id)
+            log.error(
+                "the database refused the outcome of message %s: it stays leased and is sent "
+                "again once its lease runs out",
+                message_id,
+                exc_info=error,
+            )
         return []
 
     def _back_off(self, kept: int) -> None:
@@ -142,6 +169,14 @@ class OutcomeRecorder:
         log.warning("%d outcomes kept: the database is away (next try in %.1f s)", kept, backoff)
 
 
+def _bare(outcome: Outcome) -> Outcome:
+    """``outcome`` without any text from the server: what it came to, and nothing else."""
+    error = outcome.error
+    if error is not None:
+        error = type(error)(error.step, UNRECORDABLE, reply_code=error.reply_code)
+    return dataclasses.replace(outcome, reply=None, error=error)
+
+
 def _refused_values(error: Exception) -> bool:
     """Whether the database refused the values written, which no retry changes, rather than
     the write itself (the database away, read-only, full, busy: worth trying again)."""
@@ -149,6 +184,8 @@ def _refused_values(error: Exception) -> bool:
         return True
     if isinstance(error, DBAPIError):
         sqlstate = getattr(error.orig, "sqlstate", None)
+        if sqlstate is None:  # SQLite's errors carry none: one binding a value is about it
+            return isinstance(error, ProgrammingError)
         return isinstance(sqlstate, str) and sqlstate.startswith(_VALUE_ERROR_CLASSES)
     if isinstance(error, StatementError):  # our values could not be turned into parameters
         return True

@@ -542,5 +542,6 @@ class _Batch:
                         OutboxMessage.lease_until == until,
                     )
                 )
-                self._held = set(kept.all())
+                # Only narrowed: a message sent while this ran is not held again.
+                self._held.intersection_update(kept.all())
             self._renew_at = time.monotonic() + self._lease.total_seconds() / 2
