@@ -5,9 +5,8 @@ never falls back to the platform default."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ from gatehouse.mail.dispatcher import NOT_TRIED
 from gatehouse.mail.models import QUEUED, OutboxMessage
 from gatehouse.mail.worker import Worker
 from gatehouse.runtime import Runtime
-from gatehouse.settings import Settings
 from tests.support.delivery import (
     PLATFORM_LOGIN,
     DeliverySetup,
@@ -43,22 +41,10 @@ SHORT_TIMEOUT = 1.5  # seconds: how long a stalled server is waited for in these
 
 
 @pytest.fixture
-def pki(tmp_path: Path) -> Pki:
-    return Pki(tmp_path)
-
-
-@pytest.fixture
 def platform(pki: Pki) -> Iterator[SmtpServer]:
     """The platform default server (STARTTLS and login required), always healthy."""
     with SmtpServer(pki, security="starttls", credentials=PLATFORM_LOGIN) as smtp:
         yield smtp
-
-
-@pytest.fixture
-async def setup(clean_db: Settings, pki: Pki) -> AsyncIterator[DeliverySetup]:
-    built = DeliverySetup(clean_db, pki)
-    yield built
-    await built.close()
 
 
 async def short_timeouts(setup: DeliverySetup, port: int, **overrides: Any) -> Runtime:

@@ -4,26 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
-
-from gatehouse.settings import Settings
 from tests.support.delivery import DeliverySetup, queue
 from tests.support.smtp_servers import GatedData, Pki, SmtpServer
-
-
-@pytest.fixture
-def pki(tmp_path: Path) -> Pki:
-    return Pki(tmp_path)
-
-
-@pytest.fixture
-async def setup(clean_db: Settings, pki: Pki) -> AsyncIterator[DeliverySetup]:
-    built = DeliverySetup(clean_db, pki)
-    yield built
-    await built.close()
 
 
 async def wait_for(condition: Callable[[], bool], what: str) -> None:

@@ -9,8 +9,7 @@ import logging
 import os
 import secrets
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import make_url, text, update
@@ -27,18 +26,6 @@ from tests.support.live import run_in_thread
 from tests.support.smtp_servers import GatedData, Pki, RecordingHandler, SmtpServer
 
 RECIPIENTS = [f"u{n}@acme.test" for n in range(4)]
-
-
-@pytest.fixture
-def pki(tmp_path: Path) -> Pki:
-    return Pki(tmp_path)
-
-
-@pytest.fixture
-async def setup(clean_db: Settings, pki: Pki) -> AsyncIterator[DeliverySetup]:
-    built = DeliverySetup(clean_db, pki)
-    yield built
-    await built.close()
 
 
 async def refuse_outcomes(runtime: Runtime, *, of: str) -> None:

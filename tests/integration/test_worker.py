@@ -28,11 +28,6 @@ from tests.support.smtp_servers import GatedData, Pki, ScriptedHandler, SmtpServ
 
 
 @pytest.fixture
-def pki(tmp_path: Path) -> Pki:
-    return Pki(tmp_path)
-
-
-@pytest.fixture
 def server(pki: Pki) -> Iterator[SmtpServer]:
     """The platform default server: STARTTLS required, login required."""
     with SmtpServer(pki, security="starttls", credentials=("platform", "pl@tform")) as smtp:
