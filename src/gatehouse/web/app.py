@@ -189,10 +189,21 @@ def _start_worker(runtime: Runtime) -> tuple[Worker, asyncio.Task[None]]:
     return worker, asyncio.create_task(worker.run(), name="gatehouse-worker")
 
 
+# How long shutdown waits for the in-process worker's sends in flight.
+WORKER_STOP_SECONDS = 35.0
+
+
 async def _stop_worker(worker: Worker, task: asyncio.Task[None]) -> None:
     worker.stop()
-    with suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, timeout=35)
+    try:
+        with suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=WORKER_STOP_SECONDS)
+    except TimeoutError:  # the process ends anyway: say what happens to the mail in hand
+        log.warning(
+            "the delivery worker did not stop within %g s; the messages it held are sent "
+            "once their leases run out",
+            WORKER_STOP_SECONDS,
+        )
 
 
 def _install_error_pages(app: FastAPI, settings: Settings) -> None:
