@@ -14,6 +14,20 @@ from gatehouse.web.csrf import CSRF_COOKIE, set_csrf_cookie
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
+
+def actor_label(actor: str) -> str:
+    """Who made a change, as a person reads it: ``admin:ann@x.test`` is ann@x.test, and
+    ``client:<id> (ops)`` the API client ops."""
+    kind, _, rest = actor.partition(":")
+    if kind == "admin" and rest:
+        return rest
+    if kind == "client" and rest.endswith(")") and " (" in rest:
+        return f"API client {rest[rest.index(' (') + 2 : -1]}"
+    return "command line" if actor == "cli" else actor
+
+
+templates.env.filters["actor"] = actor_label
+
 # Messages shown after a redirect, by code, so a link can never inject text into a page.
 FLASH_MESSAGES: dict[str, tuple[str, str]] = {
     "signed-out": ("success", "You have signed out."),
