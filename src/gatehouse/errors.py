@@ -16,6 +16,8 @@ Messages of these errors are shown to administrators: they never carry secrets o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class GatehouseError(Exception):
     """Root of every error Gatehouse raises on purpose."""
@@ -28,6 +30,10 @@ class ValidationError(GatehouseError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+    def labelled(self, labels: Mapping[str, str]) -> str:
+        """The message after the field's label on the form (``labels``), or its name."""
+        return f"{labels.get(self.field, self.field)}: {self.message}"
 
 
 class NotFoundError(GatehouseError):

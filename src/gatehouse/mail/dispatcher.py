@@ -198,14 +198,15 @@ class Dispatcher:
         template resolved once for the batch."""
         if message.tenant_id not in routes:
             routes[message.tenant_id] = await self._route(session, message.tenant_id)
-        route, template = routes[message.tenant_id], await self._template(session, message)
-        error = next((x for x in (route, template) if isinstance(x, DeliveryError)), None)
+        resolved, template = routes[message.tenant_id], await self._template(session, message)
+        error = next((x for x in (resolved, template) if isinstance(x, DeliveryError)), None)
+        route = resolved if isinstance(resolved, Route) else None
         return _Plan(
-            route=route if isinstance(route, Route) else None,
+            route=route,
             template=template if isinstance(template, TemplateText) else None,
             error=error,
-            transport=route.kind if isinstance(route, Route) else "-",
-            server=self._pool.describe(route) if isinstance(route, Route) else "-",
+            transport=route.kind if route else "-",
+            server=self._pool.describe(route) if route else "-",
         )
 
     async def _route(self, session: AsyncSession, tenant_id: str) -> Route | DeliveryError:

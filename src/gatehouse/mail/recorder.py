@@ -97,10 +97,9 @@ class OutcomeRecorder:
             try:
                 kept, away = await self._write(outcomes)
             except BaseException:  # cancelled (the worker stopping): keep what is unwritten
-                kept, away = [o for o in outcomes if o.job.message.id in self.unwritten], False
-                self._pending[:0], self._kept = kept, bool(kept)
+                self._keep([o for o in outcomes if o.job.message.id in self.unwritten])
                 raise
-            self._pending[:0], self._kept = kept, bool(kept)  # before any added meanwhile
+            self._keep(kept)
             if away:
                 self._back_off(len(kept))
                 raise DatabaseBehind(f"{len(kept)} outcomes kept")
@@ -161,6 +160,10 @@ class OutcomeRecorder:
                 exc_info=error,
             )
         return []
+
+    def _keep(self, outcomes: list[Outcome]) -> None:
+        """Keep ``outcomes`` for the next flush, before any added meanwhile."""
+        self._pending[:0], self._kept = outcomes, bool(outcomes)
 
     def _back_off(self, kept: int) -> None:
         self._failures += 1

@@ -103,7 +103,7 @@ def confirm_replacement(current: MailServerConfig | None, mode: str, form: FormD
 
 
 def field_error_text(exc: ValidationError) -> str:
-    return f"{FIELD_LABELS.get(exc.field, exc.field)}: {exc.message}"
+    return exc.labelled(FIELD_LABELS)
 
 
 async def page_context(

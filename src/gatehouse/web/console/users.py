@@ -119,7 +119,7 @@ async def create_user(
         await undo(session, admin)
         if isinstance(exc, ValidationError):
             error_field = exc.field
-            error = f"{NEW_USER_LABELS.get(exc.field, exc.field)}: {exc.message}"
+            error = exc.labelled(NEW_USER_LABELS)
         else:
             error, error_field = str(exc), "email"
         context = _new_context(admin, values, error=error, error_field=error_field)
