@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from gatehouse.db.sqlite_writers import WriterQueue, queued_writers_connector
 from gatehouse.settings import Settings
 
 SessionFactory = async_sessionmaker[AsyncSession]
+SQLITE_BUSY_SECONDS = 30
 
 
 class _NoStatementRecords(logging.Filter):
@@ -38,8 +40,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         logging.getLogger("aiosqlite").addFilter(_NO_STATEMENTS)  # once: same instance
+        # Writers wait their turn in a queue, as long as SQLite's busy timeout (sqlite_writers).
+        connect_args = {
+            "timeout": SQLITE_BUSY_SECONDS,
+            "async_creator_fn": queued_writers_connector(WriterQueue(SQLITE_BUSY_SECONDS)),
+        }
         # hide_parameters: statements logged (or quoted in errors) never show bound values.
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        engine = create_async_engine(url, connect_args=connect_args, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
@@ -48,10 +55,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # aiosqlite opens transactions lazily; BEGIN IMMEDIATE is issued by write paths that need it.
+    # The sqlite3 module opens a transaction before the first statement that writes.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
