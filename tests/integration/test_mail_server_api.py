@@ -35,6 +35,7 @@ from gatehouse.mail.probe import PROBE_PASSED
 from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import build_runtime
 from gatehouse.web.api.auth import BAD_CREDENTIALS, FORBIDDEN
+from tests.support.accounts import sign_in
 from tests.support.live import LiveServer, run_in_thread
 from tests.support.smtp_servers import (
     IGNORE_IMPLICIT_TLS_AUTH_WARNING,
@@ -520,6 +521,17 @@ def test_change_log_records_create_update_delete(
         ("delete", admin.actor, {"mode": "default"}),
     ]
     assert PASSWORD not in str(changes)
+    with demo.client() as console:  # the console names fields as its form does
+        sign_in(console, "admin@demo.test")
+        log = console.get("/admin/tenant-settings/mail-server").text.split("Change log")[1]
+    assert (
+        f"Configuration = Custom Mail Server, Host = localhost, Port = {ssl_server.port}, "
+        "Security = SSL/TLS, Authentication = User name and password, User Name = "
+    ) in log
+    assert "Configuration = Custom Mail Server, Sender Name = Acme Mail, Rate Limit = 60" in log
+    assert "Rate Limit = —, Password = changed" in log
+    assert "Configuration = Default" in log
+    assert "rate_limit_per_minute" not in log and "<code>" not in log
 
 
 # --- isolation and authorization -----------------------------------------------------------

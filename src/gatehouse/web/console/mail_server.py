@@ -76,6 +76,13 @@ TABS = (
     ("custom", "Custom Mail Server"),
     ("ses", "Amazon Simple Email Service"),
 )
+# The change log names fields and values as the form does, the configuration's kind as its tab.
+CHANGE_LABELS = {**FIELD_LABELS, "mode": "Configuration"}
+CHANGE_VALUES = {
+    "mode": dict(TABS),
+    "security": {"ssl": "SSL/TLS", "starttls": "STARTTLS"},
+    "authentication": {"password": "User name and password", "none": "None"},
+}
 
 
 def actor_of(admin: Admin) -> str:
@@ -130,6 +137,8 @@ async def page_context(
         "changes": await audit.entries(
             session, tenant_id=tenant_id, resource=mail_config.RESOURCE, limit=10
         ),
+        "change_labels": CHANGE_LABELS,
+        "change_values": CHANGE_VALUES,
         "crumbs": [
             ("Tenant Settings", "/admin/tenant-settings"),
             ("Mail Server Configuration", None),
