@@ -180,13 +180,15 @@ def test_console_log_filters_pages_and_shows_timeline(
 
 
 def test_metrics_count_outcomes_without_tenant_labels(demo: LiveServer) -> None:
-    """/metrics exposes sent counts and queue depth, and no tenant names."""
+    """/metrics exposes sent counts and queue depth, and no tenant names; not on tenant hosts."""
     forgot(demo)
     demo.wait_for_mail(lambda m: True)
     time.sleep(0.3)
     with demo.client(None) as client:
         body = client.get("/metrics").text
         health = client.get("/healthz")
+    with demo.client("demo") as tenant_host:
+        on_tenant_host = tenant_host.get("/metrics")
     sent = next(
         float(line.split()[1])
         for line in body.splitlines()
@@ -196,3 +198,5 @@ def test_metrics_count_outcomes_without_tenant_labels(demo: LiveServer) -> None:
     assert "gatehouse_mail_queued " in body and "gatehouse_mail_delivery_seconds_bucket" in body
     assert "demo" not in body
     assert health.json() == {"status": "ok"}
+    # Platform-wide figures are served to the platform (scraper), not on a tenant's host.
+    assert on_tenant_host.status_code == 404 and "gatehouse_mail" not in on_tenant_host.text

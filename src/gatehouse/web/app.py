@@ -24,6 +24,7 @@ from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.worker import Worker
 from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
+from gatehouse.tenants.service import tenant_for_host
 from gatehouse.web.account.email_code import router as email_code_router
 from gatehouse.web.account.profile_email import router as profile_email_router
 from gatehouse.web.account.registration import router as registration_router
@@ -128,9 +129,13 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
-        """Prometheus text format: queue depth from the database, this process's counters."""
+        """Prometheus text format: queue depth from the database, this process's counters.
+        Platform-wide figures are no tenant's business: a tenant's host answers 404."""
         runtime: Runtime = request.app.state.runtime
         async with runtime.sessions() as session:
+            host = request.headers.get("host", "")
+            if await tenant_for_host(session, host, base_domain=settings.base_domain):
+                raise HTTPException(status_code=404, detail="Not Found")
             waiting = await session.scalar(
                 select(func.count()).where(OutboxMessage.status.in_(("queued", "sending")))
             )
