@@ -1,17 +1,21 @@
 """db.sqlite_writers against real SQLite files: writers of one process take turns in the order
 they came (not in SQLite's sleeping busy handler), readers never wait, and a turn ends with
 the transaction however it ends (commit, rollback, a failed or read-only statement, autocommit,
-an invalidated connection). The engine of ``create_engine`` uses it."""
+an invalidated connection), also for a statement cut short and from another thread. The
+engine of ``create_engine`` uses it."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -183,3 +187,63 @@ async def test_a_stopped_driver_connection_gives_its_turn_back(
         await stopped
     await connection.invalidate()
     await connection.close()
+
+
+def _sqlite_lock_free(path: Path) -> bool:
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        other.close()
+
+
+async def test_a_statement_cut_short_leaves_no_lock_behind(
+    tmp_path: Path, engine: AsyncEngine, writers: WriterQueue
+) -> None:
+    """A task cancelled while a statement returning rows runs in its write transaction: the
+    connection is closed with that statement unfinished, which would keep the transaction,
+    and SQLite's lock, open past close."""
+    loop = asyncio.get_running_loop()
+    victim: asyncio.Task[None] | None = None
+
+    def cancel_meanwhile(value: str) -> str:  # runs on aiosqlite's thread, mid-statement
+        assert victim is not None
+        loop.call_soon_threadsafe(victim.cancel)
+        time.sleep(0.2)
+        return value
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def add_function(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function("cancel_meanwhile", 1, cancel_meanwhile)
+
+    await engine.dispose()  # connect again, with the function
+
+    async def write_then_read() -> None:
+        async with engine.begin() as connection:
+            await connection.execute(INSERT, {"id": 1, "who": "first"})
+            await connection.execute(text("SELECT cancel_meanwhile(who) FROM notes"))
+
+    victim = asyncio.create_task(write_then_read())
+    with pytest.raises(asyncio.CancelledError):
+        await victim
+    assert writers.holder is None
+    assert _sqlite_lock_free(tmp_path / "notes.sqlite3")
+
+
+async def test_a_turn_given_back_on_another_thread_reaches_the_next_writer() -> None:
+    """SQLAlchemy stops a connection it collects as garbage on whichever thread collects."""
+    writers = WriterQueue(timeout=30)
+    first, second = object(), object()
+    await writers.enter(first)
+    waiting = asyncio.create_task(writers.enter(second))
+    await _until(lambda: writers.waiting == 1)
+    elsewhere = threading.Thread(target=writers.leave, args=(first,))
+    elsewhere.start()
+    elsewhere.join()
+    assert writers.holder is first  # handed to the event loop, not released off it
+    await asyncio.wait_for(waiting, 5)
+    assert writers.holder is second

@@ -55,7 +55,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # The sqlite3 module opens a transaction before the first statement that writes.
+    # The sqlite3 module opens a transaction before INSERT, UPDATE, DELETE and REPLACE.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")

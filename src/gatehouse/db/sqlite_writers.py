@@ -1,19 +1,20 @@
 """SQLite lets one connection write at a time. The writers of one process wait for it here, in
 the order they came, instead of in SQLite's busy handler: that handler sleeps a waiting writer
 for up to 100 ms at a time and lets a newcomer take the lock first, so under load a few
-requests waited seconds (docs/benchmarks.md, *forgot password*). Readers never wait here (WAL).
+requests waited seconds (docs/benchmarks.md, *forgot password*). SELECTs never wait here (WAL).
 Writers in other processes (a separate ``gatehouse worker``, the command line) still meet
-SQLite's busy timeout.
+SQLite's busy timeout once their turn has come.
 
-A connection joins the queue before its first statement that may write and leaves it when it
-is no longer in a transaction: after its commit or rollback, after a statement that did not
-open one, or when it is closed."""
+A connection joins the queue before a statement that may write (any but SELECT and PRAGMA) and
+leaves it when it is no longer in a transaction: after its commit or rollback, after a
+statement that did not open one, or when it is closed or stopped."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import aiosqlite
@@ -23,35 +24,55 @@ _READS = ("SELECT", "PRAGMA")  # anything else may write: it waits for its turn
 
 
 class WriterQueue:
-    """One per database file and event loop: the turn to write, first come, first served."""
+    """One per engine (so per database file and event loop): the turn to write, first come,
+    first served."""
 
     def __init__(self, timeout: float) -> None:
         self._timeout = timeout  # as SQLite's busy timeout, with its error
         self._lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._holder: object | None = None
-        self.waiting = 0
+        self._waiting = 0
 
     @property
     def holder(self) -> object | None:
         return self._holder
 
+    @property
+    def waiting(self) -> int:
+        return self._waiting
+
     async def enter(self, connection: object) -> None:
         if self._holder is connection:
             return
-        self.waiting += 1
+        self._waiting += 1
         try:
             async with asyncio.timeout(self._timeout):
                 await self._lock.acquire()
         except TimeoutError:
             raise sqlite3.OperationalError("database is locked") from None
         finally:
-            self.waiting -= 1
-        self._holder = connection
+            self._waiting -= 1
+        self._holder, self._loop = connection, asyncio.get_running_loop()
 
     def leave(self, connection: object) -> None:
-        if self._holder is connection:
-            self._holder = None
-            self._lock.release()
+        """Safe from any thread: SQLAlchemy stops a connection it collects as garbage on
+        whichever thread the collector runs, and an asyncio lock is released on its loop."""
+        if self._holder is not connection:
+            return
+        if self._loop is not None and not _running(self._loop):
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+                self._loop.call_soon_threadsafe(self.leave, connection)
+            return
+        self._holder = None
+        self._lock.release()
+
+
+def _running(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 class QueuedWriterConnection(aiosqlite.Connection):
@@ -70,6 +91,20 @@ class QueuedWriterConnection(aiosqlite.Connection):
     async def wait_to_write(self, sql: str) -> None:
         if not sql.lstrip()[:6].upper().startswith(_READS):
             await self._writers.enter(self)
+
+    async def written(self, statement: Awaitable[aiosqlite.Cursor]) -> aiosqlite.Cursor:
+        """``statement`` awaited, then the turn given back if no transaction is left open. A
+        cancelled one may still run on aiosqlite's thread: its rollback or close gives the turn
+        back (SQLAlchemy does one or the other), not a look at it before it has run."""
+        try:
+            cursor = await statement
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            self.done_writing()
+            raise
+        self.done_writing()
+        return cursor
 
     def done_writing(self) -> None:
         if self._writers.holder is self and not self._in_transaction():
@@ -95,6 +130,11 @@ class QueuedWriterConnection(aiosqlite.Connection):
 
     async def close(self) -> None:
         try:
+            if self._in_transaction():
+                # A statement cut short (a cancelled task) would keep the connection open past
+                # close, and its transaction with SQLite's lock: roll back first.
+                with contextlib.suppress(sqlite3.Error):
+                    await super().rollback()
             await super().close()
         finally:
             self._writers.leave(self)
@@ -122,9 +162,7 @@ class _QueuedWriterCursor(aiosqlite.Cursor):
             self._conn.done_writing()
 
 
-def queued_writers_connector(
-    writers: WriterQueue,
-) -> Any:
+def queued_writers_connector(writers: WriterQueue) -> Callable[..., QueuedWriterConnection]:
     """The ``async_creator_fn`` for SQLAlchemy's aiosqlite dialect (``connect_args``)."""
 
     def connect(database: str, **connect_args: Any) -> QueuedWriterConnection:
