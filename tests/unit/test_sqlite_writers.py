@@ -247,3 +247,25 @@ async def test_a_turn_given_back_on_another_thread_reaches_the_next_writer() -> 
     assert writers.holder is first  # handed to the event loop, not released off it
     await asyncio.wait_for(waiting, 5)
     assert writers.holder is second
+
+
+async def test_a_write_cancelled_before_it_ran_keeps_the_turn_until_rolled_back(
+    tmp_path: Path, engine: AsyncEngine, writers: WriterQueue
+) -> None:
+    """Cancelled while waiting for aiosqlite's thread, the INSERT still runs there: giving the
+    turn back at once would let the next writer meet SQLite's lock in the busy handler."""
+    connection = await QueuedWriterConnection(str(tmp_path / "notes.sqlite3"), writers)
+    try:
+        cursor = await connection.cursor()
+        busy = asyncio.ensure_future(connection._execute(time.sleep, 0.3))  # the thread is busy
+        victim = asyncio.create_task(cursor.execute("INSERT INTO notes (id, who) VALUES (1, 'a')"))
+        await _until(lambda: writers.holder is connection)
+        victim.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await victim
+        assert writers.holder is connection  # the INSERT has not run yet: no transaction to see
+        await busy
+        await connection.rollback()
+        assert writers.holder is None
+    finally:
+        await connection.close()

@@ -149,17 +149,11 @@ class _QueuedWriterCursor(aiosqlite.Cursor):
 
     async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> aiosqlite.Cursor:
         await self._conn.wait_to_write(sql)
-        try:
-            return await super().execute(sql, parameters)
-        finally:
-            self._conn.done_writing()
+        return await self._conn.written(super().execute(sql, parameters))
 
     async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> aiosqlite.Cursor:
         await self._conn.wait_to_write(sql)
-        try:
-            return await super().executemany(sql, parameters)
-        finally:
-            self._conn.done_writing()
+        return await self._conn.written(super().executemany(sql, parameters))
 
 
 def queued_writers_connector(writers: WriterQueue) -> Callable[..., QueuedWriterConnection]:
