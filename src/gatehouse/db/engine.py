@@ -55,10 +55,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # The sqlite3 module opens a transaction before INSERT, UPDATE, DELETE and REPLACE.
+    # The sqlite3 module opens a transaction before INSERT, UPDATE, DELETE and REPLACE. The
+    # busy timeout is set by the connection's ``timeout`` (SQLITE_BUSY_SECONDS).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
