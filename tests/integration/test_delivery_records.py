@@ -6,23 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import make_url, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gatehouse.db.engine import is_sqlite
-from gatehouse.db.migrate import upgrade
 from gatehouse.mail.dispatcher import Outcome
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.runtime import Runtime
 from gatehouse.settings import Settings
 from tests.support.delivery import DeliverySetup, attempts_of, load, queue
-from tests.support.live import run_in_thread
+from tests.support.postgres import admin
 from tests.support.smtp_servers import GatedData, Pki, RecordingHandler, SmtpServer
 
 RECIPIENTS = [f"u{n}@acme.test" for n in range(4)]
@@ -113,30 +109,6 @@ async def test_a_message_whose_outcome_is_unwritten_is_not_claimed_again(
         assert [job.message.id for job in await worker.take()] == [other]
 
 
-@pytest.fixture
-def own_postgres(worker_settings: Settings) -> Iterator[tuple[Settings, str]]:
-    """Settings on a migrated PostgreSQL database of this test's own (the test takes it away),
-    and the server's URL for the test's own admin connection."""
-    server_url = os.environ["GATEHOUSE_TEST_POSTGRES_URL"]
-    name = f"gatehouse_away_{secrets.token_hex(4)}"
-    run_in_thread(lambda: _admin(server_url, [f'CREATE DATABASE "{name}"']))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    settings = worker_settings.model_copy(update={"database_url": url})
-    run_in_thread(lambda: upgrade(settings))
-    yield settings, server_url
-    run_in_thread(lambda: _admin(server_url, [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)']))
-
-
-async def _admin(server_url: str, statements: list[str]) -> None:
-    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            for statement in statements:
-                await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 @pytest.mark.postgres
 async def test_outcomes_kept_while_the_database_is_away_are_written_once_it_is_back(
     own_postgres: tuple[Settings, str], pki: Pki
@@ -153,7 +125,7 @@ async def test_outcomes_kept_while_the_database_is_away_are_written_once_it_is_b
             draining = asyncio.create_task(worker.drain())
             while handler.arrived == 0:  # the first message is on the server, its reply held
                 await asyncio.sleep(0.01)
-            await _admin(
+            await admin(
                 server_url,
                 [
                     f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
@@ -166,7 +138,7 @@ async def test_outcomes_kept_while_the_database_is_away_are_written_once_it_is_b
                 await asyncio.sleep(0.01)
             await asyncio.sleep(1)  # flushes fail meanwhile
             assert worker._recorder.behind and not draining.done()
-            await _admin(server_url, [f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'])
+            await admin(server_url, [f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'])
             assert await asyncio.wait_for(draining, timeout=30) == len(RECIPIENTS)
         assert received(handler) == dict.fromkeys(RECIPIENTS, 1)
         for message_id in message_ids:
@@ -174,7 +146,7 @@ async def test_outcomes_kept_while_the_database_is_away_are_written_once_it_is_b
             assert (message.status, message.attempts, message.lease_owner) == ("sent", 1, None)
             assert [a.outcome for a in await attempts_of(runtime, message_id)] == ["sent"]
     finally:
-        await _admin(server_url, [f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'])
+        await admin(server_url, [f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'])
         await setup.close()
 
 

@@ -16,12 +16,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, or_, select, update
+from sqlalchemy import Table, Update, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from gatehouse.db.base import utcnow
 from gatehouse.db.engine import is_sqlite
+from gatehouse.db.id_lists import among
 from gatehouse.errors import DeliveryError
 from gatehouse.mail import affinity, ratelimit
 from gatehouse.mail.dispatcher import (
@@ -326,8 +327,10 @@ class Worker:
         """Lease and count an attempt for each of ``ids`` still due (another worker may have
         been quicker), before anything is sent; in the order of ``ids``."""
         lease_until = now + timedelta(seconds=self._runtime.settings.worker_lease_seconds)
+        postgres = not is_sqlite(self._runtime.engine)
         taken = await session.execute(
-            _TAKE, {"b_ids": ids, "b_now": now, "b_owner": self.owner, "b_until": lease_until}
+            _TAKE[postgres],
+            {"b_ids": ids, "b_now": now, "b_owner": self.owner, "b_until": lease_until},
         )
         queued = []
         for done, row in enumerate(taken):  # each row's columns are converted here
@@ -363,22 +366,27 @@ def _due(now: object) -> ColumnElement[bool]:
     )
 
 
-# The claim's UPDATE, built once and its compiled form cached: built per claim with the IDs as
-# a literal list, the statement and its cache key were made again over up to 1,000 IDs.
-_TAKE = (
-    update(_MESSAGE_TABLE)
-    .where(
-        _MESSAGE_TABLE.c.id.in_(bindparam("b_ids", expanding=True)),
-        _due(bindparam("b_now", type_=_MESSAGE_TABLE.c.next_attempt_at.type)),
+def _take_statement(*, postgres: bool) -> Update:
+    """The claim's UPDATE, built once per dialect and its compiled form cached: built per claim
+    with the IDs as a literal list, the statement and its cache key were made again over up to
+    1,000 IDs."""
+    return (
+        update(_MESSAGE_TABLE)
+        .where(
+            among(_MESSAGE_TABLE.c.id, "b_ids", postgres=postgres),
+            _due(bindparam("b_now", type_=_MESSAGE_TABLE.c.next_attempt_at.type)),
+        )
+        .values(
+            status=SENDING,
+            lease_owner=bindparam("b_owner"),
+            lease_until=bindparam("b_until", type_=_MESSAGE_TABLE.c.lease_until.type),
+            attempts=_MESSAGE_TABLE.c.attempts + 1,
+        )
+        .returning(*QUEUED_COLUMNS)
     )
-    .values(
-        status=SENDING,
-        lease_owner=bindparam("b_owner"),
-        lease_until=bindparam("b_until", type_=_MESSAGE_TABLE.c.lease_until.type),
-        attempts=_MESSAGE_TABLE.c.attempts + 1,
-    )
-    .returning(*QUEUED_COLUMNS)
-)
+
+
+_TAKE = {postgres: _take_statement(postgres=postgres) for postgres in (False, True)}
 
 
 class _Batch:
@@ -523,24 +531,28 @@ class _Batch:
             self._renew_at = time.monotonic() + RENEW_RETRY_SECONDS
             now = utcnow()
             until = now + self._lease
+            postgres = not is_sqlite(self._runtime.engine)
+            held = {"b_held": list(self._held)}
             async with self._runtime.sessions.begin() as session:
                 await session.execute(
                     update(OutboxMessage)
                     .where(
-                        OutboxMessage.id.in_(self._held),
+                        among(_MESSAGE_TABLE.c.id, "b_held", postgres=postgres),
                         OutboxMessage.lease_owner == self._owner,
                         OutboxMessage.status == SENDING,
                         OutboxMessage.lease_until > now,
                     )
                     .values(lease_until=until)
-                    .execution_options(synchronize_session=False)
+                    .execution_options(synchronize_session=False),
+                    held,
                 )
                 kept = await session.scalars(
                     select(OutboxMessage.id).where(
-                        OutboxMessage.id.in_(self._held),
+                        among(_MESSAGE_TABLE.c.id, "b_held", postgres=postgres),
                         OutboxMessage.lease_owner == self._owner,
                         OutboxMessage.lease_until == until,
-                    )
+                    ),
+                    held,
                 )
                 # Only narrowed: a message sent while this ran is not held again.
                 self._held.intersection_update(kept.all())
