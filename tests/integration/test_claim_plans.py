@@ -18,7 +18,7 @@ from sqlalchemy import Update, text
 from gatehouse.db.base import utcnow
 from gatehouse.mail.dispatcher import _SENT_UPDATE
 from gatehouse.mail.worker import _TAKE
-from gatehouse.runtime import Runtime
+from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
 from tests.support.delivery import DeliverySetup, queue
 from tests.support.smtp_servers import Pki
@@ -84,7 +84,6 @@ async def test_claim_and_sent_update_are_planned_for_their_ids(
         runtime = await setup.runtime("smtp://127.0.0.1:1")
         async with runtime.engine.connect() as connection:  # statistics of a quiet queue
             await connection.execute(text("ANALYZE outbox_messages"))
-            mode = (await connection.execute(text("SHOW plan_cache_mode"))).scalar_one()
         ids = await queue(runtime, *(f"u{n}@acme.test" for n in range(QUEUED_MESSAGES)))
         now = utcnow()
         claims = await _plans(
@@ -102,6 +101,23 @@ async def test_claim_and_sent_update_are_planned_for_their_ids(
         )
     finally:
         await setup.close()
-    assert mode == "force_custom_plan"
     assert claims[0]["Actual Rows"] == CLAIMED  # the first run took every listed message
     assert [_parameter_lists_tested_per_row(plan) for plan in claims + sent] == [[]] * 2 * RUNS
+
+
+@pytest.mark.postgres
+async def test_every_postgres_session_plans_for_its_values(
+    own_postgres: tuple[Settings, str],
+) -> None:
+    """Even a connection whose first transaction was rolled back (a SET is undone with it)."""
+    settings, _ = own_postgres
+    runtime = build_runtime(settings)
+    try:
+        async with runtime.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            await connection.rollback()
+        async with runtime.engine.connect() as connection:
+            mode = (await connection.execute(text("SHOW plan_cache_mode"))).scalar_one()
+    finally:
+        await runtime.close()
+    assert mode == "force_custom_plan"
