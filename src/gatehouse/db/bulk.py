@@ -1,15 +1,9 @@
-"""The delivery worker's per-message statements, run for a group of rows at once.
-
-On PostgreSQL a group is one statement: each column's values go as one array parameter, read
-back as rows through ``unnest`` (``RowsStatement.as_arrays``). Its plan is made once for the
-group, where one execution per row would be planned once per row (the engine makes every plan
-for the values at hand: ``db/engine.py``).
-
-Elsewhere (SQLite) it is executemany without SQLAlchemy's per-row work: the statement is
-compiled once per dialect, each row becomes a tuple of driver values (run through the bind
-parameter's type, as SQLAlchemy would), and the driver gets them all at once. SQLAlchemy's
-row-by-row parameter processing cost more than the database's own work
-(docs/benchmarks.md)."""
+"""executemany for the delivery worker's per-message statements, without SQLAlchemy's per-row
+work. The statement is compiled once per dialect; each row becomes a tuple of driver values
+(run through the bind parameter's type, as SQLAlchemy would) and the driver gets them all at
+once. Written for Core INSERT and UPDATE statements with named bind parameters: the worker
+writes one attempt row per message, and SQLAlchemy's row-by-row parameter processing cost
+more than the database's own work (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -17,47 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func
-from sqlalchemy import column as sql_column
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import BindParameter
-from sqlalchemy.sql.selectable import TableValuedAlias
-from sqlalchemy.types import TypeEngine
-
-
-@dataclass(frozen=True)
-class RowsStatement:
-    """A statement for many rows: ``per_row`` with one value per bind parameter, run once per
-    row; and ``as_arrays`` for PostgreSQL, run once, each of the same parameters bound to the
-    list of the rows' values."""
-
-    per_row: UpdateBase
-    as_arrays: UpdateBase
-
-
-def unnested(name: str, columns: dict[str, TypeEngine[Any]]) -> TableValuedAlias:
-    """``unnest(:b_x, :b_y) AS name(b_x, b_y)``: one array parameter per column (named as the
-    column), read back as rows, for ``RowsStatement.as_arrays``."""
-    arrays = [bindparam(key, type_=ARRAY(type_)) for key, type_ in columns.items()]
-    names = [sql_column(key, type_) for key, type_ in columns.items()]
-    return func.unnest(*arrays).table_valued(*names).render_derived(name=name)
-
-
-async def execute_rows(
-    connection: AsyncConnection, statement: RowsStatement, rows: list[dict[str, Any]]
-) -> None:
-    """``statement`` for every row of ``rows`` (each maps bind parameter names to values)."""
-    if not rows:
-        return
-    if connection.dialect.name != "postgresql":
-        await execute_many(connection, statement.per_row, rows)
-        return
-    await connection.execute(
-        statement.as_arrays, {key: [row[key] for row in rows] for key in rows[0]}
-    )
 
 
 @dataclass(frozen=True)

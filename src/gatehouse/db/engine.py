@@ -49,23 +49,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(url, connect_args=connect_args, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_async_engine(
+    return create_async_engine(
         url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
-    )
-    event.listen(engine.sync_engine, "connect", _postgres_session)
-    return engine
-
-
-def _postgres_session(dbapi_connection: Any, _record: Any) -> None:
-    # Every plan is made for the values at hand, never a prepared statement's generic plan
-    # (which PostgreSQL may switch to from a statement's sixth run): a queue's statistics are
-    # always out of date, and a generic claim compared every due message with its whole list
-    # of IDs (db/id_lists.py). The worker's statements for many rows are one statement per
-    # group (db/bulk.py), planned once. Set here rather than as a startup parameter, which
-    # connection poolers such as PgBouncer refuse.
-    # On the driver's own connection, outside a transaction whose rollback would undo it.
-    dbapi_connection.run_async(
-        lambda connection: connection.execute("SET plan_cache_mode = force_custom_plan")
     )
 
 

@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import (
     Table,
     Text,
-    Update,
     bindparam,
     case,
     cast,
@@ -34,9 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.db.base import new_id, utcnow
-from gatehouse.db.bulk import RowsStatement, execute_many, execute_rows, unnested
-from gatehouse.db.engine import is_sqlite
-from gatehouse.db.id_lists import among
+from gatehouse.db.bulk import execute_many
 from gatehouse.errors import DeliveryError, TransientDeliveryError
 from gatehouse.mail.mime import build_message
 from gatehouse.mail.models import (
@@ -191,7 +188,7 @@ class Dispatcher:
                     "b_server": plan.server,
                 }
             )
-        await execute_rows(await session.connection(), _ATTEMPT_INSERT, attempt_rows)
+        await execute_many(await session.connection(), _ATTEMPT_INSERT, attempt_rows)
         return jobs
 
     async def _plan(
@@ -271,12 +268,11 @@ class Dispatcher:
         """Back to the queue, unsent (the worker is stopping): the attempt never happened, so
         it is uncounted and its pending row removed."""
         message_ids = [job.message.id for job in jobs]
-        postgres = not is_sqlite(self._runtime.engine)
         async with self._runtime.engine.begin() as connection:
             requeued = await connection.execute(
                 update(_MESSAGE_TABLE)
                 .where(
-                    among(_MESSAGES.id, "b_ids", postgres=postgres),
+                    _MESSAGES.id.in_(message_ids),
                     _MESSAGES.lease_owner == lease_owner,
                     _MESSAGES.status == SENDING,
                 )
@@ -286,8 +282,7 @@ class Dispatcher:
                     lease_until=None,
                     attempts=_MESSAGES.attempts - 1,
                 )
-                .returning(_MESSAGES.id),
-                {"b_ids": message_ids},
+                .returning(_MESSAGES.id)
             )
             back = set(requeued.scalars().all())  # not one another worker holds by now
             attempt_ids = [job.attempt_id for job in jobs if job.message.id in back]
@@ -339,11 +334,10 @@ class Dispatcher:
         async with self._runtime.engine.begin() as connection:  # Core: no ORM session needed
             if sent_ids:
                 await connection.execute(
-                    _SENT_UPDATE[not is_sqlite(self._runtime.engine)],
-                    {"b_ids": sent_ids, "b_owner": lease_owner, "b_now": now},
+                    _SENT_UPDATE, {"b_ids": sent_ids, "b_owner": lease_owner, "b_now": now}
                 )
             await execute_many(connection, _MESSAGE_UPDATE, message_rows)
-            await execute_rows(connection, _ATTEMPT_UPDATE, attempt_rows)
+            await execute_many(connection, _ATTEMPT_UPDATE, attempt_rows)
         for outcome, row in zip(outcomes, attempt_rows, strict=True):
             self._count(str(row["b_outcome"]), outcome.job.message, now)
             log.info(
@@ -441,68 +435,33 @@ _MESSAGE_UPDATE = (
         lease_until=None,
     )
 )
-
-
-def _sent_statement(*, postgres: bool) -> Update:
-    """Every sent message of a group alike: one statement for them all."""
-    return (
-        update(_MESSAGE_TABLE)
-        .where(
-            among(_MESSAGES.id, "b_ids", postgres=postgres),
-            _MESSAGES.lease_owner == bindparam("b_owner"),
-        )
-        .values(
-            status=SENT,
-            sent_at=bindparam("b_now", type_=_MESSAGES.sent_at.type),
-            context=None,
-            next_attempt_at=bindparam("b_now", type_=_MESSAGES.next_attempt_at.type),
-            last_error=None,
-            lease_owner=None,
-            lease_until=None,
-        )
+_SENT_UPDATE = (  # every sent message of a group alike: one statement for them all
+    update(_MESSAGE_TABLE)
+    .where(
+        _MESSAGES.id.in_(bindparam("b_ids", expanding=True)),
+        _MESSAGES.lease_owner == bindparam("b_owner"),
     )
-
-
-_SENT_UPDATE = {postgres: _sent_statement(postgres=postgres) for postgres in (False, True)}
-_NEW_ATTEMPTS = unnested(
-    "new_attempts",
-    {
-        "b_id": _ATTEMPTS.id.type,
-        "b_message": _ATTEMPTS.message_id.type,
-        "b_tenant": _ATTEMPTS.tenant_id.type,
-        "b_started": _ATTEMPTS.started_at.type,
-        "b_transport": _ATTEMPTS.transport.type,
-        "b_server": _ATTEMPTS.server.type,
-    },
+    .values(
+        status=SENT,
+        sent_at=bindparam("b_now", type_=_MESSAGES.sent_at.type),
+        context=None,
+        next_attempt_at=bindparam("b_now", type_=_MESSAGES.next_attempt_at.type),
+        last_error=None,
+        lease_owner=None,
+        lease_until=None,
+    )
 )
-_ATTEMPT_INSERT = RowsStatement(
-    per_row=insert(_ATTEMPT_TABLE).values(
-        id=bindparam("b_id"),
-        message_id=bindparam("b_message"),
-        tenant_id=bindparam("b_tenant"),
-        started_at=bindparam("b_started", type_=_ATTEMPTS.started_at.type),
-        transport=bindparam("b_transport"),
-        server=bindparam("b_server"),
-        outcome="pending",
-    ),
-    as_arrays=insert(_ATTEMPT_TABLE).from_select(
-        ["id", "message_id", "tenant_id", "started_at", "transport", "server", "outcome"],
-        select(*_NEW_ATTEMPTS.c, literal("pending", type_=_ATTEMPTS.outcome.type)),
-    ),
+_ATTEMPT_INSERT = insert(_ATTEMPT_TABLE).values(
+    id=bindparam("b_id"),
+    message_id=bindparam("b_message"),
+    tenant_id=bindparam("b_tenant"),
+    started_at=bindparam("b_started", type_=_ATTEMPTS.started_at.type),
+    transport=bindparam("b_transport"),
+    server=bindparam("b_server"),
+    outcome="pending",
 )
-_ATTEMPT_OUTCOMES = unnested(
-    "outcomes",
-    {
-        "b_id": _ATTEMPTS.id.type,
-        "b_outcome": _ATTEMPTS.outcome.type,
-        "b_duration": _ATTEMPTS.duration_ms.type,
-        "b_step": _ATTEMPTS.step.type,
-        "b_code": _ATTEMPTS.reply_code.type,
-        "b_error": _ATTEMPTS.error.type,
-    },
-)
-_ATTEMPT_UPDATE = RowsStatement(
-    per_row=update(_ATTEMPT_TABLE)
+_ATTEMPT_UPDATE = (
+    update(_ATTEMPT_TABLE)
     .where(_ATTEMPTS.id == bindparam("b_id"))
     .values(
         outcome=bindparam("b_outcome"),
@@ -510,14 +469,5 @@ _ATTEMPT_UPDATE = RowsStatement(
         step=bindparam("b_step"),
         reply_code=bindparam("b_code"),
         error=bindparam("b_error"),
-    ),
-    as_arrays=update(_ATTEMPT_TABLE)
-    .where(_ATTEMPTS.id == _ATTEMPT_OUTCOMES.c.b_id)
-    .values(
-        outcome=_ATTEMPT_OUTCOMES.c.b_outcome,
-        duration_ms=_ATTEMPT_OUTCOMES.c.b_duration,
-        step=_ATTEMPT_OUTCOMES.c.b_step,
-        reply_code=_ATTEMPT_OUTCOMES.c.b_code,
-        error=_ATTEMPT_OUTCOMES.c.b_error,
-    ),
+    )
 )

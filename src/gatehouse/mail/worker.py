@@ -1,8 +1,9 @@
 """The delivery loop: claim due messages with a lease, deliver them, repeat; stop gracefully.
 
 Claims are safe with any number of workers: candidates are picked (``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL), then taken with an UPDATE that re-checks they are still due, so two workers never
-hold the same message. A worker that dies leaves a lease that expires; the message is retried."""
+PostgreSQL, which holds them locked until the claim commits), then taken with an UPDATE (which on
+SQLite checks again that they are still due), so two workers never hold the same message. A
+worker that dies leaves a lease that expires; the message is retried."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from gatehouse.db.base import utcnow
 from gatehouse.db.engine import is_sqlite
-from gatehouse.db.id_lists import among
 from gatehouse.errors import DeliveryError
 from gatehouse.mail import affinity, ratelimit
 from gatehouse.mail.dispatcher import (
@@ -324,12 +324,11 @@ class Worker:
         return await self._take(session, ids, now)
 
     async def _take(self, session: AsyncSession, ids: list[str], now: datetime) -> list[Queued]:
-        """Lease and count an attempt for each of ``ids`` still due (another worker may have
-        been quicker), before anything is sent; in the order of ``ids``."""
+        """Lease and count an attempt for each of ``ids`` still due (on SQLite another process
+        may have been quicker), before anything is sent; in the order of ``ids``."""
         lease_until = now + timedelta(seconds=self._runtime.settings.worker_lease_seconds)
-        postgres = not is_sqlite(self._runtime.engine)
         taken = await session.execute(
-            _TAKE[postgres],
+            _TAKE[not is_sqlite(self._runtime.engine)],
             {"b_ids": ids, "b_now": now, "b_owner": self.owner, "b_until": lease_until},
         )
         queued = []
@@ -367,15 +366,22 @@ def _due(now: object) -> ColumnElement[bool]:
 
 
 def _take_statement(*, postgres: bool) -> Update:
-    """The claim's UPDATE, built once per dialect and its compiled form cached: built per claim
+    """The claim's UPDATE, built once per dialect and its compiled form cached (built per claim
     with the IDs as a literal list, the statement and its cache key were made again over up to
-    1,000 IDs."""
+    1,000 IDs).
+
+    On SQLite it checks again that each message is still due: another process may have taken
+    it since the candidates were read. On PostgreSQL the candidates are locked (``FOR UPDATE``)
+    in this transaction, so no one can have changed them since. There the check would also
+    give the planner a way to the rows through ``ix_outbox_due``: from a prepared claim's
+    sixth run, on its generic plan and statistics taken while the queue was quiet, PostgreSQL
+    read every due message that way and compared each with the whole list of IDs (35 ms of the
+    server's time per claim of 500 among 3,000 due messages instead of 7)."""
+    ids = _MESSAGE_TABLE.c.id.in_(bindparam("b_ids", expanding=True))
+    still_due = _due(bindparam("b_now", type_=_MESSAGE_TABLE.c.next_attempt_at.type))
     return (
         update(_MESSAGE_TABLE)
-        .where(
-            among(_MESSAGE_TABLE.c.id, "b_ids", postgres=postgres),
-            _due(bindparam("b_now", type_=_MESSAGE_TABLE.c.next_attempt_at.type)),
-        )
+        .where(ids if postgres else and_(ids, still_due))
         .values(
             status=SENDING,
             lease_owner=bindparam("b_owner"),
@@ -531,28 +537,24 @@ class _Batch:
             self._renew_at = time.monotonic() + RENEW_RETRY_SECONDS
             now = utcnow()
             until = now + self._lease
-            postgres = not is_sqlite(self._runtime.engine)
-            held = {"b_held": list(self._held)}
             async with self._runtime.sessions.begin() as session:
                 await session.execute(
                     update(OutboxMessage)
                     .where(
-                        among(_MESSAGE_TABLE.c.id, "b_held", postgres=postgres),
+                        OutboxMessage.id.in_(self._held),
                         OutboxMessage.lease_owner == self._owner,
                         OutboxMessage.status == SENDING,
                         OutboxMessage.lease_until > now,
                     )
                     .values(lease_until=until)
-                    .execution_options(synchronize_session=False),
-                    held,
+                    .execution_options(synchronize_session=False)
                 )
                 kept = await session.scalars(
                     select(OutboxMessage.id).where(
-                        among(_MESSAGE_TABLE.c.id, "b_held", postgres=postgres),
+                        OutboxMessage.id.in_(self._held),
                         OutboxMessage.lease_owner == self._owner,
                         OutboxMessage.lease_until == until,
-                    ),
-                    held,
+                    )
                 )
                 # Only narrowed: a message sent while this ran is not held again.
                 self._held.intersection_update(kept.all())
