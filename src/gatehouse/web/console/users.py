@@ -13,7 +13,13 @@ from starlette.datastructures import FormData
 from gatehouse import audit
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
-from gatehouse.accounts.users import LANGUAGES, authorizations_of, get_user, search_users
+from gatehouse.accounts.users import (
+    LANGUAGES,
+    STATUSES,
+    authorizations_of,
+    get_user,
+    search_users,
+)
 from gatehouse.errors import ConflictError, PermissionDeniedError, ValidationError
 from gatehouse.processes import user_admin
 from gatehouse.processes.password_links import Outcome
@@ -31,6 +37,14 @@ CheckedForm = Annotated[FormData, Depends(checked_form)]
 NO_SUCH_USER = "There is no such user in this tenant."
 CRUMB = ("User Management", "/admin/users")
 TABS = (("details", "Details"), ("authentication", "Authentication"))
+# The change log names fields and values as the page does (the API keeps the stored keys).
+CHANGE_LABELS = {
+    "email": "E-Mail",
+    "status": "Status",
+    "password_reset_count": "Password Reset e-mails",
+    "previous_count": "before",
+}
+CHANGE_VALUES = {"status": {status: status.capitalize() for status in STATUSES}}
 NEW_USER_FIELDS = ("email", "first_name", "last_name", "login_name", "language")
 # As the Create User form labels them: an error names the field it is about.
 NEW_USER_LABELS = {
@@ -160,6 +174,8 @@ async def _user_context(
             resource=user_admin.user_resource(user.id),
             limit=20,
         ),
+        "change_labels": CHANGE_LABELS,
+        "change_values": CHANGE_VALUES,
         **extra,
     }
 
