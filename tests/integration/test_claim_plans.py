@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from gatehouse.db.base import utcnow
 from gatehouse.mail.dispatcher import _SENT_UPDATE
-from gatehouse.mail.worker import _TAKE
+from gatehouse.mail.worker import _TAKE_LOCKED
 from gatehouse.runtime import Runtime
 from gatehouse.settings import Settings
 from tests.support.delivery import DeliverySetup, queue
@@ -102,7 +102,7 @@ async def test_claim_and_sent_update_never_compare_each_row_with_the_whole_list(
         now = utcnow()
         claims = await _plans(
             runtime,
-            _TAKE[True],
+            _TAKE_LOCKED,
             {
                 "b_ids": ids[:CLAIMED],
                 "b_now": now + timedelta(seconds=1),

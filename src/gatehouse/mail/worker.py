@@ -321,14 +321,18 @@ class Worker:
         ids = [message_id for message_id, _ in ratelimit.trim(picked, allowed)]
         if not ids:
             return []
-        return await self._take(session, ids, now)
+        return await self._take(session, ids, now, locked=postgres)
 
-    async def _take(self, session: AsyncSession, ids: list[str], now: datetime) -> list[Queued]:
-        """Lease and count an attempt for each of ``ids`` still due (on SQLite another process
-        may have been quicker), before anything is sent; in the order of ``ids``."""
+    async def _take(
+        self, session: AsyncSession, ids: list[str], now: datetime, *, locked: bool
+    ) -> list[Queued]:
+        """Lease and count an attempt for each of ``ids`` still due, before anything is sent;
+        in the order of ``ids``. ``locked``: every one of ``ids`` is locked ``FOR UPDATE`` by
+        this transaction (PostgreSQL), so none is tested again; otherwise another process may
+        have been quicker, and each is."""
         lease_until = now + timedelta(seconds=self._runtime.settings.worker_lease_seconds)
         taken = await session.execute(
-            _TAKE[not is_sqlite(self._runtime.engine)],
+            _TAKE_LOCKED if locked else _TAKE_RECHECKED,
             {"b_ids": ids, "b_now": now, "b_owner": self.owner, "b_until": lease_until},
         )
         queued = []
@@ -365,23 +369,23 @@ def _due(now: object) -> ColumnElement[bool]:
     )
 
 
-def _take_statement(*, postgres: bool) -> Update:
-    """The claim's UPDATE, built once per dialect and its compiled form cached (built per claim
-    with the IDs as a literal list, the statement and its cache key were made again over up to
-    1,000 IDs).
+def _take_statement(*, recheck: bool) -> Update:
+    """The claim's UPDATE, built once and its compiled form cached (built per claim with the IDs
+    as a literal list, the statement and its cache key were made again over up to 1,000 IDs).
 
-    On SQLite it checks again that each message is still due: another process may have taken
-    it since the candidates were read. On PostgreSQL the candidates are locked (``FOR UPDATE``)
-    in this transaction, so no one can have changed them since. There the check would also
-    give the planner a way to the rows through ``ix_outbox_due``: from a prepared claim's
-    sixth run, on its generic plan and statistics taken while the queue was quiet, PostgreSQL
-    read every due message that way and compared each with the whole list of IDs (35 ms of the
-    server's time per claim of 500 among 3,000 due messages instead of 7)."""
+    ``recheck`` (SQLite): it tests again that each message is still due, since another process
+    may have taken it since the candidates were read. On PostgreSQL the candidates are locked
+    (``FOR UPDATE``) in the claim's transaction, and a row changed before it was locked was
+    tested again on its latest version then, so no one can have changed them since. There the
+    test would also give the planner a way to the rows through ``ix_outbox_due``: from a
+    prepared claim's sixth run, on its generic plan and statistics taken while the queue was
+    quiet, PostgreSQL read every due message that way and compared each with the whole list of
+    IDs (35 ms of the server's time per claim of 500 among 3,000 due messages instead of 7)."""
     ids = _MESSAGE_TABLE.c.id.in_(bindparam("b_ids", expanding=True))
     still_due = _due(bindparam("b_now", type_=_MESSAGE_TABLE.c.next_attempt_at.type))
     return (
         update(_MESSAGE_TABLE)
-        .where(ids if postgres else and_(ids, still_due))
+        .where(and_(ids, still_due) if recheck else ids)
         .values(
             status=SENDING,
             lease_owner=bindparam("b_owner"),
@@ -392,7 +396,8 @@ def _take_statement(*, postgres: bool) -> Update:
     )
 
 
-_TAKE = {postgres: _take_statement(postgres=postgres) for postgres in (False, True)}
+_TAKE_LOCKED = _take_statement(recheck=False)  # b_now unused: SQLite's statement takes it
+_TAKE_RECHECKED = _take_statement(recheck=True)
 
 
 class _Batch:
