@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -21,6 +20,7 @@ from gatehouse.settings import Settings
 from tests.support.live import LiveServer, free_port, run_in_thread, start_live_server
 from tests.support.moto_ses import PLATFORM_DOMAIN, MotoSes, start_moto
 from tests.support.moto_ses import REGION as SES_REGION
+from tests.support.postgres import private_database
 from tests.support.smtp_servers import Pki
 
 REQUIRE_ALL = os.environ.get("GATEHOUSE_TEST_REQUIRE_ALL") == "1"
@@ -36,21 +36,6 @@ def _database_url(data_dir: Path) -> str:
     return f"sqlite+aiosqlite:///{data_dir / 'test.sqlite3'}"
 
 
-async def _create_database(url: str, name: str) -> None:
-    """A database of this test run's own, so concurrent runs on one server never collide."""
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await engine.dispose()
-
-
-async def _drop_database(url: str, name: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await engine.dispose()
-
-
 @contextmanager
 def _test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """SQLite in a temporary directory, or a fresh PostgreSQL database dropped afterwards."""
@@ -58,10 +43,8 @@ def _test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not url.startswith("postgresql"):
         yield url
         return
-    name = f"gatehouse_test_{secrets.token_hex(4)}"
-    run_in_thread(lambda: _create_database(url, name))
-    yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    run_in_thread(lambda: _drop_database(url, name))
+    with private_database(url, "gatehouse_test") as private:
+        yield private
 
 
 @pytest.fixture(scope="session")

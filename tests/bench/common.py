@@ -4,11 +4,9 @@ inserts of tenants, users, configurations and messages, and the machine's descri
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import os
 import platform
-import secrets
 import statistics
 import subprocess
 import sys
@@ -18,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet
-from sqlalchemy import delete, insert, make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import delete, insert
 
 from gatehouse.accounts.models import User
 from gatehouse.crypto import load_secret_box
@@ -29,6 +26,7 @@ from gatehouse.mail.models import DeliveryAttempt, MailServerConfig, OutboxMessa
 from gatehouse.runtime import Runtime
 from gatehouse.settings import Settings
 from gatehouse.tenants.models import Tenant
+from tests.support.postgres import private_database
 
 SINK_LOGIN = ("bench", "bench-secret")
 CONTEXT = {"user": {"sp_name": "Bench", "ids_home_link": "http://bench.localhost/"}}
@@ -39,13 +37,6 @@ def log(line: str = "") -> None:
     print(line, flush=True)
 
 
-async def _admin(url: str, statement: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(statement))
-    await engine.dispose()
-
-
 @contextmanager
 def bench_database(directory: Path) -> Iterator[str]:
     """The URL of an empty database, removed afterwards."""
@@ -53,12 +44,8 @@ def bench_database(directory: Path) -> Iterator[str]:
     if not server:
         yield f"sqlite+aiosqlite:///{directory / 'bench.sqlite3'}"
         return
-    name = f"gatehouse_bench_{secrets.token_hex(4)}"
-    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with private_database(server, "gatehouse_bench") as url:
+        yield url
 
 
 def bench_settings(directory: Path, database_url: str, **overrides: Any) -> Settings:

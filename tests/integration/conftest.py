@@ -5,18 +5,16 @@ test's own."""
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url
 
 from gatehouse.db.migrate import upgrade
 from gatehouse.settings import Settings
 from tests.support.delivery import DeliverySetup
 from tests.support.live import run_in_thread
-from tests.support.postgres import admin
+from tests.support.postgres import private_database
 from tests.support.smtp_servers import Pki
 
 
@@ -37,10 +35,7 @@ def own_postgres(worker_settings: Settings) -> Iterator[tuple[Settings, str]]:
     """Settings on a migrated PostgreSQL database of this test's own (a test may take it away,
     or change its settings), and the server's URL for the test's own admin connection."""
     server_url = os.environ["GATEHOUSE_TEST_POSTGRES_URL"]
-    name = f"gatehouse_own_{secrets.token_hex(4)}"
-    run_in_thread(lambda: admin(server_url, [f'CREATE DATABASE "{name}"']))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    settings = worker_settings.model_copy(update={"database_url": url})
-    run_in_thread(lambda: upgrade(settings))
-    yield settings, server_url
-    run_in_thread(lambda: admin(server_url, [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)']))
+    with private_database(server_url, "gatehouse_own") as url:
+        settings = worker_settings.model_copy(update={"database_url": url})
+        run_in_thread(lambda: upgrade(settings))
+        yield settings, server_url

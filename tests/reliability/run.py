@@ -20,7 +20,6 @@ import asyncio
 import json
 import os
 import platform
-import secrets
 import signal
 import subprocess
 import sys
@@ -36,8 +35,7 @@ from typing import Any
 
 import httpx
 from cryptography.fernet import Fernet
-from sqlalchemy import func, insert, make_url, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import func, insert, select
 
 from gatehouse.accounts.models import User
 from gatehouse.db.base import new_id, utcnow
@@ -45,6 +43,7 @@ from gatehouse.mail.models import OutboxMessage
 from gatehouse.runtime import build_runtime
 from gatehouse.settings import Settings
 from gatehouse.tenants.models import Tenant
+from tests.support.postgres import private_database
 from tests.support.smtp_servers import Pki, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,19 +102,8 @@ def database(directory: Path) -> Iterator[str]:
     if not server:
         yield f"sqlite+aiosqlite:///{directory / 'reliability.sqlite3'}"
         return
-    name = f"gatehouse_reliability_{secrets.token_hex(4)}"
-    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin(url: str, statement: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(statement))
-    await engine.dispose()
+    with private_database(server, "gatehouse_reliability") as url:
+        yield url
 
 
 def environment(settings: Settings, **extra: str) -> dict[str, str]:
