@@ -1,4 +1,5 @@
-"""On PostgreSQL the claim reaches its messages by their IDs, whatever plan the server uses.
+"""On PostgreSQL the claim, and every other statement that takes a list of IDs, reaches its
+messages by their IDs, whatever plan the server uses.
 
 A prepared statement may run on a generic plan from its sixth run on, planned without the
 values. With statistics taken while the queue was quiet, the claim's generic plan (when it
@@ -18,8 +19,8 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter
 
 from gatehouse.db.base import utcnow
-from gatehouse.mail.dispatcher import _SENT_UPDATE
-from gatehouse.mail.worker import _TAKE_LOCKED
+from gatehouse.mail.dispatcher import _SENT_UPDATE, REQUEUE
+from gatehouse.mail.worker import _TAKE_LOCKED, RENEW
 from gatehouse.runtime import Runtime
 from gatehouse.settings import Settings
 from tests.support.delivery import DeliverySetup, queue
@@ -89,7 +90,7 @@ def _parameter_lists_tested_per_row(plan: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.postgres
-async def test_claim_and_sent_update_never_compare_each_row_with_the_whole_list(
+async def test_statements_on_lists_of_ids_never_compare_each_row_with_the_whole_list(
     own_postgres: tuple[Settings, str], pki: Pki
 ) -> None:
     settings, _ = own_postgres
@@ -110,10 +111,14 @@ async def test_claim_and_sent_update_never_compare_each_row_with_the_whole_list(
                 "b_until": now + timedelta(minutes=5),
             },
         )
-        sent = await _plans(
-            runtime, _SENT_UPDATE, {"b_ids": ids[:CLAIMED], "b_owner": "x", "b_now": now}
-        )
+        by_owner = {"b_ids": ids[:CLAIMED], "b_owner": "x"}
+        others = [
+            *await _plans(runtime, _SENT_UPDATE, {**by_owner, "b_now": now}),
+            *await _plans(runtime, RENEW, {**by_owner, "b_now": now, "b_until": now}),
+            *await _plans(runtime, REQUEUE, by_owner),
+        ]
     finally:
         await setup.close()
     assert claims[0]["Actual Rows"] == CLAIMED  # the first run took every listed message
-    assert [_parameter_lists_tested_per_row(plan) for plan in claims + sent] == [[]] * 2 * RUNS
+    plans = claims + others
+    assert [_parameter_lists_tested_per_row(plan) for plan in plans] == [[]] * 4 * RUNS

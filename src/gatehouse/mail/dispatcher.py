@@ -39,7 +39,6 @@ from gatehouse.mail.mime import build_message
 from gatehouse.mail.models import (
     FAILED,
     QUEUED,
-    SENDING,
     SENT,
     DeliveryAttempt,
     MailServerConfig,
@@ -266,23 +265,14 @@ class Dispatcher:
 
     async def release(self, jobs: list[Job], lease_owner: str) -> None:
         """Back to the queue, unsent (the worker is stopping): the attempt never happened, so
-        it is uncounted and its pending row removed."""
+        it is uncounted and its pending row removed. (A message has a lease owner only while
+        it is being sent: every outcome clears it. Testing the status too would let
+        PostgreSQL's generic plan reach the rows through ``ix_outbox_due`` and compare each
+        sending message with the whole list, as the claim did.)"""
         message_ids = [job.message.id for job in jobs]
         async with self._runtime.engine.begin() as connection:
             requeued = await connection.execute(
-                update(_MESSAGE_TABLE)
-                .where(
-                    _MESSAGES.id.in_(message_ids),
-                    _MESSAGES.lease_owner == lease_owner,
-                    _MESSAGES.status == SENDING,
-                )
-                .values(
-                    status=QUEUED,
-                    lease_owner=None,
-                    lease_until=None,
-                    attempts=_MESSAGES.attempts - 1,
-                )
-                .returning(_MESSAGES.id)
+                REQUEUE, {"b_ids": message_ids, "b_owner": lease_owner}
             )
             back = set(requeued.scalars().all())  # not one another worker holds by now
             attempt_ids = [job.attempt_id for job in jobs if job.message.id in back]
@@ -450,6 +440,15 @@ _SENT_UPDATE = (  # every sent message of a group alike: one statement for them 
         lease_owner=None,
         lease_until=None,
     )
+)
+REQUEUE = (  # Dispatcher.release: no status test, see there
+    update(_MESSAGE_TABLE)
+    .where(
+        _MESSAGES.id.in_(bindparam("b_ids", expanding=True)),
+        _MESSAGES.lease_owner == bindparam("b_owner"),
+    )
+    .values(status=QUEUED, lease_owner=None, lease_until=None, attempts=_MESSAGES.attempts - 1)
+    .returning(_MESSAGES.id)
 )
 _ATTEMPT_INSERT = insert(_ATTEMPT_TABLE).values(
     id=bindparam("b_id"),

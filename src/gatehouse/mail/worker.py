@@ -120,9 +120,10 @@ class Worker:
 
     async def run_once(self, *, only: str | None = None) -> int:
         """Claim one batch (or just message ``only``) and deliver it; how many were handled."""
+        leased_at = time.monotonic()
         jobs = await self.take(only=only)
         if jobs:
-            await self._deliver(jobs)
+            await self._deliver(jobs, leased_at=leased_at)
         return len(jobs)
 
     async def _pump(self, *, until_idle: bool) -> int:
@@ -138,6 +139,7 @@ class Worker:
                     continue  # stopping may have been asked for meanwhile
                 try:
                     await self._retry_kept()
+                    leased_at = time.monotonic()
                     jobs = await self.take(limit=None if in_hand else FIRST_BATCH)
                     failures = 0
                 except Exception:  # the database away, say: keep the worker alive, back off
@@ -148,7 +150,7 @@ class Worker:
                     continue
                 if jobs:
                     handled += len(jobs)
-                    in_hand.add(asyncio.create_task(self._deliver(jobs)))
+                    in_hand.add(asyncio.create_task(self._deliver(jobs, leased_at=leased_at)))
                 elif in_hand:  # more may be due once a batch is done, or new mail queued
                     await self._progress_in(in_hand, poll=settings.worker_poll_seconds)
                 elif until_idle and not self._recorder.behind:
@@ -207,9 +209,10 @@ class Worker:
             return
         event.clear()
 
-    async def _deliver(self, jobs: list[Job]) -> None:
+    async def _deliver(self, jobs: list[Job], *, leased_at: float) -> None:
         """Tenants in parallel; each tenant over at most ``max_connections_per_tenant`` reused
-        connections (lanes), each lane sending its share of the tenant's messages in order."""
+        connections (lanes), each lane sending its share of the tenant's messages in order.
+        ``leased_at``: ``time.monotonic()`` before the claim that leased ``jobs``."""
         by_tenant: dict[str, list[Job]] = defaultdict(list)
         for job in jobs:
             by_tenant[job.message.tenant_id].append(job)
@@ -227,6 +230,7 @@ class Worker:
             self._dispatcher,
             self._recorder,
             jobs,
+            leased_at=leased_at,
             lanes=self._lanes,
             stopping=self._stopping,
             on_settled=settle,
@@ -398,13 +402,27 @@ def _take_statement(*, recheck: bool) -> Update:
 
 _TAKE_LOCKED = _take_statement(recheck=False)  # b_now unused: SQLite's statement takes it
 _TAKE_RECHECKED = _take_statement(recheck=True)
+# Leases still held, extended; the IDs of those it extended. A lease owner means sending, so
+# the status is not tested (see Dispatcher.release).
+RENEW = (
+    update(_MESSAGE_TABLE)
+    .where(
+        _MESSAGE_TABLE.c.id.in_(bindparam("b_ids", expanding=True)),
+        _MESSAGE_TABLE.c.lease_owner == bindparam("b_owner"),
+        _MESSAGE_TABLE.c.lease_until > bindparam("b_now", type_=_MESSAGE_TABLE.c.lease_until.type),
+    )
+    .values(lease_until=bindparam("b_until", type_=_MESSAGE_TABLE.c.lease_until.type))
+    .returning(_MESSAGE_TABLE.c.id)
+)
 
 
 class _Batch:
     """One batch being sent. Its outcomes are written with the other batches' (``OutcomeRecorder``),
     at least every ``FLUSH_SECONDS``; leases are renewed before they run out (by the batch's
     timer too, so a batch waiting for a free lane keeps them), and a message whose lease was
-    lost (another worker may hold it now) is not sent. A connection whose server could not be
+    lost (another worker may hold it now) is not sent, nor one whose lease is about to run out
+    because it could not be renewed (the database away: another worker that reaches it may
+    claim the message once the lease is over). A connection whose server could not be
     reached or stopped answering is not used again within the batch (as MTAs suspend delivery
     to a dead destination): its other messages wait for a retry instead of each waiting out
     the same timeout. On stop, each lane finishes the message it is sending; the rest go back
@@ -417,6 +435,7 @@ class _Batch:
         recorder: OutcomeRecorder,
         jobs: list[Job],
         *,
+        leased_at: float,
         lanes: asyncio.Semaphore,
         stopping: asyncio.Event,
         on_settled: Callable[[str], None],
@@ -432,6 +451,12 @@ class _Batch:
         self._lanes, self._stopping = lanes, stopping
         self._lease = timedelta(seconds=runtime.settings.worker_lease_seconds)
         self._renew_at = time.monotonic() + self._lease.total_seconds() / 2
+        # No send starts later than this (monotonic): the lease as this process last set it,
+        # less one stalled SMTP step (or a quarter of the lease, if shorter: renewals come at
+        # half), so a send started in time ends before another worker may claim its message.
+        self._send_margin = min(runtime.settings.smtp_timeout, self._lease.total_seconds() / 4)
+        self._send_until = leased_at + self._lease.total_seconds() - self._send_margin
+        self._expired = 0  # messages not sent because their leases could not be renewed
         self._jobs = {job.message.id: job for job in jobs}
         self._held = set(self._jobs)  # leased and not yet sent
         self._unavailable: dict[str, DeliveryError] = {}  # connection -> why it is not used
@@ -469,6 +494,9 @@ class _Batch:
                         await self._renew()
                     if job.message.id not in self._held:  # its lease ran out: another's now
                         continue
+                    if time.monotonic() >= self._send_until:
+                        self._lease_expired(job)
+                        continue
                     outcome = await self._outcome(job, lane=lane, group=group)
                     self._held.discard(job.message.id)
                     self.sent[job.message.tenant_id] += 1
@@ -478,6 +506,18 @@ class _Batch:
                         await asyncio.sleep(0)  # this lane renders and builds its next one
         finally:
             self._lane_done(group)
+
+    def _lease_expired(self, job: Job) -> None:
+        """``job``'s lease is (nearly) over and could not be renewed: not sent, and no longer
+        held (not released either: once the lease is over, whoever claims it first sends it)."""
+        self._held.discard(job.message.id)
+        self._expired += 1
+        if self._expired == 1:
+            log.warning(
+                "delivery worker %s: leases could not be renewed (the database away?) and are "
+                "running out; the batch's unsent messages are left to a later claim",
+                self._owner,
+            )
 
     def _lane_done(self, group: int) -> None:
         """Once only one tenant's lanes are left of a batch that had several, the batch is
@@ -539,28 +579,21 @@ class _Batch:
                 return  # renewed meanwhile
             # If this fails (the database away), the next try is a few seconds away, not at
             # the timer's next tick.
-            self._renew_at = time.monotonic() + RENEW_RETRY_SECONDS
+            started = time.monotonic()
+            self._renew_at = started + RENEW_RETRY_SECONDS
             now = utcnow()
             until = now + self._lease
-            async with self._runtime.sessions.begin() as session:
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(
-                        OutboxMessage.id.in_(self._held),
-                        OutboxMessage.lease_owner == self._owner,
-                        OutboxMessage.status == SENDING,
-                        OutboxMessage.lease_until > now,
-                    )
-                    .values(lease_until=until)
-                    .execution_options(synchronize_session=False)
-                )
-                kept = await session.scalars(
-                    select(OutboxMessage.id).where(
-                        OutboxMessage.id.in_(self._held),
-                        OutboxMessage.lease_owner == self._owner,
-                        OutboxMessage.lease_until == until,
-                    )
+            async with self._runtime.engine.begin() as connection:
+                kept = await connection.scalars(
+                    RENEW,
+                    {
+                        "b_ids": list(self._held),
+                        "b_owner": self._owner,
+                        "b_now": now,
+                        "b_until": until,
+                    },
                 )
                 # Only narrowed: a message sent while this ran is not held again.
                 self._held.intersection_update(kept.all())
             self._renew_at = time.monotonic() + self._lease.total_seconds() / 2
+            self._send_until = started + self._lease.total_seconds() - self._send_margin
