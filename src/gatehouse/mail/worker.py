@@ -490,8 +490,7 @@ class _Batch:
                 for job in jobs:
                     if self._stopping.is_set():
                         return
-                    if time.monotonic() >= self._renew_at:
-                        await self._renew()
+                    await self._renew_if_due()
                     if job.message.id not in self._held:  # its lease ran out: another's now
                         continue
                     if time.monotonic() >= self._send_until:
@@ -554,10 +553,10 @@ class _Batch:
             try:
                 with contextlib.suppress(DatabaseBehind):  # kept: the recorder said so
                     await self._recorder.flush_due()
-                if not self._done.is_set() and time.monotonic() >= self._renew_at:
-                    await self._renew()
-            except Exception:  # the database away: leases are renewed at the next tick
-                log.exception("delivery worker %s: renewing leases failed", self._owner)
+            except Exception:  # a fault of ours: the timer must go on all the same
+                log.exception("delivery worker %s: writing outcomes failed", self._owner)
+            if not self._done.is_set():
+                await self._renew_if_due()
 
     async def _release_unsent(self) -> None:
         """Messages still held but not sent (the worker is stopping, or a lane failed): back
@@ -570,6 +569,17 @@ class _Batch:
             await self._dispatcher.release(unsent, self._owner)
         except Exception:  # they are delivered once their leases expire
             log.exception("delivery worker %s: releasing unsent messages failed", self._owner)
+
+    async def _renew_if_due(self) -> None:
+        """Renew the leases if it is time. A failure (the database away) is logged and tried
+        again after RENEW_RETRY_SECONDS; meanwhile sends go on until the leases are about to
+        run out."""
+        if time.monotonic() < self._renew_at:
+            return
+        try:
+            await self._renew()
+        except Exception:
+            log.exception("delivery worker %s: renewing leases failed", self._owner)
 
     async def _renew(self) -> None:
         """Extend the leases still held (one statement for the batch); any that ran out are
