@@ -6,6 +6,9 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable
 
+import pytest
+
+from gatehouse.mail.worker import _Batch
 from tests.support.delivery import DeliverySetup, queue
 from tests.support.smtp_servers import GatedData, Pki, SmtpServer
 
@@ -44,5 +47,34 @@ async def test_batch_outliving_its_lease_is_not_sent_twice(setup: DeliverySetup,
         await wait_for(other_is_sending_or_done, "the other worker")
         handler.gates[1].set()
         await asyncio.gather(batch, takeover)
+    counts = Counter(r for m in handler.messages for r in m.rcpt_tos)
+    assert counts == {"u0@acme.test": 1, "u1@acme.test": 1}
+
+
+async def test_a_failed_lease_renewal_does_not_stop_a_lane(
+    setup: DeliverySetup, pki: Pki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A renewal that fails (the database away) is tried again later; the lane that ran into
+    it goes on sending while the leases last, rather than leaving its messages unsent."""
+
+    async def database_away(batch: _Batch) -> None:
+        raise OSError("the database is away")
+
+    monkeypatch.setattr(_Batch, "_renew", database_away)
+    handler = GatedData(gated=1)
+    async with SmtpServer(pki, security="starttls", handler=handler) as server:
+        runtime = await setup.runtime(
+            f"smtp://127.0.0.1:{server.port}",
+            max_connections_per_tenant=1,
+            default_max_connections=1,
+            worker_lease_seconds=8,  # renewed from 4 s on; no send starts after 6 s
+        )
+        worker = setup.worker(runtime)
+        await queue(runtime, "u0@acme.test", "u1@acme.test")
+        batch = asyncio.create_task(worker.run_once())
+        await wait_for(lambda: handler.arrived == 1, "the first DATA")
+        await asyncio.sleep(4.5)  # past the renewal's time: the lane tries it after this send
+        handler.gates[0].set()
+        assert await batch == 2
     counts = Counter(r for m in handler.messages for r in m.rcpt_tos)
     assert counts == {"u0@acme.test": 1, "u1@acme.test": 1}
