@@ -20,7 +20,8 @@ from sqlalchemy.sql.elements import BindParameter
 
 from gatehouse.db.base import utcnow
 from gatehouse.mail.dispatcher import _SENT_UPDATE, REQUEUE
-from gatehouse.mail.worker import _TAKE_LOCKED, RENEW
+from gatehouse.mail.models import OutboxMessage
+from gatehouse.mail.worker import _TAKE_LOCKED, RENEW, _candidates, _lease_expired, _queued_due
 from gatehouse.runtime import Runtime
 from gatehouse.settings import Settings
 from tests.support.delivery import DeliverySetup, queue
@@ -28,6 +29,7 @@ from tests.support.smtp_servers import Pki
 
 QUEUED_MESSAGES = 600
 CLAIMED = 500
+BACKLOG = 3000  # due at once: more than a batch
 RUNS = 6  # a generic plan may be used from the sixth run of a prepared statement on
 
 
@@ -122,3 +124,43 @@ async def test_statements_on_lists_of_ids_never_compare_each_row_with_the_whole_
     assert claims[0]["Actual Rows"] == CLAIMED  # the first run took every listed message
     plans = claims + others
     assert [_parameter_lists_tested_per_row(plan) for plan in plans] == [[]] * 4 * RUNS
+
+
+@pytest.mark.postgres
+async def test_a_claim_reads_its_batch_not_every_due_message(
+    own_postgres: tuple[Settings, str], pki: Pki
+) -> None:
+    """With more due than a batch, the claim's candidates come in order from ``ix_outbox_due``
+    and the scan stops at the batch (it read and sorted every due message when one statement
+    took queued ones and expired leases together)."""
+    settings, _ = own_postgres
+    setup = DeliverySetup(settings, pki)
+    try:
+        runtime = await setup.runtime("smtp://127.0.0.1:1")
+        for start in range(0, BACKLOG, 1000):
+            await queue(runtime, *(f"u{n}@acme.test" for n in range(start, start + 1000)))
+        async with runtime.engine.begin() as connection:
+            await connection.execute(text("ANALYZE outbox_messages"))
+        later = utcnow() + timedelta(seconds=1)
+        statements = [
+            _candidates([_lease_expired(later)], OutboxMessage.lease_until, CLAIMED, lock=True),
+            _candidates([_queued_due(later)], OutboxMessage.next_attempt_at, CLAIMED, lock=True),
+        ]
+        plans = []
+        async with runtime.engine.connect() as connection:
+            for statement in statements:
+                compiled = statement.compile(
+                    dialect=runtime.engine.dialect, compile_kwargs={"literal_binds": True}
+                )
+                explained = await connection.exec_driver_sql(
+                    f"EXPLAIN (ANALYZE, FORMAT JSON) {compiled}"
+                )
+                plan = explained.scalar_one()
+                plans.append((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+            await connection.rollback()
+    finally:
+        await setup.close()
+    expired, queued = plans
+    assert expired["Actual Rows"] == 0 and queued["Actual Rows"] == CLAIMED
+    scans = [node for node in _nodes(queued) if "Relation Name" in node]
+    assert [node["Actual Rows"] for node in scans] == [CLAIMED]  # not BACKLOG

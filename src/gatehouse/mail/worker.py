@@ -17,8 +17,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, Update, and_, bindparam, or_, select, update
+from sqlalchemy import Select, Table, Update, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from gatehouse.db.base import utcnow
@@ -289,28 +290,31 @@ class Worker:
         room = {tenant: share - count for tenant, count in self._in_hand.items()}
         exhausted += [tenant for tenant, left in room.items() if left <= 0]
         exhausted += self._slow_tenants()
-        candidates = (
-            select(OutboxMessage.id, OutboxMessage.tenant_id)
-            .where(
-                _due(now),
-                OutboxMessage.tenant_id.not_in(exhausted),
-                OutboxMessage.tenant_id.not_in(affinity.held_elsewhere(self.owner, now)),
-            )
-            .order_by(OutboxMessage.next_attempt_at)
-            .limit(size)
-        )
+        eligible: list[ColumnElement[bool]] = [
+            OutboxMessage.tenant_id.not_in(exhausted),
+            OutboxMessage.tenant_id.not_in(affinity.held_elsewhere(self.owner, now)),
+        ]
         if only is not None:
-            candidates = candidates.where(OutboxMessage.id == only)
-        if postgres:
-            candidates = candidates.with_for_update(skip_locked=True)
+            eligible.append(OutboxMessage.id == only)
+        # Messages whose worker died first, then the queue in order; two statements, as one
+        # with both (an OR) read every due message and sorted them all for each claim.
+        expired = [*eligible, _lease_expired(now)]
+        statement = _candidates(expired, OutboxMessage.lease_until, size, lock=postgres)
+        rows = [(row.id, row.tenant_id) for row in await session.execute(statement)]
+        if len(rows) < size:
+            queued = [*eligible, _queued_due(now)]
+            statement = _candidates(
+                queued, OutboxMessage.next_attempt_at, size - len(rows), lock=postgres
+            )
+            rows += [(row.id, row.tenant_id) for row in await session.execute(statement)]
         # Skipped here rather than in the query: held messages are rarely due (only when a
         # lease ran out while its batch waited, or while their outcomes were kept), and a NOT
         # IN of a thousand IDs costs more.
         unwritten = self._recorder.unwritten
         picked = [
-            (row.id, row.tenant_id)
-            for row in await session.execute(candidates)
-            if row.id not in self._held_ids and row.id not in unwritten
+            (message_id, tenant)
+            for message_id, tenant in rows
+            if message_id not in self._held_ids and message_id not in unwritten
         ]
         tenant_ids = {t for _, t in picked}
         if postgres:  # then check again: another worker may have taken a tenant meanwhile
@@ -365,12 +369,32 @@ def _reap(in_hand: set[asyncio.Task[None]], done: set[asyncio.Task[None]]) -> No
 _MESSAGE_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
 
 
+def _queued_due(now: object) -> ColumnElement[bool]:
+    return and_(OutboxMessage.status == QUEUED, OutboxMessage.next_attempt_at <= now)
+
+
+def _lease_expired(now: object) -> ColumnElement[bool]:
+    """Being sent under a lease that has run out (its worker died, or lost the database)."""
+    return and_(OutboxMessage.status == SENDING, OutboxMessage.lease_until < now)
+
+
 def _due(now: object) -> ColumnElement[bool]:
-    """Queued and due, or being sent under a lease that has expired (its worker died)."""
-    return or_(
-        and_(OutboxMessage.status == QUEUED, OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.status == SENDING, OutboxMessage.lease_until < now),
+    """Queued and due, or being sent under a lease that has run out."""
+    return or_(_queued_due(now), _lease_expired(now))
+
+
+def _candidates(
+    where: list[ColumnElement[bool]], order: InstrumentedAttribute[Any], limit: int, *, lock: bool
+) -> Select[str, str]:
+    """IDs and tenants of up to ``limit`` messages in ``order``: queued ones (``_queued_due``)
+    by when they are due, those under expired leases (``_lease_expired``) by when the leases
+    ran out. For the queued, ``ix_outbox_due`` gives them in that order and the scan stops at
+    ``limit``. ``lock`` (PostgreSQL): they stay locked until the claim commits, and those
+    another claim holds are skipped."""
+    statement = (
+        select(OutboxMessage.id, OutboxMessage.tenant_id).where(*where).order_by(order).limit(limit)
     )
+    return statement.with_for_update(skip_locked=True) if lock else statement
 
 
 def _take_statement(*, recheck: bool) -> Update:
