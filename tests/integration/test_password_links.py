@@ -24,6 +24,10 @@ RENEWED = "This link has expired. We have sent you a new one: check your e-mail.
 ALREADY_RENEWED = "This link has expired. A new link has already been sent to you."
 LOGON_FAILED = "The e-mail, login name or password is not correct."
 LOCKED = "Your password is locked after too many failed logons."
+SUPERSEDED = (
+    "This link is no longer valid: the password was set after it was sent. Request a new one "
+    "if you still need it."
+)
 
 
 def expire_links(live: LiveServer) -> None:
@@ -102,6 +106,46 @@ def test_used_link_is_refused_with_its_reason(demo: LiveServer) -> None:
         used = client.get(path)
     assert used.status_code == 400
     assert "This link has already been used. Request a new one if you still need it." in used.text
+
+
+def test_links_sent_before_the_password_was_set_stop_working(demo: LiveServer) -> None:
+    """Three links, the newest used: the two older ones no longer show the form nor set the
+    password, even once expired (no new link is sent for them either)."""
+    for _ in range(3):
+        forgot(demo, JANE)
+    mails = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE], count=3)
+    first, second, newest = (path_of(link_in(mail.text)) for mail in mails)
+    with demo.client() as client:
+        form = client.get(newest)
+        done = set_new_password(client, newest, form, "New-Secret-99")
+        assert done.status_code in (200, 303)
+        shown = client.get(first)
+        older = client.get(second)
+        refused = set_new_password(client, second, form, "Other-Secret-77")
+        expire_links(demo)
+        expired = client.get(first)
+    for page in (shown, older, refused, expired):
+        assert page.status_code == 400
+        assert SUPERSEDED in page.text and "Set a new password" not in page.text
+    time.sleep(0.5)
+    assert len(mails_to(demo)) == 3  # the expired old link sent nothing
+    with demo.client() as client:
+        assert logon(client, "Other-Secret-77").status_code == 401
+        assert logon(client, "New-Secret-99").status_code == 303
+
+
+def set_new_password(
+    client: httpx.Client, path: str, form: httpx.Response, password: str
+) -> httpx.Response:
+    return client.post(
+        "/reset-password",
+        data={
+            "token": path.split("token=")[1],
+            "password": password,
+            "password_confirm": password,
+            "csrf_token": csrf_token(form),
+        },
+    )
 
 
 def save_validity(client: httpx.Client, **values: tuple[int, str]) -> httpx.Response:

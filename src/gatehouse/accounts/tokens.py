@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,10 @@ TOKEN_UNKNOWN = "This link is not valid. Request a new one."
 TOKEN_USED = "This link has already been used. Request a new one if you still need it."
 TOKEN_EXPIRED = "This link has expired."
 TOKEN_RENEWED = "This link has expired. A new link has already been sent to you."
+TOKEN_SUPERSEDED = (
+    "This link is no longer valid: the password was set after it was sent. Request a new one "
+    "if you still need it."
+)
 
 
 async def issue_token(
@@ -60,6 +64,14 @@ async def peek_token(
     if record.expires_at <= utcnow():
         raise TokenError(TOKEN_EXPIRED)
     return record
+
+
+def check_current(record: LinkToken, password_changed_at: datetime | None) -> None:
+    """TokenError if the link was sent before the user's password was last set (with another
+    link, or by the user): every link sent until then stops working, or an old e-mail (a
+    mailbox read by someone else, say) would still set the password."""
+    if password_changed_at is not None and record.created_at < password_changed_at:
+        raise TokenError(TOKEN_SUPERSEDED)
 
 
 async def find_token(

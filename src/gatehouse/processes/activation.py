@@ -5,7 +5,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.accounts.models import User
-from gatehouse.accounts.tokens import ACTIVATE_ACCOUNT, consume_token, issue_token, peek_token
+from gatehouse.accounts.tokens import (
+    ACTIVATE_ACCOUNT,
+    check_current,
+    consume_token,
+    issue_token,
+    peek_token,
+)
 from gatehouse.accounts.users import get_user, set_password
 from gatehouse.applications.models import Application
 from gatehouse.errors import TokenError
@@ -60,6 +66,7 @@ async def user_for_activation_token(session: AsyncSession, *, tenant: Tenant, to
     user = await get_user(session, tenant.id, record.user_id)
     if user is None or user.status == "inactive":
         raise TokenError("This link is not valid. Request a new one.")
+    check_current(record, user.password_changed_at)
     return user
 
 

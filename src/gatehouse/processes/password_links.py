@@ -17,6 +17,7 @@ from gatehouse.accounts.tokens import (
     TOKEN_EXPIRED,
     TOKEN_RENEWED,
     TOKEN_USED,
+    check_current,
     consume_token,
     find_token,
     issue_token,
@@ -114,6 +115,7 @@ async def user_for_link(session: AsyncSession, *, tenant: Tenant, token: str) ->
     user = await get_user(session, tenant.id, record.user_id)
     if user is None or user.status == "inactive":
         raise TokenError(LINK_NOT_VALID)
+    check_current(record, user.password_changed_at)
     return user
 
 
@@ -139,6 +141,7 @@ async def renew_expired_link(
     user = await get_user(session, tenant.id, record.user_id)
     if user is None or user.status == "inactive":
         raise TokenError(LINK_NOT_VALID)
+    check_current(record, user.password_changed_at)  # nothing is sent for a superseded link
     # The user's lock first, then the token's row: the order setting a password takes too.
     await lock_user(session, tenant.id, user.id)
     if not await mark_renewed(session, record):
