@@ -164,6 +164,42 @@ def test_every_cookie_is_httponly_samesite_lax_and_secure_under_https(
     assert not bad
 
 
+def test_no_answer_may_be_framed_sniffed_or_leak_its_address(
+    live: LiveServer, world: World
+) -> None:
+    """Pages, error pages, JSON and static files alike: no other site may frame them, no type is
+    sniffed, and a link to another site carries no referrer (a reset page's address holds its
+    token)."""
+    expected = {
+        "content-security-policy": "frame-ancestors 'none'",
+        "x-frame-options": "DENY",
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "same-origin",
+    }
+    paths = [
+        "/admin/signin",
+        "/",
+        "/forgot-password",
+        "/reset-password?token=not-a-token",
+        "/admin/no-such-page",
+        "/admin/api/v1/messages",
+        "/static/gatehouse.css",
+    ]
+    with live.client(world.tenant_id) as client:
+        answers = {path: client.get(path) for path in paths}
+    assert {path: a.status_code for path, a in answers.items()} == {
+        "/admin/signin": 200,
+        "/": 200,
+        "/forgot-password": 200,
+        "/reset-password?token=not-a-token": 400,
+        "/admin/no-such-page": 404,
+        "/admin/api/v1/messages": 401,
+        "/static/gatehouse.css": 200,
+    }
+    for path, answer in answers.items():
+        assert {name: answer.headers.get(name) for name in expected} == expected, path
+
+
 def session_rows(live: LiveServer, tenant_id: str) -> dict[str, Any]:
     async def read(runtime: Any) -> dict[str, Any]:
         async with runtime.sessions() as session:

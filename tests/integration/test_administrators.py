@@ -211,6 +211,21 @@ def test_system_secrets_shown_once_two_at_most_and_rotated(demo: LiveServer) -> 
     assert "only secret. Add a new one first, or delete the client." in last.text
 
 
+def test_a_system_name_is_taken_once(demo: LiveServer) -> None:
+    """The form sent again (a reload of the page that shows the new secret) or another system
+    of the same name in other letter case adds nothing; the message names the field."""
+    with admin_client(demo) as admin:
+        assert add_system(admin, "Provisioning", "1y", "read-users").status_code == 200
+        again = add_system(admin, "Provisioning", "1y", "read-users")
+        other_case = add_system(admin, "provisioning ", "never", "manage-users")
+        page = admin.get("/admin/administrators")
+    for refused, name in ((again, "Provisioning"), (other_case, "provisioning")):
+        assert refused.status_code == 422
+        assert f"A system named “{name}” exists already: choose another." in refused.text
+        assert SECRET_RE.search(refused.text) is None
+    assert page.text.count("<td>Provisioning</td>") == 1
+
+
 def test_expired_secret_is_refused(demo: LiveServer) -> None:
     """A secret past its expiry no longer authenticates; the 1-year choice sets about a year."""
     with admin_client(demo) as admin:

@@ -3,6 +3,7 @@ sign-in, users in a given state, and reading the limit's rows."""
 
 from __future__ import annotations
 
+from itertools import count
 from typing import Any
 
 import httpx
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.clients import create_client
-from gatehouse.accounts.models import LimitedEmail, User
+from gatehouse.accounts.models import ApiClient, LimitedEmail, User
 from gatehouse.accounts.users import create_user, set_authorizations
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD
@@ -30,8 +31,16 @@ def api_client(live: LiveServer, *authorizations: Authorization, tenant_id: str 
 
     async def make(runtime: Any) -> tuple[str, str]:
         async with runtime.sessions.begin() as session:
+            names = await session.scalars(
+                select(ApiClient.name).where(ApiClient.tenant_id == tenant_id)
+            )
+            taken = set(names.all())
+            name = next(n for n in ("tests", *(f"tests {i}" for i in count(2))) if n not in taken)
             new = await create_client(
-                session, tenant_id=tenant_id, name="tests", authorizations=frozenset(authorizations)
+                session,
+                tenant_id=tenant_id,
+                name=name,  # names are unique within a tenant
+                authorizations=frozenset(authorizations),
             )
         return new.client_id, new.secret
 

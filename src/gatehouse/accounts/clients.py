@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
@@ -57,6 +57,22 @@ def _validate(name: str, authorizations: frozenset[Authorization]) -> str:
     return name
 
 
+async def _check_name_free(
+    session: AsyncSession, tenant_id: str, name: str, *, client_id: str | None = None
+) -> None:
+    """Two systems of a tenant never share a name (upper or lower case alike): the name is how
+    administrators tell them apart, and a form sent twice (a reload) must not add a second."""
+    taken = await session.scalar(
+        select(ApiClient.id).where(
+            ApiClient.tenant_id == tenant_id,
+            func.lower(ApiClient.name) == name.lower(),
+            ApiClient.id != (client_id or ""),
+        )
+    )
+    if taken is not None:
+        raise ValidationError("name", f"A system named “{name}” exists already: choose another.")
+
+
 def _lifetime(expiry: str) -> timedelta | None:
     if expiry not in EXPIRIES:
         raise ValidationError("expiry", "Choose 1 year, 2 years or never.")
@@ -84,6 +100,7 @@ async def create_client(
     actor: str | None = None,
 ) -> NewClient:
     name = _validate(name, authorizations)
+    await _check_name_free(session, tenant_id, name)
     client = ApiClient(
         id=str(uuid.uuid4()),
         tenant_id=tenant_id,
@@ -139,7 +156,9 @@ async def update_client(
     actor: str,
 ) -> ApiClient:
     client = (await get_client(session, tenant_id, client_id)).client
-    client.name = _validate(name, authorizations)
+    name = _validate(name, authorizations)
+    await _check_name_free(session, tenant_id, name, client_id=client_id)
+    client.name = name
     client.authorizations = _slugs(authorizations)
     await _record(session, client, actor, "update", authorizations=client.authorizations)
     await session.flush()

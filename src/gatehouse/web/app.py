@@ -145,6 +145,15 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
     _install_error_pages(app, settings)
 
     @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        """No page may be framed by another site (clickjacking of the console's buttons), no
+        answer is sniffed as another type, and a link followed to another site carries no
+        referrer (a reset page's address holds its token)."""
+        response: Response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @app.middleware("http")
     async def refuse_nul(request: Request, call_next: Any) -> Response:
         """NUL is in no name, ID, address or template, and PostgreSQL refuses it in text: a
         request carrying one (URL, form, JSON or upload) is a bad request, not a server error."""
@@ -193,6 +202,13 @@ def _start_worker(runtime: Runtime) -> tuple[Worker, asyncio.Task[None]]:
     worker = Worker(runtime)
     return worker, asyncio.create_task(worker.run(), name="gatehouse-worker")
 
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 # How long shutdown waits for the in-process worker's sends in flight.
 WORKER_STOP_SECONDS = 35.0
