@@ -155,7 +155,8 @@ def test_change_log_records_administrator_changes(demo: LiveServer) -> None:
         page = admin.get("/admin/administrators")
     log = page.text.split("Change log")[1]
     assert log.count("<td>admin@demo.test</td>") == 2
-    assert "Manage Users, Read Users" in log and "create" in log and "update" in log
+    assert "Manage Users, Read Users" in log and "<td>Created</td>" in log
+    assert "<td>Changed</td>" in log and "Administrator = jane@demo.test" in log
 
 
 def api_status(live: LiveServer, client_id: str, secret: str) -> int:
@@ -224,6 +225,8 @@ def test_a_system_name_is_taken_once(demo: LiveServer) -> None:
         assert f"A system named “{name}” exists already: choose another." in refused.text
         assert SECRET_RE.search(refused.text) is None
     assert page.text.count("<td>Provisioning</td>") == 1
+    log = page.text.split("Change log")[1]  # the system as the page names it
+    assert "System = Provisioning (" in log and "Authorizations = Read Users" in log
 
 
 def test_expired_secret_is_refused(demo: LiveServer) -> None:

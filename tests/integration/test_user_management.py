@@ -109,6 +109,24 @@ def test_deactivate_and_activate(demo: LiveServer) -> None:
     assert signed_in.status_code == 303
 
 
+def test_send_reset_email_is_logged_as_the_page_names_it(demo: LiveServer) -> None:
+    """Send Reset Password Email, sent and then refused at the limit, in the change log."""
+    jane = user_id_of(demo, JANE)
+    for _ in range(2):
+        forgot(demo, JANE)
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        page = admin.get(f"/admin/users/{jane}?tab=authentication")
+        for _ in range(2):  # the third e-mail of the day, then one over the limit
+            admin.post(
+                f"/admin/users/{jane}/send-reset-email", data={"csrf_token": csrf_token(page)}
+            )
+        after = admin.get(f"/admin/users/{jane}?tab=authentication")
+    assert "<td>Reset Password e-mail = Sent</td>" in after.text
+    assert "<td>Reset Password e-mail = Not sent: limit reached</td>" in after.text
+    assert "reset_password_email" not in after.text
+
+
 def test_admin_cannot_deactivate_themself(demo: LiveServer) -> None:
     """Deactivating one's own user is refused with a reason (409)."""
     me = user_id_of(demo, "admin@demo.test")
@@ -141,6 +159,7 @@ def test_password_details_count_and_reset_counter(demo: LiveServer) -> None:
     # Named as the page names them; the API keeps the stored keys.
     assert "<td>Password Reset e-mails = 0, before = 3</td>" in after.text
     assert "password_reset_count" not in after.text
+    assert "<td>Changed</td>" in after.text and "<td>update</td>" not in after.text
     assert "admin:admin@demo.test" not in after.text  # who made the change, as people read it
 
 

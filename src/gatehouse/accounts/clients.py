@@ -112,7 +112,7 @@ async def create_client(
     record, secret = _new_secret(client, expiry)
     session.add(record)
     if actor:
-        await _record(session, client, actor, "create", authorizations=client.authorizations)
+        await _record(session, client, actor, "create", authorizations=_labels(authorizations))
     await session.flush()
     return NewClient(client_id=client.id, secret=secret)
 
@@ -160,7 +160,7 @@ async def update_client(
     await _check_name_free(session, tenant_id, name, client_id=client_id)
     client.name = name
     client.authorizations = _slugs(authorizations)
-    await _record(session, client, actor, "update", authorizations=client.authorizations)
+    await _record(session, client, actor, "update", authorizations=_labels(authorizations))
     await session.flush()
     return client
 
@@ -260,6 +260,11 @@ async def _record(
         action=action,
         changes={"client": f"{client.name} ({client.id})", **changes},
     )
+
+
+def _labels(authorizations: frozenset[Authorization]) -> str:
+    """As the administrators' change log names them: "Manage Users, Read Users"."""
+    return ", ".join(a.label for a in Authorization if a in authorizations)
 
 
 def _is_uuid(value: str) -> bool:

@@ -43,8 +43,17 @@ CHANGE_LABELS = {
     "status": "Status",
     "password_reset_count": "Password Reset e-mails",
     "previous_count": "before",
+    "reset_password_email": "Reset Password e-mail",
+    "lockout": "Password lock",
 }
-CHANGE_VALUES = {"status": {status: status.capitalize() for status in STATUSES}}
+CHANGE_VALUES = {
+    "status": {status: status.capitalize() for status in STATUSES},
+    "reset_password_email": {
+        "queued": "Sent",
+        "not sent: limit reached": "Not sent: limit reached",
+    },
+    "lockout": {"unlocked": "Ended"},
+}
 NEW_USER_FIELDS = ("email", "first_name", "last_name", "login_name", "language")
 # As the Create User form labels them: an error names the field it is about.
 NEW_USER_LABELS = {
