@@ -3,7 +3,7 @@ sign-in, users in a given state, and reading the limit's rows."""
 
 from __future__ import annotations
 
-from itertools import count
+from itertools import chain, count
 from typing import Any
 
 import httpx
@@ -35,7 +35,8 @@ def api_client(live: LiveServer, *authorizations: Authorization, tenant_id: str 
                 select(ApiClient.name).where(ApiClient.tenant_id == tenant_id)
             )
             taken = set(names.all())
-            name = next(n for n in ("tests", *(f"tests {i}" for i in count(2))) if n not in taken)
+            candidates = chain(["tests"], (f"tests {n}" for n in count(2)))
+            name = next(n for n in candidates if n not in taken)
             new = await create_client(
                 session,
                 tenant_id=tenant_id,
