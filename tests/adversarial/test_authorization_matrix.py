@@ -78,7 +78,9 @@ def verdict(route: Route, response: httpx.Response) -> str:
         if not route.is_api and forbidden in response.text:
             return "refused"
         return "other"
-    if response.status_code in (302, 303) and response.headers["location"] == "/admin/signin":
+    if response.status_code in (302, 303) and response.headers["location"].startswith(
+        "/admin/signin"
+    ):
         return "other"
     if response.status_code == 401:
         return "other"

@@ -164,7 +164,38 @@ def test_session_of_one_tenant_is_useless_on_another(demo: LiveServer) -> None:
         cookie = client.cookies.get("gh_admin") or ""
     with demo.client("other", cookies={"gh_admin": cookie}) as other:
         response = other.get("/admin/tenant-settings")
-    assert response.status_code == 303 and response.headers["location"] == "/admin/signin"
+    assert response.status_code == 303
+    assert response.headers["location"] == "/admin/signin?next=%2Fadmin%2Ftenant-settings"
+
+
+def sign_in_form(page: httpx.Response, next_page: str) -> dict[str, str]:
+    return {
+        "identifier": "admin@demo.test",
+        "password": DEMO_ADMIN_PASSWORD,
+        "next": next_page,
+        "csrf_token": csrf_token(page),
+    }
+
+
+def test_sign_in_returns_to_the_page_asked_for(demo: LiveServer) -> None:
+    """A console page opened without a session leads, through sign-in, back to that page with
+    its query; a return address off the console (another site) leads to the console home."""
+    asked = "/admin/tenant-settings/mail-delivery?status=failed"
+    with demo.client() as client:
+        redirected = client.get(asked)
+        page = client.get(redirected.headers["location"])
+        signed_in = client.post("/admin/signin", data=sign_in_form(page, asked))
+    assert redirected.headers["location"] == (
+        "/admin/signin?next=%2Fadmin%2Ftenant-settings%2Fmail-delivery%3Fstatus%3Dfailed"
+    )
+    assert f'name="next" value="{asked}"' in page.text
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == asked
+    for elsewhere in ("//evil.test/admin/", "https://evil.test/admin", "/admin\\@evil.test"):
+        with demo.client() as client:
+            page = client.get("/admin/signin", params={"next": elsewhere})
+            signed_in = client.post("/admin/signin", data=sign_in_form(page, elsewhere))
+        assert 'name="next"' not in page.text
+        assert signed_in.headers["location"] == "/admin", elsewhere
 
 
 def test_sign_in_without_csrf_token_is_refused(demo: LiveServer) -> None:

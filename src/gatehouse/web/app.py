@@ -32,7 +32,7 @@ from gatehouse.web.account.routes import router as account_router
 from gatehouse.web.api.app import create_api
 from gatehouse.web.console.administrators import router as administrators_router
 from gatehouse.web.console.applications import router as applications_router
-from gatehouse.web.console.auth import SignInRequired
+from gatehouse.web.console.auth import SignInRequired, sign_in_url
 from gatehouse.web.console.email_templates import router as email_templates_router
 from gatehouse.web.console.link_validity import router as link_validity_router
 from gatehouse.web.console.mail_delivery import router as mail_delivery_router
@@ -230,7 +230,7 @@ async def _stop_worker(worker: Worker, task: asyncio.Task[None]) -> None:
 def _install_error_pages(app: FastAPI, settings: Settings) -> None:
     @app.exception_handler(SignInRequired)
     async def sign_in(request: Request, exc: SignInRequired) -> Response:
-        return RedirectResponse("/admin/signin", status_code=303)
+        return RedirectResponse(sign_in_url(request), status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

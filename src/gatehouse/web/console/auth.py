@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Depends, HTTPException, Request
 
@@ -20,6 +21,29 @@ FORBIDDEN = "You do not have the authorization this page needs."
 
 class SignInRequired(Exception):
     """Raised for a console page without a live admin session; answered with a redirect."""
+
+
+def sign_in_url(request: Request) -> str:
+    """The sign-in page, which returns to the page asked for (a GET's; a form sent without a
+    session is not sent again)."""
+    asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET" or return_to(asked) == "/admin":
+        return "/admin/signin"
+    return f"/admin/signin?{urlencode({'next': asked})}"
+
+
+def return_to(value: str | None) -> str:
+    """Where a sign-in leads: ``value`` if it is a console page of this host, else the console
+    home (never another site: ``//evil.test`` or ``/\\evil.test`` are addresses of one)."""
+    if (
+        value
+        and len(value) <= 2000
+        and (value == "/admin" or value.startswith(("/admin/", "/admin?")))
+        and "\\" not in value
+        and not any(ord(character) < 32 for character in value)
+    ):
+        return value
+    return "/admin"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from gatehouse.accounts.sessions import revoke_session
 from gatehouse.accounts.users import authorizations_of
 from gatehouse.processes.logon import log_on
 from gatehouse.web.account.routes import field, signed_in
-from gatehouse.web.console.auth import ADMIN_COOKIE, Admin, CurrentAdmin, require
+from gatehouse.web.console.auth import ADMIN_COOKIE, Admin, CurrentAdmin, require, return_to
 from gatehouse.web.console.tiles import visible_groups
 from gatehouse.web.csrf import checked_form, rotate_csrf_cookie
 from gatehouse.web.pages import render
@@ -29,7 +29,8 @@ TenantConfigAdmin = Annotated[Admin, require(Authorization.MANAGE_TENANT_CONFIGU
 
 @router.get("/signin", response_class=HTMLResponse)
 async def signin_page(request: Request, tenant: CurrentTenant) -> Response:
-    return render(request, "console/signin.html", {"tenant": tenant})
+    context = {"tenant": tenant, "next": return_to(request.query_params.get("next"))}
+    return render(request, "console/signin.html", context)
 
 
 @router.post("/signin", response_class=HTMLResponse)
@@ -54,7 +55,12 @@ async def signin(
     user = result.user
     if user is None or not await authorizations_of(session, tenant.id, user.id):
         error = result.locked_message() if result.locked_until else SIGN_IN_FAILED
-        context = {"tenant": tenant, "error": error, "identifier": identifier}
+        context = {
+            "tenant": tenant,
+            "error": error,
+            "identifier": identifier,
+            "next": return_to(field(form, "next")),
+        }
         return render(request, "console/signin.html", context, status_code=401)
     return await signed_in(
         request,
@@ -63,7 +69,7 @@ async def signin(
         tenant_id=tenant.id,
         user_id=user.id,
         kind="admin",
-        location="/admin",
+        location=return_to(field(form, "next")),
     )
 
 
