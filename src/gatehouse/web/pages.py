@@ -15,6 +15,11 @@ from gatehouse.web.csrf import CSRF_COOKIE, set_csrf_cookie
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
+def page_number(text: str) -> int:
+    """A page number from the address bar; anything else is the first page."""
+    return int(text) if text.isdigit() and 0 < len(text) < 7 else 1
+
+
 def actor_label(actor: str) -> str:
     """Who made a change, as a person reads it: ``admin:ann@x.test`` is ann@x.test, and
     ``client:<id> (ops)`` the API client ops."""

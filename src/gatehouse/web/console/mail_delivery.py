@@ -12,7 +12,7 @@ from gatehouse.errors import ValidationError
 from gatehouse.mail import delivery_log
 from gatehouse.web.console.auth import Admin, require
 from gatehouse.web.console.charts import hourly_chart
-from gatehouse.web.pages import render
+from gatehouse.web.pages import page_number, render
 from gatehouse.web.tenancy import DbSession
 
 router = APIRouter(prefix="/admin/tenant-settings/mail-delivery")
@@ -33,7 +33,7 @@ async def delivery_page(
 ) -> Response:
     error = None
     try:
-        listing = await _listing(session, admin, status, recipient, _page_number(page))
+        listing = await _listing(session, admin, status, recipient, page_number(page))
     except ValidationError as exc:
         error, status = exc.labelled(FILTER_LABELS), ""
         listing = await _listing(session, admin, "", recipient, 1)
@@ -71,11 +71,6 @@ async def _listing(
 
     found = await fetch(page)
     return found if found.page <= found.pages else await fetch(found.pages)
-
-
-def _page_number(text: str) -> int:
-    """A page number from the address bar; anything else is the first page."""
-    return int(text) if text.isdigit() and 0 < len(text) < 7 else 1
 
 
 @router.get("/{message_id}", response_class=HTMLResponse)

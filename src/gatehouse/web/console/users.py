@@ -27,7 +27,7 @@ from gatehouse.web.account.routes import LANGUAGE_NAMES, field
 from gatehouse.web.console.auth import Admin, require
 from gatehouse.web.console.mail_server import actor_of
 from gatehouse.web.csrf import checked_form
-from gatehouse.web.pages import render
+from gatehouse.web.pages import page_number, render
 from gatehouse.web.tenancy import CurrentRuntime, DbSession, request_origin
 
 router = APIRouter(prefix="/admin/users")
@@ -86,9 +86,9 @@ def display_name(user: User) -> str:
 
 @router.get("", response_class=HTMLResponse)
 async def users_page(
-    request: Request, session: DbSession, admin: UsersReader, q: str = "", page: int = 1
+    request: Request, session: DbSession, admin: UsersReader, q: str = "", page: str = "1"
 ) -> Response:
-    found = await search_users(session, admin.tenant.id, query=q[:100], page=page)
+    found = await search_users(session, admin.tenant.id, query=q[:100], page=page_number(page))
     context = {
         "admin": admin,
         "tenant": admin.tenant,
