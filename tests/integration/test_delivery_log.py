@@ -70,13 +70,17 @@ def forgot(live: LiveServer, identifier: str = "jane@demo.test") -> None:
         client.post("/service/users/forgotPassword", json={"identifier": identifier})
 
 
-def wait_for_status(live: LiveServer, auth: tuple[str, str], status: str) -> dict[str, object]:
+def wait_for_status(
+    live: LiveServer, auth: tuple[str, str], status: str, *, tried: bool = False
+) -> dict[str, object]:
+    """The newest message once it has ``status`` (and, if ``tried``, an attempt behind it)."""
     deadline = time.monotonic() + 15
     with live.client() as client:
         while time.monotonic() < deadline:
             messages = client.get("/admin/api/v1/messages", auth=auth).json()["messages"]
-            if messages and messages[0]["status"] == status:
-                return messages[0]  # type: ignore[no-any-return]
+            newest = messages[0] if messages else {}
+            if newest.get("status") == status and (newest.get("attempts") or not tried):
+                return newest  # type: ignore[no-any-return]
             time.sleep(0.1)
     raise AssertionError(f"no message reached {status}: {messages}")
 
@@ -170,6 +174,12 @@ def test_console_log_filters_pages_and_shows_timeline(
     assert page.status_code == 200
     assert "<svg" in page.text and "1 e-mail match." in page.text
     assert 'class="status status-failed"' in page.text and 'status-sent"' not in page.text
+    # As people read them; the API keeps "failed" and "forgot-password".
+    assert '<span class="status status-failed">Failed</span>' in page.text
+    assert '<td class="process">Forgot Password</td>' in page.text
+    assert '<option value="failed" selected>Failed</option>' in page.text
+    assert "<dd>Forgot Password</dd>" in timeline.text and "<dd>English</dd>" in timeline.text
+    assert ">Failed</span>" in timeline.text
     assert "No e-mails match the filter." in by_recipient.text
     assert REJECTION in timeline.text and "reply 550" in timeline.text
     assert missing.status_code == 404
@@ -177,6 +187,32 @@ def test_console_log_filters_pages_and_shows_timeline(
         assert listing.status_code == 200 and failed["id"] in listing.text
     assert bad_status.status_code == 200
     assert "Status: Choose one of: queued, sending, sent, failed." in bad_status.text
+
+
+def test_a_message_waiting_for_a_retry_is_shown_as_retrying(
+    demo: LiveServer, smtp_pki: Pki
+) -> None:
+    """A 451 queues the e-mail again: the API says "queued", the pages say "Retrying", and the
+    Mail Server page's recent e-mails link to the timeline."""
+    handler = ScriptedHandler(replies={"RCPT": "451 4.3.0 Try again later"})
+    with SmtpServer(smtp_pki, security="ssl", handler=handler) as server:
+        point_demo_at(demo, server)
+        auth = api_client(demo)
+        forgot(demo)
+        waiting = wait_for_status(demo, auth, "queued", tried=True)
+        with demo.client() as client:
+            post_form(
+                client,
+                "/admin/signin",
+                {"identifier": "admin@demo.test", "password": DEMO_ADMIN_PASSWORD},
+            )
+            listing = client.get("/admin/tenant-settings/mail-delivery")
+            timeline = client.get(f"/admin/tenant-settings/mail-delivery/{waiting['id']}")
+            mail_server = client.get("/admin/tenant-settings/mail-server")
+    retrying = '<span class="status status-queued">Retrying</span>'
+    assert retrying in listing.text and retrying in timeline.text and retrying in mail_server.text
+    assert f'href="/admin/tenant-settings/mail-delivery/{waiting["id"]}"' in mail_server.text
+    assert "<dt>Next attempt</dt>" in timeline.text and ">Retry</span>" in timeline.text
 
 
 def test_metrics_count_outcomes_without_tenant_labels(demo: LiveServer) -> None:

@@ -19,7 +19,18 @@ from gatehouse.db.base import utcnow
 from gatehouse.errors import ConflictError, ValidationError
 from gatehouse.mail.addresses import normalize_email
 
-LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "ja", "zh")
+# The languages of users and e-mails, each by its own name, as pickers and pages show it.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "it": "Italiano",
+    "pt": "Português",
+    "ja": "日本語",
+    "zh": "简体中文",
+}
+LANGUAGES = tuple(LANGUAGE_NAMES)
 STATUSES = ("new", "active", "inactive")
 PAGE_SIZE = 20
 LOGIN_NAME_RULE = "The login name must have 1 to 64 characters without spaces."

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from gatehouse.crypto import new_token
+from gatehouse.web.console import delivery_labels
 from gatehouse.web.csrf import CSRF_COOKIE, set_csrf_cookie
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -32,6 +33,7 @@ def actor_label(actor: str) -> str:
 
 
 templates.env.filters["actor"] = actor_label
+delivery_labels.register(templates.env)
 
 # Messages shown after a redirect, by code, so a link can never inject text into a page.
 FLASH_MESSAGES: dict[str, tuple[str, str]] = {

@@ -10,9 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from gatehouse.accounts.passwords import verify_password_off_loop
+from gatehouse.accounts.users import LANGUAGE_NAMES
 from gatehouse.errors import ValidationError
 from gatehouse.processes.email_change import change_email
-from gatehouse.web.account.routes import LANGUAGE_NAMES, field, signed_in_user
+from gatehouse.web.account.routes import field, signed_in_user
 from gatehouse.web.csrf import checked_form
 from gatehouse.web.pages import render
 from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin

@@ -14,6 +14,7 @@ from gatehouse.accounts.passwords import verify_password_off_loop
 from gatehouse.accounts.sessions import load_session, revoke_session, start_session
 from gatehouse.accounts.tokens import TOKEN_EXPIRED
 from gatehouse.accounts.users import (
+    LANGUAGE_NAMES,
     LANGUAGES,
     authorizations_of,
     get_user,
@@ -362,19 +363,6 @@ async def profile_page(request: Request, session: DbSession, tenant: CurrentTena
 
 def _profile_context(tenant: object, user: User, **extra: object) -> dict[str, object]:
     return {"tenant": tenant, "user": user, "languages": LANGUAGE_NAMES, **extra}
-
-
-LANGUAGE_NAMES = {
-    "en": "English",
-    "de": "Deutsch",
-    "fr": "Français",
-    "es": "Español",
-    "it": "Italiano",
-    "pt": "Português",
-    "ja": "日本語",
-    "zh": "简体中文",
-}
-assert set(LANGUAGE_NAMES) == set(LANGUAGES)
 
 
 @router.post("/profile/language", response_class=HTMLResponse)

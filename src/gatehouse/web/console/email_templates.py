@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.users import LANGUAGE_NAMES
 from gatehouse.errors import ConflictError, NotFoundError, PermanentDeliveryError, ValidationError
 from gatehouse.mail.templates import sets
 from gatehouse.mail.templates.defaults import TemplateText
@@ -23,7 +24,7 @@ from gatehouse.mail.templates.types import (
     TEMPLATE_LANGUAGES,
     TemplateType,
 )
-from gatehouse.web.account.routes import LANGUAGE_NAMES, field
+from gatehouse.web.account.routes import field
 from gatehouse.web.console.auth import Admin, require
 from gatehouse.web.console.mail_server import actor_of, test_message
 from gatehouse.web.console.template_sets import PAGE, crumbs, find_set

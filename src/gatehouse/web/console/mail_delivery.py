@@ -12,6 +12,7 @@ from gatehouse.errors import ValidationError
 from gatehouse.mail import delivery_log
 from gatehouse.web.console.auth import Admin, require
 from gatehouse.web.console.charts import hourly_chart
+from gatehouse.web.console.delivery_labels import STATUS_LABELS
 from gatehouse.web.pages import page_number, render
 from gatehouse.web.tenancy import DbSession
 
@@ -45,7 +46,7 @@ async def delivery_page(
         "listing": listing,
         "status": status,
         "recipient": recipient,
-        "statuses": delivery_log.STATUSES,
+        "statuses": {status: STATUS_LABELS[status] for status in delivery_log.STATUSES},
         "chart": hourly_chart(hours),
         "error": error,
         "totals": {

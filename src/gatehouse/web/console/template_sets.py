@@ -12,10 +12,11 @@ from starlette.datastructures import FormData
 
 from gatehouse import audit
 from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.users import LANGUAGE_NAMES
 from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 from gatehouse.mail.templates import sets
 from gatehouse.mail.templates.types import TEMPLATE_LANGUAGES, TEMPLATE_TYPES
-from gatehouse.web.account.routes import LANGUAGE_NAMES, field
+from gatehouse.web.account.routes import field
 from gatehouse.web.console.auth import Admin, require
 from gatehouse.web.console.mail_server import actor_of
 from gatehouse.web.csrf import checked_form

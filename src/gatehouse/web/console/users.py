@@ -14,6 +14,7 @@ from gatehouse import audit
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
 from gatehouse.accounts.users import (
+    LANGUAGE_NAMES,
     LANGUAGES,
     STATUSES,
     authorizations_of,
@@ -23,7 +24,7 @@ from gatehouse.accounts.users import (
 from gatehouse.errors import ConflictError, PermissionDeniedError, ValidationError
 from gatehouse.processes import user_admin
 from gatehouse.processes.password_links import Outcome
-from gatehouse.web.account.routes import LANGUAGE_NAMES, field
+from gatehouse.web.account.routes import field
 from gatehouse.web.console.auth import Admin, require
 from gatehouse.web.console.mail_server import actor_of
 from gatehouse.web.csrf import checked_form
