@@ -206,3 +206,22 @@ def test_sign_in_without_csrf_token_is_refused(demo: LiveServer) -> None:
             "/admin/signin", data={"identifier": "admin@demo.test", "password": DEMO_ADMIN_PASSWORD}
         )
     assert response.status_code == 403
+
+
+def test_error_pages_keep_the_console_and_say_what_is_missing(demo: LiveServer) -> None:
+    """A console 404 keeps the tenant's name, the administrator and Sign out; an address that
+    matches no page says so once; a host that is no tenant's gets a page, not bare text."""
+    with demo.client() as client:
+        sign_in(client, "admin@demo.test", DEMO_ADMIN_PASSWORD)
+        no_user = client.get("/admin/users/no-such-user")
+        no_page = client.get("/admin/no-such-page")
+    with demo.client("nosuch") as client:
+        no_tenant = client.get("/")
+    assert no_user.status_code == no_page.status_code == no_tenant.status_code == 404
+    for page in (no_user, no_page):
+        assert "Demo Tenant" in page.text and "admin@demo.test" in page.text
+        assert ">Sign out</button>" in page.text
+    assert "<p>There is no page at this address.</p>" in no_page.text
+    assert "Not Found" not in no_page.text
+    assert "<title>404 · Not found</title>" in no_tenant.text
+    assert "<p>There is no tenant at this address.</p>" in no_tenant.text

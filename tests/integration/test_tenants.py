@@ -118,13 +118,14 @@ def test_custom_domain_serves_the_tenant(demo: LiveServer, cli_env: Settings) ->
     assert signin.status_code == 200 and "Administration console" in signin.text
 
 
-def test_unknown_host_is_a_plain_404(demo: LiveServer) -> None:
-    """A host that is no tenant's gets a plain 404 page."""
+def test_unknown_host_is_a_404_page_of_no_tenant(demo: LiveServer) -> None:
+    """A host that is no tenant's gets a 404 page that names no tenant."""
     with demo.client("nosuchtenant") as client:
         response = client.get("/")
     assert response.status_code == 404
-    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["content-type"].startswith("text/html")
     assert "There is no tenant at this address." in response.text
+    assert "Demo Tenant" not in response.text
 
 
 def test_client_create_prints_json_and_authenticates(demo: LiveServer, cli_env: Settings) -> None:

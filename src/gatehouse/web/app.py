@@ -24,6 +24,7 @@ from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.worker import Worker
 from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
+from gatehouse.tenants.models import Tenant
 from gatehouse.tenants.service import tenant_for_host
 from gatehouse.web.account.email_code import router as email_code_router
 from gatehouse.web.account.profile_email import router as profile_email_router
@@ -32,7 +33,7 @@ from gatehouse.web.account.routes import router as account_router
 from gatehouse.web.api.app import create_api
 from gatehouse.web.console.administrators import router as administrators_router
 from gatehouse.web.console.applications import router as applications_router
-from gatehouse.web.console.auth import SignInRequired, sign_in_url
+from gatehouse.web.console.auth import Admin, SignInRequired, current_admin, sign_in_url
 from gatehouse.web.console.email_templates import router as email_templates_router
 from gatehouse.web.console.link_validity import router as link_validity_router
 from gatehouse.web.console.mail_delivery import router as mail_delivery_router
@@ -43,7 +44,7 @@ from gatehouse.web.console.ses import router as ses_router
 from gatehouse.web.console.template_sets import router as template_sets_router
 from gatehouse.web.console.users import router as users_router
 from gatehouse.web.mailbox import mailbox_router
-from gatehouse.web.pages import templates
+from gatehouse.web.pages import render
 from gatehouse.web.service import router as service_router
 from gatehouse.web.tenancy import UNKNOWN_HOST
 
@@ -51,6 +52,10 @@ log = logging.getLogger(__name__)
 JSON_PREFIXES = ("/admin/api/", "/service/", "/_mailbox/api/", "/healthz")
 NUL_REFUSED = "NUL characters are not allowed."
 HEADINGS = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Not allowed"}
+GENERIC_MESSAGES = {
+    "Not Found": "There is no page at this address.",
+    "Method Not Allowed": "This page cannot be used that way.",
+}
 
 
 class _RedactLinkTokens(logging.Filter):
@@ -242,17 +247,19 @@ def _install_error_pages(app: FastAPI, settings: Settings) -> None:
             )
         if exc.detail == UNKNOWN_HOST:
             return _unknown_host(request, settings)
+        console = request.url.path.startswith("/admin")
         context = {
-            "request": request,
             "status_code": exc.status_code,
             "heading": HEADINGS.get(exc.status_code, "Error"),
-            "message": exc.detail,
-            "back": "/admin" if request.url.path.startswith("/admin") else "/",
-            "flash": None,
+            # Starlette's own detail is the status phrase, which the heading already says.
+            "message": GENERIC_MESSAGES.get(str(exc.detail), exc.detail),
+            "back": "/admin" if console else "/",
+            "console": console,
         }
-        return templates.TemplateResponse(
-            request, "error.html", context, status_code=exc.status_code
-        )
+        context["tenant"] = tenant = await _tenant_of(request, settings)
+        if console and tenant is not None:
+            context["admin"] = await _admin_of(request, tenant)
+        return render(request, "error.html", context, status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
@@ -262,6 +269,32 @@ def _install_error_pages(app: FastAPI, settings: Settings) -> None:
         ]
         status = 400 if request.url.path.startswith("/service/") else 422
         return JSONResponse({"detail": errors}, status_code=status)
+
+
+async def _tenant_of(request: Request, settings: Settings) -> Tenant | None:
+    """The tenant whose page this was, for the error page's header: known once the route
+    resolved it, else looked up by host (an address that matched no route)."""
+    known: Tenant | None = getattr(request.state, "tenant", None)
+    if known is not None:
+        return known
+    runtime: Runtime = request.app.state.runtime
+    async with runtime.sessions() as session:
+        host = request.headers.get("host", "")
+        return await tenant_for_host(session, host, base_domain=settings.base_domain)
+
+
+async def _admin_of(request: Request, tenant: Tenant) -> Admin | None:
+    """The administrator signed in, for the console's header on its error page: known once
+    the route checked, else read from the session cookie (an address that matched no route)."""
+    known: Admin | None = getattr(request.state, "admin", None)
+    if known is not None:
+        return known
+    runtime: Runtime = request.app.state.runtime
+    async with runtime.sessions() as session:
+        try:
+            return await current_admin(request, session, tenant)
+        except SignInRequired:
+            return None
 
 
 def _unknown_host(request: Request, settings: Settings) -> Response:
@@ -275,7 +308,8 @@ def _unknown_host(request: Request, settings: Settings) -> Response:
             f"Demo console:       http://demo.{settings.base_domain}{port}/admin\n"
             f"Development mailbox: http://{settings.base_domain}{port}/_mailbox\n"
         )
-    return PlainTextResponse(f"404 Not Found\n\n{UNKNOWN_HOST}\n", status_code=404)
+    context = {"status_code": 404, "heading": HEADINGS[404], "message": UNKNOWN_HOST}
+    return render(request, "error.html", context, status_code=404)
 
 
 __all__ = ["HTTPException", "create_app"]

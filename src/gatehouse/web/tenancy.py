@@ -37,6 +37,7 @@ async def current_tenant(
     tenant = await tenant_for_host(session, host, base_domain=runtime.settings.base_domain)
     if tenant is None:
         raise HTTPException(status_code=404, detail=UNKNOWN_HOST)
+    request.state.tenant = tenant  # an error page of this request names the tenant
     return tenant
 
 

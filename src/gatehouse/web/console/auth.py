@@ -69,7 +69,9 @@ async def current_admin(request: Request, session: DbSession, tenant: CurrentTen
     authorizations = await authorizations_of(session, tenant.id, user.id)
     if not authorizations:
         raise SignInRequired  # no longer an administrator
-    return Admin(user=user, tenant=tenant, authorizations=authorizations)
+    admin = Admin(user=user, tenant=tenant, authorizations=authorizations)
+    request.state.admin = admin  # an error page of this request keeps the console's header
+    return admin
 
 
 CurrentAdmin = Annotated[Admin, Depends(current_admin)]
