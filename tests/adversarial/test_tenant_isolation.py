@@ -70,7 +70,8 @@ def refused(route: Route, response: httpx.Response) -> bool:
     if response.status_code in (401, 403, 404):
         return True
     if response.status_code in (302, 303, 307):
-        return response.headers["location"] in SIGN_IN_REDIRECTS
+        location = response.headers["location"]
+        return location.split("?next=")[0] in SIGN_IN_REDIRECTS  # back to the page, once in
     return response.status_code == 422 and NOT_OUR_DOMAIN in response.text
 
 
