@@ -203,8 +203,14 @@ def test_delete_template_falls_back(console: httpx.Client) -> None:
     set_id = create_set(console)
     path = f"{SETS}/{set_id}/templates/locked-password/it"
     page = console.get(path)
+    english = console.get(f"{SETS}/{set_id}/templates/locked-password/en")
     deleted = console.post(f"{path}/delete", data={"csrf_token": csrf_token(page)})
     assert deleted.headers["location"] == f"{SETS}/{set_id}?msg=template-deleted"
+    fallback = "Without its own template, the set's Locked Password e-mails in"
+    assert f"{fallback} Italiano fall back to the set's English one, then the Default set's." in (
+        page.text
+    )
+    assert f"{fallback} English fall back to the Default set's." in english.text
     assert console.get(f"{SETS}/{set_id}").text.count(">Edit</a>") == 71
     assert (
         "The set has no template for Italiano: its e-mails use the Corporate set's template in "
