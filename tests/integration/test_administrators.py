@@ -145,6 +145,12 @@ def test_nobody_removes_manage_tenant_configuration_from_themself(demo: LiveServ
     assert OWN_CONFIG in unticked.text and OWN_CONFIG in removed.text
     assert fine.status_code == 303 and still.status_code == 200
     assert "Remove Administrator</button>" in page.text and "disabled" in page.text
+    # The page says why, and does not offer to untick it: the box is fixed, its value kept.
+    assert "You cannot remove yourself: you hold Manage Tenant Configuration." in page.text
+    assert '<input type="checkbox" checked disabled> Manage Tenant Configuration' in page.text
+    assert '<input type="hidden" name="authorization" value="manage-tenant-configuration">' in (
+        page.text
+    )
 
 
 def test_change_log_records_administrator_changes(demo: LiveServer) -> None:
