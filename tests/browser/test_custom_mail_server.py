@@ -88,6 +88,26 @@ def test_failed_check_says_why_and_stores_nothing(browser: Browser, demo: LiveSe
     page.close()
 
 
+def test_the_field_in_error_is_marked_for_assistive_technology(
+    browser: Browser, demo: LiveServer
+) -> None:
+    """The input the error is about is invalid and described by the error; the others not."""
+    page = browser.new_page()
+    sign_in_to_console(page, demo)
+    page.goto(f"{demo.origin()}/admin/tenant-settings/mail-server?tab=custom")
+    page.get_by_label("Host", exact=True).fill("smtp.example.com")
+    page.get_by_label("Port", exact=True).fill("465")
+    page.get_by_label("User Name", exact=True).fill("someone")
+    page.get_by_label("Password", exact=True).fill("a-password")
+    page.get_by_label("Sender E-Mail", exact=True).fill("not-an-address")
+    page.get_by_role("button", name="Save").click()
+    sender = page.get_by_label("Sender E-Mail", exact=True)
+    expect(sender).to_have_attribute("aria-invalid", "true")
+    expect(sender).to_have_accessible_description(re.compile("^Sender E-Mail: "))
+    expect(page.get_by_label("Host", exact=True)).not_to_have_attribute("aria-invalid", "true")
+    page.close()
+
+
 def test_send_test_email_shows_outcome(browser: Browser, demo: LiveServer) -> None:
     """Send Test E-Mail goes through the outbox and the page shows that it was sent."""
     page = browser.new_page()
