@@ -4,6 +4,7 @@ logons lock the password and send the Locked Password e-mail."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -134,6 +135,61 @@ def test_links_sent_before_the_password_was_set_stop_working(demo: LiveServer) -
         assert logon(client, "New-Secret-99").status_code == 303
 
 
+def sign_in_jane(client: httpx.Client, password: str = DEMO_USER_PASSWORD) -> None:
+    assert logon(client, password).status_code == 303
+    assert client.get("/profile").status_code == 200
+
+
+def test_a_new_password_signs_out_every_other_browser(demo: LiveServer) -> None:
+    """Changed on the profile: the other browsers are signed out, this one stays. Set with a
+    reset link: every browser is signed out."""
+    with demo.client() as here, demo.client() as there:
+        sign_in_jane(here)
+        sign_in_jane(there)
+        profile = here.get("/profile")
+        changed = here.post(
+            "/profile/password",
+            data={
+                "current_password": DEMO_USER_PASSWORD,
+                "password": "Second-Pass-22",
+                "password_confirm": "Second-Pass-22",
+                "csrf_token": csrf_token(profile),
+            },
+        )
+        assert changed.headers["location"] == "/profile?msg=password-changed"
+        assert here.get("/profile").status_code == 200
+        assert there.get("/profile").status_code == 303  # signed out
+        sign_in_jane(there, "Second-Pass-22")
+        forgot(demo, JANE)
+        [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+        with demo.client() as holder:
+            path = path_of(link_in(mail.text))
+            done = set_new_password(holder, path, holder.get(path), "Third-Pass-333")
+        assert done.status_code == 303
+        assert here.get("/profile").status_code == there.get("/profile").status_code == 303
+
+
+def test_an_address_change_ends_the_links_sent_to_the_old_one(demo: LiveServer) -> None:
+    """A reset link that went to the old address no longer works once the address changed."""
+    forgot(demo, JANE)
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+    path = path_of(link_in(mail.text))
+    with demo.client() as client:
+        sign_in_jane(client)
+        changed = client.post(
+            "/profile/email",
+            data={
+                "email": "jane.new@demo.test",
+                "email_password": DEMO_USER_PASSWORD,
+                "csrf_token": csrf_token(client.get("/profile")),
+            },
+        )
+        assert changed.headers["location"] == "/profile?msg=email-changed"
+        old_link = client.get(path)
+    assert old_link.status_code == 400
+    assert "This link is not valid. Request a new one." in old_link.text
+
+
 def set_new_password(
     client: httpx.Client, path: str, form: httpx.Response, password: str
 ) -> httpx.Response:
@@ -210,6 +266,7 @@ def test_five_failed_logons_lock_and_send_the_locked_password_email(demo: LiveSe
         [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
         locked = logon(client, DEMO_USER_PASSWORD)
         assert locked.status_code == 401 and LOCKED in locked.text
+        assert "Use the link in the e-mail we sent you to set a new password" in locked.text
         guesser = logon(client, "Wrong-Pass-2")
         assert LOCKED not in guesser.text  # only the right password learns of the lock
         path = path_of(link_in(mail.text))
@@ -258,8 +315,11 @@ def test_locked_password_email_respects_the_limit(demo: LiveServer) -> None:
     with demo.client() as client:
         for _ in range(5):
             logon(client, "Wrong-Pass-1")
-        assert LOCKED in logon(client, DEMO_USER_PASSWORD).text
+        locked = logon(client, DEMO_USER_PASSWORD).text
     assert limit_rows(demo) == {"counted": 3, "refused": 1, "outbox": 3}
+    # No e-mail is promised that was not sent.
+    assert re.search(rf"{LOCKED} Try again after \d\d:\d\d UTC\.", locked)
+    assert "e-mail we sent you" not in locked
 
 
 def test_administrator_unlocks_the_password(demo: LiveServer) -> None:

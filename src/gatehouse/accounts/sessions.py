@@ -56,3 +56,18 @@ async def revoke_session(session: AsyncSession, *, token: str, tenant_id: str) -
         )
         .values(revoked_at=utcnow())
     )
+
+
+async def end_sessions(
+    session: AsyncSession, *, tenant_id: str, user_id: str, keep: str | None = None
+) -> None:
+    """End every live session of the user, console and end-user alike, but the one of token
+    ``keep`` (the browser that changed the password stays signed in)."""
+    statement = update(WebSession).where(
+        WebSession.tenant_id == tenant_id,
+        WebSession.user_id == user_id,
+        WebSession.revoked_at.is_(None),
+    )
+    if keep is not None:
+        statement = statement.where(WebSession.token_hash != hash_token(keep))
+    await session.execute(statement.values(revoked_at=utcnow()))

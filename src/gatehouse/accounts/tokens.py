@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.accounts.models import LinkToken
@@ -117,3 +117,15 @@ async def consume_token(
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise TokenError(TOKEN_USED)
     return record
+
+
+async def revoke_unused(session: AsyncSession, *, tenant_id: str, user_id: str) -> None:
+    """Every link of the user not used yet stops working (its address changed: they went to
+    the old one). Such a link is then unknown."""
+    await session.execute(
+        delete(LinkToken).where(
+            LinkToken.tenant_id == tenant_id,
+            LinkToken.user_id == user_id,
+            LinkToken.used_at.is_(None),
+        )
+    )

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
 from gatehouse.accounts.models import User
+from gatehouse.accounts.tokens import revoke_unused
 from gatehouse.accounts.users import find_by_email
 from gatehouse.errors import ValidationError
 from gatehouse.mail.addresses import normalize_email
@@ -27,6 +28,7 @@ async def change_email(
     if await find_by_email(session, tenant.id, email) is not None:
         raise ValidationError("email", ADDRESS_TAKEN)
     old_email, user.email = user.email, email
+    await revoke_unused(session, tenant_id=tenant.id, user_id=user.id)
     await session.flush()
     await audit.record(
         session,

@@ -12,6 +12,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.accounts.models import User
+from gatehouse.accounts.sessions import end_sessions
 from gatehouse.accounts.tokens import (
     RESET_PASSWORD,
     TOKEN_EXPIRED,
@@ -127,6 +128,8 @@ async def set_password_with_link(
     user = await user_for_link(session, tenant=tenant, token=token)
     set_password(user, new_password)  # policy errors leave the link usable
     await consume_token(session, tenant_id=tenant.id, token=token, purpose=RESET_PASSWORD)
+    # Whoever knew the old password is signed out everywhere (the holder signs in anew).
+    await end_sessions(session, tenant_id=tenant.id, user_id=user.id)
     return user
 
 

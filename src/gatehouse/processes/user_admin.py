@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
 from gatehouse.accounts import lockout
 from gatehouse.accounts.administrators import change_authorizations
 from gatehouse.accounts.authorizations import Authorization
-from gatehouse.accounts.models import User, WebSession
+from gatehouse.accounts.models import User
+from gatehouse.accounts.sessions import end_sessions
 from gatehouse.accounts.users import (
     authorizations_of,
     create_user,
@@ -24,7 +24,6 @@ from gatehouse.accounts.users import (
     lock_user,
     status_after_activation,
 )
-from gatehouse.db.base import utcnow
 from gatehouse.errors import ConflictError, PermissionDeniedError, ValidationError
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.processes import email_limit
@@ -127,15 +126,7 @@ async def deactivate_user(
         return
     await lock_user(session, user.tenant_id, user.id)
     user.status = "inactive"
-    await session.execute(
-        update(WebSession)
-        .where(
-            WebSession.tenant_id == user.tenant_id,
-            WebSession.user_id == user.id,
-            WebSession.revoked_at.is_(None),
-        )
-        .values(revoked_at=utcnow())
-    )
+    await end_sessions(session, tenant_id=user.tenant_id, user_id=user.id)
     await _record(session, user, actor, "update", status="inactive")
     await session.flush()
 

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
 from gatehouse.accounts.passwords import verify_password_off_loop
-from gatehouse.accounts.sessions import load_session, revoke_session, start_session
+from gatehouse.accounts.sessions import end_sessions, load_session, revoke_session, start_session
 from gatehouse.accounts.tokens import TOKEN_EXPIRED
 from gatehouse.accounts.users import (
     LANGUAGE_NAMES,
@@ -399,6 +399,10 @@ async def change_password(
     except ValidationError as exc:
         context = _profile_context(tenant, user, error=exc.message)
         return render(request, "account/profile.html", context, status_code=400)
+    # Other browsers signed in with the old password are signed out; this one stays.
+    await end_sessions(
+        session, tenant_id=tenant.id, user_id=user.id, keep=request.cookies.get(USER_COOKIE)
+    )
     alerted = await security_alerts.password_changed(
         session, tenant=tenant, user=user, origin=request_origin(request, runtime)
     )
