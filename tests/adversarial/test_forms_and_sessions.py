@@ -164,7 +164,7 @@ def test_every_cookie_is_httponly_samesite_lax_and_secure_under_https(
     assert not bad
 
 
-def test_no_answer_may_be_framed_sniffed_or_leak_its_address(
+def test_no_answer_may_be_framed_sniffed_stored_or_leak_its_address(
     live: LiveServer, world: World
 ) -> None:
     """Pages, error pages, JSON and static files alike: no other site may frame them, no type is
@@ -198,6 +198,8 @@ def test_no_answer_may_be_framed_sniffed_or_leak_its_address(
     }
     for path, answer in answers.items():
         assert {name: answer.headers.get(name) for name in expected} == expected, path
+        stored = path.startswith("/static/")  # only files the same for everyone are kept
+        assert (answer.headers.get("cache-control") == "no-store") is not stored, path
 
 
 def session_rows(live: LiveServer, tenant_id: str) -> dict[str, Any]:

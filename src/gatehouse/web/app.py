@@ -152,10 +152,13 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
         """No page may be framed by another site (clickjacking of the console's buttons), no
-        answer is sniffed as another type, and a link followed to another site carries no
-        referrer (a reset page's address holds its token)."""
+        answer is sniffed as another type, a link followed to another site carries no referrer
+        (a reset page's address holds its token), and no answer but a static file is stored
+        by the browser (Back after Sign out would show a profile again)."""
         response: Response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     @app.middleware("http")
