@@ -436,6 +436,9 @@ def test_field_errors_name_the_field(
             body = config_for(ssl_server, **overrides)
             assert_field_refused(api, body, field=field, message=message)
             assert api.post(f"{API}/test", json=body).json()["detail"]["field"] == field
+    not_json = api.put(API, content=b"{not json", headers={"content-type": "application/json"})
+    assert not_json.status_code == 422
+    assert not_json.json() == {"detail": {"field": "body", "message": "JSON decode error"}}
     assert state(api) == NOTHING_STORED
 
 

@@ -115,5 +115,7 @@ def _install_error_answers(api: FastAPI) -> None:
     @api.exception_handler(RequestValidationError)
     async def schema_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"][1:]) or "body"
+        # A body that is no JSON at all is located at a character position, not a field.
+        names = [] if first["type"] == "json_invalid" else first["loc"][1:]
+        field = ".".join(str(part) for part in names) or "body"
         return JSONResponse({"detail": {"field": field, "message": first["msg"]}}, 422)
