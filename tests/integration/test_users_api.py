@@ -31,12 +31,14 @@ def test_lookup_by_email_and_search(demo: LiveServer) -> None:
         none = api.get("/admin/api/v1/users", params={"email": "nobody@demo.test"}).json()
         first = api.get("/admin/api/v1/users").json()
         second = api.get("/admin/api/v1/users", params={"page": 2}).json()
+        beyond = api.get("/admin/api/v1/users", params={"page": 3}).json()
         search = api.get("/admin/api/v1/users", params={"search": "bulk1"}).json()
     assert [u["email"] for u in one["users"]] == [JANE]
     assert set(one["users"][0]) >= {"id", "email", "status", "login_name", "created_at"}
     assert none["users"] == []
     assert (first["total"], first["pages"], len(first["users"])) == (23, 2, 20)
     assert len(second["users"]) == 3
+    assert beyond == {"users": [], "total": 23, "page": 3, "pages": 2}  # a loop until empty ends
     assert {u["email"] for u in search["users"]} == {f"bulk1{n}@demo.test" for n in range(10)}
 
 

@@ -116,6 +116,8 @@ async def list_users(
         users = [_view(user)] if user else []
         return UserList(users=users, total=len(users), page=1, pages=1)
     found = await search_users(session, caller.tenant.id, query=search, page=page)
+    if page > found.pages:  # past the end: empty, as for messages (a loop until empty ends)
+        return UserList(users=[], total=found.total, page=page, pages=found.pages)
     return UserList(
         users=[_view(u) for u in found.users], total=found.total, page=found.page, pages=found.pages
     )
