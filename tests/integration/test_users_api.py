@@ -8,10 +8,10 @@ from sqlalchemy import select
 from gatehouse import audit
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.mail.models import OutboxMessage
+from gatehouse.processes.email_limit import USER_AT_LIMIT
 from gatehouse.processes.onboarding import onboard_tenant
 from tests.support.accounts import (
     JANE,
-    LIMIT_SENTENCE,
     add_user,
     api_client,
     forgot,
@@ -107,7 +107,7 @@ def test_send_reset_email_is_counted_by_the_limit(demo: LiveServer) -> None:
         refused = api.post(f"/admin/api/v1/users/{jane}/password-details/send-reset-email")
         count = api.get(f"/admin/api/v1/users/{jane}/password-details").json()
     assert sent.json() == {"result": "queued", "message": "The Reset Password e-mail is queued."}
-    assert refused.json() == {"result": "limit-reached", "message": LIMIT_SENTENCE}
+    assert refused.json() == {"result": "limit-reached", "message": USER_AT_LIMIT}
     assert count["password_reset"]["count"] == 3 and count["password_reset"]["refused"] == 1
     mails = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE], count=3)
     assert all("/reset-password?token=" in m.text for m in mails)

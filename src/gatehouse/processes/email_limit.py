@@ -39,6 +39,10 @@ LIMIT_REACHED = (
     "We did not send you an email because you have reached the limit of three emails in any "
     "24 hour period."
 )
+# The same, told to an administrator who asked for an e-mail to the user.
+USER_AT_LIMIT = (
+    "No e-mail was sent: the user has reached the limit of three emails in any 24 hour period."
+)
 
 
 @dataclass(frozen=True)

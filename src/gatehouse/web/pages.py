@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from gatehouse.crypto import new_token
+from gatehouse.processes.email_limit import USER_AT_LIMIT
 from gatehouse.web.console import delivery_labels
 from gatehouse.web.csrf import CSRF_COOKIE, set_csrf_cookie
 
@@ -56,10 +57,7 @@ FLASH_MESSAGES: dict[str, tuple[str, str]] = {
     "user-activated": ("success", "User activated."),
     "counter-reset": ("success", "Counter reset: the count of e-mails is 0."),
     "reset-email-sent": ("success", "The Reset Password e-mail is on its way."),
-    "reset-email-at-limit": (
-        "error",
-        "No e-mail was sent: the user has reached the limit of three emails in any 24 hour period.",
-    ),
+    "reset-email-at-limit": ("error", USER_AT_LIMIT),
     "password-unlocked": ("success", "Password unlocked."),
     "admin-added": ("success", "Administrator added."),
     "admin-invited": ("success", "Administrator added. The activation e-mail is on its way."),

@@ -15,7 +15,7 @@ from gatehouse.accounts.models import User
 from gatehouse.accounts.users import find_by_email, get_user, search_users
 from gatehouse.errors import ConflictError
 from gatehouse.processes import user_admin
-from gatehouse.processes.email_limit import LIMIT_REACHED
+from gatehouse.processes.email_limit import USER_AT_LIMIT
 from gatehouse.processes.password_links import Outcome
 from gatehouse.web.api.auth import ApiCaller, require_client
 from gatehouse.web.tenancy import CurrentRuntime, DbSession, request_origin
@@ -180,4 +180,4 @@ async def send_reset_email(
     if outcome is Outcome.QUEUED:
         runtime.wake_worker()
         return SendAnswer(result=outcome.value, message="The Reset Password e-mail is queued.")
-    return SendAnswer(result=outcome.value, message=LIMIT_REACHED)
+    return SendAnswer(result=outcome.value, message=USER_AT_LIMIT)
