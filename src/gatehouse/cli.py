@@ -42,11 +42,25 @@ console = Console()
 T = TypeVar("T")
 
 
+# `gatehouse serve`'s port unless --port says otherwise (make run's too).
+DEFAULT_PORT = 8000
+
+
+def _settings() -> Settings:
+    """The environment's settings; links in e-mails queued here (an activation, say) point at
+    the port `gatehouse serve` listens on by default when GATEHOUSE_PUBLIC_PORT is not set,
+    as serve's own links point at its port."""
+    settings = Settings()
+    if settings.public_port is None:
+        settings = settings.model_copy(update={"public_port": DEFAULT_PORT})
+    return settings
+
+
 def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
     """Run ``work`` with a fresh runtime; domain errors become a clear message and exit 1."""
 
     async def main() -> T:
-        runtime = build_runtime(Settings())
+        runtime = build_runtime(_settings())
         try:
             return await work(runtime)
         finally:
@@ -62,7 +76,7 @@ def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULT_PORT,
 ) -> None:
     """Serve the web application (and, unless GATEHOUSE_RUN_WORKER=0, the delivery worker)."""
     settings = Settings()

@@ -32,6 +32,18 @@ def cli_env(live: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
     return settings
 
 
+def test_links_queued_from_the_command_line_point_at_serves_default_port(
+    live: LiveServer, cli_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without GATEHOUSE_PUBLIC_PORT the links go to the port `gatehouse serve` (and `make
+    run`) listen on, 8000, not to port 80 where nothing answers."""
+    monkeypatch.delenv("GATEHOUSE_PUBLIC_PORT")
+    args = ["tenant", "create", "--display-name", "Beta", "--admin-email", "b@beta.test"]
+    result = runner.invoke(app, [*args, "--id", "beta"])
+    assert result.exit_code == 0, result.output
+    assert "Tenant beta created: http://beta.localhost:8000/admin" in result.output
+
+
 def test_tenant_create_sends_activation_that_lands_in_console(
     live: LiveServer, cli_env: Settings
 ) -> None:
