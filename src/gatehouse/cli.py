@@ -7,6 +7,7 @@ import json
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
 from typing import Annotated, TypeVar
 
 import typer
@@ -14,7 +15,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from gatehouse.accounts.authorizations import parse_authorizations
+from gatehouse.accounts.authorizations import Authorization, parse_authorizations
 from gatehouse.accounts.clients import create_client
 from gatehouse.db.migrate import upgrade
 from gatehouse.errors import GatehouseError
@@ -40,6 +41,14 @@ app.add_typer(client_app, name="client")
 app.add_typer(mail_app, name="mail")
 console = Console()
 T = TypeVar("T")
+
+
+class Expiry(StrEnum):
+    """A new client secret's lifetime, as `client create --expires` takes it."""
+
+    ONE_YEAR = "1y"
+    TWO_YEARS = "2y"
+    NEVER = "never"
 
 
 # `gatehouse serve`'s port unless --port says otherwise (make run's too).
@@ -167,7 +176,8 @@ def tenant_list() -> None:
             rows = await tenants.list_tenants(session)
         table = Table("ID", "Display name", "Created")
         for tenant in rows:
-            table.add_row(tenant.id, tenant.display_name, tenant.created_at.isoformat())
+            created = tenant.created_at.strftime("%Y-%m-%d %H:%M UTC")
+            table.add_row(tenant.id, tenant.display_name, created)
         console.print(table)
 
     _run(work)
@@ -189,9 +199,12 @@ def tenant_add_domain(tenant_id: str, domain: str) -> None:
 def client_create(
     tenant: Annotated[str, typer.Option(help="Tenant ID.")],
     name: Annotated[str, typer.Option(help="A name for the client.")],
-    authorization: Annotated[list[str], typer.Option(help="Authorization slug; repeatable.")],
+    authorization: Annotated[
+        list[str],
+        typer.Option(help=f"Repeatable, one of: {', '.join(a.value for a in Authorization)}."),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    expires: Annotated[str, typer.Option(help="Secret expiry: 1y, 2y or never.")] = "never",
+    expires: Annotated[Expiry, typer.Option(help="Secret expiry.")] = Expiry.NEVER,
 ) -> None:
     """Create an API client; its secret is printed once and stored only as a hash."""
 
@@ -203,7 +216,7 @@ def client_create(
                 tenant_id=tenant,
                 name=name,
                 authorizations=parse_authorizations(authorization),
-                expiry=expires,
+                expiry=expires.value,
                 actor="cli",
             )
         if as_json:

@@ -104,6 +104,17 @@ def test_generated_tenant_ids_are_unguessable_and_lowercase(cli_env: Settings) -
     assert all(re.fullmatch(r"[a-z][a-z0-9]{11}", tenant_id) for tenant_id in ids)
     listing = runner.invoke(app, ["tenant", "list"])
     assert all(tenant_id in listing.output for tenant_id in ids)
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", listing.output)  # not raw ISO
+
+
+def test_client_create_names_its_choices(cli_env: Settings) -> None:
+    """--expires takes 1y, 2y or never, and the help lists the authorizations."""
+    create = ["client", "create", "--tenant", "demo", "--name", "x"]
+    wrong = runner.invoke(app, [*create, "--authorization", "read-users", "--expires", "5y"])
+    helped = runner.invoke(app, ["client", "create", "--help"], terminal_width=200)
+    assert wrong.exit_code == 2 and "Invalid value for '--expires'" in wrong.output
+    assert "'5y' is not one of '1y', '2y'," in wrong.output
+    assert "manage-tenant-configuration" in helped.output
 
 
 @pytest.mark.parametrize("name", ["", "x" * 51, "Acme <script>", "Acme; DROP"])
