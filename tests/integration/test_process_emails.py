@@ -183,6 +183,13 @@ def test_invitation_by_rest_in_the_invitees_language_with_inviter(
         409,
         {"detail": "A user with the e-mail giulia@demo.test already exists."},
     )
+    no_app = api.post(
+        "/admin/api/v1/invitations", json={"email": "luca@demo.test", "application_id": "nope"}
+    )
+    assert (no_app.status_code, no_app.json()) == (
+        422,
+        {"detail": {"field": "application_id", "message": "There is no application with this ID."}},
+    )
     [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["giulia@demo.test"])
     assert mail.subject == "Ada Admin la invita a Travel"
     assert lf(mail.text).startswith("Gentile Giulia,\n\nAda Admin la invita a Travel.")

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.applications import service as applications
+from gatehouse.errors import NotFoundError, ValidationError
 from gatehouse.processes import invitation
 from gatehouse.web.api.auth import ApiCaller, require_client
 from gatehouse.web.tenancy import CurrentRuntime, DbSession, request_origin
@@ -45,9 +46,12 @@ async def invite(
     runtime: CurrentRuntime,
 ) -> InvitationAnswer:
     """409 when the address already belongs to a user of the tenant."""
-    application = await applications.require_application(
-        session, caller.tenant.id, body.application_id
-    )
+    try:
+        application = await applications.require_application(
+            session, caller.tenant.id, body.application_id
+        )
+    except NotFoundError as exc:  # a field of the body, not the address: 422 naming it
+        raise ValidationError("application_id", str(exc)) from None
     user, message = await invitation.invite(
         session,
         tenant=caller.tenant,
