@@ -147,6 +147,18 @@ def test_a_new_password_signs_out_every_other_browser(demo: LiveServer) -> None:
         sign_in_jane(here)
         sign_in_jane(there)
         profile = here.get("/profile")
+        same = here.post(
+            "/profile/password",
+            data={
+                "current_password": DEMO_USER_PASSWORD,
+                "password": DEMO_USER_PASSWORD,
+                "password_confirm": DEMO_USER_PASSWORD,
+                "csrf_token": csrf_token(profile),
+            },
+        )
+        assert same.status_code == 400
+        assert "The new password is your current one: choose another." in same.text
+        assert there.get("/profile").status_code == 200  # nothing changed, nobody signed out
         changed = here.post(
             "/profile/password",
             data={

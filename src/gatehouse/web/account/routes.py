@@ -308,6 +308,9 @@ async def activate(
     )
 
 
+SAME_PASSWORD = "The new password is your current one: choose another."
+
+
 def _confirmed_password(form: FormData) -> str:
     password = field(form, "password")
     if password != field(form, "password_confirm"):
@@ -393,9 +396,13 @@ async def change_password(
     if user is None:
         return RedirectResponse("/", status_code=303)
     try:
-        if not await verify_password_off_loop(user.password_hash, field(form, "current_password")):
+        current = field(form, "current_password")
+        if not await verify_password_off_loop(user.password_hash, current):
             raise ValidationError("current_password", "The current password is not correct.")
-        set_password(user, _confirmed_password(form))
+        new_password = _confirmed_password(form)
+        if new_password == current:  # nothing would change, yet sessions end and alerts go out
+            raise ValidationError("password", SAME_PASSWORD)
+        set_password(user, new_password)
     except ValidationError as exc:
         context = _profile_context(tenant, user, error=exc.message)
         return render(request, "account/profile.html", context, status_code=400)
