@@ -48,6 +48,7 @@ from gatehouse.mail.routing import Route, resolve_route
 from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.templates.render import render
 from gatehouse.mail.templates.resolve import resolve_template
+from gatehouse.mail.transports.base import LeaseRunningOut
 from gatehouse.mail.transports.pool import TransportPool
 from gatehouse.runtime import Runtime
 
@@ -251,6 +252,8 @@ class Dispatcher:
                 reply, wanted = await self._send(
                     job, job.route, job.template, lane=lane, group=group
                 )
+            except LeaseRunningOut:
+                raise  # not sent, and not ours to record: the worker leaves it to a later claim
             except DeliveryError as exc:
                 error = exc
             except Exception as exc:  # never lose a message to a bug: retry it, log the cause

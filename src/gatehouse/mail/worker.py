@@ -13,11 +13,11 @@ import logging
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, Update, and_, bindparam, or_, select, update
+from sqlalchemy import Row, Select, Table, Update, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -36,7 +36,9 @@ from gatehouse.mail.dispatcher import (
 )
 from gatehouse.mail.models import QUEUED, SENDING, OutboxMessage
 from gatehouse.mail.recorder import FLUSH_SECONDS, DatabaseBehind, OutcomeRecorder
+from gatehouse.mail.transports.base import SEND_NOT_AFTER, LeaseRunningOut
 from gatehouse.mail.transports.pool import TransportPool
+from gatehouse.mail.transports.smtp import transaction_seconds
 from gatehouse.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -300,22 +302,13 @@ class Worker:
         # with both (an OR) read every due message and sorted them all for each claim.
         expired = [*eligible, _lease_expired(now)]
         statement = _candidates(expired, OutboxMessage.lease_until, size, lock=postgres)
-        rows = [(row.id, row.tenant_id) for row in await session.execute(statement)]
-        if len(rows) < size:
+        picked = self._not_held(await session.execute(statement))
+        if len(picked) < size:
             queued = [*eligible, _queued_due(now)]
             statement = _candidates(
-                queued, OutboxMessage.next_attempt_at, size - len(rows), lock=postgres
+                queued, OutboxMessage.next_attempt_at, size - len(picked), lock=postgres
             )
-            rows += [(row.id, row.tenant_id) for row in await session.execute(statement)]
-        # Skipped here rather than in the query: held messages are rarely due (only when a
-        # lease ran out while its batch waited, or while their outcomes were kept), and a NOT
-        # IN of a thousand IDs costs more.
-        unwritten = self._recorder.unwritten
-        picked = [
-            (message_id, tenant)
-            for message_id, tenant in rows
-            if message_id not in self._held_ids and message_id not in unwritten
-        ]
+            picked += self._not_held(await session.execute(statement))
         tenant_ids = {t for _, t in picked}
         if postgres:  # then check again: another worker may have taken a tenant meanwhile
             await affinity.lock_tenants(session, tenant_ids)
@@ -330,6 +323,18 @@ class Worker:
         if not ids:
             return []
         return await self._take(session, ids, now, locked=postgres)
+
+    def _not_held(self, rows: Iterable[Row[tuple[str, str]]]) -> list[tuple[str, str]]:
+        """IDs and tenants of candidate ``rows``, but those this worker still holds. Skipped
+        here rather than in the query: held messages are rarely due (only when a lease ran out
+        while its batch waited, or while their outcomes were kept), and a NOT IN of a
+        thousand IDs costs more."""
+        unwritten = self._recorder.unwritten
+        return [
+            (row.id, row.tenant_id)
+            for row in rows
+            if row.id not in self._held_ids and row.id not in unwritten
+        ]
 
     async def _take(
         self, session: AsyncSession, ids: list[str], now: datetime, *, locked: bool
@@ -475,12 +480,15 @@ class _Batch:
         self._lanes, self._stopping = lanes, stopping
         self._lease = timedelta(seconds=runtime.settings.worker_lease_seconds)
         self._renew_at = time.monotonic() + self._lease.total_seconds() / 2
-        # No send starts later than this (monotonic): the lease as this process last set it,
-        # less one stalled SMTP step (or a quarter of the lease, if shorter: renewals come at
-        # half), so a send started in time ends before another worker may claim its message.
-        self._send_margin = min(runtime.settings.smtp_timeout, self._lease.total_seconds() / 4)
+        # No send begins later than this (monotonic): the lease as this process last set it,
+        # less the longest an SMTP transaction takes (or a quarter of the lease, if shorter:
+        # renewals come at half), so a send begun in time ends before another worker may
+        # claim its message. Checked by the lane, and by the transport once it holds its
+        # connection (SEND_NOT_AFTER): a lane may wait for a connection another lane uses.
+        longest = transaction_seconds(runtime.settings.smtp_timeout)
+        self._send_margin = min(longest, self._lease.total_seconds() / 4)
         self._send_until = leased_at + self._lease.total_seconds() - self._send_margin
-        self._expired = 0  # messages not sent because their leases could not be renewed
+        self._expiring: set[str] = set()  # not sent: their leases could not be renewed
         self._jobs = {job.message.id: job for job in jobs}
         self._held = set(self._jobs)  # leased and not yet sent
         self._unavailable: dict[str, DeliveryError] = {}  # connection -> why it is not used
@@ -518,9 +526,16 @@ class _Batch:
                     if job.message.id not in self._held:  # its lease ran out: another's now
                         continue
                     if time.monotonic() >= self._send_until:
-                        self._lease_expired(job)
+                        self._skip_expiring(job)
                         continue
-                    outcome = await self._outcome(job, lane=lane, group=group)
+                    deadline = SEND_NOT_AFTER.set(lambda: self._send_until)
+                    try:
+                        outcome = await self._outcome(job, lane=lane, group=group)
+                    except LeaseRunningOut:  # while it waited for its connection
+                        self._skip_expiring(job)
+                        continue
+                    finally:
+                        SEND_NOT_AFTER.reset(deadline)
                     self._held.discard(job.message.id)
                     self.sent[job.message.tenant_id] += 1
                     self._on_sent(job.message.tenant_id)
@@ -530,12 +545,13 @@ class _Batch:
         finally:
             self._lane_done(group)
 
-    def _lease_expired(self, job: Job) -> None:
+    def _skip_expiring(self, job: Job) -> None:
         """``job``'s lease is (nearly) over and could not be renewed: not sent, and no longer
-        held (not released either: once the lease is over, whoever claims it first sends it)."""
+        held. Released with the unsent at the batch's end if the database is back by then and
+        no one took it over; else whoever claims it after the lease sends it."""
         self._held.discard(job.message.id)
-        self._expired += 1
-        if self._expired == 1:
+        self._expiring.add(job.message.id)
+        if len(self._expiring) == 1:
             log.warning(
                 "delivery worker %s: leases could not be renewed (the database away?) and are "
                 "running out; the batch's unsent messages are left to a later claim",
@@ -585,10 +601,12 @@ class _Batch:
     async def _release_unsent(self) -> None:
         """Messages still held but not sent (the worker is stopping, or a lane failed): back
         to the queue now rather than after their leases expire."""
-        if not self._held:
+        if not self._held and not self._expiring:
             return
-        unsent = [self._jobs[message_id] for message_id in self._held]
-        self._held = set()
+        # Those whose leases ran out too: the release takes only what this worker still
+        # holds (its lease owner), so not one another worker has claimed since.
+        unsent = [self._jobs[message_id] for message_id in self._held | self._expiring]
+        self._held, self._expiring = set(), set()
         try:
             await self._dispatcher.release(unsent, self._owner)
         except Exception:  # they are delivered once their leases expire

@@ -3,7 +3,25 @@ suite runs against each implementation."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Protocol
+
+# Set by the worker around each send: the latest time.monotonic() at which the send may still
+# begin talking to the server (its message's lease must outlast the exchange). A transport
+# checks it once it holds its connection, just before the message's first command.
+SEND_NOT_AFTER: ContextVar[Callable[[], float] | None] = ContextVar("send_not_after", default=None)
+
+
+class LeaseRunningOut(Exception):
+    """Not sent: the message's lease, which could not be renewed, is about to run out."""
+
+
+def check_send_deadline() -> None:
+    not_after = SEND_NOT_AFTER.get()
+    if not_after is not None and time.monotonic() >= not_after():
+        raise LeaseRunningOut
 
 
 class Transport(Protocol):

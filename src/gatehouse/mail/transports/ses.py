@@ -4,6 +4,7 @@ SMTP. Throttling and service errors retry; MessageRejected and the like fail at 
 from __future__ import annotations
 
 from gatehouse.mail.ses_client import SesClient
+from gatehouse.mail.transports.base import check_send_deadline
 
 
 class SesTransport:
@@ -21,6 +22,7 @@ class SesTransport:
         return False  # one for the process, never retired
 
     async def send(self, message: bytes, *, sender: str, recipients: list[str]) -> str:
+        check_send_deadline()
         answer = await self._client.call(
             "send_email",
             FromEmailAddress=sender,

@@ -14,6 +14,7 @@ from gatehouse.errors import DeliveryError, PermanentDeliveryError
 from gatehouse.mail.connect import open_smtp
 from gatehouse.mail.diagnosis import diagnose
 from gatehouse.mail.endpoint import SmtpEndpoint
+from gatehouse.mail.transports.base import check_send_deadline
 
 
 class SmtpTransport:
@@ -70,6 +71,7 @@ class SmtpTransport:
     async def _transaction(self, message: bytes, sender: str, recipients: list[str]) -> str:
         """MAIL, RCPT, DATA one by one, so a failure names the step it happened in."""
         connection = await self._connect()
+        check_send_deadline()  # after waiting for the connection: nothing is sent yet
         step = "mail"
         try:
             utf8 = _needs_smtputf8(connection, message, sender, recipients)
@@ -129,6 +131,12 @@ class SmtpTransport:
 
 
 _SLACK = 1.5
+
+
+def transaction_seconds(timeout: float) -> float:
+    """The longest a transaction (MAIL to the end of DATA) takes on a connection already open:
+    replies that never come are given up on after ``timeout`` each, 1.5 times it in all."""
+    return timeout * _SLACK
 
 
 class _Exchanges:
