@@ -189,6 +189,9 @@ def test_sign_in_returns_to_the_page_asked_for(demo: LiveServer) -> None:
         "/admin/signin?next=%2Fadmin%2Ftenant-settings%2Fmail-delivery%3Fstatus%3Dfailed"
     )
     assert f'name="next" value="{asked}"' in page.text
+    with demo.client() as client:  # the address comes back as it was encoded
+        encoded = client.get("/admin/users/50%25")
+    assert encoded.headers["location"] == "/admin/signin?next=%2Fadmin%2Fusers%2F50%2525"
     assert signed_in.status_code == 303 and signed_in.headers["location"] == asked
     for elsewhere in ("//evil.test/admin/", "https://evil.test/admin", "/admin\\@evil.test"):
         with demo.client() as client:

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from gatehouse.accounts.models import LinkToken, User
 from gatehouse.db.base import utcnow
-from gatehouse.processes.demo import DEMO_USER_PASSWORD
+from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD, DEMO_USER_PASSWORD
 from tests.support.accounts import JANE, LIMIT_SENTENCE, forgot, limit_rows, mails_to, sign_in
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token, link_in, path_of, post_form
@@ -179,6 +179,28 @@ def test_a_new_password_signs_out_every_other_browser(demo: LiveServer) -> None:
             done = set_new_password(holder, path, holder.get(path), "Third-Pass-333")
         assert done.status_code == 303
         assert here.get("/profile").status_code == there.get("/profile").status_code == 303
+
+
+def test_a_password_changed_on_the_profile_ends_the_console_session(demo: LiveServer) -> None:
+    """An administrator who changes the password on the profile stays signed in there, and
+    signs in to the console again (its cookie, sent only to /admin, cannot be told from
+    another browser's)."""
+    with demo.client() as client:
+        sign_in(client, "admin@demo.test")
+        signed_in = logon(client, DEMO_ADMIN_PASSWORD, identifier="admin@demo.test")
+        assert signed_in.status_code == 303
+        changed = client.post(
+            "/profile/password",
+            data={
+                "current_password": DEMO_ADMIN_PASSWORD,
+                "password": "Admin-Second-22",
+                "password_confirm": "Admin-Second-22",
+                "csrf_token": csrf_token(client.get("/profile")),
+            },
+        )
+        assert changed.headers["location"] == "/profile?msg=password-changed"
+        assert client.get("/profile").status_code == 200
+        assert client.get("/admin").headers["location"] == "/admin/signin"
 
 
 def test_an_address_change_ends_the_links_sent_to_the_old_one(demo: LiveServer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -59,15 +60,16 @@ async def revoke_session(session: AsyncSession, *, token: str, tenant_id: str) -
 
 
 async def end_sessions(
-    session: AsyncSession, *, tenant_id: str, user_id: str, keep: str | None = None
+    session: AsyncSession, *, tenant_id: str, user_id: str, keep: Iterable[str] = ()
 ) -> None:
-    """End every live session of the user, console and end-user alike, but the one of token
-    ``keep`` (the browser that changed the password stays signed in)."""
+    """End every live session of the user, console and end-user alike, but those of the
+    tokens ``keep`` (the browser that changed the password stays signed in)."""
     statement = update(WebSession).where(
         WebSession.tenant_id == tenant_id,
         WebSession.user_id == user_id,
         WebSession.revoked_at.is_(None),
     )
-    if keep is not None:
-        statement = statement.where(WebSession.token_hash != hash_token(keep))
+    kept = [hash_token(token) for token in keep]
+    if kept:
+        statement = statement.where(WebSession.token_hash.not_in(kept))
     await session.execute(statement.values(revoked_at=utcnow()))

@@ -125,6 +125,9 @@ async def set_password_with_link(
 ) -> User:
     """Set the password with a link; the link is used up only when the password is set. A new
     password also ends a lockout."""
+    record = await peek_token(session, tenant_id=tenant.id, token=token, purpose=RESET_PASSWORD)
+    # Two links used at once take turns: the second then finds the password newer than it.
+    await lock_user(session, tenant.id, record.user_id)
     user = await user_for_link(session, tenant=tenant, token=token)
     set_password(user, new_password)  # policy errors leave the link usable
     await consume_token(session, tenant_id=tenant.id, token=token, purpose=RESET_PASSWORD)

@@ -150,18 +150,6 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
     _install_error_pages(app, settings)
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        """No page may be framed by another site (clickjacking of the console's buttons), no
-        answer is sniffed as another type, a link followed to another site carries no referrer
-        (a reset page's address holds its token), and no answer but a static file is stored
-        by the browser (Back after Sign out would show a profile again)."""
-        response: Response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
-    @app.middleware("http")
     async def refuse_nul(request: Request, call_next: Any) -> Response:
         """NUL is in no name, ID, address or template, and PostgreSQL refuses it in text: a
         request carrying one (URL, form, JSON or upload) is a bad request, not a server error."""
@@ -175,6 +163,19 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
                 return JSONResponse({"detail": NUL_REFUSED}, status_code=400)
             return PlainTextResponse(f"400 Bad Request\n\n{NUL_REFUSED}\n", status_code=400)
         response: Response = await call_next(request)
+        return response
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        """No page may be framed by another site (clickjacking of the console's buttons), no
+        answer is sniffed as another type, no request carries a referrer (a reset page's
+        address holds its token: its own stylesheet's request would log it at a proxy), and
+        no answer but a static file is stored by the browser (Back after Sign out would show a
+        profile again). Registered last, so it wraps the other middleware's answers too."""
+        response: Response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     return app
@@ -215,7 +216,7 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "frame-ancestors 'none'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
+    "Referrer-Policy": "no-referrer",
 }
 
 # How long shutdown waits for the in-process worker's sends in flight.
@@ -281,9 +282,13 @@ async def _tenant_of(request: Request, settings: Settings) -> Tenant | None:
     if known is not None:
         return known
     runtime: Runtime = request.app.state.runtime
-    async with runtime.sessions() as session:
-        host = request.headers.get("host", "")
-        return await tenant_for_host(session, host, base_domain=settings.base_domain)
+    try:
+        async with runtime.sessions() as session:
+            host = request.headers.get("host", "")
+            return await tenant_for_host(session, host, base_domain=settings.base_domain)
+    except Exception:  # the database away: the page without the tenant, not a 500
+        log.warning("error page: the tenant could not be looked up", exc_info=True)
+        return None
 
 
 async def _admin_of(request: Request, tenant: Tenant) -> Admin | None:
@@ -293,11 +298,14 @@ async def _admin_of(request: Request, tenant: Tenant) -> Admin | None:
     if known is not None:
         return known
     runtime: Runtime = request.app.state.runtime
-    async with runtime.sessions() as session:
-        try:
+    try:
+        async with runtime.sessions() as session:
             return await current_admin(request, session, tenant)
-        except SignInRequired:
-            return None
+    except SignInRequired:
+        return None
+    except Exception:  # the database away: the page without the administrator, not a 500
+        log.warning("error page: the administrator could not be looked up", exc_info=True)
+        return None
 
 
 def _unknown_host(request: Request, settings: Settings) -> Response:

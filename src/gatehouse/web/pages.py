@@ -19,7 +19,7 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 def page_number(text: str) -> int:
     """A page number from the address bar; anything else is the first page."""
-    return int(text) if text.isdigit() and 0 < len(text) < 7 else 1
+    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) < 7 else 1
 
 
 def actor_label(actor: str) -> str:

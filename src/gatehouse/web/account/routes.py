@@ -406,10 +406,11 @@ async def change_password(
     except ValidationError as exc:
         context = _profile_context(tenant, user, error=exc.message)
         return render(request, "account/profile.html", context, status_code=400)
-    # Other browsers signed in with the old password are signed out; this one stays.
-    await end_sessions(
-        session, tenant_id=tenant.id, user_id=user.id, keep=request.cookies.get(USER_COOKIE)
-    )
+    # Other browsers signed in with the old password are signed out; this page's session
+    # stays. (A console session ends too, even in this browser: its cookie is sent only to
+    # /admin, so this request cannot tell it from another browser's.)
+    here = request.cookies.get(USER_COOKIE)
+    await end_sessions(session, tenant_id=tenant.id, user_id=user.id, keep=[here] if here else [])
     alerted = await security_alerts.password_changed(
         session, tenant=tenant, user=user, origin=request_origin(request, runtime)
     )

@@ -26,7 +26,8 @@ class SignInRequired(Exception):
 def sign_in_url(request: Request) -> str:
     """The sign-in page, which returns to the page asked for (a GET's; a form sent without a
     session is not sent again)."""
-    asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    path = request.scope.get("raw_path", b"").decode("latin-1") or request.url.path
+    asked = path + (f"?{request.url.query}" if request.url.query else "")  # as it was encoded
     if request.method != "GET" or return_to(asked) == "/admin":
         return "/admin/signin"
     return f"/admin/signin?{urlencode({'next': asked})}"
