@@ -84,6 +84,11 @@ def test_create_user_sends_the_activation_email(demo: LiveServer) -> None:
     assert duplicate.status_code == 422
     assert "A user with the e-mail newbie@demo.test already exists." in duplicate.text
     assert invalid.status_code == 422 and "E-Mail: Not a valid e-mail address" in invalid.text
+    assert 'id="page-error"' in invalid.text  # the field is described by the error
+    assert '<input id="email" name="email" aria-invalid="true" aria-describedby="page-error"' in (
+        invalid.text
+    )
+    assert 'name="first_name" aria-invalid' not in invalid.text
     [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["newbie@demo.test"])
     assert "/activate?token=" in link_in(mail.text)
     with demo.client() as user:
