@@ -260,9 +260,7 @@ def _install_error_pages(app: FastAPI, settings: Settings) -> None:
             "back": "/admin" if console else "/",
             "console": console,
         }
-        context["tenant"] = tenant = await _tenant_of(request, settings)
-        if console and tenant is not None:
-            context["admin"] = await _admin_of(request, tenant)
+        context["tenant"], context["admin"] = await _whose_page(request, settings, console=console)
         return render(request, "error.html", context, status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
@@ -275,37 +273,28 @@ def _install_error_pages(app: FastAPI, settings: Settings) -> None:
         return JSONResponse({"detail": errors}, status_code=status)
 
 
-async def _tenant_of(request: Request, settings: Settings) -> Tenant | None:
-    """The tenant whose page this was, for the error page's header: known once the route
-    resolved it, else looked up by host (an address that matched no route)."""
-    known: Tenant | None = getattr(request.state, "tenant", None)
-    if known is not None:
-        return known
+async def _whose_page(
+    request: Request, settings: Settings, *, console: bool
+) -> tuple[Tenant | None, Admin | None]:
+    """The tenant and, on the console, the administrator signed in, for the error page's
+    header: known once the route resolved them, else looked up in one session (an address
+    that matched no route); without them when the database is away, rather than a 500."""
+    tenant: Tenant | None = getattr(request.state, "tenant", None)
+    admin: Admin | None = getattr(request.state, "admin", None)
+    if admin is not None or (tenant is not None and not console):
+        return tenant, admin
     runtime: Runtime = request.app.state.runtime
     try:
         async with runtime.sessions() as session:
-            host = request.headers.get("host", "")
-            return await tenant_for_host(session, host, base_domain=settings.base_domain)
-    except Exception:  # the database away: the page without the tenant, not a 500
-        log.warning("error page: the tenant could not be looked up", exc_info=True)
-        return None
-
-
-async def _admin_of(request: Request, tenant: Tenant) -> Admin | None:
-    """The administrator signed in, for the console's header on its error page: known once
-    the route checked, else read from the session cookie (an address that matched no route)."""
-    known: Admin | None = getattr(request.state, "admin", None)
-    if known is not None:
-        return known
-    runtime: Runtime = request.app.state.runtime
-    try:
-        async with runtime.sessions() as session:
-            return await current_admin(request, session, tenant)
-    except SignInRequired:
-        return None
-    except Exception:  # the database away: the page without the administrator, not a 500
-        log.warning("error page: the administrator could not be looked up", exc_info=True)
-        return None
+            if tenant is None:
+                host = request.headers.get("host", "")
+                tenant = await tenant_for_host(session, host, base_domain=settings.base_domain)
+            if console and tenant is not None:
+                with suppress(SignInRequired):
+                    admin = await current_admin(request, session, tenant)
+    except Exception:
+        log.warning("error page: the tenant or administrator could not be looked up", exc_info=True)
+    return tenant, admin
 
 
 def _unknown_host(request: Request, settings: Settings) -> Response:
