@@ -15,7 +15,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from gatehouse.accounts.authorizations import Authorization, parse_authorizations
+from gatehouse.accounts.authorizations import KNOWN_SLUGS, parse_authorizations
 from gatehouse.accounts.clients import create_client
 from gatehouse.db.migrate import upgrade
 from gatehouse.errors import GatehouseError
@@ -201,7 +201,7 @@ def client_create(
     name: Annotated[str, typer.Option(help="A name for the client.")],
     authorization: Annotated[
         list[str],
-        typer.Option(help=f"Repeatable, one of: {', '.join(a.value for a in Authorization)}."),
+        typer.Option(help=f"Repeatable, one of: {KNOWN_SLUGS}."),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     expires: Annotated[Expiry, typer.Option(help="Secret expiry.")] = Expiry.NEVER,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
-from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.authorizations import Authorization, labels_of
 from gatehouse.accounts.models import AdminAuthorization, User
 from gatehouse.accounts.users import authorizations_of, set_authorizations
 from gatehouse.errors import ConflictError
@@ -26,7 +26,7 @@ class Administrator:
 
     @property
     def labels(self) -> list[str]:
-        return [a.label for a in Authorization if a in self.authorizations]
+        return labels_of(self.authorizations)
 
 
 async def list_administrators(session: AsyncSession, tenant_id: str) -> list[Administrator]:
@@ -72,8 +72,7 @@ async def change_authorizations(
         action=action,
         changes={
             "user": user.email,
-            "authorizations": ", ".join(a.label for a in Authorization if a in authorizations)
-            or None,
+            "authorizations": ", ".join(labels_of(authorizations)) or None,
         },
     )
     return before

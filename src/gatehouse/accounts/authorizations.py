@@ -28,6 +28,13 @@ LABELS: dict[Authorization, str] = {
 }
 
 ALL_AUTHORIZATIONS = frozenset(Authorization)
+# Every slug, as commands and errors list them.
+KNOWN_SLUGS = ", ".join(a.value for a in Authorization)
+
+
+def labels_of(authorizations: frozenset[Authorization]) -> list[str]:
+    """The labels of ``authorizations``, in the console's order."""
+    return [a.label for a in Authorization if a in authorizations]
 
 
 def parse_authorizations(slugs: list[str]) -> frozenset[Authorization]:
@@ -39,8 +46,7 @@ def parse_authorizations(slugs: list[str]) -> frozenset[Authorization]:
         try:
             result.add(Authorization(slug))
         except ValueError:
-            known = ", ".join(a.value for a in Authorization)
             raise ValidationError(
-                "authorization", f"Unknown authorization {slug!r}; known: {known}."
+                "authorization", f"Unknown authorization {slug!r}; known: {KNOWN_SLUGS}."
             ) from None
     return frozenset(result)

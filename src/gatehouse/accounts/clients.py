@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
-from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.authorizations import Authorization, labels_of
 from gatehouse.accounts.models import ApiClient, ApiClientSecret
 from gatehouse.accounts.passwords import verify_password_off_loop
 from gatehouse.crypto import hash_token, new_token, tokens_equal
@@ -264,7 +264,7 @@ async def _record(
 
 def _labels(authorizations: frozenset[Authorization]) -> str:
     """As the administrators' change log names them: "Manage Users, Read Users"."""
-    return ", ".join(a.label for a in Authorization if a in authorizations)
+    return ", ".join(labels_of(authorizations))
 
 
 def _is_uuid(value: str) -> bool:

@@ -58,6 +58,11 @@ async def _record(
     )
 
 
+# Values the change log keeps for Send Reset Password Email and Unlock (the console names them).
+RESET_EMAIL_QUEUED, RESET_EMAIL_AT_LIMIT = "queued", "not sent: limit reached"
+PASSWORD_UNLOCKED = "unlocked"
+
+
 @dataclass(frozen=True)
 class PasswordDetails:
     password_set: bool
@@ -158,7 +163,7 @@ async def send_reset_email(
     outcome = await send_password_link(
         session, tenant=tenant, user=user, process=RESET, origin=origin, language=user.language
     )
-    result = "queued" if outcome is Outcome.QUEUED else "not sent: limit reached"
+    result = RESET_EMAIL_QUEUED if outcome is Outcome.QUEUED else RESET_EMAIL_AT_LIMIT
     await _record(session, user, actor, "update", reset_password_email=result)
     await session.flush()
     return outcome
@@ -166,7 +171,7 @@ async def send_reset_email(
 
 async def unlock_password(session: AsyncSession, *, user: User, actor: str) -> None:
     if await lockout.unlock(session, user):
-        await _record(session, user, actor, "update", lockout="unlocked")
+        await _record(session, user, actor, "update", lockout=PASSWORD_UNLOCKED)
 
 
 async def add_administrator(

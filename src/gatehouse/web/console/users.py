@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from gatehouse import audit
-from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.authorizations import Authorization, labels_of
 from gatehouse.accounts.models import User
 from gatehouse.accounts.users import (
     LANGUAGE_NAMES,
@@ -50,10 +50,10 @@ CHANGE_LABELS = {
 CHANGE_VALUES = {
     "status": {status: status.capitalize() for status in STATUSES},
     "reset_password_email": {
-        "queued": "Sent",
-        "not sent: limit reached": "Not sent: limit reached",
+        user_admin.RESET_EMAIL_QUEUED: "Sent",
+        user_admin.RESET_EMAIL_AT_LIMIT: "Not sent: limit reached",
     },
-    "lockout": {"unlocked": "Ended"},
+    "lockout": {user_admin.PASSWORD_UNLOCKED: "Ended"},
 }
 NEW_USER_FIELDS = ("email", "first_name", "last_name", "login_name", "language")
 # As the Create User form labels them: an error names the field it is about.
@@ -175,7 +175,7 @@ async def _user_context(
         "tabs": TABS,
         "tab": tab if tab in dict(TABS) else "details",
         "language_name": LANGUAGE_NAMES.get(user.language, user.language),
-        "held": [a.label for a in Authorization if a in held],
+        "held": labels_of(held),
         "details": await user_admin.password_details(session, user),
         "may_manage": admin.may(Authorization.MANAGE_USERS),
         "changes": await audit.entries(
