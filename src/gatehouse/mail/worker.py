@@ -36,7 +36,7 @@ from gatehouse.mail.dispatcher import (
 )
 from gatehouse.mail.models import QUEUED, SENDING, OutboxMessage
 from gatehouse.mail.recorder import FLUSH_SECONDS, DatabaseBehind, OutcomeRecorder
-from gatehouse.mail.transports.base import SEND_NOT_AFTER, LeaseRunningOut
+from gatehouse.mail.transports.base import SEND_NOT_AFTER, LeaseRunningOut, check_send_deadline
 from gatehouse.mail.transports.pool import TransportPool
 from gatehouse.mail.transports.smtp import transaction_seconds
 from gatehouse.runtime import Runtime
@@ -487,7 +487,7 @@ class _Batch:
         # connection (SEND_NOT_AFTER): a lane may wait for a connection another lane uses.
         longest = transaction_seconds(runtime.settings.smtp_timeout)
         self._send_margin = min(longest, self._lease.total_seconds() / 4)
-        self._send_until = leased_at + self._lease.total_seconds() - self._send_margin
+        self._send_until = self._send_deadline(leased_at)
         self._expiring: set[str] = set()  # not sent: their leases could not be renewed
         self._jobs = {job.message.id: job for job in jobs}
         self._held = set(self._jobs)  # leased and not yet sent
@@ -517,6 +517,7 @@ class _Batch:
                 raise result
 
     async def _lane(self, jobs: list[Job], *, lane: int, group: int) -> None:
+        deadline = SEND_NOT_AFTER.set(lambda: self._send_until)  # this lane's task only
         try:
             async with self._lanes:
                 for job in jobs:
@@ -525,17 +526,14 @@ class _Batch:
                     await self._renew_if_due()
                     if job.message.id not in self._held:  # its lease ran out: another's now
                         continue
-                    if time.monotonic() >= self._send_until:
-                        self._skip_expiring(job)
-                        continue
-                    deadline = SEND_NOT_AFTER.set(lambda: self._send_until)
+                    # The deadline here, and in the transport again once it holds its
+                    # connection (this lane may wait for one another lane is using).
                     try:
+                        check_send_deadline()
                         outcome = await self._outcome(job, lane=lane, group=group)
-                    except LeaseRunningOut:  # while it waited for its connection
+                    except LeaseRunningOut:
                         self._skip_expiring(job)
                         continue
-                    finally:
-                        SEND_NOT_AFTER.reset(deadline)
                     self._held.discard(job.message.id)
                     self.sent[job.message.tenant_id] += 1
                     self._on_sent(job.message.tenant_id)
@@ -543,7 +541,12 @@ class _Batch:
                     if outcome.connection_wanted:  # the waiting message goes out first, while
                         await asyncio.sleep(0)  # this lane renders and builds its next one
         finally:
+            SEND_NOT_AFTER.reset(deadline)
             self._lane_done(group)
+
+    def _send_deadline(self, leased_at: float) -> float:
+        """The last moment a send may begin under a lease set at ``leased_at`` (monotonic)."""
+        return leased_at + self._lease.total_seconds() - self._send_margin
 
     def _skip_expiring(self, job: Job) -> None:
         """``job``'s lease is (nearly) over and could not be renewed: not sent, and no longer
@@ -648,4 +651,4 @@ class _Batch:
                 # Only narrowed: a message sent while this ran is not held again.
                 self._held.intersection_update(kept.all())
             self._renew_at = time.monotonic() + self._lease.total_seconds() / 2
-            self._send_until = started + self._lease.total_seconds() - self._send_margin
+            self._send_until = self._send_deadline(started)

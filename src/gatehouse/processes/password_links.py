@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse.accounts.models import User
+from gatehouse.accounts.models import LinkToken, User
 from gatehouse.accounts.sessions import end_sessions
 from gatehouse.accounts.tokens import (
     RESET_PASSWORD,
@@ -113,6 +113,11 @@ def spend_equal_effort() -> None:
 async def user_for_link(session: AsyncSession, *, tenant: Tenant, token: str) -> User:
     """The user a valid, unused password link belongs to; TokenError otherwise."""
     record = await peek_token(session, tenant_id=tenant.id, token=token, purpose=RESET_PASSWORD)
+    return await _user_of(session, tenant, record)
+
+
+async def _user_of(session: AsyncSession, tenant: Tenant, record: LinkToken) -> User:
+    """The user of a valid link, if active and the link is newer than their password."""
     user = await get_user(session, tenant.id, record.user_id)
     if user is None or user.status == "inactive":
         raise TokenError(LINK_NOT_VALID)
@@ -128,7 +133,7 @@ async def set_password_with_link(
     record = await peek_token(session, tenant_id=tenant.id, token=token, purpose=RESET_PASSWORD)
     # Two links used at once take turns: the second then finds the password newer than it.
     await lock_user(session, tenant.id, record.user_id)
-    user = await user_for_link(session, tenant=tenant, token=token)
+    user = await _user_of(session, tenant, record)
     set_password(user, new_password)  # policy errors leave the link usable
     await consume_token(session, tenant_id=tenant.id, token=token, purpose=RESET_PASSWORD)
     # Whoever knew the old password is signed out everywhere (the holder signs in anew).
@@ -144,10 +149,7 @@ async def renew_expired_link(
     record = await find_token(session, tenant_id=tenant.id, token=token, purpose=RESET_PASSWORD)
     if record is None:
         raise TokenError(LINK_NOT_VALID)
-    user = await get_user(session, tenant.id, record.user_id)
-    if user is None or user.status == "inactive":
-        raise TokenError(LINK_NOT_VALID)
-    check_current(record, user.password_changed_at)  # nothing is sent for a superseded link
+    user = await _user_of(session, tenant, record)  # nothing is sent for a superseded link
     # The user's lock first, then the token's row: the order setting a password takes too.
     await lock_user(session, tenant.id, user.id)
     if not await mark_renewed(session, record):
