@@ -100,8 +100,15 @@ def test_malformed_request_is_400(demo: LiveServer) -> None:
         missing = client.post("/service/users/forgotPassword", json={})
         empty = client.post("/service/users/forgotPassword", json={"identifier": ""})
         not_json = client.post("/service/users/forgotPassword", content=b"identifier=x")
+        broken = client.post(
+            "/service/users/forgotPassword",
+            content=b'{"identifier": ',
+            headers={"content-type": "application/json"},
+        )
     assert missing.status_code == empty.status_code == not_json.status_code == 400
     assert missing.json()["detail"][0]["field"] == "identifier"
+    assert broken.status_code == 400
+    assert broken.json()["detail"][0]["field"] == "body"  # not the character position
 
 
 def test_forgot_password_page_answers_the_same(demo: LiveServer) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -115,7 +116,11 @@ def _install_error_answers(api: FastAPI) -> None:
     @api.exception_handler(RequestValidationError)
     async def schema_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0]
-        # A body that is no JSON at all is located at a character position, not a field.
-        names = [] if first["type"] == "json_invalid" else first["loc"][1:]
-        field = ".".join(str(part) for part in names) or "body"
-        return JSONResponse({"detail": {"field": field, "message": first["msg"]}}, 422)
+        return JSONResponse({"detail": {"field": field_of(first), "message": first["msg"]}}, 422)
+
+
+def field_of(error: Mapping[str, Any]) -> str:
+    """The field a request validation error is about; ``body`` for the body as a whole (a
+    body that is no JSON at all is located at a character position, not a field)."""
+    names = [] if error["type"] == "json_invalid" else error["loc"][1:]
+    return ".".join(str(part) for part in names) or "body"
