@@ -21,6 +21,16 @@ async def wait_for(condition: Callable[[], bool], what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.fixture
+def renewals_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every lease renewal fails, as with the database away (the rest still reaches it)."""
+
+    async def database_away(batch: _Batch) -> None:
+        raise OSError("the database is away")
+
+    monkeypatch.setattr(_Batch, "_renew", database_away)
+
+
 async def test_batch_outliving_its_lease_is_not_sent_twice(setup: DeliverySetup, pki: Pki) -> None:
     """A worker whose batch outlasts its lease must not send a message another worker has taken
     over since: every message arrives once, even with no crash at all."""
@@ -52,15 +62,11 @@ async def test_batch_outliving_its_lease_is_not_sent_twice(setup: DeliverySetup,
 
 
 async def test_a_failed_lease_renewal_does_not_stop_a_lane(
-    setup: DeliverySetup, pki: Pki, monkeypatch: pytest.MonkeyPatch
+    setup: DeliverySetup, pki: Pki, renewals_fail: None
 ) -> None:
     """A renewal that fails (the database away) is tried again later; the lane that ran into
     it goes on sending while the leases last, rather than leaving its messages unsent."""
 
-    async def database_away(batch: _Batch) -> None:
-        raise OSError("the database is away")
-
-    monkeypatch.setattr(_Batch, "_renew", database_away)
     handler = GatedData(gated=1)
     async with SmtpServer(pki, security="starttls", handler=handler) as server:
         runtime = await setup.runtime(
@@ -81,16 +87,12 @@ async def test_a_failed_lease_renewal_does_not_stop_a_lane(
 
 
 async def test_no_send_begins_after_waiting_out_the_lease_for_a_connection(
-    setup: DeliverySetup, pki: Pki, monkeypatch: pytest.MonkeyPatch
+    setup: DeliverySetup, pki: Pki, renewals_fail: None
 ) -> None:
     """Two lanes share the platform's one connection: the second waits for it while the first
     sends. With its lease unrenewed and about to run out by then, it sends nothing, and its
     message goes back to the queue uncounted (the database answers again by the batch's end)."""
 
-    async def database_away(batch: _Batch) -> None:
-        raise OSError("the database is away")
-
-    monkeypatch.setattr(_Batch, "_renew", database_away)
     handler = GatedData(gated=1)
     async with SmtpServer(pki, security="starttls", handler=handler) as server:
         runtime = await setup.runtime(

@@ -11,10 +11,9 @@ import pytest
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.clients import create_client
 from gatehouse.mail import config as mail_config
-from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD
 from gatehouse.processes.onboarding import onboard_tenant
+from tests.support.accounts import sign_in
 from tests.support.live import LiveServer
-from tests.support.pages import post_form
 from tests.support.smtp_servers import Pki, ScriptedHandler, SmtpServer
 
 REJECTION = "550 5.1.1 Mailbox unavailable"
@@ -159,11 +158,7 @@ def test_console_log_filters_pages_and_shows_timeline(
     forgot(demo)
     failed = wait_for_status(demo, auth, "failed")
     with demo.client() as client:
-        post_form(
-            client,
-            "/admin/signin",
-            {"identifier": "admin@demo.test", "password": DEMO_ADMIN_PASSWORD},
-        )
+        sign_in(client, "admin@demo.test")
         page = client.get("/admin/tenant-settings/mail-delivery?status=failed")
         by_recipient = client.get("/admin/tenant-settings/mail-delivery?recipient=nobody")
         timeline = client.get(f"/admin/tenant-settings/mail-delivery/{failed['id']}")
@@ -201,11 +196,7 @@ def test_a_message_waiting_for_a_retry_is_shown_as_retrying(
         forgot(demo)
         waiting = wait_for_status(demo, auth, "queued", tried=True)
         with demo.client() as client:
-            post_form(
-                client,
-                "/admin/signin",
-                {"identifier": "admin@demo.test", "password": DEMO_ADMIN_PASSWORD},
-            )
+            sign_in(client, "admin@demo.test")
             listing = client.get("/admin/tenant-settings/mail-delivery")
             timeline = client.get(f"/admin/tenant-settings/mail-delivery/{waiting['id']}")
             mail_server = client.get("/admin/tenant-settings/mail-server")

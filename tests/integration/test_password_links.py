@@ -93,16 +93,7 @@ def test_used_link_is_refused_with_its_reason(demo: LiveServer) -> None:
     [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
     path = path_of(link_in(mail.text))
     with demo.client() as client:
-        form = client.get(path)
-        client.post(
-            "/reset-password",
-            data={
-                "token": path.split("token=")[1],
-                "password": "New-Secret-99",
-                "password_confirm": "New-Secret-99",
-                "csrf_token": csrf_token(form),
-            },
-        )
+        set_new_password(client, path, client.get(path), "New-Secret-99")
         expire_links(demo)
         used = client.get(path)
     assert used.status_code == 400
