@@ -5,8 +5,10 @@ test installs (SQLite or PostgreSQL), or, on PostgreSQL, is taken away and broug
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections import Counter
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import make_url, text, update
@@ -111,93 +113,102 @@ async def test_a_message_whose_outcome_is_unwritten_is_not_claimed_again(
 
 @pytest.mark.postgres
 async def test_outcomes_kept_while_the_database_is_away_are_written_once_it_is_back(
-    own_postgres: tuple[Settings, str], pki: Pki
+    outage: Outage, pki: Pki
 ) -> None:
-    settings, server_url = own_postgres
-    name = make_url(settings.database_url).database
-    setup = DeliverySetup(settings, pki)
+    setup = outage.setup
     handler = GatedData(gated=1)
-    try:
-        async with SmtpServer(pki, security="starttls", handler=handler) as server:
-            runtime = await setup.runtime(f"smtp://127.0.0.1:{server.port}")
-            worker = setup.worker(runtime)
-            message_ids = await queue(runtime, *RECIPIENTS)
-            draining = asyncio.create_task(worker.drain())
-            while handler.arrived == 0:  # the first message is on the server, its reply held
-                await asyncio.sleep(0.01)
-            await take_database_away(server_url, name)
-            handler.gates[0].set()
-            while len(handler.messages) < len(RECIPIENTS):
-                await asyncio.sleep(0.01)
-            await asyncio.sleep(1)  # flushes fail meanwhile
-            assert worker._recorder.behind and not draining.done()
-            await bring_database_back(server_url, name)
-            assert await asyncio.wait_for(draining, timeout=30) == len(RECIPIENTS)
-        assert received(handler) == dict.fromkeys(RECIPIENTS, 1)
-        for message_id in message_ids:
-            message = await load(runtime, message_id)
-            assert (message.status, message.attempts, message.lease_owner) == ("sent", 1, None)
-            assert [a.outcome for a in await attempts_of(runtime, message_id)] == ["sent"]
-    finally:
-        await bring_database_back(server_url, name)
-        await setup.close()
+    async with SmtpServer(pki, security="starttls", handler=handler) as server:
+        runtime = await setup.runtime(f"smtp://127.0.0.1:{server.port}")
+        worker = setup.worker(runtime)
+        message_ids = await queue(runtime, *RECIPIENTS)
+        draining = asyncio.create_task(worker.drain())
+        while handler.arrived == 0:  # the first message is on the server, its reply held
+            await asyncio.sleep(0.01)
+        await outage.begin()
+        handler.gates[0].set()
+        while len(handler.messages) < len(RECIPIENTS):
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(1)  # flushes fail meanwhile
+        assert worker._recorder.behind and not draining.done()
+        await outage.end()
+        assert await asyncio.wait_for(draining, timeout=30) == len(RECIPIENTS)
+    assert received(handler) == dict.fromkeys(RECIPIENTS, 1)
+    for message_id in message_ids:
+        message = await load(runtime, message_id)
+        assert (message.status, message.attempts, message.lease_owner) == ("sent", 1, None)
+        assert [a.outcome for a in await attempts_of(runtime, message_id)] == ["sent"]
 
 
 @pytest.mark.postgres
 async def test_no_send_starts_once_a_lease_that_could_not_be_renewed_runs_out(
-    own_postgres: tuple[Settings, str], pki: Pki
+    outage: Outage, pki: Pki
 ) -> None:
     """With the database away, leases cannot be renewed: once one is about to run out, its
     message is not sent (another worker that reaches the database may claim it by then). It
     is sent, once, by a later claim when the database is back."""
+    setup = outage.setup
+    handler = GatedData(gated=1)
+    async with SmtpServer(pki, security="starttls", handler=handler) as server:
+        runtime = await setup.runtime(
+            f"smtp://127.0.0.1:{server.port}",
+            max_connections_per_tenant=1,
+            default_max_connections=1,
+            worker_lease_seconds=5,  # no send starts in its last 1.25 s
+        )
+        worker = setup.worker(runtime)
+        first, second = await queue(runtime, "u0@acme.test", "u1@acme.test")
+        draining = asyncio.create_task(worker.drain())
+        while handler.arrived == 0:  # u0 is on the server, its reply held
+            await asyncio.sleep(0.01)
+        await outage.begin()
+        await asyncio.sleep(5)  # renewals fail; the lease runs out
+        handler.gates[0].set()
+        await asyncio.sleep(1)
+        assert received(handler) == {"u0@acme.test": 1}  # u1 was not sent
+        await outage.end()
+        assert await asyncio.wait_for(draining, timeout=30) == 3  # u1 claimed twice
+    assert received(handler) == {"u0@acme.test": 1, "u1@acme.test": 1}
+    assert (await load(runtime, first)).attempts == 1
+    assert (await load(runtime, second)).attempts == 2  # counted before a send not made
+    outcomes = [a.outcome for a in await attempts_of(runtime, second)]
+    assert sorted(outcomes) == ["pending", "sent"]  # as a worker that died before it
+
+
+@dataclasses.dataclass
+class Outage:
+    """A PostgreSQL database of the test's own, with deliveries set up on it, that the test
+    takes away (no connection, those open closed) and brings back."""
+
+    setup: DeliverySetup
+    server_url: str
+    name: str
+
+    async def begin(self) -> None:
+        await admin(
+            self.server_url,
+            [
+                f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS false',
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "  # noqa: S608
+                f"WHERE datname = '{self.name}'",  # the test's own random name
+            ],
+        )
+
+    async def end(self) -> None:
+        await admin(self.server_url, [f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true'])
+
+
+@pytest.fixture
+async def outage(own_postgres: tuple[Settings, str], pki: Pki) -> AsyncIterator[Outage]:
+    """The database back and the setup closed afterwards, whatever the test did."""
     settings, server_url = own_postgres
     name = make_url(settings.database_url).database
-    setup = DeliverySetup(settings, pki)
-    handler = GatedData(gated=1)
+    assert name is not None
+    made = Outage(DeliverySetup(settings, pki), server_url, name)
     try:
-        async with SmtpServer(pki, security="starttls", handler=handler) as server:
-            runtime = await setup.runtime(
-                f"smtp://127.0.0.1:{server.port}",
-                max_connections_per_tenant=1,
-                default_max_connections=1,
-                worker_lease_seconds=5,  # no send starts in its last 1.25 s
-            )
-            worker = setup.worker(runtime)
-            first, second = await queue(runtime, "u0@acme.test", "u1@acme.test")
-            draining = asyncio.create_task(worker.drain())
-            while handler.arrived == 0:  # u0 is on the server, its reply held
-                await asyncio.sleep(0.01)
-            await take_database_away(server_url, name)
-            await asyncio.sleep(5)  # renewals fail; the lease runs out
-            handler.gates[0].set()
-            await asyncio.sleep(1)
-            assert received(handler) == {"u0@acme.test": 1}  # u1 was not sent
-            await bring_database_back(server_url, name)
-            assert await asyncio.wait_for(draining, timeout=30) == 3  # u1 claimed twice
-        assert received(handler) == {"u0@acme.test": 1, "u1@acme.test": 1}
-        assert (await load(runtime, first)).attempts == 1
-        assert (await load(runtime, second)).attempts == 2  # counted before a send not made
-        outcomes = [a.outcome for a in await attempts_of(runtime, second)]
-        assert sorted(outcomes) == ["pending", "sent"]  # as a worker that died before it
+        yield made
     finally:
-        await bring_database_back(server_url, name)
-        await setup.close()
-
-
-async def take_database_away(server_url: str, name: str) -> None:
-    """No connection to database ``name`` from now on, those open closed."""
-    await admin(
-        server_url,
-        [
-            f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "  # noqa: S608
-            f"WHERE datname = '{name}'",  # the test's own random name
-        ],
-    )
-
-
-async def bring_database_back(server_url: str, name: str) -> None:
-    await admin(server_url, [f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'])
+        await made.end()
+        await made.setup.close()
 
 
 async def test_a_reply_that_is_not_utf8_is_stored(setup: DeliverySetup, pki: Pki) -> None:
