@@ -232,11 +232,14 @@ def mail_send_test(
     tenant: Annotated[str, typer.Option(help="Tenant ID.")],
     to: Annotated[str, typer.Option(help="Recipient address.")],
     wait: Annotated[bool, typer.Option(help="Deliver now and report the outcome.")] = True,
+    language: Annotated[str, typer.Option(help="Language of the e-mail (en, de, fr ...).")] = "en",
 ) -> None:
     """Queue a test e-mail through the tenant's configuration, like every other e-mail."""
 
     async def work(runtime: Runtime) -> None:
-        message_id = await test_email.queue_test_email(runtime, tenant_id=tenant, recipient=to)
+        message_id = await test_email.queue_test_email(
+            runtime, tenant_id=tenant, recipient=to, language=language
+        )
         console.print(f"Test e-mail {message_id} queued.")
         if wait:
             outcome = await test_email.deliver_now(runtime, message_id)

@@ -21,7 +21,7 @@ from gatehouse.processes.demo import DEMO_USER_PASSWORD
 from gatehouse.processes.self_registration import REGISTRATION_ANSWER
 from gatehouse.processes.settings import save_settings
 from gatehouse.tenants.service import get_tenant
-from tests.support.accounts import api_client
+from tests.support.accounts import add_user, api_client, sign_in
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token, link_in, path_of, post_form
 
@@ -360,3 +360,26 @@ def test_application_of_each_message_is_recorded(demo: LiveServer, api: httpx.Cl
             return list(await session.scalars(select(OutboxMessage.application_id)))
 
     assert demo.run(applications) == [app["id"]]
+
+
+def test_mail_server_test_email_speaks_the_administrators_language(demo: LiveServer) -> None:
+    """Send Test E-Mail on the Mail Server page: the platform's test e-mail in the profile
+    language of the administrator who sent it."""
+    greta = "greta@demo.test"
+    add_user(demo, greta, authorizations=frozenset({Authorization.MANAGE_TENANT_CONFIGURATION}))
+    set_language(demo, greta, "de")
+    with demo.client() as console:
+        sign_in(console, greta, "User-Pass-123")
+        page = console.get("/admin/tenant-settings/mail-server")
+        sent = console.post(
+            "/admin/tenant-settings/mail-server/test-email",
+            data={"to": "it-desk@demo.test", "csrf_token": csrf_token(page)},
+        )
+        assert sent.status_code == 303, sent.text
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["it-desk@demo.test"])
+    assert mail.subject == "Test-E-Mail von Demo Tenant"
+    assert lf(mail.text).startswith(
+        "Hallo it-desk,\n\nDies ist eine Test-E-Mail, die eine Administratorin oder ein "
+        "Administrator von Demo Tenant gesendet hat"
+    )
+    assert '<html lang="de">' in mail.html

@@ -225,3 +225,18 @@ def test_client_create_refuses_unknown_authorization(demo: LiveServer, cli_env: 
     )
     assert result.exit_code == 1
     assert "Unknown authorization 'root'" in result.output
+
+
+def test_mail_send_test_in_a_language(demo: LiveServer, cli_env: Settings) -> None:
+    """``mail send-test --language``: the test e-mail in that language; an unknown one is
+    refused with the choices."""
+    unknown = runner.invoke(
+        app, ["mail", "send-test", "--tenant", "demo", "--to", "ops@demo.test", "--language", "xx"]
+    )
+    assert unknown.exit_code == 1
+    assert unknown.output == "Error: language: Choose one of: en, de, fr, es, it, pt, ja, zh.\n"
+    args = ["--tenant", "demo", "--to", "ops@demo.test", "--language", "fr", "--no-wait"]
+    queued = runner.invoke(app, ["mail", "send-test", *args])
+    assert queued.exit_code == 0, queued.output
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["ops@demo.test"])
+    assert mail.subject == "E-mail de test de Demo Tenant"

@@ -68,8 +68,9 @@ def test_default_template_renders_multipart_with_its_action(slug: str, language:
 
 @pytest.mark.parametrize("language", [code for code in REQUIRED_LANGUAGES if code != "en"])
 def test_translations_are_not_english_copies(language: str) -> None:
-    """Each language's subject and body differ from the English ones for every type."""
-    for slug in TEMPLATE_TYPES:
+    """Each language's subject and body differ from the English ones for every type, and for
+    the platform's own test e-mail."""
+    for slug in [*TEMPLATE_TYPES, "test-email"]:
         english, translated = DEFAULT_SET[(slug, "en")], DEFAULT_SET[(slug, language)]
         assert translated.subject != english.subject, (slug, language)
         assert translated.text != english.text, (slug, language)

@@ -7,13 +7,20 @@ from gatehouse.errors import ValidationError
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.outbox import enqueue
+from gatehouse.mail.templates.types import DEFAULT_LANGUAGE, TEMPLATE_LANGUAGES
 from gatehouse.mail.worker import Worker
 from gatehouse.runtime import Runtime
 from gatehouse.tenants.service import get_tenant, tenant_host
 
 
-async def queue_test_email(runtime: Runtime, *, tenant_id: str, recipient: str) -> str:
+async def queue_test_email(
+    runtime: Runtime, *, tenant_id: str, recipient: str, language: str = DEFAULT_LANGUAGE
+) -> str:
+    """Queue the test e-mail in ``language`` (the administrator's who asked for it; English
+    where the platform has no translation); its ID."""
     recipient = normalize_email(recipient, field="to")
+    if language not in TEMPLATE_LANGUAGES:
+        raise ValidationError("language", f"Choose one of: {', '.join(TEMPLATE_LANGUAGES)}.")
     async with runtime.sessions.begin() as session:
         tenant = await get_tenant(session, tenant_id)
         origin = runtime.settings.tenant_origin(
@@ -32,6 +39,7 @@ async def queue_test_email(runtime: Runtime, *, tenant_id: str, recipient: str) 
             process="test-email",
             recipient=recipient,
             context=context,
+            language=language,
         )
     runtime.wake_worker()
     return message.id

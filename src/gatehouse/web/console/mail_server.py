@@ -236,7 +236,9 @@ async def send_test_email(
 ) -> Response:
     to = str(form.get("to") or admin.user.email)
     try:
-        message_id = await queue_test_email(runtime, tenant_id=admin.tenant.id, recipient=to)
+        message_id = await queue_test_email(
+            runtime, tenant_id=admin.tenant.id, recipient=to, language=admin.user.language
+        )
     except ValidationError as exc:
         context = await page_context(session, admin, request, error=field_error_text(exc))
         return render(request, "console/mail_server.html", context, status_code=422)

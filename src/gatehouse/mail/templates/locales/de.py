@@ -105,6 +105,15 @@ LOCALE = Locale(
                 "möglicherweise jemand Ihr Passwort: Ändern Sie es sofort.",
             ),
         ),
+        "test-email": Wording(
+            subject="Test-E-Mail von {{ user.sp_name }}",
+            before=(
+                "Dies ist eine Test-E-Mail, die eine Administratorin oder ein Administrator "
+                "von {{ user.sp_name }} gesendet hat, um die Mailserver-Konfiguration des "
+                "Mandanten zu prüfen.",
+                "Sie hat denselben Weg genommen wie jede andere E-Mail des Mandanten.",
+            ),
+        ),
     },
     alerts={
         "password-changed": "Das Passwort Ihres Kontos wurde am {when} geändert.",

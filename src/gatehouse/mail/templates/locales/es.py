@@ -97,6 +97,14 @@ LOCALE = Locale(
                 "posible que alguien conozca su contraseña: cámbiela de inmediato.",
             ),
         ),
+        "test-email": Wording(
+            subject="Correo de prueba de {{ user.sp_name }}",
+            before=(
+                "Este es un correo de prueba enviado por un administrador de {{ user.sp_name }}"
+                " para comprobar la configuración del servidor de correo del inquilino.",
+                "Ha salido por el mismo camino que todos los demás correos del inquilino.",
+            ),
+        ),
     },
     alerts={
         "password-changed": "La contraseña de su cuenta se cambió el {when}.",

@@ -104,6 +104,14 @@ LOCALE = Locale(
                 "quelqu'un connaît peut-être votre mot de passe : changez-le immédiatement.",
             ),
         ),
+        "test-email": Wording(
+            subject="E-mail de test de {{ user.sp_name }}",
+            before=(
+                "Ceci est un e-mail de test envoyé par un administrateur de {{ user.sp_name }} "
+                "pour vérifier la configuration du serveur de messagerie du locataire.",
+                "Il est parti par le même chemin que tous les autres e-mails du locataire.",
+            ),
+        ),
     },
     alerts={
         "password-changed": "Le mot de passe de votre compte a été modifié le {when}.",

@@ -101,6 +101,14 @@ LOCALE = Locale(
                 "potrebbe conoscere la sua password: la cambi subito.",
             ),
         ),
+        "test-email": Wording(
+            subject="E-mail di prova da {{ user.sp_name }}",
+            before=(
+                "Questa è un'e-mail di prova inviata da un amministratore di {{ user.sp_name }}"
+                " per verificare la configurazione del server di posta del tenant.",
+                "È partita attraverso lo stesso percorso di tutte le altre e-mail del tenant.",
+            ),
+        ),
     },
     alerts={
         "password-changed": "La password del suo account è stata modificata il {when}.",

@@ -98,6 +98,14 @@ LOCALE = Locale(
                 "変更してください。",
             ),
         ),
+        "test-email": Wording(
+            subject="{{ user.sp_name }} からのテストメール",
+            before=(
+                "これは、テナントのメールサーバー設定を確認するために "
+                "{{ user.sp_name }} の管理者が送信したテストメールです。",
+                "テナントの他のすべてのメールと同じ経路で送信されました。",
+            ),
+        ),
     },
     alerts={
         "password-changed": "{when} にアカウントのパスワードが変更されました。",

@@ -95,6 +95,14 @@ LOCALE = Locale(
                 "saber sua senha: altere-a imediatamente.",
             ),
         ),
+        "test-email": Wording(
+            subject="E-mail de teste de {{ user.sp_name }}",
+            before=(
+                "Este é um e-mail de teste enviado por um administrador de {{ user.sp_name }} "
+                "para verificar a configuração do servidor de e-mail do tenant.",
+                "Ele saiu pelo mesmo caminho que todos os outros e-mails do tenant.",
+            ),
+        ),
     },
     alerts={
         "password-changed": "A senha da sua conta foi alterada em {when}.",

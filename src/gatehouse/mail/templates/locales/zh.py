@@ -77,6 +77,13 @@ LOCALE = Locale(
                 "请立即修改密码。",
             ),
         ),
+        "test-email": Wording(
+            subject="来自 {{ user.sp_name }} 的测试邮件",
+            before=(
+                "这是 {{ user.sp_name }} 的管理员为检查租户的邮件服务器配置而发送的测试邮件。",
+                "它与租户的所有其他邮件经由相同的路径发出。",
+            ),
+        ),
     },
     alerts={
         "password-changed": "您账户的密码已于 {when} 更改。",
