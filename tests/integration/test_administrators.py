@@ -11,8 +11,10 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
+from gatehouse.accounts import clients
 from gatehouse.accounts.models import ApiClientSecret
 from gatehouse.db.base import utcnow
 from gatehouse.processes.demo import DEMO_USER_PASSWORD
@@ -233,6 +235,28 @@ def test_a_system_name_is_taken_once(demo: LiveServer) -> None:
     assert page.text.count("<td>Provisioning</td>") == 1
     log = page.text.split("Change log")[1]  # the system as the page names it
     assert "System = Provisioning (" in log and "Authorizations = Read Users" in log
+
+
+def test_a_system_name_is_kept_once_by_the_database(
+    demo: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests at once both pass the service's check: the database's unique index refuses
+    the second (other letter case too) with the check's own message, not an internal error,
+    and the first is kept."""
+
+    async def both_pass(*args: object, **kwargs: object) -> None:
+        return None
+
+    monkeypatch.setattr(clients, "_check_name_free", both_pass)
+    with admin_client(demo) as admin:
+        assert add_system(admin, "Provisioning", "1y", "read-users").status_code == 200
+        second = add_system(admin, "provisioning", "never", "manage-users")
+        page = admin.get("/admin/administrators")
+    assert second.status_code == 422
+    assert "A system named “provisioning” exists already: choose another." in second.text
+    assert SECRET_RE.search(second.text) is None
+    assert page.text.count("<td>Provisioning</td>") == 1
+    assert "<td>provisioning</td>" not in page.text
 
 
 def test_expired_secret_is_refused(demo: LiveServer) -> None:

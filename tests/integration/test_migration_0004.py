@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -24,6 +25,7 @@ def _concerns_0004(diff: object) -> bool:
     return any(name in text for name in (*TABLES, *OUTBOX_COLUMNS))
 
 
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression")
 def test_schema_matches_the_models_and_downgrade_removes_it(tmp_path: Path) -> None:
     """0003 -> 0004 keeps a queued e-mail, matches the models; 0004 -> 0003 drops it all."""
     settings = Settings(_env_file=None, data_dir=tmp_path, database_url="")

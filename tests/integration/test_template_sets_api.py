@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
+from gatehouse.applications import service as application_service
 from gatehouse.audit import AuditEntry
 from gatehouse.mail.templates.defaults import DEFAULT_SET
 from gatehouse.mail.templates.resolve import resolve_template
@@ -350,6 +351,28 @@ def test_applications_list_and_builtin_rules(admin: httpx.Client) -> None:
         "characters.",
     }
     assert admin.delete(f"{APPS}/user-profile").status_code == 409
+
+
+def test_an_application_name_is_kept_once_by_the_database(
+    admin: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests at once both pass the service's check: the unique constraint refuses the
+    second, added or renamed, with the check's answer (422 naming the field), not a 500."""
+
+    async def both_pass(*args: object, **kwargs: object) -> None:
+        return None
+
+    monkeypatch.setattr(application_service, "_check_name_free", both_pass)
+    first = admin.post(APPS, json={"name": "Travel", "home_url": "https://travel.example/"})
+    added = admin.post(APPS, json={"name": "Travel", "home_url": "https://other.example/"})
+    other = admin.post(APPS, json={"name": "Wiki", "home_url": "https://wiki.example/"})
+    renamed = admin.put(f"{APPS}/{other.json()['id']}", json={"name": "Travel"})
+    names = [a["name"] for a in admin.get(APPS).json()["applications"]]
+    assert first.status_code == 201 and other.status_code == 201
+    taken = {"field": "name", "message": "An application with this name already exists."}
+    assert (added.status_code, added.json()["detail"]) == (422, taken)
+    assert (renamed.status_code, renamed.json()["detail"]) == (422, taken)
+    assert names == ["User Profile", "Travel", "Wiki"]
 
 
 def test_test_of_one_template_arrives_with_sample_values(

@@ -17,6 +17,7 @@ from gatehouse.accounts.models import ApiClient, ApiClientSecret
 from gatehouse.accounts.passwords import verify_password_off_loop
 from gatehouse.crypto import hash_token, new_token, tokens_equal
 from gatehouse.db.base import utcnow
+from gatehouse.db.unique import unique_or
 from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 
 RESOURCE = "api-clients"
@@ -70,7 +71,14 @@ async def _check_name_free(
         )
     )
     if taken is not None:
-        raise ValidationError("name", f"A system named “{name}” exists already: choose another.")
+        raise _name_taken(name)
+
+
+def _name_taken(name: str) -> ValidationError:
+    return ValidationError("name", f"A system named “{name}” exists already: choose another.")
+
+
+_UNIQUE_NAME = ("uq_api_clients_tenant_name",)  # the index's name, as both databases report it
 
 
 def _lifetime(expiry: str) -> timedelta | None:
@@ -107,8 +115,8 @@ async def create_client(
         name=name,
         authorizations=_slugs(authorizations),
     )
-    session.add(client)
-    await session.flush()
+    async with unique_or(session, _name_taken(name), marks=_UNIQUE_NAME):
+        session.add(client)
     record, secret = _new_secret(client, expiry)
     session.add(record)
     if actor:
@@ -158,8 +166,9 @@ async def update_client(
     client = (await get_client(session, tenant_id, client_id)).client
     name = _validate(name, authorizations)
     await _check_name_free(session, tenant_id, name, client_id=client_id)
-    client.name = name
-    client.authorizations = _slugs(authorizations)
+    async with unique_or(session, _name_taken(name), marks=_UNIQUE_NAME):
+        client.name = name
+        client.authorizations = _slugs(authorizations)
     await _record(session, client, actor, "update", authorizations=_labels(authorizations))
     await session.flush()
     return client

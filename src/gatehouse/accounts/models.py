@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gatehouse.db.base import Base, UtcDateTime, new_id, utcnow
@@ -63,6 +63,11 @@ class ApiClient(Base):
     name: Mapped[str] = mapped_column(String(100))
     authorizations: Mapped[str] = mapped_column(String(400))  # space-separated slugs
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# One name per tenant, upper or lower case alike (the service checks first, for its message;
+# this keeps two requests at once from both adding one).
+Index("uq_api_clients_tenant_name", ApiClient.tenant_id, func.lower(ApiClient.name), unique=True)
 
 
 class ApiClientSecret(Base):

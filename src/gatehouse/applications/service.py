@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gatehouse import audit
 from gatehouse.applications.models import Application
 from gatehouse.db.base import new_id, utcnow
+from gatehouse.db.unique import unique_or
 from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 from gatehouse.mail.templates.models import TemplateSet
 from gatehouse.tenants.models import Tenant
@@ -109,6 +110,10 @@ def _home_url(value: str) -> str:
     return url
 
 
+# The constraint's name (PostgreSQL) or its column (SQLite), for a write that lost a race.
+_UNIQUE_NAME = ("uq_applications_tenant_name", "applications.name")
+
+
 async def _check_name_free(
     session: AsyncSession, tenant_id: str, name: str, *, except_id: str | None = None
 ) -> None:
@@ -134,8 +139,8 @@ async def create_application(
         template_set_id=DEFAULT_SET_ID,
         email_otp=False,
     )
-    session.add(application)
-    await session.flush()
+    async with unique_or(session, ValidationError("name", NAME_TAKEN), marks=_UNIQUE_NAME):
+        session.add(application)
     await _log(session, application, actor, "create", name=name, home_url=url)
     return application
 
@@ -176,11 +181,11 @@ async def update_application(
         changes["email_otp"] = email_otp
     if not changes:
         return application
-    for key, value in changes.items():
-        setattr(application, key, value)
-    application.updated_at = utcnow()
-    session.add(application)  # the built-in one gets its row now
-    await session.flush()
+    async with unique_or(session, ValidationError("name", NAME_TAKEN), marks=_UNIQUE_NAME):
+        for key, value in changes.items():
+            setattr(application, key, value)
+        application.updated_at = utcnow()
+        session.add(application)  # the built-in one gets its row now
     if set_name is not None:
         changes["template_set"] = set_name
     await _log(session, application, actor, "update", **changes)

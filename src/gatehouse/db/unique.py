@@ -1,0 +1,33 @@
+"""Unique names kept by the database, answered as the check before the write answers.
+
+Services check that a name is free before they write it, for a clear message naming the field.
+Two requests at once (a form sent twice) can both pass that check; the unique index then
+refuses the second write, and this turns the refusal into the same message instead of an
+internal error."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gatehouse.errors import ValidationError
+
+
+@asynccontextmanager
+async def unique_or(
+    session: AsyncSession, error: ValidationError, *, marks: tuple[str, ...]
+) -> AsyncIterator[None]:
+    """Run the block's writes in a savepoint and flush them; a unique violation whose database
+    message names one of ``marks`` (the index's name, or SQLite's ``table.column``) raises
+    ``error``, with the session still usable. Any other integrity error is left as it is."""
+    try:
+        async with session.begin_nested():
+            yield
+            await session.flush()
+    except IntegrityError as exc:
+        if any(mark in str(exc.orig) for mark in marks):
+            raise error from exc
+        raise

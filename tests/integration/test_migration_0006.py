@@ -1,0 +1,68 @@
+"""Migration 0006 on a database of its own: systems that already share a name (upper or lower
+case alike) are renamed, not lost, before the unique index is made; the downgrade drops it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from gatehouse.db.migrate import alembic_config, upgrade
+from gatehouse.settings import Settings
+
+CLIENTS = [  # id, tenant, name, created: two of acme's share a name; globex's is its own
+    ("c1", "acme", "Provisioning", "2026-01-01 00:00:00"),
+    ("c2", "acme", "provisioning", "2026-01-02 00:00:00"),
+    ("c3", "acme", "Provisioning (2)", "2026-01-03 00:00:00"),
+    ("c4", "acme", "PROVISIONING", "2026-01-04 00:00:00"),
+    ("c5", "globex", "Provisioning", "2026-01-01 00:00:00"),
+]
+
+
+def test_shared_names_are_numbered_and_the_index_refuses_another(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path, database_url="")
+    upgrade(settings, "0005")
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'gatehouse.sqlite3'}")
+    with engine.begin() as connection:
+        for tenant in ("acme", "globex"):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO tenants (id, display_name, region, license_type, created_at)"
+                    " VALUES (:id, :id, 'r', 'test', '2026-01-01 00:00:00')"
+                ),
+                {"id": tenant},
+            )
+        for client_id, tenant, name, created in CLIENTS:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO api_clients (id, tenant_id, name, authorizations, created_at)"
+                    " VALUES (:id, :tenant, :name, 'read-users', :created)"
+                ),
+                {"id": client_id, "tenant": tenant, "name": name, "created": created},
+            )
+
+    upgrade(settings, "0006")
+    with engine.connect() as connection:
+        names = dict(connection.execute(sa.text("SELECT id, name FROM api_clients")).all())
+        with pytest.raises(sa.exc.IntegrityError):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO api_clients (id, tenant_id, name, authorizations, created_at)"
+                    " VALUES ('c6', 'globex', 'provisioning', 'read-users', '2026-02-01')"
+                )
+            )
+    assert names == {
+        "c1": "Provisioning",
+        "c2": "provisioning (3)",  # "(2)" is c3's own name
+        "c3": "Provisioning (2)",
+        "c4": "PROVISIONING (4)",
+        "c5": "Provisioning",
+    }
+
+    command.downgrade(alembic_config(settings), "0005")
+    with engine.connect() as connection:
+        indexes = {index["name"] for index in sa.inspect(connection).get_indexes("api_clients")}
+    assert "uq_api_clients_tenant_name" not in indexes
+    engine.dispose()
