@@ -132,11 +132,12 @@ def sign_in_jane(client: httpx.Client, password: str = DEMO_USER_PASSWORD) -> No
 
 
 def test_a_new_password_signs_out_every_other_browser(demo: LiveServer) -> None:
-    """Changed on the profile: the other browsers are signed out, this one stays. Set with a
-    reset link: every browser is signed out."""
+    """Changed on the profile: the other browsers are signed out, this one stays, with a new
+    session (its old cookie is refused). Set with a reset link: every browser is signed out."""
     with demo.client() as here, demo.client() as there:
         sign_in_jane(here)
         sign_in_jane(there)
+        before = here.cookies["gh_user"]
         profile = here.get("/profile")
         same = here.post(
             "/profile/password",
@@ -162,6 +163,10 @@ def test_a_new_password_signs_out_every_other_browser(demo: LiveServer) -> None:
         assert changed.headers["location"] == "/profile?msg=password-changed"
         assert here.get("/profile").status_code == 200
         assert there.get("/profile").status_code == 303  # signed out
+        # This browser stays signed in with a new session: the old cookie no longer works.
+        assert here.cookies["gh_user"] != before
+        with demo.client(cookies={"gh_user": before}) as stolen:
+            assert stolen.get("/profile").status_code == 303
         sign_in_jane(there, "Second-Pass-22")
         forgot(demo, JANE)
         [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -59,17 +58,14 @@ async def revoke_session(session: AsyncSession, *, token: str, tenant_id: str) -
     )
 
 
-async def end_sessions(
-    session: AsyncSession, *, tenant_id: str, user_id: str, keep: Iterable[str] = ()
-) -> None:
-    """End every live session of the user, console and end-user alike, but those of the
-    tokens ``keep`` (the browser that changed the password stays signed in)."""
-    statement = update(WebSession).where(
-        WebSession.tenant_id == tenant_id,
-        WebSession.user_id == user_id,
-        WebSession.revoked_at.is_(None),
+async def end_sessions(session: AsyncSession, *, tenant_id: str, user_id: str) -> None:
+    """End every live session of the user, console and end-user alike."""
+    await session.execute(
+        update(WebSession)
+        .where(
+            WebSession.tenant_id == tenant_id,
+            WebSession.user_id == user_id,
+            WebSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
     )
-    kept = [hash_token(token) for token in keep]
-    if kept:
-        statement = statement.where(WebSession.token_hash.not_in(kept))
-    await session.execute(statement.values(revoked_at=utcnow()))

@@ -406,18 +406,26 @@ async def change_password(
     except ValidationError as exc:
         context = _profile_context(tenant, user, error=exc.message)
         return render(request, "account/profile.html", context, status_code=400)
-    # Other browsers signed in with the old password are signed out; this page's session
-    # stays. (A console session ends too, even in this browser: its cookie is sent only to
-    # /admin, so this request cannot tell it from another browser's.)
-    here = request.cookies.get(USER_COOKIE)
-    await end_sessions(session, tenant_id=tenant.id, user_id=user.id, keep=[here] if here else [])
+    # Every session signed in with the old password ends, this page's too: it stays signed
+    # in with a new one, so a stolen cookie (a reason to change a password) stops working.
+    # (A console session ends too, even in this browser: its cookie is sent only to /admin,
+    # so this request cannot tell it from another browser's.)
+    await end_sessions(session, tenant_id=tenant.id, user_id=user.id)
     alerted = await security_alerts.password_changed(
         session, tenant=tenant, user=user, origin=request_origin(request, runtime)
     )
-    await session.commit()
+    response = await signed_in(
+        request,
+        session,
+        runtime,
+        tenant_id=tenant.id,
+        user_id=user.id,
+        kind="user",
+        location="/profile?msg=password-changed",
+    )
     if alerted:
         runtime.wake_worker()
-    return RedirectResponse("/profile?msg=password-changed", status_code=303)
+    return response
 
 
 @router.post("/logout")
