@@ -300,7 +300,11 @@ def test_password_changed_alert_only_when_switched_on(demo: LiveServer) -> None:
         time.sleep(0.5)
         assert demo.devmail.mailbox.messages() == []
         switch_on(demo, alert_password_changed=True)
-        fields["current_password"] = "Second-Pass-22"
+        # The change started a new session, with a new CSRF token: the page shows it.
+        fields = {
+            "current_password": "Second-Pass-22",
+            "csrf_token": csrf_token(browser.get("/profile")),
+        }
         browser.post(
             "/profile/password",
             data={**fields, "password": "Third-Pass-333", "password_confirm": "Third-Pass-333"},

@@ -16,7 +16,7 @@ from gatehouse.accounts.models import User
 from gatehouse.applications import service as application_service
 from gatehouse.audit import AuditEntry
 from gatehouse.mail.templates.defaults import DEFAULT_SET
-from gatehouse.mail.templates.resolve import resolve_template
+from gatehouse.mail.templates.resolve import TemplateSources, Wanted, resolve_template
 from gatehouse.processes.onboarding import onboard_tenant
 from tests.support.accounts import add_user, api_client
 from tests.support.live import LiveServer
@@ -238,18 +238,18 @@ def test_fallback_order(demo: LiveServer, admin: httpx.Client) -> None:
     admin.put(f"{base}/en", json=custom_en)
 
     async def resolve(runtime: Any) -> list[tuple[str, str, str]]:
+        """One e-mail at a time (the console), and the three read together (the worker)."""
+        wanted = [
+            Wanted("demo", "forgot-password", language, template_set_id=set_id)
+            for language in ("de", "fr", "nl")
+        ]
         async with runtime.sessions() as session:
-            found = []
-            for language in ("de", "fr", "nl"):
-                r = await resolve_template(
-                    session,
-                    tenant_id="demo",
-                    process="forgot-password",
-                    language=language,
-                    template_set_id=set_id,
-                )
-                found.append((r.template.subject, r.set_id == set_id, r.language))
-            return found
+            alone = [await resolve_template(session, w) for w in wanted]
+            sources = await TemplateSources.read(session, wanted)
+        together = [sources.resolve(w) for w in wanted]
+        found = [(r.template.subject, r.set_id == set_id, r.language) for r in alone]
+        assert [(r.template.subject, r.set_id == set_id, r.language) for r in together] == found
+        return found
 
     assert demo.run(resolve)[0] == ("Passwort vergessen, ${user.firstName}?", True, "de")
     assert admin.delete(f"{base}/de").status_code == 204

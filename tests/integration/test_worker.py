@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtplib.protocol import SMTPProtocol
-from sqlalchemy import Text, cast, select, update
+from sqlalchemy import Text, cast, event, select, update
 
+from gatehouse.applications.service import USER_PROFILE_ID, update_application
 from gatehouse.db.base import utcnow
 from gatehouse.mail import dispatcher
 from gatehouse.mail.dispatcher import Job
 from gatehouse.mail.models import DeliveryAttempt, OutboxMessage
 from gatehouse.mail.outbox import enqueue
 from gatehouse.mail.templates.defaults import TemplateText
+from gatehouse.mail.templates.models import EmailTemplate
+from gatehouse.mail.templates.sets import create_set
 from gatehouse.mail.worker import FIRST_BATCH, LINGER_SECONDS, Worker
 from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import Runtime, build_runtime
@@ -366,3 +370,86 @@ async def statuses_of(settings: Settings) -> dict[str, int]:
         return await statuses(runtime)
     finally:
         await runtime.close()
+
+
+@contextmanager
+def statements_of(runtime: Runtime) -> Iterator[list[str]]:
+    """The SQL statements ``runtime``'s engine runs within the block."""
+    statements: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    engine = runtime.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+async def queue_forgot_password(runtime: Runtime, *tenant_ids: str, **fields: str) -> None:
+    async with runtime.sessions.begin() as session:
+        for tenant_id in tenant_ids:
+            await enqueue(
+                session,
+                tenant_id=tenant_id,
+                process="forgot-password",
+                recipient=f"u@{tenant_id}.test",
+                context={},
+                **fields,
+            )
+
+
+async def test_a_batch_reads_its_configurations_and_templates_together(
+    runtime: Runtime,
+) -> None:
+    """Configurations, applications and custom templates are read for the whole batch: a
+    claim of 12 tenants' e-mails runs the statements a claim of 2 tenants' runs (a lookup per
+    tenant made a batch of many tenants as many round trips). Each e-mail gets its own
+    tenant's server and template; a set ID of another tenant is not followed."""
+    tenants = [f"t{n:02d}" for n in range(12)]
+    for tenant_id in tenants:
+        await onboard(runtime, tenant_id)
+    await add_custom_configs(runtime, tenants[::2], port=2525)
+    async with runtime.sessions.begin() as session:  # t00's User Profile has a set of its own
+        own = await create_set(session, tenant_id="t00", name="Own", actor="test")
+        await session.execute(
+            update(EmailTemplate)
+            .where(EmailTemplate.set_id == own.id, EmailTemplate.type == "forgot-password")
+            .values(subject="Own subject")
+        )
+        await update_application(
+            session,
+            tenant_id="t00",
+            application_id=USER_PROFILE_ID,
+            actor="test",
+            template_set_id=own.id,
+        )
+    worker = Worker(runtime)
+
+    await queue_forgot_password(runtime, "t00", "t01")
+    with statements_of(runtime) as for_two:
+        first = {job.message.tenant_id: job for job in await worker.take()}
+    assert first["t00"].template is not None and first["t00"].template.subject == "Own subject"
+    assert first["t01"].template is not None
+    assert first["t01"].template.subject.startswith("Reset your password")
+    await queue_forgot_password(runtime, *tenants[2:], language="de")
+    await queue_forgot_password(runtime, "t01", template_set_id=own.id)
+    with statements_of(runtime) as for_eleven:
+        jobs = await worker.take()
+
+    assert len(for_eleven) == len(for_two)
+    german = {job.message.tenant_id: job for job in jobs if job.message.language == "de"}
+    assert sorted(german) == tenants[2:]
+    for tenant_id, job in german.items():
+        assert job.route is not None and job.template is not None
+        custom = tenants.index(tenant_id) % 2 == 0
+        assert job.route.sender_email == (
+            f"mail@{tenant_id}.test" if custom else "no-reply@platform.test"
+        )
+        assert job.template.subject.startswith("Setzen Sie Ihr Passwort")  # Default, German
+    [other] = [job for job in jobs if job.message.language == "en"]  # t00's set, t01's e-mail
+    assert other.template is not None
+    assert other.template.subject.startswith("Reset your password")  # t01's Default
+    await worker.close()

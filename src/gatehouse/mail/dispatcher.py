@@ -44,10 +44,10 @@ from gatehouse.mail.models import (
     MailServerConfig,
     OutboxMessage,
 )
-from gatehouse.mail.routing import Route, resolve_route
+from gatehouse.mail.routing import Route, route_of
 from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.templates.render import render
-from gatehouse.mail.templates.resolve import resolve_template
+from gatehouse.mail.templates.resolve import TemplateSources, Wanted
 from gatehouse.mail.transports.base import LeaseRunningOut
 from gatehouse.mail.transports.pool import TransportPool
 from gatehouse.runtime import Runtime
@@ -97,14 +97,14 @@ class Queued:
         return typing.cast(dict[str, Any], json.loads(self.context_json or "null") or {})
 
     @property
-    def template_key(self) -> tuple[str, str | None, str | None, str, str]:
-        """Messages with equal keys render from the same template."""
-        return (
-            self.tenant_id,
-            self.application_id,
-            self.template_set_id,
-            self.process,
-            self.language,
+    def wanted(self) -> Wanted:
+        """What decides its template: messages with equal ones render from the same."""
+        return Wanted(
+            tenant_id=self.tenant_id,
+            process=self.process,
+            language=self.language,
+            application_id=self.application_id,
+            template_set_id=self.template_set_id,
         )
 
 
@@ -155,21 +155,25 @@ class Dispatcher:
     ) -> list[Job]:
         """Resolve each message's route and template and record its attempt (already counted
         in ``attempts`` by the claim), in the claim's transaction."""
+        # What the batch needs is read in three statements whatever the number of tenants
+        # (a lookup per tenant made a batch of many tenants' e-mails as many round trips).
         tenant_ids = {message.tenant_id for message in messages}
-        # One statement loads every configuration the batch needs; resolve_route then finds
-        # each in the session instead of asking the database again.
-        await session.execute(
-            select(MailServerConfig).where(MailServerConfig.tenant_id.in_(tenant_ids))
-        )
+        configs = {
+            config.tenant_id: config
+            for config in await session.scalars(
+                select(MailServerConfig).where(MailServerConfig.tenant_id.in_(tenant_ids))
+            )
+        }
+        templates = await TemplateSources.read(session, {m.wanted for m in messages})
         routes: dict[str, Route | DeliveryError] = {}
-        plans: dict[tuple[str, str | None, str | None, str, str], _Plan] = {}
+        plans: dict[Wanted, _Plan] = {}
         jobs, attempt_rows = [], []
         for done, message in enumerate(messages):
             await give_way(done)
-            key = message.template_key
-            plan = plans.get(key)
+            wanted = message.wanted
+            plan = plans.get(wanted)
             if plan is None:
-                plan = plans[key] = await self._plan(session, message, routes)
+                plan = plans[wanted] = self._plan(message, wanted, routes, configs, templates)
             job = Job(
                 message=message,
                 attempt_id=new_id(),
@@ -191,14 +195,20 @@ class Dispatcher:
         await execute_many(await session.connection(), _ATTEMPT_INSERT, attempt_rows)
         return jobs
 
-    async def _plan(
-        self, session: AsyncSession, message: Queued, routes: dict[str, Route | DeliveryError]
+    def _plan(
+        self,
+        message: Queued,
+        wanted: Wanted,
+        routes: dict[str, Route | DeliveryError],
+        configs: dict[str, MailServerConfig],
+        templates: TemplateSources,
     ) -> _Plan:
-        """How the messages sharing ``message``'s template go: each tenant's route and each
+        """How the messages wanting ``message``'s template go: each tenant's route and each
         template resolved once for the batch."""
-        if message.tenant_id not in routes:
-            routes[message.tenant_id] = await self._route(session, message.tenant_id)
-        resolved, template = routes[message.tenant_id], await self._template(session, message)
+        tenant_id = message.tenant_id
+        if tenant_id not in routes:
+            routes[tenant_id] = self._route(tenant_id, configs.get(tenant_id))
+        resolved, template = routes[tenant_id], self._template(message, wanted, templates)
         error = next((x for x in (resolved, template) if isinstance(x, DeliveryError)), None)
         route = resolved if isinstance(resolved, Route) else None
         return _Plan(
@@ -209,10 +219,10 @@ class Dispatcher:
             server=self._pool.describe(route) if route else "-",
         )
 
-    async def _route(self, session: AsyncSession, tenant_id: str) -> Route | DeliveryError:
+    def _route(self, tenant_id: str, config: MailServerConfig | None) -> Route | DeliveryError:
         try:
-            return await resolve_route(
-                session,
+            return route_of(
+                config,
                 tenant_id=tenant_id,
                 settings=self._runtime.settings,
                 box=self._runtime.secret_box,
@@ -223,24 +233,17 @@ class Dispatcher:
             log.exception("resolving the route of tenant %s failed", tenant_id)  # others go
             return _internal(exc)
 
-    async def _template(
-        self, session: AsyncSession, message: Queued
+    @staticmethod
+    def _template(
+        message: Queued, wanted: Wanted, templates: TemplateSources
     ) -> TemplateText | DeliveryError:
         try:
-            resolved = await resolve_template(
-                session,
-                tenant_id=message.tenant_id,
-                process=message.process,
-                language=message.language,
-                application_id=message.application_id,
-                template_set_id=message.template_set_id,
-            )
+            return templates.resolve(wanted).template
         except DeliveryError as exc:
             return exc
         except Exception as exc:  # a bug must not lose the message: retry it, log the cause
             log.exception("resolving the template of message %s failed", message.id)
             return _internal(exc)
-        return resolved.template
 
     async def send(self, job: Job, *, lane: int, group: int) -> Outcome:
         """Render and send one job over connection ``lane`` of its tenant (``group`` spreads

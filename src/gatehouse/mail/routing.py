@@ -6,11 +6,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from gatehouse.crypto import SecretBox
 from gatehouse.errors import ConfigurationError
-from gatehouse.mail.config import get_config, stored_endpoint
+from gatehouse.mail.config import stored_endpoint
 from gatehouse.mail.endpoint import SmtpEndpoint, endpoint_from_url
 from gatehouse.mail.mime import split_sender
 from gatehouse.mail.models import MailServerConfig
@@ -53,12 +51,12 @@ def default_route(settings: Settings) -> Route:
     )
 
 
-async def resolve_route(
-    session: AsyncSession, *, tenant_id: str, settings: Settings, box: SecretBox
+def route_of(
+    config: MailServerConfig | None, *, tenant_id: str, settings: Settings, box: SecretBox
 ) -> Route:
-    """The route for one e-mail of ``tenant_id`` now: its custom server if it has one, else the
-    platform default. A custom server that fails is never replaced by the default."""
-    config = await get_config(session, tenant_id)
+    """The route of ``tenant_id``'s e-mail under ``config``, its configuration as read now
+    (None: it has none): its custom server, else the platform default. A custom server that
+    fails is never replaced by the default."""
     if config is None:
         return default_route(settings)
     if config.mode == "ses":

@@ -3,19 +3,25 @@
 The set is the one chosen for the message (the test of one template), else the set of the
 application the process started from, else User Profile's. Fallback, as the reference says:
 that set in the e-mail's language, that set in English, Default in the language, Default in
-English. A deleted set or application falls back the same way, so no e-mail is lost."""
+English. A deleted set or application falls back the same way, so no e-mail is lost.
+
+The worker resolves a whole batch from what two statements read (``TemplateSources``): a query
+per tenant would make a batch spread over many tenants cost as many round trips."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse.applications.service import DEFAULT_SET_ID, USER_PROFILE_ID, get_application
+from gatehouse.applications.models import Application
+from gatehouse.applications.service import DEFAULT_SET_ID, USER_PROFILE_ID
 from gatehouse.errors import PermanentDeliveryError
-from gatehouse.mail.templates.defaults import TemplateText
+from gatehouse.mail.templates.defaults import DEFAULT_SET, TemplateText
+from gatehouse.mail.templates.models import EmailTemplate
 from gatehouse.mail.templates.render import find_template
-from gatehouse.mail.templates.sets import get_template
 from gatehouse.mail.templates.types import DEFAULT_LANGUAGE, TEMPLATE_TYPES
 
 
@@ -26,43 +32,89 @@ class Resolved:
     language: str  # the language it is written in
 
 
-async def set_of_application(
-    session: AsyncSession, tenant_id: str, application_id: str | None
-) -> str:
-    application = await get_application(session, tenant_id, application_id or USER_PROFILE_ID)
-    if application is None:  # deleted since the e-mail was queued: User Profile's set
-        application = await get_application(session, tenant_id, USER_PROFILE_ID)
-    return application.template_set_id if application is not None else DEFAULT_SET_ID
+@dataclass(frozen=True)
+class Wanted:
+    """One e-mail's template, as the outbox keeps what decides it."""
+
+    tenant_id: str
+    process: str
+    language: str
+    application_id: str | None = None
+    template_set_id: str | None = None
 
 
-async def resolve_template(
-    session: AsyncSession,
-    *,
-    tenant_id: str,
-    process: str,
-    language: str,
-    application_id: str | None = None,
-    template_set_id: str | None = None,
-) -> Resolved:
-    """The template of ``process`` in the best language available, with where it came from."""
-    if process not in TEMPLATE_TYPES:  # the platform's own e-mails (the test e-mail)
-        return Resolved(find_template(process, language), DEFAULT_SET_ID, language)
-    set_id = template_set_id or await set_of_application(session, tenant_id, application_id)
-    candidates = [(DEFAULT_SET_ID, language), (DEFAULT_SET_ID, DEFAULT_LANGUAGE)]
-    if set_id != DEFAULT_SET_ID:
-        candidates = [(set_id, language), (set_id, DEFAULT_LANGUAGE), *candidates]
-    seen: set[tuple[str, str]] = set()
-    for candidate_set, candidate_language in candidates:
-        if (candidate_set, candidate_language) in seen:
-            continue
-        seen.add((candidate_set, candidate_language))
-        template = await get_template(
-            session,
-            tenant_id=tenant_id,
-            set_id=candidate_set,
-            slug=process,
-            language=candidate_language,
+@dataclass(frozen=True)
+class TemplateSources:
+    """The applications' sets and the custom templates some e-mails may need, read together."""
+
+    # (tenant, application) -> its set; a tenant's User Profile has a row only once changed
+    sets: dict[tuple[str, str], str]
+    # (tenant, set, process, language) -> the set's own template
+    custom: dict[tuple[str, str, str, str], TemplateText]
+
+    @classmethod
+    async def read(cls, session: AsyncSession, wanted: Iterable[Wanted]) -> TemplateSources:
+        """Two statements, whatever the number of tenants: the applications, then the custom
+        templates of the sets they and the e-mails name."""
+        wanted = [w for w in wanted if w.process in TEMPLATE_TYPES]
+        if not wanted:
+            return cls({}, {})
+        tenants = {w.tenant_id for w in wanted}
+        applications = {USER_PROFILE_ID} | {w.application_id for w in wanted if w.application_id}
+        rows = await session.execute(
+            select(Application.tenant_id, Application.id, Application.template_set_id).where(
+                Application.tenant_id.in_(tenants), Application.id.in_(applications)
+            )
         )
-        if template is not None:
-            return Resolved(template, candidate_set, candidate_language)
-    raise PermanentDeliveryError("render", f"There is no template for the process {process}.")
+        sets = {(tenant, application): set_id for tenant, application, set_id in rows}
+        set_keys = {(tenant, set_id) for (tenant, _), set_id in sets.items()}
+        set_keys |= {(w.tenant_id, w.template_set_id) for w in wanted if w.template_set_id}
+        set_keys = {key for key in set_keys if key[1] != DEFAULT_SET_ID}
+        if not set_keys:
+            return cls(sets, {})
+        templates = await session.scalars(
+            select(EmailTemplate).where(
+                tuple_(EmailTemplate.tenant_id, EmailTemplate.set_id).in_(set_keys),
+                EmailTemplate.type.in_({w.process for w in wanted}),
+                EmailTemplate.language.in_({DEFAULT_LANGUAGE} | {w.language for w in wanted}),
+            )
+        )
+        custom = {
+            (t.tenant_id, t.set_id, t.type, t.language): TemplateText(t.subject, t.text, t.html)
+            for t in templates
+        }
+        return cls(sets, custom)
+
+    def resolve(self, wanted: Wanted) -> Resolved:
+        """The template of ``wanted`` in the best language available, with where it came
+        from."""
+        process, language = wanted.process, wanted.language
+        if process not in TEMPLATE_TYPES:  # the platform's own e-mails (the test e-mail)
+            return Resolved(find_template(process, language), DEFAULT_SET_ID, language)
+        set_id = wanted.template_set_id or self._set_of_application(wanted)
+        candidates = [(DEFAULT_SET_ID, language), (DEFAULT_SET_ID, DEFAULT_LANGUAGE)]
+        if set_id != DEFAULT_SET_ID:
+            candidates = [(set_id, language), (set_id, DEFAULT_LANGUAGE), *candidates]
+        for candidate_set, candidate_language in candidates:
+            if candidate_set == DEFAULT_SET_ID:
+                template = DEFAULT_SET.get((process, candidate_language))
+            else:
+                key = (wanted.tenant_id, candidate_set, process, candidate_language)
+                template = self.custom.get(key)
+            if template is not None:
+                return Resolved(template, candidate_set, candidate_language)
+        raise PermanentDeliveryError("render", f"There is no template for the process {process}.")
+
+    def _set_of_application(self, wanted: Wanted) -> str:
+        """The set of the application the process started from; if it was deleted since the
+        e-mail was queued, User Profile's; Default if User Profile was never changed."""
+        tenant = wanted.tenant_id
+        application = self.sets.get((tenant, wanted.application_id or USER_PROFILE_ID))
+        if application is None:
+            application = self.sets.get((tenant, USER_PROFILE_ID))
+        return application or DEFAULT_SET_ID
+
+
+async def resolve_template(session: AsyncSession, wanted: Wanted) -> Resolved:
+    """The template of one e-mail (the console's preview of which template is used)."""
+    return (await TemplateSources.read(session, [wanted])).resolve(wanted)

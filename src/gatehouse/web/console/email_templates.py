@@ -16,7 +16,7 @@ from gatehouse.errors import ConflictError, NotFoundError, PermanentDeliveryErro
 from gatehouse.mail.templates import sets
 from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.templates.render import render as render_email
-from gatehouse.mail.templates.resolve import resolve_template
+from gatehouse.mail.templates.resolve import Wanted, resolve_template
 from gatehouse.mail.templates.samples import queue_sample_email, sample_context
 from gatehouse.mail.templates.sandbox import TemplateProblem, TemplateRejected, check_template
 from gatehouse.mail.templates.types import (
@@ -89,10 +89,9 @@ async def _page(
     )
     resolved = await resolve_template(
         session,
-        tenant_id=admin.tenant.id,
-        process=kind.slug,
-        language=language,
-        template_set_id=info.id,
+        Wanted(
+            tenant_id=admin.tenant.id, process=kind.slug, language=language, template_set_id=info.id
+        ),
     )
     shown = form or own or resolved.template
     context = {
