@@ -240,17 +240,20 @@ async def store_custom(
     config.updated_at = utcnow()
     config.updated_by = actor
     session.add(config)
-    changes = {k: v for k, v in wanted.logged_values().items() if before.get(k, object()) != v}
+    # The log names what changed: the mode only when it did (created, or from SES).
+    changes: dict[str, Any] = {} if before else {"mode": "custom"}
+    changes |= {k: v for k, v in wanted.logged_values().items() if before.get(k, object()) != v}
     if password_changed:
         changes["password"] = audit.SECRET_CHANGED
-    await audit.record(
-        session,
-        tenant_id=tenant_id,
-        actor=actor,
-        resource=RESOURCE,
-        action=action,
-        changes={"mode": "custom", **changes},
-    )
+    if changes:  # saved again as it was: nothing to log
+        await audit.record(
+            session,
+            tenant_id=tenant_id,
+            actor=actor,
+            resource=RESOURCE,
+            action=action,
+            changes=changes,
+        )
     await session.flush()
     return config
 
