@@ -12,10 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gatehouse.accounts import clients
-from gatehouse.accounts.models import ApiClientSecret
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.models import ApiClient, ApiClientSecret
 from gatehouse.db.base import utcnow
 from gatehouse.processes.demo import DEMO_USER_PASSWORD
 from tests.support.accounts import JANE, sign_in, user_id_of
@@ -251,12 +252,51 @@ def test_a_system_name_is_kept_once_by_the_database(
     with admin_client(demo) as admin:
         assert add_system(admin, "Provisioning", "1y", "read-users").status_code == 200
         second = add_system(admin, "provisioning", "never", "manage-users")
+        other = add_system(admin, "Reports", "never", "read-users")
+        other_id = CLIENT_RE.search(other.text).group(1)  # type: ignore[union-attr]
+        form = admin.get(f"/admin/administrators/systems/{other_id}")
+        renamed = admin.post(
+            f"/admin/administrators/systems/{other_id}",
+            data={
+                "csrf_token": csrf_token(form),
+                "name": "PROVISIONING",
+                "authorization": "read-users",
+            },
+        )
         page = admin.get("/admin/administrators")
-    assert second.status_code == 422
-    assert "A system named “provisioning” exists already: choose another." in second.text
-    assert SECRET_RE.search(second.text) is None
-    assert page.text.count("<td>Provisioning</td>") == 1
-    assert "<td>provisioning</td>" not in page.text
+    for refused, name in ((second, "provisioning"), (renamed, "PROVISIONING")):
+        assert refused.status_code == 422
+        assert f"A system named “{name}” exists already: choose another." in refused.text
+        assert SECRET_RE.search(refused.text) is None
+    assert page.text.count("<td>Provisioning</td>") == page.text.count("<td>Reports</td>") == 1
+    assert "<td>provisioning</td>" not in page.text and "PROVISIONING" not in page.text
+
+
+def test_a_system_refused_later_in_its_request_leaves_nothing(demo: LiveServer) -> None:
+    """The system, its secret and its log entry are one change: rolled back together (on
+    SQLite a savepoint around the system's row committed it on its own)."""
+
+    async def create_then_roll_back(runtime: Any) -> tuple[int, int]:
+        async with runtime.sessions() as session:
+            new = await clients.create_client(
+                session,
+                tenant_id="demo",
+                name="Half Done",
+                authorizations=frozenset({Authorization.READ_USERS}),
+                actor="test",
+            )
+            await session.rollback()
+            named = await session.scalar(
+                select(func.count()).select_from(ApiClient).where(ApiClient.name == "Half Done")
+            )
+            secrets = await session.scalar(
+                select(func.count())
+                .select_from(ApiClientSecret)
+                .where(ApiClientSecret.client_id == new.client_id)
+            )
+        return int(named or 0), int(secrets or 0)
+
+    assert demo.run(create_then_roll_back) == (0, 0)
 
 
 def test_expired_secret_is_refused(demo: LiveServer) -> None:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from gatehouse.accounts.authorizations import Authorization
+from gatehouse.applications import service as application_service
 from gatehouse.processes.settings import get_settings
 from tests.support.accounts import add_user, sign_in
 from tests.support.live import LiveServer
@@ -362,3 +363,35 @@ def test_application_cannot_get_another_tenants_set(
     assert refused.status_code == 422
     assert "There is no template set with this ID." in refused.text
     assert 'value="default" selected' in console.get("/admin/applications/user-profile").text
+
+
+def test_an_application_name_taken_meanwhile_is_refused_on_the_page(
+    console: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Added or renamed while another request took the name (both passed the service's check):
+    the page says so, as the check would, with nothing changed."""
+
+    async def both_pass(*args: object, **kwargs: object) -> None:
+        return None
+
+    monkeypatch.setattr(application_service, "_check_name_free", both_pass)
+    page = console.get("/admin/applications")
+    token = csrf_token(page)
+    travel = {"home_url": "https://travel.example/", "csrf_token": token}
+    assert console.post("/admin/applications", data={"name": "Travel", **travel}).status_code == 303
+    again = console.post("/admin/applications", data={"name": "Travel", **travel})
+    wiki = console.post(
+        "/admin/applications",
+        data={"name": "Wiki", "home_url": "https://wiki.example/", "csrf_token": token},
+    )
+    wiki_path = wiki.headers["location"].split("?")[0]
+    renamed = console.post(
+        wiki_path,
+        data={"name": "Travel", "home_url": "https://wiki.example/", "csrf_token": token},
+    )
+    listing = console.get("/admin/applications").text
+    for refused in (again, renamed):
+        assert refused.status_code == 422
+        assert "An application with this name already exists." in refused.text
+    assert "<h1>Wiki</h1>" in renamed.text  # the page of the application as it still is
+    assert listing.count(">Travel<") == listing.count(">Wiki<") == 1

@@ -407,7 +407,8 @@ async def test_a_batch_reads_its_configurations_and_templates_together(
     """Configurations, applications and custom templates are read for the whole batch: a
     claim of 12 tenants' e-mails runs the statements a claim of 2 tenants' runs (a lookup per
     tenant made a batch of many tenants as many round trips). Each e-mail gets its own
-    tenant's server and template; a set ID of another tenant is not followed."""
+    tenant's server and template; a set ID of another tenant is not followed; an application
+    deleted since the e-mail was queued falls back to User Profile's set."""
     tenants = [f"t{n:02d}" for n in range(12)]
     for tenant_id in tenants:
         await onboard(runtime, tenant_id)
@@ -436,10 +437,11 @@ async def test_a_batch_reads_its_configurations_and_templates_together(
     assert first["t01"].template.subject.startswith("Reset your password")
     await queue_forgot_password(runtime, *tenants[2:], language="de")
     await queue_forgot_password(runtime, "t01", template_set_id=own.id)
-    with statements_of(runtime) as for_eleven:
+    await queue_forgot_password(runtime, "t00", application_id="deleted-since")
+    with statements_of(runtime) as for_twelve:
         jobs = await worker.take()
 
-    assert len(for_eleven) == len(for_two)
+    assert len(for_twelve) == len(for_two)
     german = {job.message.tenant_id: job for job in jobs if job.message.language == "de"}
     assert sorted(german) == tenants[2:]
     for tenant_id, job in german.items():
@@ -449,7 +451,9 @@ async def test_a_batch_reads_its_configurations_and_templates_together(
             f"mail@{tenant_id}.test" if custom else "no-reply@platform.test"
         )
         assert job.template.subject.startswith("Setzen Sie Ihr Passwort")  # Default, German
-    [other] = [job for job in jobs if job.message.language == "en"]  # t00's set, t01's e-mail
-    assert other.template is not None
-    assert other.template.subject.startswith("Reset your password")  # t01's Default
+    english = {job.message.tenant_id: job for job in jobs if job.message.language == "en"}
+    other = english["t01"].template  # t00's set named by t01's e-mail: t01's Default
+    assert other is not None and other.subject.startswith("Reset your password")
+    gone = english["t00"].template  # its application deleted since: User Profile's set
+    assert gone is not None and gone.subject == "Own subject"
     await worker.close()

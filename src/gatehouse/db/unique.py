@@ -20,14 +20,17 @@ from gatehouse.errors import ValidationError
 async def unique_or(
     session: AsyncSession, error: ValidationError, *, marks: tuple[str, ...]
 ) -> AsyncIterator[None]:
-    """Run the block's writes in a savepoint and flush them; a unique violation whose database
-    message names one of ``marks`` (the index's name, or SQLite's ``table.column``) raises
-    ``error``, with the session still usable. Any other integrity error is left as it is."""
+    """Flush the block's writes; a unique violation whose database message names one of
+    ``marks`` (the index's name, or SQLite's ``table.column``) rolls the whole transaction back
+    (a refused change changes nothing) and raises ``error``. A caller that shows a page after
+    the error reloads what it shows: the rollback expired every loaded object. (Not a
+    savepoint: SQLite's driver opens no transaction before one, so releasing it would commit
+    the request's writes so far on their own.) Any other integrity error is left as it is."""
     try:
-        async with session.begin_nested():
-            yield
-            await session.flush()
+        yield
+        await session.flush()
     except IntegrityError as exc:
-        if any(mark in str(exc.orig) for mark in marks):
-            raise error from exc
-        raise
+        if not any(mark in str(exc.orig) for mark in marks):
+            raise
+        await session.rollback()
+        raise error from exc

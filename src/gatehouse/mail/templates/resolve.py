@@ -43,6 +43,17 @@ class Wanted:
     template_set_id: str | None = None
 
 
+_TEMPLATE_COLUMNS = (
+    EmailTemplate.tenant_id,
+    EmailTemplate.set_id,
+    EmailTemplate.type,
+    EmailTemplate.language,
+    EmailTemplate.subject,
+    EmailTemplate.text,
+    EmailTemplate.html,
+)
+
+
 @dataclass(frozen=True)
 class TemplateSources:
     """The applications' sets and the custom templates some e-mails may need, read together."""
@@ -72,16 +83,16 @@ class TemplateSources:
         set_keys = {key for key in set_keys if key[1] != DEFAULT_SET_ID}
         if not set_keys:
             return cls(sets, {})
-        templates = await session.scalars(
-            select(EmailTemplate).where(
+        templates = await session.execute(  # the columns only: no ORM object per template
+            select(*_TEMPLATE_COLUMNS).where(
                 tuple_(EmailTemplate.tenant_id, EmailTemplate.set_id).in_(set_keys),
                 EmailTemplate.type.in_({w.process for w in wanted}),
                 EmailTemplate.language.in_({DEFAULT_LANGUAGE} | {w.language for w in wanted}),
             )
         )
         custom = {
-            (t.tenant_id, t.set_id, t.type, t.language): TemplateText(t.subject, t.text, t.html)
-            for t in templates
+            (tenant, set_id, slug, language): TemplateText(subject, text, html)
+            for tenant, set_id, slug, language, subject, text, html in templates
         }
         return cls(sets, custom)
 

@@ -19,6 +19,7 @@ from gatehouse.mail.templates import sets
 from gatehouse.web.account.routes import field
 from gatehouse.web.console.auth import Admin, require
 from gatehouse.web.console.mail_server import actor_of
+from gatehouse.web.console.users import undo
 from gatehouse.web.csrf import checked_form
 from gatehouse.web.pages import render
 from gatehouse.web.tenancy import CurrentRuntime, DbSession, request_origin
@@ -59,6 +60,7 @@ async def create_application(
             session, tenant_id=admin.tenant.id, actor=actor_of(admin), **values
         )
     except ValidationError as exc:
+        await undo(session, admin)  # a name another request took: the write was rolled back
         context = await _list_context(
             session, admin, error=exc.message, error_field=exc.field, form=values
         )
@@ -134,6 +136,8 @@ async def save_application(
     except (ValidationError, ConflictError) as exc:
         message = exc.message if isinstance(exc, ValidationError) else str(exc)
         field_name = exc.field if isinstance(exc, ValidationError) else None
+        await undo(session, admin)  # a name another request took: the write was rolled back
+        app = await _find(session, admin, app_id)
         context = await _detail_context(
             request, session, runtime, admin, app, error=message, error_field=field_name
         )

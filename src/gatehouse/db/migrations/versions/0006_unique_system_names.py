@@ -34,22 +34,27 @@ def downgrade() -> None:
 
 def _rename_duplicates() -> None:
     """Names a tenant's systems already share (added by two requests at once before this
-    index) keep the oldest as it is; the others get " (2)", " (3)" ... so nothing is lost."""
+    index) keep the oldest as it is; the others get " (2)", " (3)" ... so nothing is lost.
+    Names are compared as the index compares them: by the database's own lower()."""
     connection = op.get_bind()
+
+    def lowered(name: str) -> str:
+        return str(connection.execute(sa.text("SELECT lower(:name)"), {"name": name}).scalar_one())
+
     rows = connection.execute(
-        sa.text("SELECT id, tenant_id, name FROM api_clients ORDER BY created_at, id")
+        sa.text("SELECT id, tenant_id, name, lower(name) FROM api_clients ORDER BY created_at, id")
     ).all()
-    taken = {(tenant, name.lower()) for _, tenant, name in rows}
+    taken = {(tenant, low) for _, tenant, _, low in rows}
     seen: set[tuple[str, str]] = set()
-    for client_id, tenant, name in rows:
-        if (tenant, name.lower()) not in seen:
-            seen.add((tenant, name.lower()))
+    for client_id, tenant, name, low in rows:
+        if (tenant, low) not in seen:
+            seen.add((tenant, low))
             continue
         number = 2
-        while (tenant, _numbered(name, number).lower()) in taken:
+        while (tenant, lowered(_numbered(name, number))) in taken:
             number += 1
         renamed = _numbered(name, number)
-        taken.add((tenant, renamed.lower()))
+        taken.add((tenant, lowered(renamed)))
         connection.execute(
             sa.text("UPDATE api_clients SET name = :name WHERE id = :id"),
             {"name": renamed, "id": client_id},
