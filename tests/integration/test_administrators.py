@@ -268,6 +268,11 @@ def test_a_system_name_is_kept_once_by_the_database(
         assert refused.status_code == 422
         assert f"A system named “{name}” exists already: choose another." in refused.text
         assert SECRET_RE.search(refused.text) is None
+        # The field in error keeps what was typed, marked for assistive technology too.
+        assert (
+            f'name="name" aria-invalid="true" aria-describedby="page-error" type="text" '
+            f'required maxlength="100" value="{name}"'
+        ) in refused.text
     assert page.text.count("<td>Provisioning</td>") == page.text.count("<td>Reports</td>") == 1
     assert "<td>provisioning</td>" not in page.text and "PROVISIONING" not in page.text
 

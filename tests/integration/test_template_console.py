@@ -394,4 +394,9 @@ def test_an_application_name_taken_meanwhile_is_refused_on_the_page(
         assert refused.status_code == 422
         assert "An application with this name already exists." in refused.text
     assert "<h1>Wiki</h1>" in renamed.text  # the page of the application as it still is
+    for refused in (again, renamed):  # the field keeps what was typed, marked as in error
+        assert (
+            'name="name" aria-invalid="true" aria-describedby="page-error" type="text" required '
+            'maxlength="100" value="Travel"'
+        ) in refused.text
     assert listing.count(">Travel<") == listing.count(">Wiki<") == 1

@@ -215,7 +215,13 @@ async def add_system(
     except ValidationError as exc:
         await undo(session, admin)
         context = _base(
-            admin, CRUMB, ("Add System", None), form=values, held=held, error=exc.message
+            admin,
+            CRUMB,
+            ("Add System", None),
+            form=values,
+            held=held,
+            error=exc.message,
+            error_field=exc.field,
         )
         return render(request, "console/system_new.html", context, status_code=422)
     await session.commit()
@@ -277,7 +283,14 @@ async def save_system(
     except ValidationError as exc:
         await undo(session, admin)
         return await _system_page(
-            request, session, admin, client_id, status_code=422, error=exc.message
+            request,
+            session,
+            admin,
+            client_id,
+            status_code=422,
+            error=exc.message,
+            error_field=exc.field,
+            name=field(form, "name"),  # what was typed, not what is stored
         )
     await session.commit()
     return RedirectResponse(f"{PAGE}/systems/{client_id}?msg=system-saved", status_code=303)

@@ -138,8 +138,16 @@ async def save_application(
         field_name = exc.field if isinstance(exc, ValidationError) else None
         await undo(session, admin)  # a name another request took: the write was rolled back
         app = await _find(session, admin, app_id)
+        typed = {"name": field(form, "name"), "home_url": field(form, "home_url")}
         context = await _detail_context(
-            request, session, runtime, admin, app, error=message, error_field=field_name
+            request,
+            session,
+            runtime,
+            admin,
+            app,
+            error=message,
+            error_field=field_name,
+            form=None if builtin else typed,  # what was typed, not what is stored
         )
         return render(request, "console/application.html", context, status_code=422)
     await session.commit()
