@@ -278,6 +278,10 @@ def test_link_validity_out_of_range_is_refused(demo: LiveServer) -> None:
     assert "Reset Password: Choose 1 to 23 hours or 1 to 30 days." in hours.text
     assert "Invitation: Choose 1 to 23 hours or 1 to 30 days." in days.text
     assert "Forgot Password: Choose 1 to 23 hours or 1 to 30 days." in zero.text
+    marked = 'aria-invalid="true" aria-describedby="page-error"'  # only the process in error
+    assert f'name="forgot-password.amount" {marked}' in zero.text
+    assert f'name="forgot-password.unit" {marked}' in zero.text
+    assert zero.text.count(marked) == 2
     forgot(demo, JANE)
     assert link_lifetimes(demo)["forgot-password"] - timedelta(hours=2) < timedelta(seconds=5)
 

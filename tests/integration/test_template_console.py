@@ -254,6 +254,10 @@ def test_rename_set(console: httpx.Client) -> None:
     assert (
         taken.status_code == 422 and "A template set with this name already exists." in taken.text
     )
+    assert (  # the field keeps what was typed, marked as in error
+        'name="name" aria-invalid="true" aria-describedby="page-error" type="text" required '
+        'maxlength="64" value="second"'
+    ) in taken.text
     renamed = console.post(
         f"{SETS}/{set_id}/rename", data={"name": "Premier", "csrf_token": csrf_token(page)}
     )

@@ -71,7 +71,9 @@ async def create_set(
             session, tenant_id=admin.tenant.id, name=name, actor=actor_of(admin)
         )
     except ValidationError as exc:
-        context = await _list_context(session, admin, error=exc.message, name=name)
+        context = await _list_context(
+            session, admin, error=exc.message, error_field=exc.field, name=name
+        )
         return render(request, "console/template_sets.html", context, status_code=422)
     await session.commit()
     return RedirectResponse(f"{PAGE}/{created.id}?msg=set-created", status_code=303)
@@ -119,7 +121,15 @@ async def rename_set(
         )
     except (ValidationError, ConflictError) as exc:
         message = exc.message if isinstance(exc, ValidationError) else str(exc)
-        context = await _set_context(session, admin, request, info, error=message)
+        context = await _set_context(
+            session,
+            admin,
+            request,
+            info,
+            error=message,
+            error_field=exc.field if isinstance(exc, ValidationError) else None,
+            name=field(form, "name"),  # what was typed, not what is stored
+        )
         return render(request, "console/template_set.html", context, status_code=422)
     await session.commit()
     return RedirectResponse(f"{PAGE}/{info.id}?msg=set-renamed", status_code=303)
