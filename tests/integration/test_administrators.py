@@ -124,7 +124,12 @@ def test_add_refusals(demo: LiveServer) -> None:
     with admin_client(demo) as admin:
         none = add_admin(admin, JANE)
         twice = add_admin(admin, "admin@demo.test", "read-users")
-    assert none.status_code == twice.status_code == 422
+        bad_address = add_admin(admin, "not-an-address", "read-users")
+    assert none.status_code == twice.status_code == bad_address.status_code == 422
+    assert (  # the field in error, marked for assistive technology
+        '<input id="email" name="email" aria-invalid="true" aria-describedby="page-error"'
+        in bad_address.text
+    )
     assert "Choose at least one authorization." in none.text
     assert (
         "admin@demo.test is already an administrator. Edit their authorizations instead."

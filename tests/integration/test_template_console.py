@@ -101,6 +101,9 @@ def test_save_refuses_bad_template_with_position_and_keeps_the_old(
         "template."
     ) in refused.text
     assert "${user.password}" in refused.text  # what was typed stays in the form
+    marked = 'aria-invalid="true" aria-describedby="problems"'  # the part in error only
+    assert f'<textarea id="text" name="text" {marked} rows="14"' in refused.text
+    assert refused.text.count(marked) == 1
     assert console.get(path).text == before
 
 

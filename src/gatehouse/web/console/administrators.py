@@ -104,7 +104,13 @@ async def add_admin(
         await undo(session, admin)
         error = exc.message if isinstance(exc, ValidationError) else str(exc)
         context = _base(
-            admin, CRUMB, ("Add Administrator", None), form=values, held=held, error=error
+            admin,
+            CRUMB,
+            ("Add Administrator", None),
+            form=values,
+            held=held,
+            error=error,
+            error_field=exc.field if isinstance(exc, ValidationError) else None,
         )
         return render(request, "console/administrator_new.html", context, status_code=422)
     await session.commit()
