@@ -9,6 +9,7 @@ import re
 import pytest
 
 from gatehouse.accounts.authorizations import Authorization
+from gatehouse.processes.demo import DEMO_USER_PASSWORD
 from gatehouse.processes.onboarding import onboard_tenant
 from tests.support.accounts import JANE, add_user, forgot, sign_in, user_id_of
 from tests.support.live import LiveServer
@@ -134,6 +135,27 @@ def test_send_reset_email_is_logged_as_the_page_names_it(demo: LiveServer) -> No
     assert "<td>Reset Password e-mail = Sent</td>" in after.text
     assert "<td>Reset Password e-mail = Not sent: limit reached</td>" in after.text
     assert "reset_password_email" not in after.text
+
+
+def test_the_reset_password_email_asks_for_a_new_password_it_does_not_end_the_old(
+    demo: LiveServer,
+) -> None:
+    """Send Reset Password Email sends a link; the current password keeps working until a new
+    one is set, and the e-mail says only what is true (it claimed the password was reset and
+    the user could not sign in)."""
+    jane = user_id_of(demo, JANE)
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        page = admin.get(f"/admin/users/{jane}?tab=authentication")
+        admin.post(f"/admin/users/{jane}/send-reset-email", data={"csrf_token": csrf_token(page)})
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+    assert "Your administrator asks you to set a new password. Open this link to choose one:" in (
+        mail.text
+    )
+    assert "reset your password" not in mail.text and "cannot sign in" not in mail.text
+    with demo.client() as browser:
+        signed_in = post_form(browser, "/", {"identifier": JANE, "password": DEMO_USER_PASSWORD})
+    assert signed_in.status_code == 303
 
 
 def test_admin_cannot_deactivate_themself(demo: LiveServer) -> None:

@@ -71,13 +71,11 @@ LOCALE = Locale(
         "reset-password": Wording(
             subject="Legen Sie ein neues Passwort für {{ user.sp_name }} fest",
             before=(
-                "Ihr Administrator hat Ihr Passwort zurückgesetzt. Öffnen Sie diesen Link, um "
-                "ein neues zu wählen:",
+                "Ihr Administrator bittet Sie, ein neues Passwort festzulegen. "
+                "Öffnen Sie diesen Link, um es zu wählen:",
             ),
             button="Neues Passwort festlegen",
-            after=(
-                f"{ONCE} Bis Sie ein neues Passwort festlegen, können Sie sich nicht anmelden.",
-            ),
+            after=(ONCE,),
         ),
         "security-alert": Wording(
             subject="Sicherheitshinweis zu Ihrem Konto bei {{ user.sp_name }}",

@@ -66,10 +66,10 @@ LOCALE = Locale(
         "reset-password": Wording(
             subject="Set a new password for {{ user.sp_name }}",
             before=(
-                "Your administrator has reset your password. Open this link to choose a new one:",
+                "Your administrator asks you to set a new password. Open this link to choose one:",
             ),
             button="Set new password",
-            after=(f"{ONCE} Until you set a new password, you cannot sign in.",),
+            after=(ONCE,),
         ),
         "security-alert": Wording(
             subject="Security alert for your {{ user.sp_name }} account",

@@ -68,11 +68,11 @@ LOCALE = Locale(
         "reset-password": Wording(
             subject="Establezca una nueva contraseña para {{ user.sp_name }}",
             before=(
-                "Su administrador ha restablecido su contraseña. Abra este enlace para elegir "
-                "una nueva:",
+                "Su administrador le pide que establezca una nueva contraseña. "
+                "Abra este enlace para elegirla:",
             ),
             button="Establecer nueva contraseña",
-            after=(f"{ONCE} Hasta que establezca una nueva contraseña, no podrá iniciar sesión.",),
+            after=(ONCE,),
         ),
         "security-alert": Wording(
             subject="Alerta de seguridad de su cuenta de {{ user.sp_name }}",

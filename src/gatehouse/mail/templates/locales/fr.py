@@ -69,14 +69,11 @@ LOCALE = Locale(
         "reset-password": Wording(
             subject="Définissez un nouveau mot de passe pour {{ user.sp_name }}",
             before=(
-                "Votre administrateur a réinitialisé votre mot de passe. Ouvrez ce lien pour en "
-                "choisir un nouveau :",
+                "Votre administrateur vous demande de définir un nouveau mot de passe. "
+                "Ouvrez ce lien pour le choisir :",
             ),
             button="Définir un nouveau mot de passe",
-            after=(
-                f"{ONCE} Tant que vous n'avez pas défini de nouveau mot de passe, vous ne "
-                "pouvez pas vous connecter.",
-            ),
+            after=(ONCE,),
         ),
         "security-alert": Wording(
             subject="Alerte de sécurité concernant votre compte {{ user.sp_name }}",

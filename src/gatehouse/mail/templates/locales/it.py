@@ -69,11 +69,11 @@ LOCALE = Locale(
         "reset-password": Wording(
             subject="Imposti una nuova password per {{ user.sp_name }}",
             before=(
-                "Il suo amministratore ha reimpostato la sua password. Apra questo link per "
-                "sceglierne una nuova:",
+                "Il suo amministratore le chiede di impostare una nuova password. "
+                "Apra questo link per sceglierla:",
             ),
             button="Imposta nuova password",
-            after=(f"{ONCE} Finché non imposta una nuova password, non potrà accedere.",),
+            after=(ONCE,),
         ),
         "security-alert": Wording(
             subject="Avviso di sicurezza per il suo account {{ user.sp_name }}",

@@ -68,11 +68,10 @@ LOCALE = Locale(
         "reset-password": Wording(
             subject="{{ user.sp_name }} の新しいパスワードを設定してください",
             before=(
-                "管理者がお客様のパスワードをリセットしました。次のリンクを開いて、"
-                "新しいパスワードを設定してください。",
+                "管理者から新しいパスワードの設定を求められています。次のリンクを開いて、新しいパスワードを設定してください。",
             ),
             button="新しいパスワードを設定",
-            after=(f"{ONCE}新しいパスワードを設定するまで、ログインできません。",),
+            after=(ONCE,),
         ),
         "security-alert": Wording(
             subject="{{ user.sp_name }} アカウントに関するセキュリティ通知",

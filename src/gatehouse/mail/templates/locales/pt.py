@@ -65,10 +65,11 @@ LOCALE = Locale(
         "reset-password": Wording(
             subject="Defina uma nova senha para {{ user.sp_name }}",
             before=(
-                "Seu administrador redefiniu sua senha. Abra este link para escolher uma nova:",
+                "Seu administrador pede que você defina uma nova senha. "
+                "Abra este link para escolhê-la:",
             ),
             button="Definir nova senha",
-            after=(f"{ONCE} Enquanto não definir uma nova senha, você não poderá entrar.",),
+            after=(ONCE,),
         ),
         "security-alert": Wording(
             subject="Alerta de segurança da sua conta de {{ user.sp_name }}",

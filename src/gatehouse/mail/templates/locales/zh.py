@@ -56,9 +56,9 @@ LOCALE = Locale(
         ),
         "reset-password": Wording(
             subject="为 {{ user.sp_name }} 设置新密码",
-            before=("管理员已重置您的密码。请打开以下链接设置新密码：",),
+            before=("管理员要求您设置新密码。请打开以下链接设置新密码：",),
             button="设置新密码",
-            after=(f"{ONCE}在设置新密码之前，您将无法登录。",),
+            after=(ONCE,),
         ),
         "security-alert": Wording(
             subject="您的 {{ user.sp_name }} 账户安全提醒",
