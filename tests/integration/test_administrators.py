@@ -233,8 +233,15 @@ def test_a_system_name_is_taken_once(demo: LiveServer) -> None:
         assert add_system(admin, "Provisioning", "1y", "read-users").status_code == 200
         again = add_system(admin, "Provisioning", "1y", "read-users")
         other_case = add_system(admin, "provisioning ", "never", "manage-users")
+        assert add_system(admin, "Billing  Sync", "never", "read-users").status_code == 200
+        spaced = add_system(admin, " Billing Sync", "never", "read-users")
         page = admin.get("/admin/administrators")
-    for refused, name in ((again, "Provisioning"), (other_case, "provisioning")):
+    assert "<td>Billing Sync</td>" in page.text  # white space inside a name made one space
+    for refused, name in (
+        (again, "Provisioning"),
+        (other_case, "provisioning"),
+        (spaced, "Billing Sync"),
+    ):
         assert refused.status_code == 422
         assert f"A system named “{name}” exists already: choose another." in refused.text
         assert SECRET_RE.search(refused.text) is None

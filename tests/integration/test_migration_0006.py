@@ -1,5 +1,6 @@
-"""Migration 0006 on a database of its own: systems that already share a name (upper or lower
-case alike) are renamed, not lost, before the unique index is made; the downgrade drops it."""
+"""Migration 0006 on a database of its own: systems and applications that already share a name
+(upper or lower case alike) are renamed, not lost, before the unique indexes are made; the
+downgrade drops them."""
 
 from __future__ import annotations
 
@@ -18,6 +19,12 @@ CLIENTS = [  # id, tenant, name, created: two of acme's share a name; globex's i
     ("c3", "acme", "Provisioning (2)", "2026-01-03 00:00:00"),
     ("c4", "acme", "PROVISIONING", "2026-01-04 00:00:00"),
     ("c5", "globex", "Provisioning", "2026-01-01 00:00:00"),
+]
+
+APPLICATIONS = [  # tenant, id, name, created
+    ("acme", "a1", "Travel", "2026-01-01 00:00:00"),
+    ("acme", "a2", "TRAVEL", "2026-01-02 00:00:00"),
+    ("globex", "a3", "travel", "2026-01-01 00:00:00"),
 ]
 
 
@@ -42,10 +49,28 @@ def test_shared_names_are_numbered_and_the_index_refuses_another(tmp_path: Path)
                 ),
                 {"id": client_id, "tenant": tenant, "name": name, "created": created},
             )
+        for tenant, app_id, name, created in APPLICATIONS:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO applications (tenant_id, id, name, home_url, template_set_id,"
+                    " email_otp, created_at, updated_at) VALUES (:tenant, :id, :name, '',"
+                    " 'default', 0, :created, :created)"
+                ),
+                {"tenant": tenant, "id": app_id, "name": name, "created": created},
+            )
 
     upgrade(settings, "0006")
     with engine.connect() as connection:
         names = dict(connection.execute(sa.text("SELECT id, name FROM api_clients")).all())
+        applications = dict(connection.execute(sa.text("SELECT id, name FROM applications")).all())
+        with pytest.raises(sa.exc.IntegrityError):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO applications (tenant_id, id, name, home_url, template_set_id,"
+                    " email_otp, created_at, updated_at) VALUES ('globex', 'a4', 'TRAVEL', '',"
+                    " 'default', 0, '2026-02-01', '2026-02-01')"
+                )
+            )
         with pytest.raises(sa.exc.IntegrityError):
             connection.execute(
                 sa.text(
@@ -61,8 +86,13 @@ def test_shared_names_are_numbered_and_the_index_refuses_another(tmp_path: Path)
         "c5": "Provisioning",
     }
 
+    assert applications == {"a1": "Travel", "a2": "TRAVEL (2)", "a3": "travel"}
+
     command.downgrade(alembic_config(settings), "0005")
     with engine.connect() as connection:
-        indexes = {index["name"] for index in sa.inspect(connection).get_indexes("api_clients")}
-    assert "uq_api_clients_tenant_name" not in indexes
+        inspector = sa.inspect(connection)
+        indexes = {
+            i["name"] for t in ("api_clients", "applications") for i in inspector.get_indexes(t)
+        }
+    assert not indexes & {"uq_api_clients_tenant_name", "uq_applications_tenant_lower_name"}
     engine.dispose()

@@ -333,6 +333,7 @@ def test_authorizations(demo: LiveServer) -> None:
 def test_applications_list_and_builtin_rules(admin: httpx.Client) -> None:
     """User Profile is listed first and keeps its name; added ones have a logon URL with app."""
     created = admin.post(APPS, json={"name": "Travel", "home_url": "https://travel.example/"})
+    other_case = admin.post(APPS, json={"name": "TRAVEL", "home_url": "https://x.example/"})
     rename_builtin = admin.put(f"{APPS}/user-profile", json={"name": "Mine"})
     bad_url = admin.post(APPS, json={"name": "X", "home_url": "javascript:alert(1)"})
     apps = admin.get(APPS).json()["applications"]
@@ -342,6 +343,7 @@ def test_applications_list_and_builtin_rules(admin: httpx.Client) -> None:
         ("Travel", False, "default"),
     ]
     assert apps[1]["logon_url"].endswith(f"/?app={app_id}")
+    assert (other_case.status_code, other_case.json()["detail"]["field"]) == (422, "name")
     assert rename_builtin.json() == {
         "detail": "The User Profile application is built in: its name and home URL cannot change."
     }
@@ -356,17 +358,18 @@ def test_applications_list_and_builtin_rules(admin: httpx.Client) -> None:
 def test_an_application_name_is_kept_once_by_the_database(
     admin: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two requests at once both pass the service's check: the unique constraint refuses the
-    second, added or renamed, with the check's answer (422 naming the field), not a 500."""
+    """Two requests at once both pass the service's check: the unique index refuses the
+    second, added or renamed, in any letter case, with the check's answer (422 naming the
+    field), not a 500."""
 
     async def both_pass(*args: object, **kwargs: object) -> None:
         return None
 
     monkeypatch.setattr(application_service, "_check_name_free", both_pass)
     first = admin.post(APPS, json={"name": "Travel", "home_url": "https://travel.example/"})
-    added = admin.post(APPS, json={"name": "Travel", "home_url": "https://other.example/"})
+    added = admin.post(APPS, json={"name": "TRAVEL", "home_url": "https://other.example/"})
     other = admin.post(APPS, json={"name": "Wiki", "home_url": "https://wiki.example/"})
-    renamed = admin.put(f"{APPS}/{other.json()['id']}", json={"name": "Travel"})
+    renamed = admin.put(f"{APPS}/{other.json()['id']}", json={"name": "travel"})
     names = [a["name"] for a in admin.get(APPS).json()["applications"]]
     assert first.status_code == 201 and other.status_code == 201
     taken = {"field": "name", "message": "An application with this name already exists."}

@@ -96,6 +96,18 @@ def test_create_user_sends_the_activation_email(demo: LiveServer) -> None:
         assert user.get(path_of(link_in(mail.text))).status_code == 200
 
 
+def test_login_names_are_one_per_tenant_upper_or_lower_case_alike(demo: LiveServer) -> None:
+    """ "bob" and "BOB" would be two people easily taken for one: the second is refused."""
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        bob = {"email": "bob@demo.test", "login_name": "bob"}
+        assert post_form(admin, "/admin/users/new", bob).status_code == 303
+        other = {"email": "carol@demo.test", "login_name": "BOB"}
+        refused = post_form(admin, "/admin/users/new", other)
+    assert refused.status_code == 422
+    assert "A user with the login name BOB already exists." in refused.text
+
+
 def test_deactivate_and_activate(demo: LiveServer) -> None:
     """A deactivated user cannot sign in and gets no reset e-mail; activated, both work again."""
     jane = user_id_of(demo, JANE)

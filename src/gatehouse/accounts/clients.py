@@ -50,7 +50,7 @@ class ClientView:
 
 
 def _validate(name: str, authorizations: frozenset[Authorization]) -> str:
-    name = name.strip()
+    name = " ".join(name.split())  # "Billing  Sync" would look like "Billing Sync" in a page
     if not 1 <= len(name) <= 100:
         raise ValidationError("name", "The name must have 1 to 100 characters.")
     if not authorizations:

@@ -60,8 +60,10 @@ async def create_user(
     if login_name is not None:
         if len(login_name) > 64 or any(c.isspace() for c in login_name):
             raise ValidationError("login_name", LOGIN_NAME_RULE)
-        taken = await session.scalar(
-            select(User.id).where(User.tenant_id == tenant_id, User.login_name == login_name)
+        taken = await session.scalar(  # "bob" and "BOB" would be two people easily confused
+            select(User.id).where(
+                User.tenant_id == tenant_id, func.lower(User.login_name) == login_name.lower()
+            )
         )
         if taken is not None:
             raise ConflictError(f"A user with the login name {login_name} already exists.")

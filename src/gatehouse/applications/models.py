@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gatehouse.db.base import Base, UtcDateTime, utcnow
@@ -29,3 +29,13 @@ class Application(Base):
     email_otp: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# One name per tenant, upper or lower case alike (the service checks first, for its message;
+# this keeps two requests at once from both adding one).
+Index(
+    "uq_applications_tenant_lower_name",
+    Application.tenant_id,
+    func.lower(Application.name),
+    unique=True,
+)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
@@ -110,15 +110,21 @@ def _home_url(value: str) -> str:
     return url
 
 
-# The constraint's name (PostgreSQL) or its column (SQLite), for a write that lost a race.
-_UNIQUE_NAME = ("uq_applications_tenant_name", "applications.name")
+# The indexes' names (and SQLite's column for the constraint), for a write that lost a race.
+_UNIQUE_NAME = (
+    "uq_applications_tenant_lower_name",
+    "uq_applications_tenant_name",
+    "applications.name",
+)
 
 
 async def _check_name_free(
     session: AsyncSession, tenant_id: str, name: str, *, except_id: str | None = None
 ) -> None:
-    taken = await session.scalar(
-        select(Application.id).where(Application.tenant_id == tenant_id, Application.name == name)
+    taken = await session.scalar(  # upper or lower case alike, as systems and sets
+        select(Application.id).where(
+            Application.tenant_id == tenant_id, func.lower(Application.name) == name.lower()
+        )
     )
     if (taken is not None and taken != except_id) or (
         name.casefold() == USER_PROFILE_NAME.casefold() and except_id != USER_PROFILE_ID
