@@ -246,6 +246,23 @@ def test_set_in_use_cannot_be_deleted_then_can(console: httpx.Client) -> None:
     assert console.get(f"{SETS}/{set_id}").status_code == 404
 
 
+def test_the_sets_change_log_names_sets_and_parts(console: httpx.Client) -> None:
+    """The sets' change log names the set by its name and the template's parts as the page
+    does, not by ID and key."""
+    set_id = create_set(console, "Corporate")
+    path = f"{SETS}/{set_id}/templates/forgot-password/de"
+    text = "Hallo ${user.firstName}, " + LINK
+    form = template_form(console, path, subject="Passwort vergessen?", text=text, html=LINK)
+    assert console.post(path, data=form).status_code == 303
+    log = console.get(SETS).text.split("Change log")[1]
+    assert "<td>Set = Corporate, Name = Corporate</td>" in log
+    assert (
+        "Set = Corporate, Template = forgot-password/de, Subject = Passwort vergessen?, "
+        f"Text body = {len(text)} characters, HTML body = {len(LINK)} characters"
+    ) in log
+    assert set_id not in log and "<code>" not in log
+
+
 def test_rename_set(console: httpx.Client) -> None:
     """Renaming shows the new name; a taken name is refused."""
     set_id = create_set(console, "First")
@@ -306,6 +323,10 @@ def test_applications_page_adds_and_configures(console: httpx.Client) -> None:
     assert saved.headers["location"] == f"{detail_path}?msg=application-saved"
     detail = console.get(saved.headers["location"]).text
     assert "Application saved." in detail and f'value="{set_id}" selected' in detail
+    log = detail.split("Change log")[1]  # named as the page names them, no IDs or keys
+    assert "E-Mail Code = on" in log and "Template Set = Travel mails" in log
+    assert "Name = Travel, Home URL = https://travel.example/" in log
+    assert set_id not in log and "template_set" not in log and "<code>" not in log
     app_id = detail_path.rsplit("/", 1)[1]
     assert f"/?app={app_id}</a>" in detail
     listing = console.get("/admin/applications").text
@@ -313,17 +334,18 @@ def test_applications_page_adds_and_configures(console: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize(
-    ("page", "switch"),
+    ("page", "switch", "label"),
     [
-        ("self-registration", "self_registration"),
-        ("security-alerts", "alert_password_changed"),
-        ("security-alerts", "alert_email_changed"),
+        ("self-registration", "self_registration", "Allow self-registration on the logon page"),
+        ("security-alerts", "alert_password_changed", "Password changed"),
+        ("security-alerts", "alert_email_changed", "E-mail address changed"),
     ],
 )
 def test_switches_are_off_by_default_and_saved(
-    demo: LiveServer, console: httpx.Client, page: str, switch: str
+    demo: LiveServer, console: httpx.Client, page: str, switch: str, label: str
 ) -> None:
-    """Each switch starts off, turns on with the form, and the change log shows it."""
+    """Each switch starts off, turns on with the form, and the change log shows it by the
+    name the page gives it."""
     path = f"/admin/tenant-settings/{page}"
     form = console.get(path)
     assert f'name="{switch}" id="{switch}" >' in form.text  # unchecked
@@ -331,7 +353,7 @@ def test_switches_are_off_by_default_and_saved(
     assert saved.headers["location"] == f"{path}?msg=switches-saved"
     after = console.get(saved.headers["location"]).text
     assert f'name="{switch}" id="{switch}" checked>' in after
-    assert f"<code>{switch}</code> = on" in after
+    assert f"<td>{label} = on</td>" in after and f"<code>{switch}</code>" not in after
 
     async def current(runtime: Any) -> bool:
         async with runtime.sessions() as session:

@@ -68,6 +68,7 @@ async def _context(session: DbSession, admin: Admin, page: str) -> dict[str, Any
         "intro": intro,
         "action": f"/admin/tenant-settings/{page}",
         "switches": [(name, label, hint, getattr(current, name)) for name, label, hint in switches],
+        "switch_labels": {name: label for name, label, _ in switches},
         "changes": [
             c
             for c in await audit.entries(

@@ -48,12 +48,14 @@ async def sets_page(request: Request, session: DbSession, admin: TenantConfigAdm
 
 
 async def _list_context(session: DbSession, admin: Admin, **extra: Any) -> dict[str, Any]:
+    all_sets = await sets.list_sets(session, admin.tenant.id)
     return {
         "admin": admin,
         "tenant": admin.tenant,
         "crumbs": crumbs(),
         "title": TITLE,
-        "sets": await sets.list_sets(session, admin.tenant.id),
+        "sets": all_sets,
+        "set_names": {info.id: info.name for info in all_sets},  # the log names sets by ID
         "changes": await audit.entries(
             session, tenant_id=admin.tenant.id, resource=sets.RESOURCE, limit=10
         ),
