@@ -387,3 +387,18 @@ def test_mail_server_test_email_speaks_the_administrators_language(demo: LiveSer
         "Administrator von Demo Tenant gesendet hat"
     )
     assert '<html lang="de">' in mail.html
+
+
+def test_the_test_email_greets_a_user_of_the_tenant_by_first_name(demo: LiveServer) -> None:
+    """To a user of the tenant, the test e-mail says "Hello Ada," (it said "Hello admin,",
+    the address's local part, which stays for addresses of no user)."""
+    with demo.client() as console:
+        sign_in(console, "admin@demo.test")
+        page = console.get("/admin/tenant-settings/mail-server")
+        sent = console.post(
+            "/admin/tenant-settings/mail-server/test-email",
+            data={"to": "Admin@Demo.test", "csrf_token": csrf_token(page)},
+        )
+        assert sent.status_code == 303, sent.text
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["admin@demo.test"])
+    assert lf(mail.text).startswith("Hello Ada,\n\nThis is a test e-mail")

@@ -3,6 +3,7 @@ every real e-mail, so a passing test means real mail will pass too."""
 
 from __future__ import annotations
 
+from gatehouse.accounts.users import find_by_email
 from gatehouse.errors import ValidationError
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.mail.models import OutboxMessage
@@ -26,8 +27,10 @@ async def queue_test_email(
         origin = runtime.settings.tenant_origin(
             tenant_host(tenant, base_domain=runtime.settings.base_domain)
         )
+        # A user of the tenant is greeted by first name; any other address by its local part.
+        known = await find_by_email(session, tenant.id, recipient)
         user = {
-            "firstName": recipient.split("@", 1)[0],  # no name to greet: "Hello admin,"
+            "firstName": (known.first_name if known else "") or recipient.split("@", 1)[0],
             "mail": recipient,
             "sp_name": tenant.display_name,
             "ids_home_link": f"{origin}/",
