@@ -106,8 +106,8 @@ async def test_server_down_then_up_is_delivered_after_retry(setup: DeliverySetup
     assert (message.status, message.attempts, message.context) == ("sent", 2, None)
     attempts = await attempts_of(runtime, message_id)
     assert [(a.outcome, a.step, a.server) for a in attempts] == [
-        ("retry", "connect", f"127.0.0.1:{port} (starttls)"),
-        ("sent", None, f"127.0.0.1:{port} (starttls)"),
+        ("retry", "connect", f"127.0.0.1:{port} (STARTTLS)"),
+        ("sent", None, f"127.0.0.1:{port} (STARTTLS)"),
     ]
     assert attempts[0].error == refused.removeprefix("connect: ")
     assert attempts[1].error is not None and attempts[1].error.endswith("2.0.0 OK: queued")
@@ -391,7 +391,7 @@ async def test_replaced_untrusted_certificate_fails_without_fallback(
     assert (attempt.outcome, attempt.step, attempt.server) == (
         "failed",
         "tls",
-        f"127.0.0.1:{port} (starttls)",
+        f"127.0.0.1:{port} (STARTTLS)",
     )
     assert replaced.handler.messages == []
     assert platform.handler.messages == []  # no fallback to the platform default

@@ -113,11 +113,25 @@ def test_api_lists_a_failed_message_with_its_attempt(
         beyond = client.get("/admin/api/v1/messages?page=2", auth=auth).json()
     [attempt] = detail["attempts"]
     assert attempt["outcome"] == "failed" and attempt["reply_code"] == 550
-    assert attempt["server"] == f"localhost:{rejecting_server.port} (ssl)"
+    assert REJECTION in str(attempt["error"]) and attempt["reply"] is None
+    assert attempt["server"] == f"localhost:{rejecting_server.port} (SSL/TLS)"
     assert filtered["messages"] == []
     assert bad.status_code == 422 and bad.json()["detail"]["field"] == "status"
     assert (beyond["messages"], beyond["total"], beyond["page"]) == ([], 1, 2)  # not page 1
     assert demo.devmail.mailbox.messages() == []  # nothing through the default server
+
+
+def test_a_sent_attempt_has_the_servers_reply_and_no_error(demo: LiveServer) -> None:
+    """The attempt that delivered carries the server's reply as ``reply``; ``error`` is empty
+    (it held "250 ... accepted", read as an error)."""
+    auth = api_client(demo)
+    forgot(demo)
+    summary = wait_for_status(demo, auth, "sent")
+    with demo.client() as client:
+        detail = client.get(f"/admin/api/v1/messages/{summary['id']}", auth=auth).json()
+    [attempt] = detail["attempts"]
+    assert (attempt["outcome"], attempt["reply_code"], attempt["error"]) == ("sent", 250, None)
+    assert str(attempt["reply"]).startswith("250 ")
 
 
 def test_messages_of_another_tenant_are_invisible(demo: LiveServer) -> None:

@@ -10,6 +10,7 @@ from gatehouse.errors import ValidationError
 
 Security = Literal["ssl", "starttls"]
 DEFAULT_PORTS: dict[str, int] = {"ssl": 465, "starttls": 587}
+SECURITY_LABELS: dict[str, str] = {"ssl": "SSL/TLS", "starttls": "STARTTLS"}  # as pages name them
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,11 @@ class SmtpEndpoint:
     def label(self) -> str:
         """``host:port`` for attempt records and messages (never credentials)."""
         return f"{self.host}:{self.port}"
+
+    @property
+    def described(self) -> str:
+        """``host:port (SSL/TLS)``: the server of an attempt, as the delivery log shows it."""
+        return f"{self.label} ({SECURITY_LABELS[self.security]})"
 
 
 def endpoint_from_url(url: str) -> SmtpEndpoint:

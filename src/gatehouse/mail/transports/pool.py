@@ -80,7 +80,7 @@ class TransportPool:
     def describe(self, route: Route) -> str:
         if route.endpoint is None:
             return f"Amazon SES {self._settings.ses_region}"
-        return f"{route.endpoint.label} ({route.endpoint.security})"
+        return route.endpoint.described
 
     def _evict_beyond(self, size: int) -> None:
         """Retire the least recently used idle transports so at most ``size`` stay open: a

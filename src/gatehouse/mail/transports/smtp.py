@@ -40,7 +40,7 @@ class SmtpTransport:
 
     @property
     def server(self) -> str:
-        return f"{self.endpoint.label} ({self.endpoint.security})"
+        return self.endpoint.described
 
     @property
     def in_use(self) -> bool:

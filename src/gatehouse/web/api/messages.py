@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.mail import delivery_log
-from gatehouse.mail.models import OutboxMessage
+from gatehouse.mail.models import DeliveryAttempt, OutboxMessage
 from gatehouse.web.api.auth import ApiCaller, require_client
 from gatehouse.web.tenancy import DbSession
 
@@ -37,7 +37,25 @@ class AttemptView(BaseModel):
     outcome: str
     step: str | None
     reply_code: int | None
-    error: str | None
+    reply: str | None = Field(description="The server's reply to an e-mail it accepted")
+    error: str | None = Field(description="Why the attempt did not deliver (redacted)")
+
+    @classmethod
+    def of(cls, attempt: DeliveryAttempt) -> AttemptView:
+        """One attempt row: its text is the server's reply when the e-mail was sent, else the
+        diagnosis."""
+        sent = attempt.outcome == "sent"
+        return cls(
+            started_at=attempt.started_at,
+            duration_ms=attempt.duration_ms,
+            transport=attempt.transport,
+            server=attempt.server,
+            outcome=attempt.outcome,
+            step=attempt.step,
+            reply_code=attempt.reply_code,
+            reply=attempt.error if sent else None,
+            error=None if sent else attempt.error,
+        )
 
 
 class MessageDetail(BaseModel):
@@ -113,6 +131,6 @@ async def get_message(caller: Caller, session: DbSession, message_id: str) -> Me
             **_summary(message),
             "next_attempt_at": message.next_attempt_at if message.status == "queued" else None,
             "attempt_count": message.attempts,
-            "attempts": [AttemptView.model_validate(a, from_attributes=True) for a in attempts],
+            "attempts": [AttemptView.of(attempt) for attempt in attempts],
         }
     )

@@ -15,6 +15,7 @@ from gatehouse.errors import DeliveryError, ValidationError
 from gatehouse.mail import config as mail_config
 from gatehouse.mail import delivery_log, ses
 from gatehouse.mail.configure import save_custom
+from gatehouse.mail.endpoint import SECURITY_LABELS
 from gatehouse.mail.models import MailServerConfig, OutboxMessage
 from gatehouse.mail.test_email import queue_test_email
 from gatehouse.settings import Settings
@@ -80,7 +81,7 @@ TABS = (
 CHANGE_LABELS = {**FIELD_LABELS, "mode": "Configuration"}
 CHANGE_VALUES = {
     "mode": dict(TABS),
-    "security": {"ssl": "SSL/TLS", "starttls": "STARTTLS"},
+    "security": SECURITY_LABELS,
     "authentication": {"password": "User name and password", "none": "None"},
 }
 
