@@ -217,6 +217,7 @@ def test_a_message_waiting_for_a_retry_is_shown_as_retrying(
     retrying = '<span class="status status-queued">Retrying</span>'
     assert retrying in listing.text and retrying in timeline.text and retrying in mail_server.text
     assert f'href="/admin/tenant-settings/mail-delivery/{waiting["id"]}"' in mail_server.text
+    assert "Sent through the configuration in force, the custom mail server," in mail_server.text
     assert "<dt>Next attempt</dt>" in timeline.text and ">Retry</span>" in timeline.text
 
 

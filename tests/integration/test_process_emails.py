@@ -400,5 +400,9 @@ def test_the_test_email_greets_a_user_of_the_tenant_by_first_name(demo: LiveServ
             data={"to": "Admin@Demo.test", "csrf_token": csrf_token(page)},
         )
         assert sent.status_code == 303, sent.text
+    # The card says which way the test goes, whichever tab is open.
+    assert "Sent through the configuration in force, the default mail server of the platform," in (
+        page.text
+    )
     [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["admin@demo.test"])
     assert lf(mail.text).startswith("Hello Ada,\n\nThis is a test e-mail")
