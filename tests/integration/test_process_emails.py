@@ -21,7 +21,7 @@ from gatehouse.processes.demo import DEMO_USER_PASSWORD
 from gatehouse.processes.self_registration import REGISTRATION_ANSWER
 from gatehouse.processes.settings import save_settings
 from gatehouse.tenants.service import get_tenant
-from tests.support.accounts import add_user, api_client, sign_in
+from tests.support.accounts import add_user, api_client, sign_in, user_id_of
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token, link_in, path_of, post_form
 
@@ -348,6 +348,12 @@ def test_email_changed_alert_goes_to_the_old_address(demo: LiveServer) -> None:
         "The e-mail address of your account was changed from jane@demo.test to "
         "jane.new@demo.test on "
     ) in mail.text
+    with demo.client() as console:  # the user's log: who, the new address and the old one
+        sign_in(console, "admin@demo.test")
+        page = console.get(f"/admin/users/{user_id_of(demo, 'jane.new@demo.test')}").text
+    log = page.split("Change log")[1]
+    assert "<td>jane.new@demo.test (the user)</td>" in log
+    assert "<td>E-Mail = jane.new@demo.test, before = jane@demo.test</td>" in log
 
 
 def test_application_of_each_message_is_recorded(demo: LiveServer, api: httpx.Client) -> None:

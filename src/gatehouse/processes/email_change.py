@@ -36,7 +36,7 @@ async def change_email(
         actor=f"user:{user.email}",
         resource=f"user:{user.id}",
         action="update",
-        changes={"email": email},
+        changes={"email": email, "previous_email": old_email},
     )
     return await security_alerts.email_changed(
         session, tenant=tenant, user=user, old_email=old_email, origin=origin

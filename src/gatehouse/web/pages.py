@@ -23,11 +23,14 @@ def page_number(text: str) -> int:
 
 
 def actor_label(actor: str) -> str:
-    """Who made a change, as a person reads it: ``admin:ann@x.test`` is ann@x.test, and
+    """Who made a change, as a person reads it: ``admin:ann@x.test`` is ann@x.test,
+    ``user:jo@x.test`` (on their own profile) is jo@x.test (the user), and
     ``client:<id> (ops)`` the API client ops."""
     kind, _, rest = actor.partition(":")
     if kind == "admin" and rest:
         return rest
+    if kind == "user" and rest:
+        return f"{rest} (the user)"
     if kind == "client" and rest.endswith(")") and " (" in rest:
         return f"API client {rest[rest.index(' (') + 2 : -1]}"
     return "command line" if actor == "cli" else actor

@@ -41,6 +41,7 @@ TABS = (("details", "Details"), ("authentication", "Authentication"))
 # The change log names fields and values as the page does (the API keeps the stored keys).
 CHANGE_LABELS = {
     "email": "E-Mail",
+    "previous_email": "before",
     "status": "Status",
     "password_reset_count": "Password Reset e-mails",
     "previous_count": "before",
