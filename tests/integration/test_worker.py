@@ -215,8 +215,8 @@ async def test_a_message_waiting_for_the_connection_goes_out_before_the_next_is_
     """Two batches in hand share the tenant's one connection. When a message is accepted, the
     other batch's message, built and waiting, is written first (its MAIL FROM) and only then
     does the first batch build its next one: every message is written right after it is
-    built. (Without the hand-over the first batch built its next message before the waiting
-    one could go out, and the connection idled meanwhile.)"""
+    built, once the connection is open. (Without the hand-over the first batch built its next
+    message before the waiting one could go out, and the connection idled meanwhile.)"""
     settings = runtime.settings.model_copy(update={"max_connections_per_tenant": 1})
     one_connection = build_runtime(settings, extra_ca_files=(server.pki.ca_file,))
     await queue(one_connection, FIRST_BATCH + 30)  # two batches: 50 and 30
@@ -239,7 +239,12 @@ async def test_a_message_waiting_for_the_connection_goes_out_before_the_next_is_
     finally:
         await one_connection.close()
     assert len(server.handler.messages) == FIRST_BATCH + 30
-    assert events == ["built", "written"] * (FIRST_BATCH + 30)
+    # The second batch may build its first message while the first batch still opens the
+    # connection (a claim can take less time than a TLS handshake); from then on, every
+    # message is written right after it is built.
+    steady = ["built", "written"] * (FIRST_BATCH + 30)
+    racy_start = ["built", "built", "written", "written", *steady[4:]]
+    assert events in (steady, racy_start)
 
 
 async def test_a_worker_never_claims_again_what_it_still_holds(
