@@ -17,7 +17,15 @@ from sqlalchemy import select, update
 from gatehouse.accounts.models import LinkToken, User
 from gatehouse.db.base import utcnow
 from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD, DEMO_USER_PASSWORD
-from tests.support.accounts import JANE, LIMIT_SENTENCE, forgot, limit_rows, mails_to, sign_in
+from tests.support.accounts import (
+    JANE,
+    LIMIT_SENTENCE,
+    forgot,
+    limit_rows,
+    mails_to,
+    sign_in,
+    user_id_of,
+)
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token, link_in, path_of, post_form
 
@@ -377,3 +385,40 @@ def test_administrator_unlocks_the_password(demo: LiveServer) -> None:
     assert "<td>Changed</td>" in after.text and "<td>Password lock = Ended</td>" in after.text
     with demo.client() as client:
         assert logon(client, DEMO_USER_PASSWORD).status_code == 303
+
+
+def test_a_users_own_changes_are_in_their_change_log(demo: LiveServer) -> None:
+    """What users change themselves (language and password on the profile, a password set with
+    a reset link) is in their change log, by them, the password only as how it was set."""
+    with demo.client() as browser:
+        sign_in_jane(browser)
+        profile = browser.get("/profile")
+        language = {"language": "de", "csrf_token": csrf_token(profile)}
+        assert browser.post("/profile/language", data=language).status_code == 303
+        changed = browser.post(
+            "/profile/password",
+            data={
+                "current_password": DEMO_USER_PASSWORD,
+                "password": "Second-Pass-22",
+                "password_confirm": "Second-Pass-22",
+                "csrf_token": csrf_token(profile),
+            },
+        )
+        assert changed.status_code == 303
+    forgot(demo, JANE)
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+    with demo.client() as holder:
+        path = path_of(link_in(mail.text))
+        assert set_new_password(holder, path, holder.get(path), "Third-Pass-333").status_code == 303
+    with demo.client() as console:
+        sign_in(console, "admin@demo.test")
+        page = console.get(f"/admin/users/{user_id_of(demo, JANE)}").text
+    log = page.split("Change log")[1]
+    by_jane = "<td>jane@demo.test (the user)</td><td>Changed</td>"
+    for change in (
+        "Language = Deutsch",
+        "Password = changed on the profile page",
+        "Password = set with a reset link",
+    ):
+        assert f"{by_jane}\n      <td>{change}</td>" in log
+    assert "Second-Pass-22" not in page and "Third-Pass-333" not in page

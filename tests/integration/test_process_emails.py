@@ -276,7 +276,9 @@ def test_reset_password_forced_by_an_administrator(demo: LiveServer) -> None:
     demo.run(force)
     [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
     assert mail.subject == "Demo Tenant の新しいパスワードを設定してください"
-    assert lf(mail.text).startswith("Doe Jane 様\n\n管理者がお客様のパスワードをリセットしました。")
+    assert lf(mail.text).startswith(
+        "Doe Jane 様\n\n管理者から新しいパスワードの設定を求められています。"
+    )
     assert link_in(mail.text) in mail.html
 
 

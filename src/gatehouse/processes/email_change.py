@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse import audit
 from gatehouse.accounts.models import User
 from gatehouse.accounts.tokens import revoke_unused
 from gatehouse.accounts.users import find_by_email
 from gatehouse.errors import ValidationError
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.processes import security_alerts
+from gatehouse.processes.user_log import record_own_change
 from gatehouse.tenants.models import Tenant
 
 SAME_ADDRESS = "This is already your e-mail address."
@@ -30,14 +30,7 @@ async def change_email(
     old_email, user.email = user.email, email
     await revoke_unused(session, tenant_id=tenant.id, user_id=user.id)
     await session.flush()
-    await audit.record(
-        session,
-        tenant_id=tenant.id,
-        actor=f"user:{user.email}",
-        resource=f"user:{user.id}",
-        action="update",
-        changes={"email": email, "previous_email": old_email},
-    )
+    await record_own_change(session, user, email=email, previous_email=old_email)
     return await security_alerts.email_changed(
         session, tenant=tenant, user=user, old_email=old_email, origin=origin
     )

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse import audit
 from gatehouse.accounts.models import User
 from gatehouse.accounts.users import create_user
 from gatehouse.applications.models import Application
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.processes.activation import send_activation
+from gatehouse.processes.user_log import record_user_change
 from gatehouse.tenants.models import Tenant
 
 PROCESS = "invitation"
@@ -48,12 +48,7 @@ async def invite(
         application=application,
         inviter_name=inviter_name.strip() or tenant.display_name,
     )
-    await audit.record(
-        session,
-        tenant_id=tenant.id,
-        actor=actor,
-        resource=f"user:{user.id}",
-        action="create",
-        changes={"email": user.email, "status": user.status, "invited": True},
+    await record_user_change(
+        session, user, actor, "create", email=user.email, status=user.status, invited=True
     )
     return user, message

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse import audit
 from gatehouse.accounts import lockout
 from gatehouse.accounts.administrators import change_authorizations
 from gatehouse.accounts.authorizations import Authorization
@@ -29,6 +27,7 @@ from gatehouse.mail.addresses import normalize_email
 from gatehouse.processes import email_limit
 from gatehouse.processes.activation import send_activation
 from gatehouse.processes.password_links import RESET, Outcome, send_password_link
+from gatehouse.processes.user_log import record_user_change
 from gatehouse.tenants.models import Tenant
 
 INACTIVE_USER = "The user is inactive. Activate the user first."
@@ -38,24 +37,6 @@ ADMIN_NEEDS_TENANT_CONFIGURATION = (
 )
 ALREADY_ADMIN = "{email} is already an administrator. Edit their authorizations instead."
 NO_AUTHORIZATION = "Choose at least one authorization."
-
-
-def user_resource(user_id: str) -> str:
-    """The change log's resource for one user."""
-    return f"user:{user_id}"
-
-
-async def _record(
-    session: AsyncSession, user: User, actor: str, action: str, **changes: Any
-) -> None:
-    await audit.record(
-        session,
-        tenant_id=user.tenant_id,
-        actor=actor,
-        resource=user_resource(user.id),
-        action=action,
-        changes=changes,
-    )
 
 
 # Values the change log keeps for Send Reset Password Email and Unlock (the console names them).
@@ -107,7 +88,7 @@ async def create_user_on_behalf(
         language=language,
     )
     await send_activation(session, tenant=tenant, user=user, origin=origin)
-    await _record(session, user, actor, "create", email=user.email, status=user.status)
+    await record_user_change(session, user, actor, "create", email=user.email, status=user.status)
     return user
 
 
@@ -132,7 +113,7 @@ async def deactivate_user(
     await lock_user(session, user.tenant_id, user.id)
     user.status = "inactive"
     await end_sessions(session, tenant_id=user.tenant_id, user_id=user.id)
-    await _record(session, user, actor, "update", status="inactive")
+    await record_user_change(session, user, actor, "update", status="inactive")
     await session.flush()
 
 
@@ -140,7 +121,7 @@ async def activate_user(session: AsyncSession, *, user: User, actor: str) -> Non
     if user.status != "inactive":
         return
     user.status = status_after_activation(user)
-    await _record(session, user, actor, "update", status=user.status)
+    await record_user_change(session, user, actor, "update", status=user.status)
     await session.flush()
 
 
@@ -149,7 +130,9 @@ async def reset_counter(session: AsyncSession, *, user: User, actor: str) -> Pas
     if user.status == "inactive":
         raise ConflictError(INACTIVE_USER)
     before = await email_limit.reset_counter(session, tenant_id=user.tenant_id, user_id=user.id)
-    await _record(session, user, actor, "update", password_reset_count=0, previous_count=before)
+    await record_user_change(
+        session, user, actor, "update", password_reset_count=0, previous_count=before
+    )
     await session.flush()
     return await password_details(session, user)
 
@@ -164,14 +147,14 @@ async def send_reset_email(
         session, tenant=tenant, user=user, process=RESET, origin=origin, language=user.language
     )
     result = RESET_EMAIL_QUEUED if outcome is Outcome.QUEUED else RESET_EMAIL_AT_LIMIT
-    await _record(session, user, actor, "update", reset_password_email=result)
+    await record_user_change(session, user, actor, "update", reset_password_email=result)
     await session.flush()
     return outcome
 
 
 async def unlock_password(session: AsyncSession, *, user: User, actor: str) -> None:
     if await lockout.unlock(session, user):
-        await _record(session, user, actor, "update", lockout=PASSWORD_UNLOCKED)
+        await record_user_change(session, user, actor, "update", lockout=PASSWORD_UNLOCKED)
 
 
 async def add_administrator(

@@ -24,6 +24,7 @@ from gatehouse.errors import TokenError, ValidationError
 from gatehouse.processes import activation, forgot_password, security_alerts
 from gatehouse.processes.logon import log_on
 from gatehouse.processes.password_links import Outcome, renew_expired_link
+from gatehouse.processes.user_log import PASSWORD_CHANGED_ON_PROFILE, record_own_change
 from gatehouse.runtime import Runtime
 from gatehouse.tenants.models import Tenant
 from gatehouse.web.account.applications import (
@@ -379,7 +380,9 @@ async def change_language(
     if language not in LANGUAGES:
         context = _profile_context(tenant, user, error="Choose a language from the list.")
         return render(request, "account/profile.html", context, status_code=400)
-    user.language = language
+    if language != user.language:
+        user.language = language
+        await record_own_change(session, user, language=language)
     await session.commit()
     return RedirectResponse("/profile?msg=profile-saved", status_code=303)
 
@@ -411,6 +414,7 @@ async def change_password(
     # (A console session ends too, even in this browser: its cookie is sent only to /admin,
     # so this request cannot tell it from another browser's.)
     await end_sessions(session, tenant_id=tenant.id, user_id=user.id)
+    await record_own_change(session, user, password=PASSWORD_CHANGED_ON_PROFILE)
     alerted = await security_alerts.password_changed(
         session, tenant=tenant, user=user, origin=request_origin(request, runtime)
     )

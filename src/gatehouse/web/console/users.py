@@ -24,6 +24,7 @@ from gatehouse.accounts.users import (
 from gatehouse.errors import ConflictError, PermissionDeniedError, ValidationError
 from gatehouse.processes import user_admin
 from gatehouse.processes.password_links import Outcome
+from gatehouse.processes.user_log import user_resource
 from gatehouse.web.account.routes import field
 from gatehouse.web.console.auth import Admin, require
 from gatehouse.web.console.mail_server import actor_of
@@ -42,6 +43,8 @@ TABS = (("details", "Details"), ("authentication", "Authentication"))
 CHANGE_LABELS = {
     "email": "E-Mail",
     "previous_email": "before",
+    "password": "Password",
+    "language": "Language",
     "status": "Status",
     "password_reset_count": "Password Reset e-mails",
     "previous_count": "before",
@@ -55,6 +58,7 @@ CHANGE_VALUES = {
         user_admin.RESET_EMAIL_AT_LIMIT: "Not sent: limit reached",
     },
     "lockout": {user_admin.PASSWORD_UNLOCKED: "Ended"},
+    "language": LANGUAGE_NAMES,
 }
 NEW_USER_FIELDS = ("email", "first_name", "last_name", "login_name", "language")
 # As the Create User form labels them: an error names the field it is about.
@@ -182,7 +186,7 @@ async def _user_context(
         "changes": await audit.entries(
             session,
             tenant_id=admin.tenant.id,
-            resource=user_admin.user_resource(user.id),
+            resource=user_resource(user.id),
             limit=20,
         ),
         "change_labels": CHANGE_LABELS,

@@ -1,0 +1,38 @@
+"""A user's change log: what administrators, systems and the users themselves changed of one
+user account (the console's user page shows it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gatehouse import audit
+from gatehouse.accounts.models import User
+
+# How users set their own password, as their change log says (the password itself never).
+PASSWORD_CHANGED_ON_PROFILE = "changed on the profile page"
+PASSWORD_SET_WITH_LINK = "set with a reset link"
+
+
+def user_resource(user_id: str) -> str:
+    """The change log resource of one user."""
+    return f"user:{user_id}"
+
+
+async def record_user_change(
+    session: AsyncSession, user: User, actor: str, action: str, **changes: Any
+) -> None:
+    await audit.record(
+        session,
+        tenant_id=user.tenant_id,
+        actor=actor,
+        resource=user_resource(user.id),
+        action=action,
+        changes=changes,
+    )
+
+
+async def record_own_change(session: AsyncSession, user: User, **changes: Any) -> None:
+    """A change users made to their own account (profile page, reset link)."""
+    await record_user_change(session, user, f"user:{user.email}", "update", **changes)
