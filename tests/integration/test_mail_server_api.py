@@ -37,6 +37,7 @@ from gatehouse.runtime import build_runtime
 from gatehouse.web.api.auth import BAD_CREDENTIALS, FORBIDDEN
 from tests.support.accounts import sign_in
 from tests.support.live import LiveServer, run_in_thread
+from tests.support.pages import csrf_token
 from tests.support.smtp_servers import (
     IGNORE_IMPLICIT_TLS_AUTH_WARNING,
     UNTRUSTED_ISSUER,
@@ -803,3 +804,18 @@ def test_demo_scenario_with_the_dev_custom_listener(demo: LiveServer, api: httpx
     assert (mail.listener, mail.sender) == ("default", DEFAULT_FROM)
     assert_probe_refused(api, wrong, step="auth", message=refused)
     assert custom_fields(api.get(API).json()) == DEFAULT_VIEW
+
+
+def test_removing_no_configuration_says_nothing_was_removed(demo: LiveServer) -> None:
+    """The console's Remove sent when the default is already in force (a reload, a second tab)
+    shows the default without "Configuration removed", and logs nothing."""
+    with demo.client() as console:
+        sign_in(console, "admin@demo.test")
+        page = console.get("/admin/tenant-settings/mail-server")
+        removed = console.post(
+            "/admin/tenant-settings/mail-server/remove", data={"csrf_token": csrf_token(page)}
+        )
+        after = console.get(removed.headers["location"])
+    assert removed.headers["location"] == "/admin/tenant-settings/mail-server?tab=default"
+    assert "Configuration removed" not in after.text
+    assert "No changes yet." in after.text.split("Change log")[1]

@@ -222,9 +222,13 @@ async def save(
 
 @router.post("/remove")
 async def remove(session: DbSession, admin: TenantConfigAdmin, form: CheckedForm) -> Response:
-    await mail_config.remove_config(session, tenant_id=admin.tenant.id, actor=actor_of(admin))
+    removed = await mail_config.remove_config(
+        session, tenant_id=admin.tenant.id, actor=actor_of(admin)
+    )
     await session.commit()
-    return RedirectResponse(f"{PAGE}?tab=default&msg=config-removed", status_code=303)
+    # Sent again (a reload, a second tab): the default is in force, and nothing was removed.
+    message = "&msg=config-removed" if removed else ""
+    return RedirectResponse(f"{PAGE}?tab=default{message}", status_code=303)
 
 
 @router.post("/test-email", response_class=HTMLResponse)
