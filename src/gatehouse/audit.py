@@ -22,7 +22,7 @@ class AuditEntry(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(300))  # "user:" or "admin:" and an address
     resource: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(16))  # create | update | delete
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -45,7 +45,12 @@ class PermissionDeniedError(GatehouseError):
 
 
 class ConflictError(GatehouseError):
-    """The request contradicts the current state."""
+    """The request contradicts the current state; ``field``, when one field's value does (an
+    address or a name another user has)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class TokenError(GatehouseError):

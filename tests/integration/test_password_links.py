@@ -20,6 +20,7 @@ from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD, DEMO_USER_PASSWORD
 from tests.support.accounts import (
     JANE,
     LIMIT_SENTENCE,
+    add_user,
     forgot,
     limit_rows,
     mails_to,
@@ -422,3 +423,22 @@ def test_a_users_own_changes_are_in_their_change_log(demo: LiveServer) -> None:
     ):
         assert f"{by_jane}\n      <td>{change}</td>" in log
     assert "Second-Pass-22" not in page and "Third-Pass-333" not in page
+
+
+def test_a_user_with_the_longest_address_changes_their_password(demo: LiveServer) -> None:
+    """An address of 252 characters fits the change log's actor ("user:" and the address):
+    on PostgreSQL the profile's password change failed with an internal error."""
+    address = "a" * 64 + "@" + ("b" * 60 + ".") * 3 + "test"
+    add_user(demo, address)
+    with demo.client() as browser:
+        assert logon(browser, "User-Pass-123", identifier=address).status_code == 303
+        changed = browser.post(
+            "/profile/password",
+            data={
+                "current_password": "User-Pass-123",
+                "password": "Second-Pass-22",
+                "password_confirm": "Second-Pass-22",
+                "csrf_token": csrf_token(browser.get("/profile")),
+            },
+        )
+    assert changed.headers["location"] == "/profile?msg=password-changed"

@@ -254,7 +254,13 @@ def test_the_sets_change_log_names_sets_and_parts(console: httpx.Client) -> None
     text = "Hallo ${user.firstName}, " + LINK
     form = template_form(console, path, subject="Passwort vergessen?", text=text, html=LINK)
     assert console.post(path, data=form).status_code == 303
+    gone_id = create_set(console, "Short Lived")
+    page = console.get(f"{SETS}/{gone_id}")
+    deleted = console.post(f"{SETS}/{gone_id}/delete", data={"csrf_token": csrf_token(page)})
+    assert deleted.status_code == 303
     log = console.get(SETS).text.split("Change log")[1]
+    assert "<td>Set = Short Lived, Name = Short Lived</td>" in log  # deleted: still named
+    assert gone_id not in log
     assert "<td>Set = Corporate, Name = Corporate</td>" in log
     assert (
         "Set = Corporate, Template = forgot-password/de, Subject = Passwort vergessen?, "

@@ -106,6 +106,8 @@ def test_login_names_are_one_per_tenant_upper_or_lower_case_alike(demo: LiveServ
         refused = post_form(admin, "/admin/users/new", other)
     assert refused.status_code == 422
     assert "A user with the login name BOB already exists." in refused.text
+    assert 'name="login_name" aria-invalid="true"' in refused.text  # the field in error
+    assert 'name="email" aria-invalid' not in refused.text
 
 
 def test_deactivate_and_activate(demo: LiveServer) -> None:

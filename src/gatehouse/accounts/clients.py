@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
@@ -66,7 +66,7 @@ async def _check_name_free(
     taken = await session.scalar(
         select(ApiClient.id).where(
             ApiClient.tenant_id == tenant_id,
-            func.lower(ApiClient.name) == name.lower(),
+            func.lower(ApiClient.name) == func.lower(literal(name)),  # as the index compares
             ApiClient.id != (client_id or ""),
         )
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.accounts.authorizations import Authorization
@@ -55,18 +55,21 @@ async def create_user(
         select(User.id).where(User.tenant_id == tenant_id, User.email == email)
     )
     if existing is not None:
-        raise ConflictError(f"A user with the e-mail {email} already exists.")
+        raise ConflictError(f"A user with the e-mail {email} already exists.", field="email")
     login_name = (login_name or "").strip() or None
     if login_name is not None:
         if len(login_name) > 64 or any(c.isspace() for c in login_name):
             raise ValidationError("login_name", LOGIN_NAME_RULE)
         taken = await session.scalar(  # "bob" and "BOB" would be two people easily confused
             select(User.id).where(
-                User.tenant_id == tenant_id, func.lower(User.login_name) == login_name.lower()
+                User.tenant_id == tenant_id,
+                func.lower(User.login_name) == func.lower(literal(login_name)),
             )
         )
         if taken is not None:
-            raise ConflictError(f"A user with the login name {login_name} already exists.")
+            raise ConflictError(
+                f"A user with the login name {login_name} already exists.", field="login_name"
+            )
     user = User(
         tenant_id=tenant_id,
         email=email,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
@@ -123,7 +123,8 @@ async def _check_name_free(
 ) -> None:
     taken = await session.scalar(  # upper or lower case alike, as systems and sets
         select(Application.id).where(
-            Application.tenant_id == tenant_id, func.lower(Application.name) == name.lower()
+            Application.tenant_id == tenant_id,
+            func.lower(Application.name) == func.lower(literal(name)),
         )
     )
     if (taken is not None and taken != except_id) or (

@@ -49,18 +49,30 @@ async def sets_page(request: Request, session: DbSession, admin: TenantConfigAdm
 
 async def _list_context(session: DbSession, admin: Admin, **extra: Any) -> dict[str, Any]:
     all_sets = await sets.list_sets(session, admin.tenant.id)
+    changes = await audit.entries(
+        session, tenant_id=admin.tenant.id, resource=sets.RESOURCE, limit=10
+    )
     return {
         "admin": admin,
         "tenant": admin.tenant,
         "crumbs": crumbs(),
         "title": TITLE,
         "sets": all_sets,
-        "set_names": {info.id: info.name for info in all_sets},  # the log names sets by ID
-        "changes": await audit.entries(
-            session, tenant_id=admin.tenant.id, resource=sets.RESOURCE, limit=10
-        ),
+        "set_names": _set_names(all_sets, changes),
+        "changes": changes,
         **extra,
     }
+
+
+def _set_names(all_sets: list[sets.SetInfo], changes: list[audit.AuditEntry]) -> dict[str, str]:
+    """The log records sets by ID: each is named as it is now, and a deleted one by the name
+    its last entry gave it (its deletion's)."""
+    names = {info.id: info.name for info in all_sets}
+    for change in changes:  # newest first
+        set_id, name = change.changes.get("set"), change.changes.get("name")
+        if isinstance(set_id, str) and isinstance(name, str):
+            names.setdefault(set_id, name)
+    return names
 
 
 @router.post("", response_class=HTMLResponse)

@@ -146,11 +146,8 @@ async def create_user(
         )
     except (ValidationError, ConflictError) as exc:
         await undo(session, admin)
-        if isinstance(exc, ValidationError):
-            error_field = exc.field
-            error = exc.labelled(NEW_USER_LABELS)
-        else:
-            error, error_field = str(exc), "email"
+        error_field: str | None = exc.field
+        error = exc.labelled(NEW_USER_LABELS) if isinstance(exc, ValidationError) else str(exc)
         context = _new_context(admin, values, error=error, error_field=error_field)
         return render(request, "console/user_new.html", context, status_code=422)
     await session.commit()
