@@ -119,5 +119,5 @@ def test_send_test_email_shows_outcome(browser: Browser, demo: LiveServer) -> No
     )
     [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["admin@demo.test"])
     assert mail.subject == "Test e-mail from Demo Tenant"
-    assert mail.text.startswith("Hello admin,")  # an address has no name: its local part
+    assert mail.text.startswith("Hello Ada,")  # the administrator, a user of the tenant
     page.close()
