@@ -1,6 +1,6 @@
-"""Migration 0006 on a database of its own: systems and applications that already share a name
-(upper or lower case alike) are renamed, not lost, before the unique indexes are made; the
-downgrade drops them."""
+"""Migration 0006 on a database of its own: systems, applications and template sets that already
+share a name (upper or lower case alike) are renamed, not lost, before the unique indexes are
+made; the downgrade drops them."""
 
 from __future__ import annotations
 
@@ -26,6 +26,18 @@ APPLICATIONS = [  # tenant, id, name, created
     ("acme", "a2", "TRAVEL", "2026-01-02 00:00:00"),
     ("globex", "a3", "travel", "2026-01-01 00:00:00"),
 ]
+
+SETS = [  # id, tenant, name (64 characters at most), created
+    ("s1", "acme", "Corporate", "2026-01-01 00:00:00"),
+    ("s2", "acme", "CORPORATE", "2026-01-02 00:00:00"),
+    ("s3", "acme", "L" * 64, "2026-01-03 00:00:00"),
+    ("s4", "acme", "l" * 64, "2026-01-04 00:00:00"),
+]
+INDEXES = {
+    "uq_api_clients_tenant_name",
+    "uq_applications_tenant_lower_name",
+    "uq_template_sets_tenant_lower_name",
+}
 
 
 def test_shared_names_are_numbered_and_the_index_refuses_another(tmp_path: Path) -> None:
@@ -58,6 +70,14 @@ def test_shared_names_are_numbered_and_the_index_refuses_another(tmp_path: Path)
                 ),
                 {"tenant": tenant, "id": app_id, "name": name, "created": created},
             )
+        for set_id, tenant, name, created in SETS:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO template_sets (id, tenant_id, name, created_at, updated_at)"
+                    " VALUES (:id, :tenant, :name, :created, :created)"
+                ),
+                {"id": set_id, "tenant": tenant, "name": name, "created": created},
+            )
 
     upgrade(settings, "0006")
     with engine.connect() as connection:
@@ -66,9 +86,10 @@ def test_shared_names_are_numbered_and_the_index_refuses_another(tmp_path: Path)
                 sa.text("SELECT name FROM sqlite_master WHERE type = 'index'")
             ).scalars()
         )
-        assert {"uq_api_clients_tenant_name", "uq_applications_tenant_lower_name"} <= made
+        assert made >= INDEXES
         names = dict(connection.execute(sa.text("SELECT id, name FROM api_clients")).all())
         applications = dict(connection.execute(sa.text("SELECT id, name FROM applications")).all())
+        set_names = dict(connection.execute(sa.text("SELECT id, name FROM template_sets")).all())
         with pytest.raises(sa.exc.IntegrityError):
             connection.execute(
                 sa.text(
@@ -93,6 +114,13 @@ def test_shared_names_are_numbered_and_the_index_refuses_another(tmp_path: Path)
     }
 
     assert applications == {"a1": "Travel", "a2": "TRAVEL (2)", "a3": "travel"}
+    long_renamed = "l" * 60 + " (2)"  # 64 characters at most: the number takes the end
+    assert set_names == {
+        "s1": "Corporate",
+        "s2": "CORPORATE (2)",
+        "s3": "L" * 64,
+        "s4": long_renamed,
+    }
 
     command.downgrade(alembic_config(settings), "0005")
     with engine.connect() as connection:  # (SQLAlchemy does not reflect expression indexes)
@@ -102,5 +130,5 @@ def test_shared_names_are_numbered_and_the_index_refuses_another(tmp_path: Path)
             ).scalars()
         )
     assert "ix_api_clients_tenant_id" in indexes  # the listing sees the tables' indexes
-    assert not indexes & {"uq_api_clients_tenant_name", "uq_applications_tenant_lower_name"}
+    assert not indexes & INDEXES
     engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gatehouse.db.base import Base, UtcDateTime, new_id, utcnow
@@ -41,3 +41,13 @@ class EmailTemplate(Base):
     html: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(200))
+
+
+# One name per tenant, upper or lower case alike (the service checks first, for its message;
+# this keeps two requests at once from both adding one).
+Index(
+    "uq_template_sets_tenant_lower_name",
+    TemplateSet.tenant_id,
+    func.lower(TemplateSet.name),
+    unique=True,
+)

@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
 from gatehouse.applications.service import DEFAULT_SET_ID, applications_using
 from gatehouse.db.base import utcnow
+from gatehouse.db.unique import unique_or
 from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 from gatehouse.mail.templates.defaults import DEFAULT_SET, TemplateText
 from gatehouse.mail.templates.models import EmailTemplate, TemplateSet
@@ -28,6 +29,12 @@ DEFAULT_READ_ONLY = "The Default set is built in and cannot be changed; create a
 SET_IN_USE = "The set is used by {names}. Assign another set to them first."
 NAME_RULE = "The name must have 1 to 64 characters."
 NAME_TAKEN = "A template set with this name already exists."
+# The indexes' names (and SQLite's column for the constraint), for a write that lost a race.
+_UNIQUE_NAME = (
+    "uq_template_sets_tenant_lower_name",
+    "uq_template_sets_tenant_name",
+    "template_sets.name",
+)
 
 
 @dataclass(frozen=True)
@@ -101,7 +108,8 @@ async def _valid_name(
         raise ValidationError("name", NAME_RULE)
     taken = await session.scalar(
         select(TemplateSet.id).where(
-            TemplateSet.tenant_id == tenant_id, func.lower(TemplateSet.name) == name.lower()
+            TemplateSet.tenant_id == tenant_id,
+            func.lower(TemplateSet.name) == func.lower(literal(name)),  # as the index compares
         )
     )
     if (taken is not None and taken != except_id) or name.lower() == DEFAULT_SET_NAME.lower():
@@ -112,8 +120,8 @@ async def _valid_name(
 async def create_set(session: AsyncSession, *, tenant_id: str, name: str, actor: str) -> SetInfo:
     """A new set holding a copy of every Default template (all types, all languages)."""
     row = TemplateSet(tenant_id=tenant_id, name=await _valid_name(session, tenant_id, name))
-    session.add(row)
-    await session.flush()
+    async with unique_or(session, ValidationError("name", NAME_TAKEN), marks=_UNIQUE_NAME):
+        session.add(row)
     session.add_all(
         EmailTemplate(
             set_id=row.id,
@@ -139,8 +147,8 @@ async def rename_set(
     row = await _custom_row(session, tenant_id, set_id)
     new_name = await _valid_name(session, tenant_id, name, except_id=row.id)
     if new_name != row.name:
-        row.name, row.updated_at = new_name, utcnow()
-        await session.flush()
+        async with unique_or(session, ValidationError("name", NAME_TAKEN), marks=_UNIQUE_NAME):
+            row.name, row.updated_at = new_name, utcnow()
         await _log(session, tenant_id, actor, "update", set=row.id, name=new_name)
     return await get_set(session, tenant_id, row.id)
 

@@ -19,6 +19,7 @@ from gatehouse.mail.templates.types import TEMPLATE_LANGUAGES, TEMPLATE_TYPES
 from gatehouse.web.account.routes import field
 from gatehouse.web.console.auth import Admin, require
 from gatehouse.web.console.mail_server import actor_of
+from gatehouse.web.console.users import undo
 from gatehouse.web.csrf import checked_form
 from gatehouse.web.pages import render
 from gatehouse.web.tenancy import DbSession
@@ -85,6 +86,7 @@ async def create_set(
             session, tenant_id=admin.tenant.id, name=name, actor=actor_of(admin)
         )
     except ValidationError as exc:
+        await undo(session, admin)  # a name another request took: the write was rolled back
         context = await _list_context(
             session, admin, error=exc.message, error_field=exc.field, name=name
         )
@@ -135,13 +137,14 @@ async def rename_set(
         )
     except (ValidationError, ConflictError) as exc:
         message = exc.message if isinstance(exc, ValidationError) else str(exc)
+        await undo(session, admin)  # a name another request took: the write was rolled back
         context = await _set_context(
             session,
             admin,
             request,
             info,
             error=message,
-            error_field=exc.field if isinstance(exc, ValidationError) else None,
+            error_field=exc.field,
             name=field(form, "name"),  # what was typed, not what is stored
         )
         return render(request, "console/template_set.html", context, status_code=422)

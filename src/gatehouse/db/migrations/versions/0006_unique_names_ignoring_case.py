@@ -1,4 +1,5 @@
-"""Systems' and applications' names unique per tenant in the database, upper or lower case alike
+"""Systems', applications' and template sets' names unique per tenant in the database, upper or
+lower case alike
 
 Revision ID: 0006
 Revises: 0005
@@ -15,26 +16,26 @@ down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-NAME_LENGTH = 100  # both tables' name columns
-# index name -> table whose names it keeps unique per tenant
+# index name -> (table whose names it keeps unique per tenant, the name column's length)
 INDEXES = {
-    "uq_api_clients_tenant_name": "api_clients",
-    "uq_applications_tenant_lower_name": "applications",
+    "uq_api_clients_tenant_name": ("api_clients", 100),
+    "uq_applications_tenant_lower_name": ("applications", 100),
+    "uq_template_sets_tenant_lower_name": ("template_sets", 64),
 }
 
 
 def upgrade() -> None:
-    for index, table in INDEXES.items():
-        _rename_duplicates(table)
+    for index, (table, length) in INDEXES.items():
+        _rename_duplicates(table, length)
         op.create_index(index, table, ["tenant_id", sa.text("lower(name)")], unique=True)
 
 
 def downgrade() -> None:
-    for index, table in INDEXES.items():
+    for index, (table, _) in INDEXES.items():
         op.drop_index(index, table_name=table)
 
 
-def _rename_duplicates(table: str) -> None:
+def _rename_duplicates(table: str, length: int) -> None:
     """Names a tenant's rows already share (added by two requests at once, or in other letter
     case, before this index) keep the oldest as it is; the others get " (2)", " (3)" ... so
     nothing is lost. Names are compared as the index compares them: by the database's own
@@ -58,9 +59,9 @@ def _rename_duplicates(table: str) -> None:
             seen.add((tenant, low))
             continue
         number = 2
-        while (tenant, lowered(_numbered(name, number))) in taken:
+        while (tenant, lowered(_numbered(name, number, length))) in taken:
             number += 1
-        renamed = _numbered(name, number)
+        renamed = _numbered(name, number, length)
         taken.add((tenant, lowered(renamed)))
         connection.execute(
             sa.update(rows_of)
@@ -69,6 +70,6 @@ def _rename_duplicates(table: str) -> None:
         )
 
 
-def _numbered(name: str, number: int) -> str:
+def _numbered(name: str, number: int, length: int) -> str:
     suffix = f" ({number})"
-    return name[: NAME_LENGTH - len(suffix)] + suffix
+    return name[: length - len(suffix)] + suffix
