@@ -14,6 +14,7 @@ import pytest
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.applications import service as application_service
+from gatehouse.mail.templates import sets as template_sets
 from gatehouse.processes.settings import get_settings
 from tests.support.accounts import add_user, sign_in
 from tests.support.live import LiveServer
@@ -267,6 +268,59 @@ def test_the_sets_change_log_names_sets_and_parts(console: httpx.Client) -> None
         f"Text body = {len(text)} characters, HTML body = {len(LINK)} characters"
     ) in log
     assert set_id not in log and "<code>" not in log
+
+
+def test_a_set_name_taken_meanwhile_is_refused_on_the_page(
+    console: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Created or renamed while another request took the name in other letter case (both
+    passed the service's check): the unique index refuses it with the check's message."""
+
+    async def only_tidied(_session: object, _tenant: str, value: str, **_: object) -> str:
+        return " ".join(value.split())
+
+    create_set(console, "Corporate")
+    other_id = create_set(console, "Other")
+    monkeypatch.setattr(template_sets, "_valid_name", only_tidied)
+    page = console.get(SETS)
+    again = console.post(SETS, data={"name": "CORPORATE", "csrf_token": csrf_token(page)})
+    renamed = console.post(
+        f"{SETS}/{other_id}/rename", data={"name": "corporate", "csrf_token": csrf_token(page)}
+    )
+    listing = console.get(SETS).text
+    for refused in (again, renamed):
+        assert refused.status_code == 422
+        assert "A template set with this name already exists." in refused.text
+    assert "<h1>Other</h1>" in renamed.text  # the set's page, as it still is
+    assert ">CORPORATE<" not in listing and ">corporate<" not in listing and ">Other<" in listing
+
+
+def test_a_refused_application_page_keeps_every_choice(console: httpx.Client) -> None:
+    """A bad home URL refuses the save; the page keeps what was sent (URL, set, e-mail code),
+    not what is stored, and stores nothing."""
+    set_id = create_set(console, "Travel mails")
+    page = console.get("/admin/applications")
+    added = console.post(
+        "/admin/applications",
+        data={"name": "Travel", "home_url": "https://t.example/", "csrf_token": csrf_token(page)},
+    )
+    detail_path = added.headers["location"].split("?")[0]
+    refused = console.post(
+        detail_path,
+        data={
+            "name": "Travel",
+            "home_url": "ftp://t.example/",
+            "template_set_id": set_id,
+            "email_otp": "on",
+            "csrf_token": csrf_token(page),
+        },
+    )
+    assert refused.status_code == 422
+    assert 'value="ftp://t.example/"' in refused.text
+    assert f'value="{set_id}" selected' in refused.text
+    assert 'name="email_otp" checked' in refused.text
+    stored = console.get(detail_path).text
+    assert f'value="{set_id}" selected' not in stored and 'name="email_otp" checked' not in stored
 
 
 def test_rename_set(console: httpx.Client) -> None:

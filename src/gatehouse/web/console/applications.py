@@ -138,7 +138,12 @@ async def save_application(
         field_name = exc.field if isinstance(exc, ValidationError) else None
         await undo(session, admin)  # a name another request took: the write was rolled back
         app = await _find(session, admin, app_id)
-        typed = {"name": field(form, "name"), "home_url": field(form, "home_url")}
+        typed = {  # what was sent, not what is stored
+            "name": field(form, "name"),
+            "home_url": field(form, "home_url"),
+            "template_set_id": field(form, "template_set_id") or app.template_set_id,
+            "email_otp": field(form, "email_otp") == "on",
+        }
         context = await _detail_context(
             request,
             session,
@@ -147,7 +152,7 @@ async def save_application(
             app,
             error=message,
             error_field=field_name,
-            form=None if builtin else typed,  # what was typed, not what is stored
+            form=typed,
         )
         return render(request, "console/application.html", context, status_code=422)
     await session.commit()
