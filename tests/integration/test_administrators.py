@@ -272,7 +272,7 @@ def test_a_system_name_is_kept_once_by_the_database(
             data={
                 "csrf_token": csrf_token(form),
                 "name": "PROVISIONING",
-                "authorization": "read-users",
+                "authorization": "manage-users",
             },
         )
         page = admin.get("/admin/administrators")
@@ -285,6 +285,9 @@ def test_a_system_name_is_kept_once_by_the_database(
             f'name="name" aria-invalid="true" aria-describedby="page-error" type="text" '
             f'required maxlength="100" value="{name}"'
         ) in refused.text
+    # The refused rename keeps the authorizations sent, not the stored ones.
+    assert 'name="authorization" value="manage-users" checked' in renamed.text
+    assert 'name="authorization" value="read-users" checked' not in renamed.text
     assert page.text.count("<td>Provisioning</td>") == page.text.count("<td>Reports</td>") == 1
     assert "<td>provisioning</td>" not in page.text and "PROVISIONING" not in page.text
 

@@ -241,8 +241,11 @@ async def _system_page(
     client_id: str,
     *,
     status_code: int = 200,
+    held: frozenset[Authorization] | None = None,
     **extra: Any,
 ) -> Response:
+    """The system's page; ``held``: the authorizations to show ticked (after a refusal, those
+    sent), else its own."""
     try:
         view = await clients.get_client(session, admin.tenant.id, client_id)
     except NotFoundError as exc:
@@ -252,7 +255,7 @@ async def _system_page(
         CRUMB,
         (view.client.name, None),
         view=view,
-        held=view.authorizations,
+        held=view.authorizations if held is None else held,
         max_secrets=clients.MAX_SECRETS,
         confirm_delete=request.query_params.get("confirm") == "delete",
         **extra,
@@ -296,7 +299,8 @@ async def save_system(
             status_code=422,
             error=exc.message,
             error_field=exc.field,
-            name=field(form, "name"),  # what was typed, not what is stored
+            name=field(form, "name"),  # what was sent, not what is stored
+            held=chosen(form),
         )
     await session.commit()
     return RedirectResponse(f"{PAGE}/systems/{client_id}?msg=system-saved", status_code=303)
