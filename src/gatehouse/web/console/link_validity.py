@@ -27,8 +27,12 @@ TenantConfigAdmin = Annotated[Admin, require(Authorization.MANAGE_TENANT_CONFIGU
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 
 
-async def _context(session: DbSession, admin: Admin, **extra: Any) -> dict[str, Any]:
-    current = await link_validity.validities(session, admin.tenant.id)
+async def _context(
+    session: DbSession, admin: Admin, *, sent: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The page; ``sent``: the values of a refused form, shown instead of the stored ones."""
+    current: dict[str, Any] = dict(await link_validity.validities(session, admin.tenant.id))
+    current |= sent or {}
     return {
         "admin": admin,
         "tenant": admin.tenant,
@@ -65,7 +69,16 @@ async def save(
             for process in link_validity.PROCESSES
         }
     except ValidationError as exc:
-        context = await _context(session, admin, error=exc.message, error_field=exc.field)
+        sent = {  # Jinja reads .amount and .unit of a dict as of the stored values
+            process: {
+                "amount": field(form, f"{process}.amount"),
+                "unit": field(form, f"{process}.unit"),
+            }
+            for process in link_validity.PROCESSES
+        }
+        context = await _context(
+            session, admin, sent=sent, error=exc.message, error_field=exc.field
+        )
         return render(request, "console/link_validity.html", context, status_code=422)
     await link_validity.save_validities(
         session, tenant_id=admin.tenant.id, actor=actor_of(admin), values=values
