@@ -127,6 +127,13 @@ def test_self_registration_from_an_application_uses_its_set_and_browser_language
     assert mail.subject == "Bienvenido"
     assert lf(mail.text).strip() == f"Lucía @ Travel: {link}"
     assert activate(demo, link).headers["location"] == "/?msg=password-set"
+    with demo.client() as console:  # the activation is in the user's change log
+        sign_in(console, "admin@demo.test")
+        page = console.get(f"/admin/users/{user_id_of(demo, 'lucia@demo.test')}").text
+    assert (
+        "<td>lucia@demo.test (the user)</td><td>Changed</td>\n"
+        "      <td>Password = set with the activation link, Status = Active</td>"
+    ) in page.split("Change log")[1]
 
 
 def test_self_registration_is_closed_by_default_and_reveals_no_account(

@@ -18,6 +18,7 @@ from gatehouse.errors import TokenError
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.outbox import enqueue
 from gatehouse.processes.context import user_context
+from gatehouse.processes.user_log import PASSWORD_SET_WITH_ACTIVATION, record_own_change
 from gatehouse.tenants.link_validity import link_validity
 from gatehouse.tenants.models import Tenant
 
@@ -74,4 +75,7 @@ async def activate(session: AsyncSession, *, tenant: Tenant, token: str, passwor
     user = await user_for_activation_token(session, tenant=tenant, token=token)
     set_password(user, password)
     await consume_token(session, tenant_id=tenant.id, token=token, purpose=ACTIVATE_ACCOUNT)
+    await record_own_change(
+        session, user, password=PASSWORD_SET_WITH_ACTIVATION, status=user.status
+    )
     return user

@@ -13,6 +13,7 @@ from gatehouse.accounts.models import User
 # How users set their own password, as their change log says (the password itself never).
 PASSWORD_CHANGED_ON_PROFILE = "changed on the profile page"
 PASSWORD_SET_WITH_LINK = "set with a reset link"
+PASSWORD_SET_WITH_ACTIVATION = "set with the activation link"
 
 
 def user_resource(user_id: str) -> str:
