@@ -283,7 +283,7 @@ def test_link_validity_out_of_range_is_refused(demo: LiveServer) -> None:
         hours = save_validity(admin, **{"reset-password": (24, "hours")})
         days = save_validity(admin, **{"invitation": (31, "days")})
         zero = save_validity(admin, **{"forgot-password": (0, "hours")})
-        both = save_validity(admin, **{"forgot-password": (0, "hours"), "invitation": (5, "days")})
+        both = save_validity(admin, **{"forgot-password": (0, "hours"), "invitation": (5, "hours")})
     assert hours.status_code == days.status_code == zero.status_code == 422
     assert "Reset Password: Choose 1 to 23 hours or 1 to 30 days." in hours.text
     assert "Invitation: Choose 1 to 23 hours or 1 to 30 days." in days.text
@@ -300,6 +300,8 @@ def test_link_validity_out_of_range_is_refused(demo: LiveServer) -> None:
         in both.text
     )
     assert 'name="invitation.amount" type="number" min="1" max="30" required value="5"' in both.text
+    invitation_row = both.text.split('name="invitation.unit"')[1].split("</select>")[0]
+    assert '<option value="hours" selected>' in invitation_row  # sent, where days are stored
     forgot(demo, JANE)
     assert link_lifetimes(demo)["forgot-password"] - timedelta(hours=2) < timedelta(seconds=5)
 

@@ -295,31 +295,40 @@ def test_a_set_name_taken_meanwhile_is_refused_on_the_page(
     assert ">CORPORATE<" not in listing and ">corporate<" not in listing and ">Other<" in listing
 
 
-def test_a_refused_application_page_keeps_every_choice(console: httpx.Client) -> None:
-    """A bad home URL refuses the save; the page keeps what was sent (URL, set, e-mail code),
-    not what is stored, and stores nothing."""
+def test_a_refused_application_page_keeps_every_choice(
+    console: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save refused at the write (a name another request took meanwhile) shows what was
+    sent (name, URL, set, e-mail code) and stores none of it; a set that is not offered (gone
+    meanwhile) leaves the stored one selected."""
+
+    async def both_pass(*args: object, **kwargs: object) -> None:
+        return None
+
     set_id = create_set(console, "Travel mails")
     page = console.get("/admin/applications")
-    added = console.post(
-        "/admin/applications",
-        data={"name": "Travel", "home_url": "https://t.example/", "csrf_token": csrf_token(page)},
-    )
-    detail_path = added.headers["location"].split("?")[0]
-    refused = console.post(
-        detail_path,
-        data={
-            "name": "Travel",
-            "home_url": "ftp://t.example/",
-            "template_set_id": set_id,
-            "email_otp": "on",
-            "csrf_token": csrf_token(page),
-        },
-    )
-    assert refused.status_code == 422
-    assert 'value="ftp://t.example/"' in refused.text
+    token = csrf_token(page)
+    for name in ("Travel", "Wiki"):
+        data = {"name": name, "home_url": f"https://{name}.example/", "csrf_token": token}
+        added = console.post("/admin/applications", data=data)
+    wiki_path = added.headers["location"].split("?")[0]
+    monkeypatch.setattr(application_service, "_check_name_free", both_pass)
+    sent = {
+        "name": "travel",
+        "home_url": "https://new.example/",
+        "template_set_id": set_id,
+        "email_otp": "on",
+        "csrf_token": token,
+    }
+    refused = console.post(wiki_path, data=sent)
+    unknown = console.post(wiki_path, data={**sent, "name": "Wiki", "template_set_id": "gone"})
+    stored = console.get(wiki_path).text
+    assert refused.status_code == unknown.status_code == 422
+    assert 'value="travel"' in refused.text and 'value="https://new.example/"' in refused.text
     assert f'value="{set_id}" selected' in refused.text
     assert 'name="email_otp" checked' in refused.text
-    stored = console.get(detail_path).text
+    assert 'value="default" selected' in unknown.text  # the stored set, not the browser's pick
+    assert 'value="Wiki"' in stored and 'value="https://Wiki.example/"' in stored
     assert f'value="{set_id}" selected' not in stored and 'name="email_otp" checked' not in stored
 
 

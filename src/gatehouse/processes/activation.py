@@ -18,7 +18,7 @@ from gatehouse.errors import TokenError
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.outbox import enqueue
 from gatehouse.processes.context import user_context
-from gatehouse.processes.user_log import PASSWORD_SET_WITH_ACTIVATION, record_own_change
+from gatehouse.processes.user_log import PASSWORD_SET_WITH_ACTIVATION, record_password_set
 from gatehouse.tenants.link_validity import link_validity
 from gatehouse.tenants.models import Tenant
 
@@ -73,9 +73,8 @@ async def user_for_activation_token(session: AsyncSession, *, tenant: Tenant, to
 
 async def activate(session: AsyncSession, *, tenant: Tenant, token: str, password: str) -> User:
     user = await user_for_activation_token(session, tenant=tenant, token=token)
+    status = user.status
     set_password(user, password)
     await consume_token(session, tenant_id=tenant.id, token=token, purpose=ACTIVATE_ACCOUNT)
-    await record_own_change(
-        session, user, password=PASSWORD_SET_WITH_ACTIVATION, status=user.status
-    )
+    await record_password_set(session, user, PASSWORD_SET_WITH_ACTIVATION, status_before=status)
     return user

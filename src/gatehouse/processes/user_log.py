@@ -35,5 +35,16 @@ async def record_user_change(
 
 
 async def record_own_change(session: AsyncSession, user: User, **changes: Any) -> None:
-    """A change users made to their own account (profile page, reset link)."""
+    """A change users made to their own account (profile page, reset or activation link)."""
     await record_user_change(session, user, f"user:{user.email}", "update", **changes)
+
+
+async def record_password_set(
+    session: AsyncSession, user: User, how: str, *, status_before: str
+) -> None:
+    """Users set their password with a link (``how``), and the status it gave them if it
+    changed (a new user is active once a password is set)."""
+    changes: dict[str, Any] = {"password": how}
+    if user.status != status_before:
+        changes["status"] = user.status
+    await record_own_change(session, user, **changes)
