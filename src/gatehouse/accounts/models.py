@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String, UniqueConstraint, func
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gatehouse.db.base import Base, UtcDateTime, new_id, utcnow
+from gatehouse.db.unique import unique_name_index
 
 
 class User(Base):
@@ -65,9 +66,7 @@ class ApiClient(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-# One name per tenant, upper or lower case alike (the service checks first, for its message;
-# this keeps two requests at once from both adding one).
-Index("uq_api_clients_tenant_name", ApiClient.tenant_id, func.lower(ApiClient.name), unique=True)
+unique_name_index("uq_api_clients_tenant_name", ApiClient.tenant_id, ApiClient.name)
 
 
 class ApiClientSecret(Base):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gatehouse.db.base import Base, UtcDateTime, utcnow
+from gatehouse.db.unique import unique_name_index
 
 
 class Application(Base):
@@ -31,11 +32,4 @@ class Application(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-# One name per tenant, upper or lower case alike (the service checks first, for its message;
-# this keeps two requests at once from both adding one).
-Index(
-    "uq_applications_tenant_lower_name",
-    Application.tenant_id,
-    func.lower(Application.name),
-    unique=True,
-)
+unique_name_index("uq_applications_tenant_lower_name", Application.tenant_id, Application.name)

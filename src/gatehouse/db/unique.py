@@ -10,10 +10,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy import Index, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from gatehouse.errors import ValidationError
+
+
+def unique_name_index(
+    name: str, tenant_id: InstrumentedAttribute[str], column: InstrumentedAttribute[str]
+) -> Index:
+    """One ``column`` value per tenant, upper or lower case alike (the service checks first,
+    for its message; the index keeps two requests at once from both writing one)."""
+    return Index(name, tenant_id, func.lower(column), unique=True)
 
 
 @asynccontextmanager

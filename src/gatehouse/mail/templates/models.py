@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gatehouse.db.base import Base, UtcDateTime, new_id, utcnow
+from gatehouse.db.unique import unique_name_index
 
 
 class TemplateSet(Base):
@@ -43,11 +44,4 @@ class EmailTemplate(Base):
     updated_by: Mapped[str] = mapped_column(String(200))
 
 
-# One name per tenant, upper or lower case alike (the service checks first, for its message;
-# this keeps two requests at once from both adding one).
-Index(
-    "uq_template_sets_tenant_lower_name",
-    TemplateSet.tenant_id,
-    func.lower(TemplateSet.name),
-    unique=True,
-)
+unique_name_index("uq_template_sets_tenant_lower_name", TemplateSet.tenant_id, TemplateSet.name)
