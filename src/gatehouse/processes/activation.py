@@ -12,13 +12,13 @@ from gatehouse.accounts.tokens import (
     issue_token,
     peek_token,
 )
-from gatehouse.accounts.users import get_user, set_password
+from gatehouse.accounts.users import get_user
 from gatehouse.applications.models import Application
 from gatehouse.errors import TokenError
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.outbox import enqueue
 from gatehouse.processes.context import user_context
-from gatehouse.processes.user_log import PASSWORD_SET_WITH_ACTIVATION, record_password_set
+from gatehouse.processes.user_log import PASSWORD_SET_WITH_ACTIVATION, set_own_password
 from gatehouse.tenants.link_validity import link_validity
 from gatehouse.tenants.models import Tenant
 
@@ -73,8 +73,6 @@ async def user_for_activation_token(session: AsyncSession, *, tenant: Tenant, to
 
 async def activate(session: AsyncSession, *, tenant: Tenant, token: str, password: str) -> User:
     user = await user_for_activation_token(session, tenant=tenant, token=token)
-    status = user.status
-    set_password(user, password)
+    await set_own_password(session, user, password, PASSWORD_SET_WITH_ACTIVATION)
     await consume_token(session, tenant_id=tenant.id, token=token, purpose=ACTIVATE_ACCOUNT)
-    await record_password_set(session, user, PASSWORD_SET_WITH_ACTIVATION, status_before=status)
     return user

@@ -25,14 +25,14 @@ from gatehouse.accounts.tokens import (
     mark_renewed,
     peek_token,
 )
-from gatehouse.accounts.users import get_user, lock_user, set_password
+from gatehouse.accounts.users import get_user, lock_user
 from gatehouse.applications.models import Application
 from gatehouse.crypto import hash_token, new_token
 from gatehouse.errors import TokenError
 from gatehouse.mail.outbox import enqueue
 from gatehouse.processes.context import user_context
 from gatehouse.processes.email_limit import LIMIT_REACHED, take_slot
-from gatehouse.processes.user_log import PASSWORD_SET_WITH_LINK, record_password_set
+from gatehouse.processes.user_log import PASSWORD_SET_WITH_LINK, set_own_password
 from gatehouse.tenants.link_validity import link_validity
 from gatehouse.tenants.models import Tenant
 
@@ -135,10 +135,9 @@ async def set_password_with_link(
     # Two links used at once take turns: the second then finds the password newer than it.
     await lock_user(session, tenant.id, record.user_id)
     user = await _user_of(session, tenant, record)
-    status = user.status
-    set_password(user, new_password)  # policy errors leave the link usable
+    # Policy errors leave the link usable.
+    await set_own_password(session, user, new_password, PASSWORD_SET_WITH_LINK)
     await consume_token(session, tenant_id=tenant.id, token=token, purpose=RESET_PASSWORD)
-    await record_password_set(session, user, PASSWORD_SET_WITH_LINK, status_before=status)
     # Whoever knew the old password is signed out everywhere (the holder signs in anew).
     await end_sessions(session, tenant_id=tenant.id, user_id=user.id)
     return user

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
 from gatehouse.accounts.models import User
+from gatehouse.accounts.users import set_password
 
 # How users set their own password, as their change log says (the password itself never).
 PASSWORD_CHANGED_ON_PROFILE = "changed on the profile page"
@@ -39,12 +40,13 @@ async def record_own_change(session: AsyncSession, user: User, **changes: Any) -
     await record_user_change(session, user, f"user:{user.email}", "update", **changes)
 
 
-async def record_password_set(
-    session: AsyncSession, user: User, how: str, *, status_before: str
-) -> None:
-    """Users set their password with a link (``how``), and the status it gave them if it
+async def set_own_password(session: AsyncSession, user: User, password: str, how: str) -> None:
+    """Users set their own password (``how``: the profile page, a reset or activation link),
+    checked against the policy first, in their change log with the status it gave them if it
     changed (a new user is active once a password is set)."""
+    status = user.status
+    set_password(user, password)
     changes: dict[str, Any] = {"password": how}
-    if user.status != status_before:
+    if user.status != status:
         changes["status"] = user.status
     await record_own_change(session, user, **changes)

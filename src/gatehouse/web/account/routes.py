@@ -18,13 +18,16 @@ from gatehouse.accounts.users import (
     LANGUAGES,
     authorizations_of,
     get_user,
-    set_password,
 )
 from gatehouse.errors import TokenError, ValidationError
 from gatehouse.processes import activation, forgot_password, security_alerts
 from gatehouse.processes.logon import log_on
 from gatehouse.processes.password_links import Outcome, renew_expired_link
-from gatehouse.processes.user_log import PASSWORD_CHANGED_ON_PROFILE, record_own_change
+from gatehouse.processes.user_log import (
+    PASSWORD_CHANGED_ON_PROFILE,
+    record_own_change,
+    set_own_password,
+)
 from gatehouse.runtime import Runtime
 from gatehouse.tenants.models import Tenant
 from gatehouse.web.account.applications import (
@@ -405,7 +408,7 @@ async def change_password(
         new_password = _confirmed_password(form)
         if new_password == current:  # nothing would change, yet sessions end and alerts go out
             raise ValidationError("password", SAME_PASSWORD)
-        set_password(user, new_password)
+        await set_own_password(session, user, new_password, PASSWORD_CHANGED_ON_PROFILE)
     except ValidationError as exc:
         context = _profile_context(tenant, user, error=exc.message)
         return render(request, "account/profile.html", context, status_code=400)
@@ -414,7 +417,6 @@ async def change_password(
     # (A console session ends too, even in this browser: its cookie is sent only to /admin,
     # so this request cannot tell it from another browser's.)
     await end_sessions(session, tenant_id=tenant.id, user_id=user.id)
-    await record_own_change(session, user, password=PASSWORD_CHANGED_ON_PROFILE)
     alerted = await security_alerts.password_changed(
         session, tenant=tenant, user=user, origin=request_origin(request, runtime)
     )
