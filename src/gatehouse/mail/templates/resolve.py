@@ -120,10 +120,10 @@ class TemplateSources:
         """The set of the application the process started from; if it was deleted since the
         e-mail was queued, User Profile's; Default if User Profile was never changed."""
         tenant = wanted.tenant_id
-        application = self.sets.get((tenant, wanted.application_id or USER_PROFILE_ID))
-        if application is None:
-            application = self.sets.get((tenant, USER_PROFILE_ID))
-        return application or DEFAULT_SET_ID
+        set_id = self.sets.get((tenant, wanted.application_id or USER_PROFILE_ID))
+        if set_id is None:
+            set_id = self.sets.get((tenant, USER_PROFILE_ID))
+        return set_id or DEFAULT_SET_ID
 
 
 async def resolve_template(session: AsyncSession, wanted: Wanted) -> Resolved:

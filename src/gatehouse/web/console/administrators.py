@@ -110,7 +110,7 @@ async def add_admin(
             form=values,
             held=held,
             error=error,
-            error_field=exc.field if isinstance(exc, ValidationError) else None,
+            error_field=exc.field,
         )
         return render(request, "console/administrator_new.html", context, status_code=422)
     await session.commit()

@@ -135,7 +135,6 @@ async def save_application(
         )
     except (ValidationError, ConflictError) as exc:
         message = exc.message if isinstance(exc, ValidationError) else str(exc)
-        field_name = exc.field if isinstance(exc, ValidationError) else None
         await undo(session, admin)  # a name another request took: the write was rolled back
         app = await _find(session, admin, app_id)
         typed = {  # what was sent, not what is stored
@@ -151,7 +150,7 @@ async def save_application(
             admin,
             app,
             error=message,
-            error_field=field_name,
+            error_field=exc.field,
             form=typed,
         )
         return render(request, "console/application.html", context, status_code=422)

@@ -146,9 +146,8 @@ async def create_user(
         )
     except (ValidationError, ConflictError) as exc:
         await undo(session, admin)
-        error_field: str | None = exc.field
         error = exc.labelled(NEW_USER_LABELS) if isinstance(exc, ValidationError) else str(exc)
-        context = _new_context(admin, values, error=error, error_field=error_field)
+        context = _new_context(admin, values, error=error, error_field=exc.field)
         return render(request, "console/user_new.html", context, status_code=422)
     await session.commit()
     runtime.wake_worker()
