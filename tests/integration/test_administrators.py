@@ -22,6 +22,7 @@ from gatehouse.processes.demo import DEMO_USER_PASSWORD
 from tests.support.accounts import JANE, sign_in, user_id_of
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token, link_in, post_form
+from tests.support.races import name_check_passes
 
 OWN_CONFIG = "You cannot remove Manage Tenant Configuration from yourself."
 SECRET_RE = re.compile(r'<code id="new-secret">([^<]+)</code>')
@@ -257,10 +258,7 @@ def test_a_system_name_is_kept_once_by_the_database(
     the second (other letter case too) with the check's own message, not an internal error,
     and the first is kept."""
 
-    async def both_pass(*args: object, **kwargs: object) -> None:
-        return None
-
-    monkeypatch.setattr(clients, "_check_name_free", both_pass)
+    monkeypatch.setattr(clients, "_check_name_free", name_check_passes)
     with admin_client(demo) as admin:
         assert add_system(admin, "Provisioning", "1y", "read-users").status_code == 200
         second = add_system(admin, "provisioning", "never", "manage-users")

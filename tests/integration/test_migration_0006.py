@@ -21,10 +21,10 @@ CLIENTS = [  # id, tenant, name, created: two of acme's share a name; globex's i
     ("c5", "globex", "Provisioning", "2026-01-01 00:00:00"),
 ]
 
-APPLICATIONS = [  # tenant, id, name, created
-    ("acme", "a1", "Travel", "2026-01-01 00:00:00"),
-    ("acme", "a2", "TRAVEL", "2026-01-02 00:00:00"),
-    ("globex", "a3", "travel", "2026-01-01 00:00:00"),
+APPLICATIONS = [  # id, tenant, name, created
+    ("a1", "acme", "Travel", "2026-01-01 00:00:00"),
+    ("a2", "acme", "TRAVEL", "2026-01-02 00:00:00"),
+    ("a3", "globex", "travel", "2026-01-01 00:00:00"),
 ]
 
 SETS = [  # id, tenant, name (64 characters at most), created
@@ -38,6 +38,33 @@ INDEXES = {
     "uq_applications_tenant_lower_name",
     "uq_template_sets_tenant_lower_name",
 }
+
+INSERT_CLIENT = sa.text(
+    "INSERT INTO api_clients (id, tenant_id, name, authorizations, created_at)"
+    " VALUES (:id, :tenant, :name, 'read-users', :created)"
+)
+INSERT_APPLICATION = sa.text(
+    "INSERT INTO applications (tenant_id, id, name, home_url, template_set_id, email_otp,"
+    " created_at, updated_at) VALUES (:tenant, :id, :name, '', 'default', 0, :created, :created)"
+)
+
+
+INSERT_SET = sa.text(
+    "INSERT INTO template_sets (id, tenant_id, name, created_at, updated_at)"
+    " VALUES (:id, :tenant, :name, :created, :created)"
+)
+
+
+def params(rows: list[tuple[str, str, str, str]]) -> list[dict[str, str]]:
+    """Bind parameters of (id, tenant, name, created) rows."""
+    return [dict(zip(("id", "tenant", "name", "created"), row, strict=True)) for row in rows]
+
+
+def sqlite_indexes(connection: sa.Connection) -> set[str]:
+    """SQLite's own list (SQLAlchemy does not reflect indexes on expressions)."""
+    return set(
+        connection.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars()
+    )
 
 
 def test_shared_names_are_numbered_and_the_index_refuses_another(tmp_path: Path) -> None:
@@ -53,57 +80,23 @@ def test_shared_names_are_numbered_and_the_index_refuses_another(tmp_path: Path)
                 ),
                 {"id": tenant},
             )
-        for client_id, tenant, name, created in CLIENTS:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO api_clients (id, tenant_id, name, authorizations, created_at)"
-                    " VALUES (:id, :tenant, :name, 'read-users', :created)"
-                ),
-                {"id": client_id, "tenant": tenant, "name": name, "created": created},
-            )
-        for tenant, app_id, name, created in APPLICATIONS:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO applications (tenant_id, id, name, home_url, template_set_id,"
-                    " email_otp, created_at, updated_at) VALUES (:tenant, :id, :name, '',"
-                    " 'default', 0, :created, :created)"
-                ),
-                {"tenant": tenant, "id": app_id, "name": name, "created": created},
-            )
-        for set_id, tenant, name, created in SETS:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO template_sets (id, tenant_id, name, created_at, updated_at)"
-                    " VALUES (:id, :tenant, :name, :created, :created)"
-                ),
-                {"id": set_id, "tenant": tenant, "name": name, "created": created},
-            )
+        connection.execute(INSERT_CLIENT, params(CLIENTS))
+        connection.execute(INSERT_APPLICATION, params(APPLICATIONS))
+        connection.execute(INSERT_SET, params(SETS))
 
     upgrade(settings, "0006")
     with engine.connect() as connection:
-        made = set(
-            connection.execute(
-                sa.text("SELECT name FROM sqlite_master WHERE type = 'index'")
-            ).scalars()
-        )
-        assert made >= INDEXES
+        assert sqlite_indexes(connection) >= INDEXES
         names = dict(connection.execute(sa.text("SELECT id, name FROM api_clients")).all())
         applications = dict(connection.execute(sa.text("SELECT id, name FROM applications")).all())
         set_names = dict(connection.execute(sa.text("SELECT id, name FROM template_sets")).all())
         with pytest.raises(sa.exc.IntegrityError):
             connection.execute(
-                sa.text(
-                    "INSERT INTO applications (tenant_id, id, name, home_url, template_set_id,"
-                    " email_otp, created_at, updated_at) VALUES ('globex', 'a4', 'TRAVEL', '',"
-                    " 'default', 0, '2026-02-01', '2026-02-01')"
-                )
+                INSERT_APPLICATION, params([("a4", "globex", "TRAVEL", "2026-02-01")])
             )
         with pytest.raises(sa.exc.IntegrityError):
             connection.execute(
-                sa.text(
-                    "INSERT INTO api_clients (id, tenant_id, name, authorizations, created_at)"
-                    " VALUES ('c6', 'globex', 'provisioning', 'read-users', '2026-02-01')"
-                )
+                INSERT_CLIENT, params([("c6", "globex", "provisioning", "2026-02-01")])
             )
     assert names == {
         "c1": "Provisioning",
@@ -123,12 +116,8 @@ def test_shared_names_are_numbered_and_the_index_refuses_another(tmp_path: Path)
     }
 
     command.downgrade(alembic_config(settings), "0005")
-    with engine.connect() as connection:  # (SQLAlchemy does not reflect expression indexes)
-        indexes = set(
-            connection.execute(
-                sa.text("SELECT name FROM sqlite_master WHERE type = 'index'")
-            ).scalars()
-        )
+    with engine.connect() as connection:
+        indexes = sqlite_indexes(connection)
     assert "ix_api_clients_tenant_id" in indexes  # the listing sees the tables' indexes
     assert not indexes & INDEXES
     engine.dispose()

@@ -19,6 +19,7 @@ from gatehouse.processes.settings import get_settings
 from tests.support.accounts import add_user, sign_in
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token
+from tests.support.races import name_check_passes
 
 SETS = "/admin/email-template-sets"
 LINK = "${user.reset_password_link}"
@@ -302,9 +303,6 @@ def test_a_refused_application_page_keeps_every_choice(
     sent (name, URL, set, e-mail code) and stores none of it; a set that is not offered (gone
     meanwhile) leaves the stored one selected."""
 
-    async def both_pass(*args: object, **kwargs: object) -> None:
-        return None
-
     set_id = create_set(console, "Travel mails")
     page = console.get("/admin/applications")
     token = csrf_token(page)
@@ -312,7 +310,7 @@ def test_a_refused_application_page_keeps_every_choice(
         data = {"name": name, "home_url": f"https://{name}.example/", "csrf_token": token}
         added = console.post("/admin/applications", data=data)
     wiki_path = added.headers["location"].split("?")[0]
-    monkeypatch.setattr(application_service, "_check_name_free", both_pass)
+    monkeypatch.setattr(application_service, "_check_name_free", name_check_passes)
     sent = {
         "name": "travel",
         "home_url": "https://new.example/",
@@ -469,10 +467,7 @@ def test_an_application_name_taken_meanwhile_is_refused_on_the_page(
     """Added or renamed while another request took the name (both passed the service's check):
     the page says so, as the check would, with nothing changed."""
 
-    async def both_pass(*args: object, **kwargs: object) -> None:
-        return None
-
-    monkeypatch.setattr(application_service, "_check_name_free", both_pass)
+    monkeypatch.setattr(application_service, "_check_name_free", name_check_passes)
     page = console.get("/admin/applications")
     token = csrf_token(page)
     travel = {"home_url": "https://travel.example/", "csrf_token": token}

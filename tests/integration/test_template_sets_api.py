@@ -21,6 +21,7 @@ from gatehouse.processes.onboarding import onboard_tenant
 from tests.support.accounts import add_user, api_client
 from tests.support.live import LiveServer
 from tests.support.pages import link_in
+from tests.support.races import name_check_passes
 
 SETS = "/admin/api/v1/template-sets"
 APPS = "/admin/api/v1/applications"
@@ -362,10 +363,7 @@ def test_an_application_name_is_kept_once_by_the_database(
     second, added or renamed, in any letter case, with the check's answer (422 naming the
     field), not a 500."""
 
-    async def both_pass(*args: object, **kwargs: object) -> None:
-        return None
-
-    monkeypatch.setattr(application_service, "_check_name_free", both_pass)
+    monkeypatch.setattr(application_service, "_check_name_free", name_check_passes)
     first = admin.post(APPS, json={"name": "Travel", "home_url": "https://travel.example/"})
     added = admin.post(APPS, json={"name": "TRAVEL", "home_url": "https://other.example/"})
     other = admin.post(APPS, json={"name": "Wiki", "home_url": "https://wiki.example/"})
