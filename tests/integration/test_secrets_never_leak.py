@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,7 +25,12 @@ from gatehouse.mail.models import MailServerConfig, OutboxMessage
 from gatehouse.processes.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token, post_form
-from tests.support.smtp_servers import IGNORE_IMPLICIT_TLS_AUTH_WARNING, Pki, SmtpServer
+from tests.support.smtp_servers import (
+    IGNORE_IMPLICIT_TLS_AUTH_WARNING,
+    Pki,
+    RecordingHandler,
+    SmtpServer,
+)
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_IMPLICIT_TLS_AUTH_WARNING)
 
@@ -282,3 +288,63 @@ def test_smtp_password_appears_in_no_log_response_page_or_row(
     assert any(v.startswith("audit_entries.changes=") and "changed" in v for v in values)
     for value in values:
         assert_no_secret(value, f"the stored value {value[:120]}")
+
+
+class QuotingRefusal(RecordingHandler):
+    """Records each message, then refuses it quoting its reset link twice: as the link reads
+    and as the body carries it (quoted-printable), as content filters do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tokens: list[str] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await super().handle_DATA(server, session, envelope)
+        text = self.messages[-1].message.get_body(("plain",))
+        assert text is not None
+        link = re.search(r"https?://\S+token=([\w-]+)", text.get_content())
+        assert link is not None, "no reset link in the e-mail"
+        self.tokens.append(link.group(1))
+        raw = self.messages[-1].raw.decode()
+        encoded = next(line for line in raw.splitlines() if "token=3D" in line)
+        return f"554 5.7.1 Rejected: {link.group(0)} in {encoded}"
+
+
+def test_a_reset_link_quoted_by_a_refusing_server_is_kept_out_of_the_log(
+    demo: LiveServer, smtp_pki: Pki
+) -> None:
+    """The server's reply is stored and shown with the link's token taken out, wherever and
+    however the reply quotes it; the rest of the reply is kept."""
+    credentials = make_client(demo)
+    handler = QuotingRefusal()
+    with (
+        demo.client(auth=(credentials.client_id, credentials.secret)) as api,
+        demo.client() as console,
+        SmtpServer(smtp_pki, security="ssl", credentials=(USER, SECRET), handler=handler) as smtp,
+    ):
+        sign_in(console)
+        assert api.put(API, json=config_for(smtp)).status_code == 200
+        forgot = api.post("/service/users/forgotPassword", json={"identifier": "jane@demo.test"})
+        assert forgot.status_code == 200
+        [(message_id, _, _, last_error)] = wait_until(
+            lambda: [m for m in outbox(demo) if m[2] == "failed"], "the refused reset e-mail"
+        )
+        [token] = handler.tokens
+        detail = api.get(f"/admin/api/v1/messages/{message_id}")
+        pages = [
+            detail.text,
+            api.get("/admin/api/v1/messages").text,
+            console.get(f"/admin/tenant-settings/mail-delivery/{message_id}").text,
+            console.get("/admin/tenant-settings/mail-delivery").text,
+        ]
+    assert last_error is not None
+    assert last_error.startswith(
+        "data: The server refused the message: 554 5.7.1 Rejected: "
+        f"{demo.origin()}/reset-password?token={REDACTED} in "
+    )
+    assert last_error.count(REDACTED) == 2
+    [attempt] = detail.json()["attempts"]
+    assert attempt["error"].count(REDACTED) == 2
+    for text in [last_error, *pages]:
+        for piece in (token[:12], token[-12:], token[15:27]):
+            assert piece not in text

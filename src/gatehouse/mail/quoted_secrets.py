@@ -1,0 +1,67 @@
+"""A message's own secrets in what its server answered. A server refusing a message may quote
+it: spam filters quote the links they object to, some servers the whole body, in its
+quoted-printable form. What is stored of a reply or an error (attempts, the message's last
+error: shown in the console and the API) never holds a link's token or an e-mail code."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gatehouse.mail.diagnosis import REDACTED
+
+# A link's token as it stands in a message's stored context (JSON text): a query value.
+_TOKEN = re.compile(r"[?&][A-Za-z_]+=([A-Za-z0-9_-]{16,})")
+_CODE = re.compile(r'"emailOtpCode": ?"([0-9A-Za-z]+)"')
+# Pieces of a token shorter than this tell nothing of it; pieces this long are removed
+# wherever they stand (quoted-printable breaks a quoted link into lines, "=3D" before it).
+PIECE = 12
+
+
+@dataclass(frozen=True)
+class MessageSecrets:
+    tokens: tuple[str, ...]
+    codes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, context_json: str | None) -> MessageSecrets:
+        """The tokens of the links and the codes in a message's stored context."""
+        text = context_json or ""
+        return cls(tuple(_TOKEN.findall(text)), tuple(_CODE.findall(text)))
+
+    def removed_from(self, text: str) -> str:
+        """``text`` with every piece of a token (``PIECE`` characters or more) and every code
+        standing as a word of its own replaced by ``[redacted]``."""
+        if not (self.tokens or self.codes) or not text:
+            return text
+        spans = [span for token in self.tokens for span in _pieces_in(text, token)]
+        for code in self.codes:
+            pattern = rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z0-9])"
+            spans += [match.span() for match in re.finditer(pattern, text)]
+        return _replaced(text, spans)
+
+
+def _pieces_in(text: str, token: str) -> list[tuple[int, int]]:
+    """Where ``PIECE``-long pieces of ``token`` stand in ``text`` (overlapping pieces of a
+    longer run merge when replaced)."""
+    spans = []
+    for start in range(len(token) - PIECE + 1):
+        piece = token[start : start + PIECE]
+        found = text.find(piece)
+        while found != -1:
+            spans.append((found, found + PIECE))
+            found = text.find(piece, found + 1)
+    return spans
+
+
+def _replaced(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each run of overlapping or touching ``spans`` replaced by one mark."""
+    out: list[str] = []
+    position = 0
+    for start, end in sorted(spans):
+        if start <= position and out:  # continues the run just replaced
+            position = max(position, end)
+            continue
+        out += [text[position:start], REDACTED]
+        position = end
+    return "".join(out) + text[position:]
