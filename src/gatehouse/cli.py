@@ -51,6 +51,10 @@ class Expiry(StrEnum):
     NEVER = "never"
 
 
+DEMO_NEEDS_DEV = (
+    "The demo's passwords are public: it is created only in dev mode (GATEHOUSE_DEV=1, as "
+    "`make run` sets)."
+)
 # `gatehouse serve`'s port unless --port says otherwise (make run's too).
 DEFAULT_PORT = 8000
 
@@ -128,14 +132,24 @@ def db_upgrade() -> None:
 
 @app.command()
 def demo() -> None:
-    """Create the demo tenant, administrator and user if missing, and print their passwords."""
+    """Dev mode only: create the demo tenant, administrator and user if missing."""
+
+    if not _settings().dev:  # its passwords are public: never on a real platform
+        console.print(f"[red]Error:[/red] {DEMO_NEEDS_DEV}")
+        raise typer.Exit(1)
 
     async def work(runtime: Runtime) -> None:
         async with runtime.sessions.begin() as session:
             created = await ensure_demo(session, settings=runtime.settings)
-        console.print("Demo tenant 'demo' " + ("created." if created else "already exists."))
-        console.print(f"  administrator: admin@demo.test  password: {DEMO_ADMIN_PASSWORD}")
-        console.print(f"  user:          jane@demo.test   password: {DEMO_USER_PASSWORD}")
+        if created:
+            console.print("Demo tenant 'demo' created.")
+            console.print(f"  administrator: admin@demo.test  password: {DEMO_ADMIN_PASSWORD}")
+            console.print(f"  user:          jane@demo.test   password: {DEMO_USER_PASSWORD}")
+        else:  # the passwords may have been changed since
+            console.print(
+                "Demo tenant 'demo' already exists: admin@demo.test and jane@demo.test, "
+                "with the passwords they were created with unless they changed them."
+            )
 
     _run(work)
 
@@ -189,7 +203,12 @@ def tenant_add_domain(tenant_id: str, domain: str) -> None:
 
     async def work(runtime: Runtime) -> None:
         async with runtime.sessions.begin() as session:
-            record = await tenants.add_domain(session, tenant_id=tenant_id, domain=domain)
+            record = await tenants.add_domain(
+                session,
+                tenant_id=tenant_id,
+                domain=domain,
+                base_domain=runtime.settings.base_domain,
+            )
         console.print(f"{record.domain} now serves tenant {tenant_id}.")
 
     _run(work)

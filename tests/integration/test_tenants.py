@@ -141,6 +141,40 @@ def test_custom_domain_serves_the_tenant(demo: LiveServer, cli_env: Settings) ->
     assert signin.status_code == 200 and "Administration console" in signin.text
 
 
+@pytest.mark.parametrize("domain", ["beta.localhost", "demo.localhost", "Demo.LocalHost."])
+def test_a_host_under_the_base_domain_is_refused(
+    demo: LiveServer, cli_env: Settings, domain: str
+) -> None:
+    """The base domain's host names belong to tenants by their ID: a record of one would
+    never be read (``demo.localhost``), or would hand the host over once tenant ``beta``
+    exists."""
+    result = runner.invoke(app, ["tenant", "add-domain", "demo", domain], terminal_width=300)
+    assert result.exit_code == 1
+    named = domain.lower().rstrip(".")
+    assert (
+        f"{named} is under the base domain localhost, whose host names are the tenants' own "
+        "(<tenant ID>.localhost): choose a name outside it."
+    ) in " ".join(result.output.split())
+    deeper = runner.invoke(app, ["tenant", "add-domain", "demo", "login.beta.localhost"])
+    assert deeper.exit_code == 0, deeper.output  # not a tenant's host: served as a domain
+
+
+def test_demo_is_created_in_dev_mode_only(
+    live: LiveServer, cli_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its passwords are printed in the README: never on a platform outside dev mode."""
+    monkeypatch.setenv("GATEHOUSE_DEV", "0")
+    refused = runner.invoke(app, ["demo"], terminal_width=300)
+    assert refused.exit_code == 1
+    assert "The demo's passwords are public: it is created only in dev mode" in refused.output
+    monkeypatch.setenv("GATEHOUSE_DEV", "1")
+    created = runner.invoke(app, ["demo"], terminal_width=300)
+    again = runner.invoke(app, ["demo"], terminal_width=300)
+    assert created.exit_code == 0 and "password: Demo-Admin-2026" in created.output
+    assert again.exit_code == 0 and "Demo-Admin-2026" not in again.output
+    assert "already exists" in again.output
+
+
 def test_unknown_host_is_a_404_page_of_no_tenant(demo: LiveServer) -> None:
     """A host that is no tenant's gets a 404 page that names no tenant."""
     with demo.client("nosuchtenant") as client:

@@ -18,6 +18,10 @@ DOMAIN_RE = re.compile(
     r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 )
 RESERVED_IDS = frozenset({"www", "admin", "api", "mail", "localhost", "service"})
+BASE_DOMAIN_HOST = (
+    "{domain} is under the base domain {base}, whose host names are the tenants' own "
+    "(<tenant ID>.{base}): choose a name outside it."
+)
 DISPLAY_NAME_RULE = "must be 1 to 50 characters: letters, digits, spaces and _ - . ' only"
 
 
@@ -70,10 +74,14 @@ async def get_tenant(session: AsyncSession, tenant_id: str) -> Tenant:
     return tenant
 
 
-async def add_domain(session: AsyncSession, *, tenant_id: str, domain: str) -> TenantDomain:
+async def add_domain(
+    session: AsyncSession, *, tenant_id: str, domain: str, base_domain: str
+) -> TenantDomain:
     domain = domain.strip().lower().rstrip(".")
     if not DOMAIN_RE.fullmatch(domain):
         raise ValidationError("domain", f"{domain!r} is not a valid domain name.")
+    if _is_tenant_host(domain, base_domain):  # tenant_for_host never reads a record of one
+        raise ValidationError("domain", BASE_DOMAIN_HOST.format(domain=domain, base=base_domain))
     await get_tenant(session, tenant_id)
     if await session.get(TenantDomain, domain) is not None:
         raise ConflictError(f"The domain {domain} is already in use.")
@@ -93,6 +101,13 @@ async def tenant_for_host(session: AsyncSession, host: str, *, base_domain: str)
             return await session.get(Tenant, candidate)
     record = await session.get(TenantDomain, name) if name else None
     return await session.get(Tenant, record.tenant_id) if record else None
+
+
+def _is_tenant_host(name: str, base_domain: str) -> bool:
+    """Whether ``name`` is the base domain or ``<one label>.<base domain>``: the host names
+    given to tenants by their ID, already or once a tenant of that ID is created."""
+    base = base_domain.lower().rstrip(".")
+    return name == base or (name.endswith("." + base) and "." not in name[: -len(base) - 1])
 
 
 def tenant_host(tenant: Tenant, *, base_domain: str) -> str:
