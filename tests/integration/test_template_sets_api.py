@@ -351,9 +351,31 @@ def test_applications_list_and_builtin_rules(admin: httpx.Client) -> None:
     assert bad_url.json()["detail"] == {
         "field": "home_url",
         "message": "The home URL must be an http:// or https:// address of at most 2000 "
-        "characters.",
+        "characters, with a valid host name and no spaces.",
     }
     assert admin.delete(f"{APPS}/user-profile").status_code == 409
+
+
+@pytest.mark.parametrize(
+    "home_url",
+    [
+        "https://exa mple.com/",  # a browser sent there lands on an error page
+        "https://app.example/<script>",
+        "https://trusted.example@elsewhere.example/",
+        "https://-app.example/",
+        "https://app.example:70000/",
+    ],
+)
+def test_an_application_home_url_a_browser_cannot_follow_is_refused(
+    admin: httpx.Client, home_url: str
+) -> None:
+    """Users are sent to the home URL after signing in: it must be an address as it stands."""
+    added = admin.post(APPS, json={"name": "Travel", "home_url": home_url})
+    assert added.status_code == 422
+    assert added.json()["detail"]["field"] == "home_url"
+    assert [a["name"] for a in admin.get(APPS).json()["applications"]] == ["User Profile"]
+    fine = admin.post(APPS, json={"name": "Travel", "home_url": "https://bücher.example:8443/a"})
+    assert fine.status_code == 201, fine.text
 
 
 def test_an_application_name_is_kept_once_by_the_database(

@@ -5,8 +5,10 @@ is changed it is an unsaved default object, so tenants created by any path have 
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +30,10 @@ BUILTIN_FIXED = "The User Profile application is built in: its name and home URL
 BUILTIN_KEPT = "The User Profile application is built in and cannot be deleted."
 NAME_RULE = "The name must have 1 to 100 characters."
 NAME_TAKEN = "An application with this name already exists."
-HOME_URL_RULE = "The home URL must be an http:// or https:// address of at most 2000 characters."
+HOME_URL_RULE = (
+    "The home URL must be an http:// or https:// address of at most 2000 characters, with a "
+    "valid host name and no spaces."
+)
 
 
 def _user_profile(tenant_id: str) -> Application:
@@ -103,11 +108,47 @@ def _name(value: str) -> str:
 
 
 def _home_url(value: str) -> str:
+    """``value`` as a browser can follow it: users are sent there after signing in."""
     url = value.strip()
     parts = urlsplit(url)
-    if len(url) > 2000 or parts.scheme not in ("http", "https") or not parts.netloc:
+    if (
+        len(url) > 2000
+        or parts.scheme not in ("http", "https")
+        or _UNSAFE_IN_URL.search(url)
+        or "@" in parts.netloc  # "https://trusted.example@elsewhere.example" misleads
+        or not _valid_host(parts.hostname or "")
+        or not _valid_port(parts)
+    ):
         raise ValidationError("home_url", HOME_URL_RULE)
     return url
+
+
+# White space, control characters, and what no address holds unencoded.
+_UNSAFE_IN_URL = re.compile(r'[\s\x00-\x1f\x7f<>"{}|\\^`]')
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
+
+
+def _valid_host(host: str) -> bool:
+    """A DNS name (international names in their ASCII form) or an IP address."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.rstrip(".").split(".")
+    return bool(host) and all(_HOST_LABEL.fullmatch(label) for label in labels)
+
+
+def _valid_port(parts: SplitResult) -> bool:
+    try:
+        parts.port  # noqa: B018 - reading it checks it (a ValueError when not 0 to 65535)
+    except ValueError:
+        return False
+    return True
 
 
 # The indexes' names (and SQLite's column for the constraint), for a write that lost a race.
