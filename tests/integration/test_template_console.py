@@ -202,6 +202,8 @@ def test_test_email_of_one_template(demo: LiveServer, console: httpx.Client) -> 
     ):
         assert time.monotonic() < deadline, outcome
         time.sleep(0.1)
+    listing = console.get("/admin/tenant-settings/mail-delivery").text
+    assert '<td class="process">Invitation (template test)</td>' in listing
 
 
 def test_delete_template_falls_back(console: httpx.Client) -> None:

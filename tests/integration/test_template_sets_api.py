@@ -411,3 +411,13 @@ def test_test_of_one_template_arrives_with_sample_values(
     [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["qa@demo.test"])
     assert mail.subject == "Passwort vergessen, Alex?"
     assert "reset-password?token=sample-link-not-valid" in mail.text
+    # In the delivery log it is the template's test, not a user's reset.
+    admin.post("/service/users/forgotPassword", json={"identifier": "jane@demo.test"})
+    found = {}
+    for who in ("qa@", "jane@"):
+        [listed] = admin.get("/admin/api/v1/messages", params={"recipient": who}).json()["messages"]
+        found[who] = admin.get(f"/admin/api/v1/messages/{listed['id']}").json()
+    assert [(m["process"], m["template_test"]) for m in found.values()] == [
+        ("forgot-password", True),
+        ("forgot-password", False),
+    ]

@@ -18,6 +18,12 @@ router = APIRouter(prefix="/messages", tags=["messages"])
 Caller = Annotated[ApiCaller, require_client(Authorization.MANAGE_TENANT_CONFIGURATION)]
 
 
+TEMPLATE_TEST = Field(
+    description="The test of one template, sent from its page with sample values (process is "
+    "the template's type)"
+)
+
+
 class MessageSummary(BaseModel):
     id: str
     status: str
@@ -65,6 +71,7 @@ class MessageDetail(BaseModel):
     status: str
     recipient: str
     process: str
+    template_test: bool = TEMPLATE_TEST
     created_at: datetime
     sent_at: datetime | None
     next_attempt_at: datetime | None
@@ -129,6 +136,7 @@ async def get_message(caller: Caller, session: DbSession, message_id: str) -> Me
     return MessageDetail.model_validate(
         {
             **_summary(message),
+            "template_test": message.template_set_id is not None,
             "next_attempt_at": message.next_attempt_at if message.status == "queued" else None,
             "attempt_count": message.attempts,
             "attempts": [AttemptView.of(attempt) for attempt in attempts],

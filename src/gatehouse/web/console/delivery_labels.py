@@ -20,9 +20,21 @@ PROCESS_LABELS = {slug: kind.label for slug, kind in TEMPLATE_TYPES.items()} | {
 }
 
 
+TEMPLATE_TEST = "{process} (template test)"
+
+
 class _Message(Protocol):
     status: str
     attempts: int
+    process: str
+    template_set_id: str | None
+
+
+def process_label(message: _Message) -> str:
+    """The process's name; the test of one template (sent from its page, with sample values,
+    through a set chosen explicitly) says so, or it reads as a real user's e-mail."""
+    label = PROCESS_LABELS.get(message.process, message.process)
+    return TEMPLATE_TEST.format(process=label) if message.template_set_id else label
 
 
 def status_label(message: _Message) -> str:
@@ -32,8 +44,8 @@ def status_label(message: _Message) -> str:
 
 
 def register(environment: Environment) -> None:
-    """The filters ``process``, ``delivery_status``, ``outcome`` and ``language``."""
-    environment.filters["process"] = lambda slug: PROCESS_LABELS.get(slug, slug)
+    """The filters ``process`` (of a message), ``delivery_status``, ``outcome`` and ``language``."""
+    environment.filters["process"] = process_label
     environment.filters["delivery_status"] = status_label
     environment.filters["outcome"] = lambda outcome: OUTCOME_LABELS.get(outcome, outcome)
     environment.filters["language"] = lambda code: LANGUAGE_NAMES.get(code, code)
