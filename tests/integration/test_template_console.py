@@ -206,6 +206,25 @@ def test_test_email_of_one_template(demo: LiveServer, console: httpx.Client) -> 
     assert '<td class="process">Invitation (template test)</td>' in listing
 
 
+@pytest.mark.parametrize(
+    "path",
+    [f"{SETS}/default/templates/invitation/es", "/admin/tenant-settings/mail-server"],
+    ids=["template", "mail-server"],
+)
+def test_a_refused_test_address_stays_in_the_field(console: httpx.Client, path: str) -> None:
+    """After "To: not a valid address", the field holds what was typed, marked, so a second
+    click does not send the test to the administrator instead."""
+    action = f"{path}/test" if "templates" in path else f"{path}/test-email"
+    page = console.get(path)
+    refused = console.post(action, data={"to": "jane@demo", "csrf_token": csrf_token(page)})
+    assert refused.status_code == 422
+    assert "To: " in refused.text
+    field = re.search(r'<input id="to"[^>]*>', refused.text)
+    assert field is not None
+    assert 'value="jane@demo"' in field.group(0) and 'aria-invalid="true"' in field.group(0)
+    assert 'value="admin@demo.test"' in re.search(r'<input id="to"[^>]*>', page.text).group(0)
+
+
 def test_delete_template_falls_back(console: httpx.Client) -> None:
     """Deleting a language leaves a dash in the grid; the page says what is used instead."""
     set_id = create_set(console)

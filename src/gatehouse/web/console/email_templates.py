@@ -304,6 +304,7 @@ async def send_test(
             origin=origin,
             error=f"To: {exc.message}",
             status_code=422,
+            test_to=field(form, "to"),  # to correct, not to send again to someone else
         )
     await session.commit()
     runtime.wake_worker()

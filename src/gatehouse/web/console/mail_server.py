@@ -245,7 +245,9 @@ async def send_test_email(
             runtime, tenant_id=admin.tenant.id, recipient=to, language=admin.user.language
         )
     except ValidationError as exc:
-        context = await page_context(session, admin, request, error=field_error_text(exc))
+        context = await page_context(
+            session, admin, request, error=field_error_text(exc), test_to=to
+        )
         return render(request, "console/mail_server.html", context, status_code=422)
     tab = request.query_params.get("tab", "default")
     return RedirectResponse(f"{PAGE}?tab={tab}&test={message_id}", status_code=303)
