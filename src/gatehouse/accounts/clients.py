@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,10 +23,10 @@ from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 RESOURCE = "api-clients"
 SHA256_PREFIX = "sha256$"
 MAX_SECRETS = 2
-# expiry choice -> (label, lifetime; None: never expires)
-EXPIRIES: dict[str, tuple[str, timedelta | None]] = {
-    "1y": ("1 year", timedelta(days=365)),
-    "2y": ("2 years", timedelta(days=730)),
+# expiry choice -> (label, lifetime in calendar years; None: never expires)
+EXPIRIES: dict[str, tuple[str, int | None]] = {
+    "1y": ("1 year", 1),
+    "2y": ("2 years", 2),
     "never": ("Never", None),
 }
 TOO_MANY_SECRETS = "A client has at most two secrets. Delete one before adding another."
@@ -81,19 +81,28 @@ def _name_taken(name: str) -> ValidationError:
 _UNIQUE_NAME = ("uq_api_clients_tenant_name",)  # the index's name, as both databases report it
 
 
-def _lifetime(expiry: str) -> timedelta | None:
+def _lifetime(expiry: str) -> int | None:
     if expiry not in EXPIRIES:
         raise ValidationError("expiry", "Choose 1 year, 2 years or never.")
     return EXPIRIES[expiry][1]
 
 
+def years_later(moment: datetime, years: int) -> datetime:
+    """The same day and time ``years`` later (counted in days, two years from 2026 ended a day
+    early across 2028's 29 February); 29 February becomes 28 February in a common year."""
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return moment.replace(year=moment.year + years, day=28)
+
+
 def _new_secret(client: ApiClient, expiry: str) -> tuple[ApiClientSecret, str]:
-    lifetime, secret = _lifetime(expiry), new_token()
+    years, secret = _lifetime(expiry), new_token()
     record = ApiClientSecret(
         client_id=client.id,
         tenant_id=client.tenant_id,
         secret_hash=hash_client_secret(secret),
-        expires_at=utcnow() + lifetime if lifetime else None,
+        expires_at=years_later(utcnow(), years) if years else None,
     )
     return record, secret
 
