@@ -67,6 +67,20 @@ def test_list_shows_administrators_and_their_authorizations(demo: LiveServer) ->
         assert label in page.text
 
 
+def test_an_administrator_without_a_name_is_named_by_address(demo: LiveServer) -> None:
+    """The page's title and heading read the address, as the list and the breadcrumb do (they
+    were " · Administrator" and an empty heading)."""
+    with admin_client(demo) as admin:
+        added = add_admin(admin, "noname@demo.test", "read-users")
+        listing = admin.get(added.headers["location"]).text
+        row = listing[listing.index("<td>noname@demo.test</td>") :]
+        link = re.search(r'href="(/admin/administrators/[0-9a-f]{32})">Edit', row)
+        assert link is not None
+        page = admin.get(link.group(1))
+    assert "<title>noname@demo.test · Administrator" in page.text
+    assert "<h1>noname@demo.test</h1>" in page.text
+
+
 def test_add_existing_user_then_remove(demo: LiveServer) -> None:
     """Jane becomes a Read Users administrator and can sign in to the console; removed, she is
     a plain user again (her account stays)."""

@@ -133,6 +133,7 @@ def _edit_context(admin: Admin, user: User, held: frozenset[Authorization], **ex
         CRUMB,
         (display_name(user), None),
         user=user,
+        name=display_name(user),  # the e-mail address for one without a name
         held=held,
         is_self=user.id == admin.user.id,
         owns_config=user.id == admin.user.id and Authorization.MANAGE_TENANT_CONFIGURATION in held,
