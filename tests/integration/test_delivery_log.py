@@ -195,7 +195,7 @@ def test_console_log_filters_pages_and_shows_timeline(
     for listing in (odd_page, beyond):  # the first page, and the last one
         assert listing.status_code == 200 and failed["id"] in listing.text
     assert bad_status.status_code == 200
-    assert "Status: Choose one of: queued, sending, sent, failed." in bad_status.text
+    assert "Status: Choose one of: Queued, Sending, Sent, Failed." in bad_status.text
 
 
 def test_a_message_waiting_for_a_retry_is_shown_as_retrying(

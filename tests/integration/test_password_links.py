@@ -269,6 +269,8 @@ def test_link_validity_settings_apply_to_new_links(demo: LiveServer) -> None:
         assert saved.status_code == 303
         page = admin.get(saved.headers["location"])
         assert "Link validity saved." in page.text and 'value="5"' in page.text
+        # The change log names the processes as the form does.
+        assert "Forgot Password = 5 hours, On-Behalf Registration = 3 days" in page.text
         post_form(admin, "/admin/users/new", {"email": "new@demo.test", "language": "en"})
     forgot(demo, JANE)
     lifetimes = link_lifetimes(demo)

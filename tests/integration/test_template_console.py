@@ -286,7 +286,7 @@ def test_the_sets_change_log_names_sets_and_parts(console: httpx.Client) -> None
     assert gone_id not in log
     assert "<td>Set = Corporate, Name = Corporate</td>" in log
     assert (
-        "Set = Corporate, Template = forgot-password/de, Subject = Passwort vergessen?, "
+        "Set = Corporate, Template = Forgot Password (Deutsch), Subject = Passwort vergessen?, "
         f"Text body = {len(text)} characters, HTML body = {len(LINK)} characters"
     ) in log
     assert set_id not in log and "<code>" not in log

@@ -160,7 +160,7 @@ def test_missing_mandatory_placeholder_and_syntax_error_are_refused(
     missing = admin.put(path, json={**GERMAN, "html": "<p>no link</p>"})
     broken = admin.put(path, json={**GERMAN, "subject": "Hi {{ user.firstName"})
     assert missing.json()["detail"]["message"] == (
-        "The html body must contain the placeholder {{ user.reset_password_link }} "
+        "The HTML body must contain the placeholder {{ user.reset_password_link }} "
         "(or ${user.reset_password_link})."
     )
     assert (missing.json()["detail"]["field"], missing.status_code) == ("html", 422)

@@ -78,7 +78,7 @@ def test_missing_mandatory_placeholder_is_refused_in_each_body() -> None:
     assert [str(p) for p in found] == [
         "Text body, line 1, column 1: The text body must contain the placeholder "
         "{{ user.reset_password_link }} (or ${user.reset_password_link}).",
-        "HTML body, line 1, column 1: The html body must contain the placeholder "
+        "HTML body, line 1, column 1: The HTML body must contain the placeholder "
         "{{ user.reset_password_link }} (or ${user.reset_password_link}).",
     ]
 

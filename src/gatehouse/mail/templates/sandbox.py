@@ -28,6 +28,8 @@ MAX_BODY_CHARS = 100_000
 MAX_LOOP_ITERATIONS = 1_000
 TOO_DEEP = "The template is nested too deeply."
 PART_LABELS = {"subject": "Subject", "text": "Text body", "html": "HTML body"}
+# The parts as a sentence names them ("The HTML body is empty.").
+PART_NAMES = {"subject": "subject", "text": "text body", "html": "HTML body"}
 ALLOWED_FILTERS = frozenset(
     {"upper", "lower", "title", "capitalize", "trim", "default", "d", "escape", "e", "truncate"}
     | {"urlencode"}
@@ -385,12 +387,12 @@ def check_template(kind: TemplateType, *, subject: str, text: str, html: str) ->
         ("text", text, MAX_BODY_CHARS),
         ("html", html, MAX_BODY_CHARS),
     ):
-        label = PART_LABELS[part]
+        label = PART_NAMES[part]
         if not source.strip():
-            problems.append(TemplateProblem(part, 1, 1, f"The {label.lower()} is empty."))
+            problems.append(TemplateProblem(part, 1, 1, f"The {label} is empty."))
             continue
         if len(source) > limit:
-            message = f"The {label.lower()} has more than {limit} characters."
+            message = f"The {label} has more than {limit} characters."
             problems.append(TemplateProblem(part, 1, 1, message))
             continue
         if part == "subject" and ("\n" in source or "\r" in source):
@@ -406,7 +408,7 @@ def check_template(kind: TemplateType, *, subject: str, text: str, html: str) ->
             for placeholder in kind.mandatory:
                 if placeholder not in used:
                     message = (
-                        f"The {label.lower()} must contain the placeholder "
+                        f"The {label} must contain the placeholder "
                         f"{{{{ {placeholder} }}}} (or ${{{placeholder}}})."
                     )
                     problems.append(TemplateProblem(part, 1, 1, message))

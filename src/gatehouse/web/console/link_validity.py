@@ -43,6 +43,9 @@ async def _context(
             for process, (label, default) in link_validity.PROCESSES.items()
         ],
         "ranges": link_validity.UNIT_RANGES,
+        "change_labels": {
+            process: label for process, (label, _) in link_validity.PROCESSES.items()
+        },
         "changes": await audit.entries(
             session, tenant_id=admin.tenant.id, resource=link_validity.RESOURCE, limit=10
         ),

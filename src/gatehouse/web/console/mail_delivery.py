@@ -20,7 +20,7 @@ router = APIRouter(prefix="/admin/tenant-settings/mail-delivery")
 TenantConfigAdmin = Annotated[Admin, require(Authorization.MANAGE_TENANT_CONFIGURATION)]
 CRUMBS = [("Tenant Settings", "/admin/tenant-settings"), ("Mail Delivery", None)]
 NO_SUCH_MESSAGE = "There is no such e-mail in this tenant."
-FILTER_LABELS = {"status": "Status"}  # the recipient filter takes any text
+STATUS_CHOICES = f"Status: Choose one of: {', '.join(STATUS_LABELS.values())}."
 
 
 @router.get("", response_class=HTMLResponse)
@@ -35,8 +35,9 @@ async def delivery_page(
     error = None
     try:
         listing = await _listing(session, admin, status, recipient, page_number(page))
-    except ValidationError as exc:
-        error, status = exc.labelled(FILTER_LABELS), ""
+    except ValidationError as exc:  # the choices named as the menu names them
+        error = STATUS_CHOICES if exc.field == "status" else exc.message
+        status = ""
         listing = await _listing(session, admin, "", recipient, 1)
     hours = await delivery_log.hourly_counts(session, tenant_id=admin.tenant.id)
     context = {

@@ -60,6 +60,7 @@ async def _list_context(session: DbSession, admin: Admin, **extra: Any) -> dict[
         "title": TITLE,
         "sets": all_sets,
         "set_names": _set_names(all_sets, changes),
+        "template_names": _template_names(changes),
         "changes": changes,
         **extra,
     }
@@ -73,6 +74,20 @@ def _set_names(all_sets: list[sets.SetInfo], changes: list[audit.AuditEntry]) ->
         set_id, name = change.changes.get("set"), change.changes.get("name")
         if isinstance(set_id, str) and isinstance(name, str):
             names.setdefault(set_id, name)
+    return names
+
+
+def _template_names(changes: list[audit.AuditEntry]) -> dict[str, str]:
+    """The log records a template as type/language ("forgot-password/de"): named as its page
+    is ("Forgot Password (Deutsch)")."""
+    names = {}
+    for change in changes:
+        key = change.changes.get("template")
+        if isinstance(key, str) and "/" in key:
+            slug, language = key.split("/", 1)
+            kind = TEMPLATE_TYPES.get(slug)
+            if kind is not None and language in LANGUAGE_NAMES:
+                names[key] = f"{kind.label} ({LANGUAGE_NAMES[language]})"
     return names
 
 
