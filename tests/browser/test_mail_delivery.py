@@ -46,8 +46,12 @@ def test_failed_message_shows_attempt_and_error(
     row = page.locator("tbody tr").first
     expect(row).to_contain_text("jane@demo.test")
     expect(row).to_contain_text(REJECTION)
+    # The step is named as the Mail Server page names it, not by its slug ("rcpt:").
+    expect(row.locator(".last-error")).to_have_text(
+        f"Recipient (RCPT TO): The server refused the recipient jane@demo.test: {REJECTION}."
+    )
     row.get_by_role("link").click()
     expect(page.get_by_role("heading", name="E-mail to jane@demo.test")).to_be_visible()
     expect(page.locator(".timeline li")).to_have_count(1)
-    expect(page.locator(".timeline")).to_contain_text("reply 550")
+    expect(page.locator(".timeline")).to_contain_text("Step: recipient (RCPT TO), reply 550")
     page.close()

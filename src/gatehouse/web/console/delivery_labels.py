@@ -20,6 +20,21 @@ PROCESS_LABELS = {slug: kind.label for slug, kind in TEMPLATE_TYPES.items()} | {
 }
 
 
+# The steps of a delivery or a check, as the Mail Server page names them.
+STEP_LABELS = {
+    "dns": "DNS lookup",
+    "connect": "TCP connection",
+    "tls": "TLS handshake",
+    "starttls": "STARTTLS",
+    "ehlo": "EHLO",
+    "auth": "authentication (AUTH)",
+    "mail": "sender (MAIL FROM)",
+    "rcpt": "recipient (RCPT TO)",
+    "data": "message (DATA)",
+    "quit": "QUIT",
+}
+
+
 TEMPLATE_TEST = "{process} (template test)"
 
 
@@ -43,9 +58,26 @@ def status_label(message: _Message) -> str:
     return STATUS_LABELS.get(message.status, message.status)
 
 
+def step_label(step: str | None) -> str:
+    return STEP_LABELS.get(step or "", step or "")
+
+
+def error_text(error: str | None) -> str:
+    """A stored error ("rcpt: The server refused ...") with its step named as the page names
+    it ("Recipient (RCPT TO): The server refused ..."); the API keeps the stored text."""
+    step, found, rest = (error or "").partition(": ")
+    if not found or step not in STEP_LABELS:
+        return error or ""
+    label = STEP_LABELS[step]
+    return f"{label[0].upper()}{label[1:]}: {rest}"
+
+
 def register(environment: Environment) -> None:
-    """The filters ``process`` (of a message), ``delivery_status``, ``outcome`` and ``language``."""
+    """The filters ``process`` (of a message), ``delivery_status``, ``outcome``, ``language``,
+    ``step`` and ``error_text``."""
     environment.filters["process"] = process_label
     environment.filters["delivery_status"] = status_label
     environment.filters["outcome"] = lambda outcome: OUTCOME_LABELS.get(outcome, outcome)
     environment.filters["language"] = lambda code: LANGUAGE_NAMES.get(code, code)
+    environment.filters["step"] = step_label
+    environment.filters["error_text"] = error_text

@@ -20,6 +20,7 @@ from gatehouse.mail.models import MailServerConfig, OutboxMessage
 from gatehouse.mail.test_email import queue_test_email
 from gatehouse.settings import Settings
 from gatehouse.web.console.auth import Admin, require
+from gatehouse.web.console.delivery_labels import STEP_LABELS
 from gatehouse.web.csrf import checked_form
 from gatehouse.web.pages import render
 from gatehouse.web.tenancy import CurrentRuntime, DbSession
@@ -59,18 +60,6 @@ FIELD_LABELS = {
     "replace_confirmed": "Confirmation",
     "mode": "Amazon Simple Email Service",
     "to": "To",
-}
-STEP_LABELS = {
-    "dns": "DNS lookup",
-    "connect": "TCP connection",
-    "tls": "TLS handshake",
-    "starttls": "STARTTLS",
-    "ehlo": "EHLO",
-    "auth": "authentication (AUTH)",
-    "mail": "sender (MAIL FROM)",
-    "rcpt": "recipient (RCPT TO)",
-    "data": "message (DATA)",
-    "quit": "QUIT",
 }
 TABS = (
     ("default", "Default"),
