@@ -278,6 +278,31 @@ def test_link_validity_settings_apply_to_new_links(demo: LiveServer) -> None:
     assert abs(lifetimes["on-behalf-registration"] - timedelta(days=3)) < timedelta(seconds=5)
 
 
+def test_a_stale_link_validity_page_saves_only_its_own_change(demo: LiveServer) -> None:
+    """Tab A sets Forgot Password to 5 hours; tab B, loaded before, sets Invitation to 3 days:
+    Forgot Password keeps A's 5 hours instead of B's stale 2."""
+    path = "/admin/tenant-settings/link-validity"
+
+    def form_of(page: httpx.Response, **values: tuple[int, str]) -> dict[str, str]:
+        data = {"csrf_token": csrf_token(page)}
+        for name, value in re.findall(r'name="([a-z-]+\.shown)" value="([^"]*)"', page.text):
+            process = name.split(".")[0]
+            amount, unit = values.get(process, tuple(value.split(":")))
+            data |= {name: value, f"{process}.amount": str(amount), f"{process}.unit": unit}
+        return data
+
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        tab_a, tab_b = admin.get(path), admin.get(path)
+        assert len(form_of(tab_a)) == 1 + 3 * 6
+        admin.post(path, data=form_of(tab_a, **{"forgot-password": (5, "hours")}))
+        saved = admin.post(path, data=form_of(tab_b, invitation=(3, "days")))
+        page = admin.get(saved.headers["location"]).text
+    assert 'name="forgot-password.shown" value="5:hours"' in page
+    assert 'name="invitation.shown" value="3:days"' in page
+    assert "<td>Invitation = 3 days</td>" in page
+
+
 def test_link_validity_out_of_range_is_refused(demo: LiveServer) -> None:
     """24 hours or 31 days are refused with the rule, naming the process; nothing changes."""
     with demo.client() as admin:

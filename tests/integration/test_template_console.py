@@ -450,6 +450,29 @@ def test_switches_are_off_by_default_and_saved(
     assert demo.run(current) is True
 
 
+def test_a_stale_page_saves_only_the_switch_turned_on_it(console: httpx.Client) -> None:
+    """Two tabs of Security Alerts: A turns on "E-mail address changed", then B (loaded
+    before) turns on "Password changed". B's save keeps A's change instead of turning it
+    back off; a box left as it was shown changes nothing."""
+    path = "/admin/tenant-settings/security-alerts"
+    tab_a, tab_b = console.get(path), console.get(path)
+
+    def shown(page: httpx.Response) -> dict[str, str]:
+        found = re.findall(r'name="(shown\.[a-z_]+)" value="(on|off)"', page.text)
+        return dict(found) | {"csrf_token": csrf_token(page)}
+
+    console.post(path, data=shown(tab_a) | {"alert_email_changed": "on"})
+    saved = console.post(path, data=shown(tab_b) | {"alert_password_changed": "on"})
+    after = console.get(saved.headers["location"]).text
+    assert 'name="alert_email_changed" id="alert_email_changed" checked>' in after
+    assert 'name="alert_password_changed" id="alert_password_changed" checked>' in after
+    assert "<td>Password changed = on</td>" in after  # B's entry names only its own change
+    both = {"alert_email_changed": "on", "alert_password_changed": "on"}
+    unchanged = console.post(path, data=shown(console.get(path)) | both)
+    assert unchanged.status_code == 303
+    assert console.get(path).text.count("</td></tr>") == 2  # no third entry
+
+
 def test_application_cannot_get_another_tenants_set(
     demo: LiveServer, console: httpx.Client
 ) -> None:

@@ -28,10 +28,17 @@ CheckedForm = Annotated[FormData, Depends(checked_form)]
 
 
 async def _context(
-    session: DbSession, admin: Admin, *, sent: dict[str, Any] | None = None, **extra: Any
+    session: DbSession,
+    admin: Admin,
+    *,
+    sent: dict[str, Any] | None = None,
+    shown: dict[str, str] | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    """The page; ``sent``: the values of a refused form, shown instead of the stored ones."""
-    current: dict[str, Any] = dict(await link_validity.validities(session, admin.tenant.id))
+    """The page; ``sent``: the values of a refused form, shown instead of the stored ones, and
+    ``shown`` what its page had shown (what a save compares with)."""
+    stored = await link_validity.validities(session, admin.tenant.id)
+    current: dict[str, Any] = dict(stored)
     current |= sent or {}
     return {
         "admin": admin,
@@ -43,6 +50,7 @@ async def _context(
             for process, (label, default) in link_validity.PROCESSES.items()
         ],
         "ranges": link_validity.UNIT_RANGES,
+        "shown": shown or {process: _key(validity) for process, validity in stored.items()},
         "change_labels": {
             process: label for process, (label, _) in link_validity.PROCESSES.items()
         },
@@ -64,6 +72,7 @@ async def link_validity_page(
 async def save(
     request: Request, session: DbSession, admin: TenantConfigAdmin, form: CheckedForm
 ) -> Response:
+    shown = {process: field(form, f"{process}.shown") for process in link_validity.PROCESSES}
     try:
         values = {
             process: link_validity.parse_validity(
@@ -80,11 +89,19 @@ async def save(
             for process in link_validity.PROCESSES
         }
         context = await _context(
-            session, admin, sent=sent, error=exc.message, error_field=exc.field
+            session, admin, sent=sent, shown=shown, error=exc.message, error_field=exc.field
         )
         return render(request, "console/link_validity.html", context, status_code=422)
+    # Only the rows changed on this page: saving every row would turn back what another
+    # administrator, or another tab, changed since the page was loaded.
+    changed = {p: v for p, v in values.items() if not shown[p] or _key(v) != shown[p]}
     await link_validity.save_validities(
-        session, tenant_id=admin.tenant.id, actor=actor_of(admin), values=values
+        session, tenant_id=admin.tenant.id, actor=actor_of(admin), values=changed
     )
     await session.commit()
     return RedirectResponse(f"{PAGE}?msg=validity-saved", status_code=303)
+
+
+def _key(validity: link_validity.Validity) -> str:
+    """A validity as the page keeps what it showed: ``5:hours``."""
+    return f"{validity.amount}:{validity.unit}"

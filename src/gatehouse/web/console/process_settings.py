@@ -88,7 +88,7 @@ def _page_routes(page: str) -> None:
 
     @router.post(f"/{page}", name=f"{page}-save")
     async def save(session: DbSession, admin: TenantConfigAdmin, form: CheckedForm) -> Response:
-        values = {name: field(form, name) == "on" for name, _, _ in PAGES[page][2]}
+        values = _turned(form, [name for name, _, _ in PAGES[page][2]])
         await process_settings.save_settings(
             session, tenant_id=admin.tenant.id, actor=actor_of(admin), **values
         )
@@ -96,6 +96,18 @@ def _page_routes(page: str) -> None:
         return RedirectResponse(
             f"/admin/tenant-settings/{page}?msg=switches-saved", status_code=303
         )
+
+
+def _turned(form: FormData, names: list[str]) -> dict[str, bool]:
+    """The switches the administrator turned on this page: those whose box differs from how
+    the page showed it (``shown.<name>``). Saving every box would turn back what another
+    administrator, or another tab, changed since this page was loaded."""
+    turned = {}
+    for name in names:
+        on, shown = field(form, name) == "on", field(form, f"shown.{name}")
+        if shown not in ("on", "off") or on != (shown == "on"):
+            turned[name] = on
+    return turned
 
 
 for _page in PAGES:
