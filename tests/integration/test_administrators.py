@@ -224,7 +224,7 @@ def test_system_secrets_shown_once_two_at_most_and_rotated(demo: LiveServer) -> 
             data={"csrf_token": csrf_token(page), "expiry": "2y"},
         )
         assert third.status_code == 409
-        assert "A client has at most two secrets. Delete one before adding another." in third.text
+        assert "A system has at most two secrets. Delete one before adding another." in third.text
         assert api_status(demo, client_id, first) == api_status(demo, client_id, second) == 200
         secret_ids = re.findall(r"/secrets/([0-9a-f]{32})/delete", second_page.text)
         assert len(secret_ids) == 2
@@ -238,8 +238,21 @@ def test_system_secrets_shown_once_two_at_most_and_rotated(demo: LiveServer) -> 
             f"/admin/administrators/systems/{client_id}/secrets/{secret_ids[1]}/delete",
             data={"csrf_token": csrf_token(page)},
         )
+        deleted = admin.post(
+            f"/admin/administrators/systems/{client_id}/delete",
+            data={"csrf_token": csrf_token(page)},
+        )
+        assert deleted.status_code == 303
+        stale = admin.post(  # the same Delete from a page loaded before
+            f"/admin/administrators/systems/{client_id}/delete",
+            data={"csrf_token": csrf_token(page)},
+        )
     assert last.status_code == 409
-    assert "only secret. Add a new one first, or delete the client." in last.text
+    assert "This is the system&#39;s only secret. Add a new one first, or delete the system." in (
+        last.text
+    )
+    assert stale.status_code == 404
+    assert "There is no such system: it may have been deleted." in stale.text
 
 
 def test_a_system_name_is_taken_once(demo: LiveServer) -> None:

@@ -243,6 +243,10 @@ def test_delete_template_falls_back(console: httpx.Client) -> None:
         "The set has no template for Italiano: its e-mails use the Corporate set's template in "
         "English"
     ) in console.get(path).text
+    # The same Delete sent again from a stale page deletes nothing and says so.
+    again = console.post(f"{path}/delete", data={"csrf_token": csrf_token(page)})
+    assert again.headers["location"] == f"{SETS}/{set_id}?msg=template-already-deleted"
+    assert "it was deleted already." in console.get(again.headers["location"]).text
 
 
 def test_set_in_use_cannot_be_deleted_then_can(console: httpx.Client) -> None:

@@ -29,6 +29,7 @@ EXPIRIES: dict[str, tuple[str, int | None]] = {
     "2y": ("2 years", 2),
     "never": ("Never", None),
 }
+NO_SUCH_CLIENT = "There is no such API client."
 TOO_MANY_SECRETS = "A client has at most two secrets. Delete one before adding another."
 LAST_SECRET = "This is the client's only secret. Add a new one first, or delete the client."
 
@@ -154,7 +155,7 @@ async def get_client(session: AsyncSession, tenant_id: str, client_id: str) -> C
         select(ApiClient).where(ApiClient.tenant_id == tenant_id, ApiClient.id == client_id)
     )
     if client is None:
-        raise NotFoundError("There is no such API client.")
+        raise NotFoundError(NO_SUCH_CLIENT)
     secrets = await session.scalars(
         select(ApiClientSecret)
         .where(ApiClientSecret.client_id == client.id)

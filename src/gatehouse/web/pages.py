@@ -76,6 +76,10 @@ FLASH_MESSAGES: dict[str, tuple[str, str]] = {
     "set-deleted": ("success", "Template set deleted."),
     "template-saved": ("success", "Template saved."),
     "template-deleted": ("success", "Template deleted: its e-mails fall back."),
+    "template-already-deleted": (
+        "info",
+        "The set has no such template of its own: it was deleted already.",
+    ),
     "application-created": ("success", "Application added."),
     "application-saved": ("success", "Application saved."),
     "application-deleted": ("success", "Application deleted."),

@@ -15,7 +15,7 @@ from gatehouse.accounts import administrators, clients
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
 from gatehouse.accounts.users import authorizations_of, get_user
-from gatehouse.errors import ConflictError, NotFoundError, ValidationError
+from gatehouse.errors import ConflictError, GatehouseError, NotFoundError, ValidationError
 from gatehouse.processes import user_admin
 from gatehouse.web.account.routes import field
 from gatehouse.web.console.auth import Admin, require
@@ -235,6 +235,20 @@ async def add_system(
     return await _system_page(request, session, admin, new.client_id, new_secret=new.secret)
 
 
+# The service speaks of API clients, as the REST API does; the console calls them systems.
+_SYSTEM_WORDS = {
+    clients.NO_SUCH_CLIENT: "There is no such system: it may have been deleted.",
+    clients.TOO_MANY_SECRETS: "A system has at most two secrets. Delete one before adding another.",
+    clients.LAST_SECRET: "This is the system's only secret. Add a new one first, or delete the "
+    "system.",
+}
+
+
+def _in_console_words(exc: GatehouseError) -> str:
+    text = exc.message if isinstance(exc, ValidationError) else str(exc)
+    return _SYSTEM_WORDS.get(text, text)
+
+
 async def _system_page(
     request: Request,
     session: DbSession,
@@ -250,7 +264,7 @@ async def _system_page(
     try:
         view = await clients.get_client(session, admin.tenant.id, client_id)
     except NotFoundError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        raise HTTPException(status_code=404, detail=_in_console_words(exc)) from None
     context = _base(
         admin,
         CRUMB,
@@ -289,7 +303,7 @@ async def save_system(
             actor=actor_of(admin),
         )
     except NotFoundError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        raise HTTPException(status_code=404, detail=_in_console_words(exc)) from None
     except ValidationError as exc:
         await undo(session, admin)
         return await _system_page(
@@ -324,11 +338,12 @@ async def add_secret(
             actor=actor_of(admin),
         )
     except NotFoundError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        raise HTTPException(status_code=404, detail=_in_console_words(exc)) from None
     except (ValidationError, ConflictError) as exc:
         await undo(session, admin)
-        error = exc.message if isinstance(exc, ValidationError) else str(exc)
-        return await _system_page(request, session, admin, client_id, status_code=409, error=error)
+        return await _system_page(
+            request, session, admin, client_id, status_code=409, error=_in_console_words(exc)
+        )
     await session.commit()
     return await _system_page(request, session, admin, client_id, new_secret=secret)
 
@@ -351,11 +366,11 @@ async def delete_secret(
             actor=actor_of(admin),
         )
     except NotFoundError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        raise HTTPException(status_code=404, detail=_in_console_words(exc)) from None
     except ConflictError as exc:
         await undo(session, admin)
         return await _system_page(
-            request, session, admin, client_id, status_code=409, error=str(exc)
+            request, session, admin, client_id, status_code=409, error=_in_console_words(exc)
         )
     await session.commit()
     return RedirectResponse(f"{PAGE}/systems/{client_id}?msg=secret-deleted", status_code=303)
@@ -370,6 +385,6 @@ async def delete_system(
             session, tenant_id=admin.tenant.id, client_id=client_id, actor=actor_of(admin)
         )
     except NotFoundError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        raise HTTPException(status_code=404, detail=_in_console_words(exc)) from None
     await session.commit()
     return RedirectResponse(f"{PAGE}?msg=system-deleted", status_code=303)

@@ -254,7 +254,7 @@ async def delete_template(
     kind = _kind_and_language(slug, language)
     info = await find_set(session, admin, set_id)
     try:
-        await sets.delete_template(
+        removed = await sets.delete_template(
             session,
             tenant_id=admin.tenant.id,
             set_id=info.id,
@@ -265,7 +265,9 @@ async def delete_template(
     except ConflictError as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from None
     await session.commit()
-    return RedirectResponse(f"{PAGE}/{info.id}?msg=template-deleted", status_code=303)
+    # Sent again from a stale page: the template was gone already, nothing was deleted now.
+    message = "template-deleted" if removed else "template-already-deleted"
+    return RedirectResponse(f"{PAGE}/{info.id}?msg={message}", status_code=303)
 
 
 @router.post("/test", response_class=HTMLResponse)
