@@ -374,6 +374,10 @@ def test_rename_set(console: httpx.Client) -> None:
         f"{SETS}/{set_id}/rename", data={"name": "Premier", "csrf_token": csrf_token(page)}
     )
     assert "<h1>Premier</h1>" in console.get(renamed.headers["location"]).text
+    same = console.post(
+        f"{SETS}/{set_id}/rename", data={"name": "Premier", "csrf_token": csrf_token(page)}
+    )
+    assert same.headers["location"] == f"{SETS}/{set_id}"  # nothing renamed, nothing said
 
 
 def test_forms_need_csrf_token(console: httpx.Client) -> None:

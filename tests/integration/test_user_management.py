@@ -52,6 +52,7 @@ def test_tile_list_search_and_paging(demo: LiveServer) -> None:
         by_mail = admin.get("/admin/users", params={"q": "MEMBER0"})
         not_a_page = admin.get("/admin/users?page=abc")
         superscript = admin.get("/admin/users?page=%C2%B2")  # a digit to str.isdigit()
+        blank = admin.get("/admin/users", params={"q": " "})
     assert 'href="/admin/users"' in home.text and "User Management" in home.text
     assert "24 users." in first.text and len(USER_LINK_RE.findall(first.text)) == 20
     assert "Page 1 of 2" in first.text and len(USER_LINK_RE.findall(second.text)) == 4
@@ -59,6 +60,7 @@ def test_tile_list_search_and_paging(demo: LiveServer) -> None:
     assert not_a_page.status_code == 200 and "Page 1 of 2" in not_a_page.text
     assert superscript.status_code == 200 and "Page 1 of 2" in superscript.text
     assert "10 users match" in by_mail.text
+    assert "24 users." in blank.text and "match" not in blank.text  # white space: no search
 
 
 def test_create_user_sends_the_activation_email(demo: LiveServer) -> None:

@@ -143,7 +143,7 @@ async def rename_set(
 ) -> Response:
     info = await find_set(session, admin, set_id)
     try:
-        await sets.rename_set(
+        renamed = await sets.rename_set(
             session,
             tenant_id=admin.tenant.id,
             set_id=info.id,
@@ -164,7 +164,8 @@ async def rename_set(
         )
         return render(request, "console/template_set.html", context, status_code=422)
     await session.commit()
-    return RedirectResponse(f"{PAGE}/{info.id}?msg=set-renamed", status_code=303)
+    message = "?msg=set-renamed" if renamed.name != info.name else ""  # saved as it was
+    return RedirectResponse(f"{PAGE}/{info.id}{message}", status_code=303)
 
 
 @router.post("/{set_id}/delete", response_class=HTMLResponse)

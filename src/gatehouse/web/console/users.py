@@ -94,12 +94,13 @@ def display_name(user: User) -> str:
 async def users_page(
     request: Request, session: DbSession, admin: UsersReader, q: str = "", page: str = "1"
 ) -> Response:
-    found = await search_users(session, admin.tenant.id, query=q[:100], page=page_number(page))
+    q = q.strip()[:100]  # white space alone is no search
+    found = await search_users(session, admin.tenant.id, query=q, page=page_number(page))
     context = {
         "admin": admin,
         "tenant": admin.tenant,
         "crumbs": [(CRUMB[0], None)],
-        "q": q[:100],
+        "q": q,
         "found": found,
         "may_manage": admin.may(Authorization.MANAGE_USERS),
         "display_name": display_name,
