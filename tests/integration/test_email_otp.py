@@ -193,3 +193,20 @@ def test_user_profile_can_ask_for_a_code_too(demo: LiveServer) -> None:
     assert response.headers["location"] == "/logon/code?msg=code-sent"
     [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
     assert mail.subject == "Your sign-in code for Demo Tenant"
+
+
+def test_email_otp_takes_only_a_json_boolean(demo: LiveServer, app_id: str) -> None:
+    """A switch sent as "yes", 0 or "false" (read as true or false before) is refused naming
+    the field, and nothing of the change is stored."""
+    path = f"/admin/api/v1/applications/{app_id}"
+    with demo.client(auth=api_client(demo, Authorization.MANAGE_APPLICATIONS)) as api:
+        before = api.get(path).json()
+        answers = [
+            api.put(path, json={"email_otp": value, "home_url": "https://other.example/"})
+            for value in ("yes", 0, "false")
+        ]
+        after = api.get(path).json()
+    refused = {"detail": {"field": "email_otp", "message": "Input should be a valid boolean"}}
+    assert [(a.status_code, a.json()) for a in answers] == [(422, refused)] * 3
+    assert after == before
+    assert (after["email_otp"], after["home_url"]) == (True, HOME)

@@ -443,6 +443,31 @@ def test_field_errors_name_the_field(
     assert state(api) == NOTHING_STORED
 
 
+def test_wrong_json_types_are_refused_naming_the_field(
+    demo: LiveServer, api: httpx.Client, ssl_server: SmtpServer, subtests: pytest.Subtests
+) -> None:
+    """A port or rate limit that is not a JSON number (true was read as port 1, "2465" as the
+    port) is refused naming the field, before any probe; nothing is stored."""
+    wrong = [
+        ("port", True),
+        ("port", str(ssl_server.port)),
+        ("port", float(ssl_server.port)),
+        ("rate_limit_per_minute", "120"),
+        ("rate_limit_per_minute", False),
+    ]
+    for field, value in wrong:
+        with subtests.test(field=field, value=repr(value)):
+            body = config_for(ssl_server, **{field: value})
+            assert_field_refused(api, body, field=field, message="Input should be a valid integer")
+            tested = api.post(f"{API}/test", json=body)
+            assert tested.status_code == 422
+            assert tested.json()["detail"] == {
+                "field": field,
+                "message": "Input should be a valid integer",
+            }
+    assert state(api) == NOTHING_STORED
+
+
 # --- the write-only password and the change log --------------------------------------------
 
 

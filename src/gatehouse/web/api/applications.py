@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.applications import service as applications
@@ -40,13 +40,14 @@ class ApplicationInput(BaseModel):
 
 
 class ApplicationChange(BaseModel):
-    """What to change; omitted fields stay as they are."""
+    """What to change; omitted fields stay as they are. ``email_otp`` is a JSON boolean: lax
+    parsing stored ``"yes"`` or ``1`` as true."""
 
     model_config = ConfigDict(extra="forbid")
     template_set_id: str | None = Field(default=None, max_length=32)
     name: str | None = Field(default=None, max_length=200)
     home_url: str | None = Field(default=None, max_length=2000)
-    email_otp: bool | None = None
+    email_otp: StrictBool | None = None
 
 
 def _view(application: Application, origin: str) -> ApplicationView:

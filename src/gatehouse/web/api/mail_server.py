@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from gatehouse import audit
 from gatehouse.accounts.authorizations import Authorization
@@ -24,12 +24,13 @@ class MailServerInput(BaseModel):
     """``mode`` custom: a custom server; ``password`` is write-only: omit it to keep the stored
     one (allowed only while host, port, security and user name stay the same). ``mode`` ses: the
     platform's Amazon SES with From and Reply to on the platform's or a verified domain.
-    ``mode`` default: remove the configuration."""
+    ``mode`` default: remove the configuration. Numbers are JSON numbers: lax parsing read
+    ``true`` as port 1 and ``"120"`` as a rate limit."""
 
     model_config = ConfigDict(extra="forbid")
     mode: Literal["custom", "ses", "default"] = "custom"
     host: str | None = None
-    port: int | None = None
+    port: StrictInt | None = None
     security: Literal["ssl", "starttls"] = "ssl"
     authentication: Literal["none", "password"] = "password"
     username: str | None = None
@@ -37,7 +38,7 @@ class MailServerInput(BaseModel):
     sender_email: str | None = None
     sender_name: str | None = None
     reply_to: str | None = None
-    rate_limit_per_minute: int | None = None
+    rate_limit_per_minute: StrictInt | None = None
     from_username: str | None = None
     from_domain: str | None = None
     reply_to_username: str | None = None
