@@ -1,6 +1,7 @@
-"""NUL characters in any part of a request (path, query, JSON, form, upload): 400, never a
+"""NUL characters in any part of a request (path, query, JSON, form, upload): refused, never a
 server error. PostgreSQL refuses NUL in text, so without this guard each lookup by an ID, name
-or address carrying one failed with 500 (found by the fuzzer on PostgreSQL)."""
+or address carrying one failed with 500 (found by the fuzzer on PostgreSQL). An admin API field
+holding one is named, as the API names every bad field."""
 
 from __future__ import annotations
 
@@ -10,24 +11,22 @@ from tests.support.accounts import api_client
 from tests.support.live import LiveServer
 
 TEMPLATE = "/admin/api/v1/template-sets/default/templates/forgot-password/en"
+MAIL_SERVER = "/admin/api/v1/mail-server"
 
 
 def test_nul_anywhere_in_a_request_is_a_bad_request(demo: LiveServer) -> None:
-    """Every way a NUL can arrive is refused with 400 before any query runs."""
+    """Every way a NUL can arrive outside an admin API field is refused with 400 before any
+    query runs."""
     auth = api_client(demo, *ALL_AUTHORIZATIONS)
     with demo.client(auth=auth) as client:
         answers = {
-            "path": client.get("/admin/api/v1/users/a%00b"),
-            "query": client.get("/admin/api/v1/users", params={"search": "a\x00"}),
+            "API path": client.get("/admin/api/v1/users/a%00b"),
+            "API parameter name": client.get("/admin/api/v1/users", params={"a\x00": "b"}),
             "console path": client.get("/admin/users/a%00b"),
             "link token": client.get("/reset-password", params={"token": "\x00"}),
             "public JSON": client.post(
                 "/service/users/forgotPassword", json={"identifier": "jane@demo.test\x00"}
             ),
-            "API JSON": client.post(
-                "/admin/api/v1/invitations", json={"email": "a@b.test", "first_name": "A\x00"}
-            ),
-            "template JSON": client.put(TEMPLATE, json={"subject": "\x00", "text": "", "html": ""}),
             "form": client.post("/forgot-password", data={"identifier": "jane\x00"}),
             "upload": client.post(
                 "/admin/email-template-sets/x/templates/forgot-password/en",
@@ -35,6 +34,38 @@ def test_nul_anywhere_in_a_request_is_a_bad_request(demo: LiveServer) -> None:
             ),
         }
         assert {k: r.status_code for k, r in answers.items()} == dict.fromkeys(answers, 400)
-        assert answers["API JSON"].json() == {"detail": NUL_REFUSED}
+        assert answers["API path"].json() == {"detail": NUL_REFUSED}
         ok = client.post("/service/users/forgotPassword", json={"identifier": "jane@demo.test"})
         assert ok.status_code == 200  # everything else still flows
+
+
+def test_nul_in_an_admin_api_field_is_refused_naming_the_field(demo: LiveServer) -> None:
+    """A NUL in a query parameter or a JSON field of the admin API: 422 naming the field (a
+    dotted path inside the body, ``body`` for a raw NUL that makes it no JSON) with the usual
+    message, and nothing changes."""
+    auth = api_client(demo, *ALL_AUTHORIZATIONS)
+    with demo.client(auth=auth) as client:
+        users_before = client.get("/admin/api/v1/users").json()
+        answers = {
+            "search": client.get("/admin/api/v1/users", params={"search": "a\x00"}),
+            "host": client.put(MAIL_SERVER, json={"host": "loc\x00alhost", "port": 465}),
+            "subject": client.put(TEMPLATE, json={"subject": "\x00", "text": "", "html": ""}),
+            "first_name": client.post(
+                "/admin/api/v1/invitations", json={"email": "a@b.test", "first_name": "A\x00"}
+            ),
+            "labels.1.name": client.post(
+                "/admin/api/v1/invitations",
+                json={"email": "a@b.test", "labels": [{"name": "x"}, {"name": "y\x00"}]},
+            ),
+            "body": client.post(
+                "/admin/api/v1/invitations",
+                content=b'{"email": "a\x00@b.test"}',
+                headers={"content-type": "application/json"},
+            ),
+        }
+        refused = {
+            field: (422, {"detail": {"field": field, "message": NUL_REFUSED}}) for field in answers
+        }
+        assert {field: (r.status_code, r.json()) for field, r in answers.items()} == refused
+        assert client.get(MAIL_SERVER).json()["mode"] == "default"
+        assert client.get("/admin/api/v1/users").json() == users_before

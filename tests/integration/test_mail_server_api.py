@@ -35,6 +35,7 @@ from gatehouse.mail.probe import PROBE_PASSED
 from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import build_runtime
 from gatehouse.web.api.auth import BAD_CREDENTIALS, FORBIDDEN
+from gatehouse.web.app import NUL_REFUSED
 from tests.support.accounts import sign_in
 from tests.support.live import LiveServer, run_in_thread
 from tests.support.pages import csrf_token
@@ -403,6 +404,7 @@ def test_private_address_is_refused_with_the_guard_on(
 
 FIELD_ERRORS: list[tuple[dict[str, Any], str, str]] = [
     ({"host": "bad host!"}, "host", "'bad host!' is not a valid host name."),
+    ({"host": "loc\x00alhost"}, "host", NUL_REFUSED),
     ({"port": 70000}, "port", "The port must be between 1 and 65535."),
     (
         {"sender_email": "not-an-address"},

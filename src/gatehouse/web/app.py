@@ -30,7 +30,7 @@ from gatehouse.web.account.email_code import router as email_code_router
 from gatehouse.web.account.profile_email import router as profile_email_router
 from gatehouse.web.account.registration import router as registration_router
 from gatehouse.web.account.routes import router as account_router
-from gatehouse.web.api.app import create_api, field_of
+from gatehouse.web.api.app import create_api, field_of, nul_field
 from gatehouse.web.console.administrators import router as administrators_router
 from gatehouse.web.console.applications import router as applications_router
 from gatehouse.web.console.auth import Admin, SignInRequired, current_admin, sign_in_url
@@ -49,7 +49,8 @@ from gatehouse.web.service import router as service_router
 from gatehouse.web.tenancy import UNKNOWN_HOST
 
 log = logging.getLogger(__name__)
-JSON_PREFIXES = ("/admin/api/", "/service/", "/_mailbox/api/", "/healthz")
+API_PREFIX = "/admin/api/"
+JSON_PREFIXES = (API_PREFIX, "/service/", "/_mailbox/api/", "/healthz")
 NUL_REFUSED = "NUL characters are not allowed."
 HEADINGS = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Not allowed"}
 GENERIC_MESSAGES = {
@@ -159,9 +160,7 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
         encoded = b"%00" if kind.startswith("application/x-www-form-urlencoded") else b"\x00"
         escaped = b"\\u0000" if "json" in kind else b"\x00"
         if b"\x00" in url + body or b"%00" in url or encoded in body or escaped in body:
-            if request.url.path.startswith(JSON_PREFIXES):
-                return JSONResponse({"detail": NUL_REFUSED}, status_code=400)
-            return PlainTextResponse(f"400 Bad Request\n\n{NUL_REFUSED}\n", status_code=400)
+            return _nul_refused(request, body)
         response: Response = await call_next(request)
         return response
 
@@ -179,6 +178,20 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
         return response
 
     return app
+
+
+def _nul_refused(request: Request, body: bytes) -> Response:
+    """400; on the admin API, 422 naming the query parameter or JSON field holding the NUL, as
+    the API answers every bad field (the path is no field: a NUL there stays 400)."""
+    raw_path: bytes = request.scope.get("raw_path", b"")
+    in_path = b"\x00" in raw_path or b"%00" in raw_path
+    if request.url.path.startswith(API_PREFIX) and not in_path:
+        field = nul_field(request.scope.get("query_string", b""), body)
+        if field is not None:
+            return JSONResponse({"detail": {"field": field, "message": NUL_REFUSED}}, 422)
+    if request.url.path.startswith(JSON_PREFIXES):
+        return JSONResponse({"detail": NUL_REFUSED}, status_code=400)
+    return PlainTextResponse(f"400 Bad Request\n\n{NUL_REFUSED}\n", status_code=400)
 
 
 def _start_runtime(settings: Settings, devmail: DevMailServer | None) -> Runtime:

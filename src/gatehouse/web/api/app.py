@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -124,3 +126,39 @@ def field_of(error: Mapping[str, Any]) -> str:
     body that is no JSON at all is located at a character position, not a field)."""
     names = [] if error["type"] == "json_invalid" else error["loc"][1:]
     return ".".join(str(part) for part in names) or "body"
+
+
+def nul_field(query: bytes, body: bytes) -> str | None:
+    """The field holding a NUL character, named as ``field_of`` names fields: a query
+    parameter, else the JSON body's dotted path; ``body`` for a body that is no JSON, or whose
+    strings hold none (the guard's byte check also takes a ``\\u0000`` text for one). None for
+    a NUL in a parameter's name: no field holds it."""
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if "\x00" in name:
+            return None
+        if "\x00" in value:
+            return name
+    try:
+        document = json.loads(body)
+    except ValueError:  # a raw NUL byte: JSON refuses control characters in strings
+        return "body"
+    path = _nul_path(document, ())
+    return ".".join(path) if path else "body"
+
+
+def _nul_path(value: object, path: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Where the first string holding a NUL is (a key holding one: the object it names)."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        entries = [(str(key), item) for key, item in value.items()]
+    elif isinstance(value, list):
+        entries = [(str(index), item) for index, item in enumerate(value)]
+    else:
+        return None
+    for key, item in entries:
+        if "\x00" in key:
+            return path
+        if (found := _nul_path(item, (*path, key))) is not None:
+            return found
+    return None
