@@ -339,6 +339,32 @@ async def test_server_silent_before_greeting_times_out_and_is_retried(
     assert_backoff(message.next_attempt_at, before=started)
 
 
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+async def test_server_silent_at_ehlo_times_out_at_ehlo_and_is_retried(
+    setup: DeliverySetup, pki: Pki, security: Any
+) -> None:
+    """A server that greets but never answers EHLO costs one timeout, named EHLO (with STARTTLS
+    too, where EHLO comes first); the message is retried and delivered."""
+    handler = ScriptedHandler(stall={"EHLO"})
+    async with SmtpServer(pki, security=security, handler=handler) as server:
+        scheme = "smtps" if security == "ssl" else "smtp"
+        runtime = await setup.runtime(
+            f"{scheme}://127.0.0.1:{server.port}",
+            smtp_timeout=SHORT_TIMEOUT,
+            smtp_connect_timeout=SHORT_TIMEOUT,
+        )
+        worker = setup.worker(runtime)
+        [message_id] = await queue(runtime, "u0@acme.test")
+        started = utcnow()
+        assert await worker.run_once() == 1
+        handler.stall = frozenset()  # the server recovers
+        timed_out = f"ehlo: The mail server 127.0.0.1:{server.port} timed out during EHLO."
+        await assert_retried_then_sent(
+            runtime, worker, message_id, last_error=timed_out, started=started
+        )
+    assert [m.rcpt_tos for m in handler.messages] == [("u0@acme.test",)]
+
+
 async def test_replaced_untrusted_certificate_fails_without_fallback(
     setup: DeliverySetup, pki: Pki, platform: SmtpServer
 ) -> None:

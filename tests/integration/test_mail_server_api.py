@@ -342,6 +342,19 @@ def test_starttls_against_implicit_tls_port_is_refused(
     assert_probe_refused(api, body, step="connect", message=message, before=NOTHING_STORED)
 
 
+def test_server_silent_at_ehlo_is_refused_at_ehlo(
+    demo: LiveServer, api: httpx.Client, smtp_pki: Pki
+) -> None:
+    """A STARTTLS server that greets but never answers EHLO is refused naming EHLO, the step
+    that got no reply (not the STARTTLS after it)."""
+    assert demo.settings.smtp_connect_timeout <= 5  # this test waits that long
+    handler = ScriptedHandler(stall=["EHLO"])
+    with SmtpServer(smtp_pki, security="starttls", handler=handler) as server:
+        body = config_for(server, authentication="none")
+        message = f"The mail server localhost:{server.port} timed out during EHLO."
+        assert_probe_refused(api, body, step="ehlo", message=message, before=NOTHING_STORED)
+
+
 def test_wrong_password_is_refused(
     demo: LiveServer, api: httpx.Client, ssl_server: SmtpServer
 ) -> None:

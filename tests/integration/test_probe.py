@@ -272,6 +272,22 @@ async def test_silent_server_times_out_in_tls_handshake(tls_context: ssl.SSLCont
     )
 
 
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+async def test_server_silent_at_ehlo_times_out_at_ehlo(
+    pki: Pki, tls_context: ssl.SSLContext, security: Any
+) -> None:
+    """A server that greets but never answers EHLO times out (transient) at ehlo, with STARTTLS
+    too, where EHLO comes before the STARTTLS that was named instead."""
+    with SmtpServer(pki, security=security, handler=ScriptedHandler(stall=["EHLO"])) as server:
+        endpoint = server.endpoint()
+        error = await probe_error(endpoint, tls_context, connect_timeout=0.5)
+    assert isinstance(error, TransientDeliveryError)
+    assert (error.step, error.message) == (
+        "ehlo",
+        f"The mail server {endpoint.label} timed out during EHLO.",
+    )
+
+
 async def test_overall_deadline_names_the_running_step(
     pki: Pki, tls_context: ssl.SSLContext
 ) -> None:

@@ -196,7 +196,7 @@ class ScriptedHandler(RecordingHandler):
     ``replies`` maps ``MAIL``/``RCPT``/``DATA`` to a reply (``"550 5.1.1 No such user"``) given
     every time, or to a sequence of replies given one per command, after which the command is
     accepted (``{"DATA": ["451 4.3.0 Try later"]}`` fails once, then succeeds). ``stall`` lists
-    commands the server never answers (until it stops)."""
+    commands the server never answers (until it stops): those, or ``EHLO`` (not recorded)."""
 
     def __init__(
         self,
@@ -223,6 +223,14 @@ class ScriptedHandler(RecordingHandler):
         if command in self.stall:
             await asyncio.sleep(self.stall_seconds)
         return reply
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        if "EHLO" in self.stall:
+            await asyncio.sleep(self.stall_seconds)
+        session.host_name = hostname  # a hook of this form must say the client greeted
+        return responses
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]

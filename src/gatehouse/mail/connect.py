@@ -100,6 +100,10 @@ async def _start_session(
     else:
         await smtp.connect(timeout=connect_timeout)  # the plaintext greeting
         log.done("connect")
+        # STARTTLS is offered in the EHLO reply; sent here, not inside starttls(), so a server
+        # that never answers it is reported at EHLO. Passed only with the EHLO after TLS.
+        log.begin("ehlo")
+        await smtp.ehlo()
         log.begin("starttls")
         await smtp.starttls()  # raises when STARTTLS is not offered: never fall back
         log.done("starttls", "tls")

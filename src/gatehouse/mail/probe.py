@@ -1,9 +1,9 @@
 """The staged connection check run before a tenant's mail server configuration is stored.
 
-DNS (netguard) -> TCP to the checked address -> TLS (implicit, or STARTTLS that must succeed)
-with chain and host name verification -> EHLO -> AUTH (with a user name) -> optionally MAIL FROM
-the configured sender (then RSET) -> QUIT. The first failure is raised as the diagnosed
-DeliveryError naming its step; success returns the steps passed."""
+DNS (netguard) -> TCP to the checked address -> TLS (implicit, or EHLO then STARTTLS that must
+succeed) with chain and host name verification -> EHLO -> AUTH (with a user name) -> optionally
+MAIL FROM the configured sender (then RSET) -> QUIT. The first failure is raised as the
+diagnosed DeliveryError naming its step; success returns the steps passed."""
 
 from __future__ import annotations
 
