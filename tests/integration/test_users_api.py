@@ -42,6 +42,22 @@ def test_lookup_by_email_and_search(demo: LiveServer) -> None:
     assert {u["email"] for u in search["users"]} == {f"bulk1{n}@demo.test" for n in range(10)}
 
 
+def test_empty_email_filter_lists_every_user(demo: LiveServer) -> None:
+    """``?email=`` left empty (or blank) is no filter, as an empty ``search`` is: every user,
+    not none."""
+    add_user(demo, "bulk@demo.test")
+    with demo.client(auth=api_client(demo, Authorization.READ_USERS)) as api:
+        unfiltered = api.get("/admin/api/v1/users").json()
+        answers = [
+            api.get("/admin/api/v1/users", params=params).json()
+            for params in ({"email": ""}, {"email": "  "}, {"email": "", "search": ""})
+        ]
+        searched = api.get("/admin/api/v1/users", params={"email": "", "search": "bulk"}).json()
+    assert {JANE, "bulk@demo.test"} <= {u["email"] for u in unfiltered["users"]}
+    assert answers == [unfiltered] * 3
+    assert [u["email"] for u in searched["users"]] == ["bulk@demo.test"]
+
+
 def test_read_users_reads_but_cannot_reset(demo: LiveServer) -> None:
     """A Read Users client sees password details; Reset Counter answers 403."""
     jane = user_id_of(demo, JANE)

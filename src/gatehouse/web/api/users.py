@@ -110,8 +110,9 @@ async def list_users(
     search: Annotated[str, Query(max_length=100, description="Name, e-mail or login")] = "",
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> UserList:
-    """Users of the tenant, 20 per page; ``email`` finds one user by e-mail address."""
-    if email is not None:
+    """Users of the tenant, 20 per page; ``email`` finds one user by e-mail address (left
+    empty, it filters nothing, as an empty ``search`` does)."""
+    if email and email.strip():
         user = await find_by_email(session, caller.tenant.id, email)
         users = [_view(user)] if user else []
         return UserList(users=users, total=len(users), page=1, pages=1)
