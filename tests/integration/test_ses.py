@@ -7,13 +7,15 @@ import email
 import email.policy
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.clients import create_client
 from gatehouse.mail.models import OutboxMessage
-from tests.support.live import LiveServer
+from gatehouse.mail.ses_client import SES_NOT_AVAILABLE
+from tests.support.live import LiveServer, start_live_server
 from tests.support.moto_ses import PLATFORM_DOMAIN, MotoSes
 from tests.support.smtp_servers import Pki, SmtpServer
 
@@ -37,6 +39,17 @@ def auth(demo: LiveServer) -> tuple[str, str]:
         return new.client_id, new.secret
 
     return demo.run(work)
+
+
+@pytest.fixture
+def without_ses(demo: LiveServer, tmp_path: Path) -> Iterator[LiveServer]:
+    """A second live server on the demo's database, of a platform without SES."""
+    settings = demo.settings.model_copy(
+        update={"ses_region": "", "data_dir": tmp_path, "public_port": None, "run_worker": False}
+    )
+    server = start_live_server(settings)
+    yield server
+    server.stop()
 
 
 def forgot(live: LiveServer) -> None:
@@ -267,3 +280,28 @@ def test_switching_between_custom_and_ses_replaces_the_other(
         assert back.json()["mode"] == "custom" and back.json()["from_username"] is None
         changes = client.get("/admin/api/v1/mail-server/changes", auth=auth).json()["changes"]
     assert [c["changes"]["mode"] for c in changes][:3] == ["custom", "ses", "custom"]
+
+
+def test_ses_domains_are_409_where_ses_is_not_available(
+    without_ses: LiveServer, auth: tuple[str, str]
+) -> None:
+    """Without SES on the platform every ses-domains call is 409 with the message, naming no
+    field (a GET sends none); choosing SES in mail-server names the mode it sent."""
+    domains = "/admin/api/v1/mail-server/ses-domains"
+    with without_ses.client(auth=auth) as client:
+        answers = [
+            client.get(domains),
+            client.post(domains, json={"domain": "mail.acme.test"}),
+            client.post(f"{domains}/mail.acme.test/verify"),
+            client.delete(f"{domains}/mail.acme.test"),
+        ]
+        chosen = client.put(
+            "/admin/api/v1/mail-server",
+            json={"mode": "ses", "from_username": "x", "from_domain": PLATFORM_DOMAIN},
+        )
+    unavailable = (409, {"detail": SES_NOT_AVAILABLE})
+    assert [(a.status_code, a.json()) for a in answers] == [unavailable] * 4
+    assert (chosen.status_code, chosen.json()) == (
+        422,
+        {"detail": {"field": "mode", "message": SES_NOT_AVAILABLE}},
+    )

@@ -1,4 +1,5 @@
-"""``/admin/api/v1/mail-server/ses-domains``: the tenant's own SES sending domains."""
+"""``/admin/api/v1/mail-server/ses-domains``: the tenant's own SES sending domains (409 on a
+platform without SES)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from gatehouse.accounts.authorizations import Authorization
-from gatehouse.errors import ValidationError
+from gatehouse.errors import ConflictError
 from gatehouse.mail import ses
 from gatehouse.mail.models import SesDomain
 from gatehouse.mail.ses_client import SES_NOT_AVAILABLE, SesClient
@@ -50,8 +51,10 @@ def _view(record: SesDomain) -> DomainView:
 
 
 def _client(runtime: Runtime) -> SesClient:
+    """409 on a platform without SES: the request is sound, the platform cannot serve it (no
+    field of it is wrong, so no 422 naming one)."""
     if not runtime.settings.ses_available:
-        raise ValidationError("mode", SES_NOT_AVAILABLE)
+        raise ConflictError(SES_NOT_AVAILABLE)
     return SesClient(runtime.settings)
 
 
