@@ -44,7 +44,7 @@ from gatehouse.mail.models import (
     MailServerConfig,
     OutboxMessage,
 )
-from gatehouse.mail.quoted_secrets import MessageSecrets
+from gatehouse.mail.quoted_secrets import without_secrets
 from gatehouse.mail.routing import Route, route_of
 from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.templates.render import render
@@ -351,8 +351,9 @@ class Dispatcher:
     ) -> tuple[str, dict[str, Any]]:
         """``retry`` or ``failed``, and the message's new columns (as ``b_`` bind parameters)."""
         message = outcome.job.message
-        secrets = MessageSecrets.of(message.context_json)
-        last_error = storable(secrets.removed_from(f"{error.step}: {error.message}"))
+        last_error = storable(
+            without_secrets(f"{error.step}: {error.message}", message.context_json)
+        )
         if error.retryable and now - message.created_at < GIVE_UP_AFTER:
             next_at = now + timedelta(seconds=retry_delay(message.attempts))
             return "retry", _state(QUEUED, next_at=next_at, error=last_error)
@@ -363,7 +364,7 @@ class Dispatcher:
         error = outcome.error
         text = error.message if error else outcome.reply
         if text is not None:  # a server may quote the message it refused, links and all
-            text = MessageSecrets.of(outcome.job.message.context_json).removed_from(text)
+            text = without_secrets(text, outcome.job.message.context_json)
         return {
             "b_id": outcome.job.attempt_id,
             "b_outcome": status,

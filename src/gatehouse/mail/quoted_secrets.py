@@ -16,6 +16,17 @@ _CODE = re.compile(r'"emailOtpCode": ?"([0-9A-Za-z]+)"')
 # Pieces of a token shorter than this tell nothing of it; pieces this long are removed
 # wherever they stand (quoted-printable breaks a quoted link into lines, "=3D" before it).
 PIECE = 12
+# What a piece of a token or a code could stand in: without one, a reply holds neither (most
+# replies, "250 2.0.0 Ok: queued as 4Fz1", are settled without reading the context).
+# (E-mail codes have 8 digits; any run of 6 is looked at.)
+_CANDIDATE = re.compile(rf"[A-Za-z0-9_-]{{{PIECE},}}|[0-9]{{6,}}")
+
+
+def without_secrets(text: str, context_json: str | None) -> str:
+    """``text`` without the secrets of the message whose stored context is ``context_json``."""
+    if not _CANDIDATE.search(text):
+        return text
+    return MessageSecrets.of(context_json).removed_from(text)
 
 
 @dataclass(frozen=True)
