@@ -279,8 +279,35 @@ def test_a_system_name_is_taken_once(demo: LiveServer) -> None:
     assert "System = Provisioning (" in log and "Authorizations = Read Users" in log
 
 
+def test_a_system_name_beyond_ascii_is_taken_in_either_case(demo: LiveServer) -> None:
+    """Letters beyond ASCII have cases too: "ÜBERWEISUNG" is "Überweisung" and "MASSE" is
+    "Maße" (case folding), added or renamed; the message is the one ASCII names get."""
+    with admin_client(demo) as admin:
+        for name in ("Überweisung", "Maße"):
+            assert add_system(admin, name, "never", "read-users").status_code == 200
+        added = add_system(admin, "ÜBERWEISUNG", "never", "read-users")
+        other = add_system(admin, "Reports", "never", "read-users")
+        other_id = CLIENT_RE.search(other.text).group(1)  # type: ignore[union-attr]
+        form = admin.get(f"/admin/administrators/systems/{other_id}")
+        data = {"csrf_token": csrf_token(form), "name": "MASSE", "authorization": "read-users"}
+        renamed = admin.post(f"/admin/administrators/systems/{other_id}", data=data)
+        page = admin.get("/admin/administrators")
+    for refused, name in ((added, "ÜBERWEISUNG"), (renamed, "MASSE")):
+        assert refused.status_code == 422
+        assert f"A system named “{name}” exists already: choose another." in refused.text
+    assert "<td>ÜBERWEISUNG</td>" not in page.text and "<td>MASSE</td>" not in page.text
+    assert page.text.count("<td>Überweisung</td>") == page.text.count("<td>Reports</td>") == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "lower", "upper"),
+    [
+        ("Provisioning", "provisioning", "PROVISIONING"),
+        ("Überweisung Straße", "überweisung strasse", "ÜBERWEISUNG STRASSE"),
+    ],
+)
 def test_a_system_name_is_kept_once_by_the_database(
-    demo: LiveServer, monkeypatch: pytest.MonkeyPatch
+    demo: LiveServer, monkeypatch: pytest.MonkeyPatch, name: str, lower: str, upper: str
 ) -> None:
     """Two requests at once both pass the service's check: the database's unique index refuses
     the second (other letter case too) with the check's own message, not an internal error,
@@ -288,8 +315,8 @@ def test_a_system_name_is_kept_once_by_the_database(
 
     monkeypatch.setattr(clients, "_check_name_free", name_check_passes)
     with admin_client(demo) as admin:
-        assert add_system(admin, "Provisioning", "1y", "read-users").status_code == 200
-        second = add_system(admin, "provisioning", "never", "manage-users")
+        assert add_system(admin, name, "1y", "read-users").status_code == 200
+        second = add_system(admin, lower, "never", "manage-users")
         other = add_system(admin, "Reports", "never", "read-users")
         other_id = CLIENT_RE.search(other.text).group(1)  # type: ignore[union-attr]
         form = admin.get(f"/admin/administrators/systems/{other_id}")
@@ -297,25 +324,25 @@ def test_a_system_name_is_kept_once_by_the_database(
             f"/admin/administrators/systems/{other_id}",
             data={
                 "csrf_token": csrf_token(form),
-                "name": "PROVISIONING",
+                "name": upper,
                 "authorization": "manage-users",
             },
         )
         page = admin.get("/admin/administrators")
-    for refused, name in ((second, "provisioning"), (renamed, "PROVISIONING")):
+    for refused, sent in ((second, lower), (renamed, upper)):
         assert refused.status_code == 422
-        assert f"A system named “{name}” exists already: choose another." in refused.text
+        assert f"A system named “{sent}” exists already: choose another." in refused.text
         assert SECRET_RE.search(refused.text) is None
         # The field in error keeps what was typed, marked for assistive technology too.
         assert (
             f'name="name" aria-invalid="true" aria-describedby="page-error" type="text" '
-            f'required maxlength="100" value="{name}"'
+            f'required maxlength="100" value="{sent}"'
         ) in refused.text
     # The refused rename keeps the authorizations sent, not the stored ones.
     assert 'name="authorization" value="manage-users" checked' in renamed.text
     assert 'name="authorization" value="read-users" checked' not in renamed.text
-    assert page.text.count("<td>Provisioning</td>") == page.text.count("<td>Reports</td>") == 1
-    assert "<td>provisioning</td>" not in page.text and "PROVISIONING" not in page.text
+    assert page.text.count(f"<td>{name}</td>") == page.text.count("<td>Reports</td>") == 1
+    assert f"<td>{lower}</td>" not in page.text and upper not in page.text
 
 
 def test_a_system_refused_later_in_its_request_leaves_nothing(demo: LiveServer) -> None:

@@ -296,8 +296,12 @@ def test_the_sets_change_log_names_sets_and_parts(console: httpx.Client) -> None
     assert set_id not in log and "<code>" not in log
 
 
+@pytest.mark.parametrize(
+    ("name", "upper", "lower"),
+    [("Corporate", "CORPORATE", "corporate"), ("Café Straße", "CAFÉ STRASSE", "café strasse")],
+)
 def test_a_set_name_taken_meanwhile_is_refused_on_the_page(
-    console: httpx.Client, monkeypatch: pytest.MonkeyPatch
+    console: httpx.Client, monkeypatch: pytest.MonkeyPatch, name: str, upper: str, lower: str
 ) -> None:
     """Created or renamed while another request took the name in other letter case (both
     passed the service's check): the unique index refuses it with the check's message."""
@@ -305,20 +309,39 @@ def test_a_set_name_taken_meanwhile_is_refused_on_the_page(
     async def only_tidied(_session: object, _tenant: str, value: str, **_: object) -> str:
         return " ".join(value.split())
 
-    create_set(console, "Corporate")
+    create_set(console, name)
     other_id = create_set(console, "Other")
     monkeypatch.setattr(template_sets, "_valid_name", only_tidied)
     page = console.get(SETS)
-    again = console.post(SETS, data={"name": "CORPORATE", "csrf_token": csrf_token(page)})
+    again = console.post(SETS, data={"name": upper, "csrf_token": csrf_token(page)})
     renamed = console.post(
-        f"{SETS}/{other_id}/rename", data={"name": "corporate", "csrf_token": csrf_token(page)}
+        f"{SETS}/{other_id}/rename", data={"name": lower, "csrf_token": csrf_token(page)}
     )
     listing = console.get(SETS).text
     for refused in (again, renamed):
         assert refused.status_code == 422
         assert "A template set with this name already exists." in refused.text
     assert "<h1>Other</h1>" in renamed.text  # the set's page, as it still is
-    assert ">CORPORATE<" not in listing and ">corporate<" not in listing and ">Other<" in listing
+    assert f">{upper}<" not in listing and f">{lower}<" not in listing and ">Other<" in listing
+
+
+def test_a_set_name_beyond_ascii_is_taken_in_either_case(console: httpx.Client) -> None:
+    """Letters beyond ASCII have cases too: "CAFÉ ÜNÏCODE" is "Café ünïcode" and "STRASSE" is
+    "Straße" (case folding), created or renamed; the page says so as for ASCII names."""
+    create_set(console, "Café ünïcode")
+    create_set(console, "Straße")
+    other_id = create_set(console, "Other")
+    page = console.get(SETS)
+    again = console.post(SETS, data={"name": "CAFÉ ÜNÏCODE", "csrf_token": csrf_token(page)})
+    renamed = console.post(
+        f"{SETS}/{other_id}/rename", data={"name": "STRASSE", "csrf_token": csrf_token(page)}
+    )
+    listing = console.get(SETS).text
+    for refused in (again, renamed):
+        assert refused.status_code == 422
+        assert "A template set with this name already exists." in refused.text
+    assert ">CAFÉ ÜNÏCODE<" not in listing and ">STRASSE<" not in listing
+    assert ">Café ünïcode<" in listing and ">Straße<" in listing and ">Other<" in listing
 
 
 def test_a_refused_application_page_keeps_every_choice(

@@ -378,24 +378,44 @@ def test_an_application_home_url_a_browser_cannot_follow_is_refused(
     assert fine.status_code == 201, fine.text
 
 
+@pytest.mark.parametrize(
+    ("name", "upper", "lower"),
+    [("Travel", "TRAVEL", "travel"), ("Äpp Maße", "ÄPP MASSE", "äpp masse")],
+)
 def test_an_application_name_is_kept_once_by_the_database(
-    admin: httpx.Client, monkeypatch: pytest.MonkeyPatch
+    admin: httpx.Client, monkeypatch: pytest.MonkeyPatch, name: str, upper: str, lower: str
 ) -> None:
     """Two requests at once both pass the service's check: the unique index refuses the
     second, added or renamed, in any letter case, with the check's answer (422 naming the
     field), not a 500."""
 
     monkeypatch.setattr(application_service, "_check_name_free", name_check_passes)
-    first = admin.post(APPS, json={"name": "Travel", "home_url": "https://travel.example/"})
-    added = admin.post(APPS, json={"name": "TRAVEL", "home_url": "https://other.example/"})
+    first = admin.post(APPS, json={"name": name, "home_url": "https://travel.example/"})
+    added = admin.post(APPS, json={"name": upper, "home_url": "https://other.example/"})
     other = admin.post(APPS, json={"name": "Wiki", "home_url": "https://wiki.example/"})
-    renamed = admin.put(f"{APPS}/{other.json()['id']}", json={"name": "travel"})
+    renamed = admin.put(f"{APPS}/{other.json()['id']}", json={"name": lower})
     names = [a["name"] for a in admin.get(APPS).json()["applications"]]
     assert first.status_code == 201 and other.status_code == 201
     taken = {"field": "name", "message": "An application with this name already exists."}
     assert (added.status_code, added.json()["detail"]) == (422, taken)
     assert (renamed.status_code, renamed.json()["detail"]) == (422, taken)
-    assert names == ["User Profile", "Travel", "Wiki"]
+    assert names == ["User Profile", name, "Wiki"]
+
+
+def test_an_application_name_beyond_ascii_is_taken_in_either_case(admin: httpx.Client) -> None:
+    """Letters beyond ASCII have cases too: "äpp" is "ÄPP" and "MASSE" is "Maße" (case
+    folding), added or renamed; the answer is the one ASCII names get."""
+    for name in ("ÄPP", "Maße"):
+        added = admin.post(APPS, json={"name": name, "home_url": "https://app.example/"})
+        assert added.status_code == 201
+    other = admin.post(APPS, json={"name": "Wiki", "home_url": "https://wiki.example/"})
+    again = admin.post(APPS, json={"name": "äpp", "home_url": "https://other.example/"})
+    renamed = admin.put(f"{APPS}/{other.json()['id']}", json={"name": "MASSE"})
+    names = [a["name"] for a in admin.get(APPS).json()["applications"]]
+    taken = {"field": "name", "message": "An application with this name already exists."}
+    assert (again.status_code, again.json()["detail"]) == (422, taken)
+    assert (renamed.status_code, renamed.json()["detail"]) == (422, taken)
+    assert names == ["User Profile", "ÄPP", "Maße", "Wiki"]
 
 
 def test_test_of_one_template_arrives_with_sample_values(

@@ -112,6 +112,43 @@ def test_login_names_are_one_per_tenant_upper_or_lower_case_alike(demo: LiveServ
     assert 'name="email" aria-invalid' not in refused.text
 
 
+def test_login_names_beyond_ascii_are_one_per_tenant_in_either_case(demo: LiveServer) -> None:
+    """Letters beyond ASCII have cases too: "ÄRGER" is "ärger", "STRASSE" is "straße"."""
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        for email, login_name in (("a1@demo.test", "ärger"), ("s1@demo.test", "straße")):
+            added = post_form(admin, "/admin/users/new", {"email": email, "login_name": login_name})
+            assert added.status_code == 303
+        upper = post_form(
+            admin, "/admin/users/new", {"email": "a2@demo.test", "login_name": "ÄRGER"}
+        )
+        sharp = post_form(
+            admin, "/admin/users/new", {"email": "s2@demo.test", "login_name": "STRASSE"}
+        )
+    for refused, login_name in ((upper, "ÄRGER"), (sharp, "STRASSE")):
+        assert refused.status_code == 422
+        assert f"A user with the login name {login_name} already exists." in refused.text
+        assert 'name="login_name" aria-invalid="true"' in refused.text
+
+
+def test_search_finds_names_beyond_ascii_in_either_case(demo: LiveServer) -> None:
+    """A capital beyond ASCII ("Östlund") is found by "östlund" and "ÖSTLUND"; "Weiß" by
+    "WEISS", as case folding has it."""
+    add_user(demo, "asa@demo.test", first_name="Åsa", last_name="Östlund")
+    add_user(demo, "jurgen@demo.test", first_name="Jürgen", last_name="Weiß")
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        pages = {
+            q: admin.get("/admin/users", params={"q": q}).text
+            for q in ("Östlund", "östlund", "ÖSTLUND", "åsa östlund", "WEISS", "weiß")
+        }
+    for q, page in pages.items():
+        assert f"1 user matches “{q}”." in page, q
+    for q in ("Östlund", "östlund", "ÖSTLUND", "åsa östlund"):
+        assert "asa@demo.test" in pages[q] and "jurgen@demo.test" not in pages[q]
+    assert "jurgen@demo.test" in pages["WEISS"] and "jurgen@demo.test" in pages["weiß"]
+
+
 def test_deactivate_and_activate(demo: LiveServer) -> None:
     """A deactivated user cannot sign in and gets no reset e-mail; activated, both work again."""
     jane = user_id_of(demo, JANE)

@@ -58,6 +58,21 @@ def test_empty_email_filter_lists_every_user(demo: LiveServer) -> None:
     assert [u["email"] for u in searched["users"]] == ["bulk@demo.test"]
 
 
+def test_search_finds_names_beyond_ascii_in_either_case(demo: LiveServer) -> None:
+    """``?search=`` shares the console's search: "östlund" and "ÖSTLUND" find "Östlund",
+    "WEISS" finds "Weiß"."""
+    add_user(demo, "asa@demo.test", first_name="Åsa", last_name="Östlund")
+    add_user(demo, "jurgen@demo.test", first_name="Jürgen", last_name="Weiß")
+    with demo.client(auth=api_client(demo, Authorization.READ_USERS)) as api:
+        found = {
+            q: api.get("/admin/api/v1/users", params={"search": q}).json()
+            for q in ("östlund", "ÖSTLUND", "WEISS")
+        }
+    for q, answer in found.items():
+        expected = "jurgen@demo.test" if q == "WEISS" else "asa@demo.test"
+        assert ([u["email"] for u in answer["users"]], answer["total"]) == ([expected], 1), q
+
+
 def test_read_users_reads_but_cannot_reset(demo: LiveServer) -> None:
     """A Read Users client sees password details; Reset Counter answers 403."""
     jane = user_id_of(demo, JANE)

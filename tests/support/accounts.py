@@ -61,12 +61,21 @@ def add_user(
     status: str | None = None,
     authorizations: frozenset[Authorization] = frozenset(),
     tenant_id: str = "demo",
+    first_name: str = "",
+    last_name: str = "",
 ) -> str:
     """A user of the tenant (active with a password by default); returns the user ID."""
 
     async def make(runtime: Any) -> str:
         async with runtime.sessions.begin() as session:
-            user = await create_user(session, tenant_id=tenant_id, email=email, password=password)
+            user = await create_user(
+                session,
+                tenant_id=tenant_id,
+                email=email,
+                password=password,
+                first_name=first_name,
+                last_name=last_name,
+            )
             if status:
                 user.status = status
             if authorizations:

@@ -24,11 +24,12 @@ async def admin(server_url: str, statements: list[str]) -> None:
 
 
 @contextmanager
-def private_database(server_url: str, prefix: str) -> Iterator[str]:
+def private_database(server_url: str, prefix: str, *, options: str = "") -> Iterator[str]:
     """The URL of a new, empty database on ``server_url`` (``prefix`` and random hex, so
-    concurrent runs on one server never collide), dropped afterwards."""
+    concurrent runs on one server never collide), dropped afterwards. ``options`` go after
+    CREATE DATABASE (a locale of its own, say)."""
     name = f"{prefix}_{secrets.token_hex(4)}"
-    run_in_thread(lambda: admin(server_url, [f'CREATE DATABASE "{name}"']))
+    run_in_thread(lambda: admin(server_url, [f'CREATE DATABASE "{name}" {options}']))
     try:
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, literal, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
@@ -17,6 +17,7 @@ from gatehouse.accounts.models import ApiClient, ApiClientSecret
 from gatehouse.accounts.passwords import verify_password_off_loop
 from gatehouse.crypto import hash_token, new_token, tokens_equal
 from gatehouse.db.base import utcnow
+from gatehouse.db.name_keys import name_key
 from gatehouse.db.unique import unique_or
 from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 
@@ -67,7 +68,7 @@ async def _check_name_free(
     taken = await session.scalar(
         select(ApiClient.id).where(
             ApiClient.tenant_id == tenant_id,
-            func.lower(ApiClient.name) == func.lower(literal(name)),  # as the index compares
+            ApiClient.name_key == name_key(name),  # as the index compares
             ApiClient.id != (client_id or ""),
         )
     )
@@ -79,7 +80,8 @@ def _name_taken(name: str) -> ValidationError:
     return ValidationError("name", f"A system named “{name}” exists already: choose another.")
 
 
-_UNIQUE_NAME = ("uq_api_clients_tenant_name",)  # the index's name, as both databases report it
+# The index's name (PostgreSQL's report) and its key column (SQLite's), for a lost race.
+_UNIQUE_NAME = ("uq_api_clients_tenant_name_key", "api_clients.name_key")
 
 
 def _lifetime(expiry: str) -> int | None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gatehouse.db.base import Base, UtcDateTime, new_id, utcnow
+from gatehouse.db.name_keys import keep_name_key
 from gatehouse.db.unique import unique_name_index
 
 
@@ -18,6 +19,7 @@ class User(Base):
         UniqueConstraint("tenant_id", "email", name="uq_users_tenant_email"),
         UniqueConstraint("tenant_id", "login_name", name="uq_users_tenant_login_name"),
         UniqueConstraint("tenant_id", "id", name="uq_users_tenant_id_id"),
+        Index("ix_users_tenant_login_key", "tenant_id", "login_key"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -36,6 +38,14 @@ class User(Base):
     # Bumped by lock_user(): the UPDATE that serializes writers of one user (the e-mail limit,
     # the lockout) on PostgreSQL (row lock) and SQLite (write lock) alike.
     lock_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Name keys (db/name_keys.py), kept by the application: the login name's for its check
+    # (one per tenant in any case), the full name's for the search.
+    login_key: Mapped[str | None] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text, server_default="")
+
+
+keep_name_key(User, "login_key", "login_name")
+keep_name_key(User, "name_key", "first_name", "last_name")
 
 
 class AdminAuthorization(Base):
@@ -64,9 +74,11 @@ class ApiClient(Base):
     name: Mapped[str] = mapped_column(String(100))
     authorizations: Mapped[str] = mapped_column(String(400))  # space-separated slugs
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    name_key: Mapped[str] = mapped_column(Text, server_default="")  # kept by keep_name_key()
 
 
-unique_name_index("uq_api_clients_tenant_name", ApiClient.tenant_id, ApiClient.name)
+keep_name_key(ApiClient, "name_key", "name")
+unique_name_index("uq_api_clients_tenant_name_key", ApiClient.tenant_id, ApiClient.name_key)
 
 
 class ApiClientSecret(Base):

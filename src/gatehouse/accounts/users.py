@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, literal, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.accounts.authorizations import Authorization
@@ -16,6 +16,7 @@ from gatehouse.accounts.passwords import (
     verify_password_off_loop,
 )
 from gatehouse.db.base import utcnow
+from gatehouse.db.name_keys import name_key
 from gatehouse.errors import ConflictError, ValidationError
 from gatehouse.mail.addresses import normalize_email
 
@@ -62,8 +63,7 @@ async def create_user(
             raise ValidationError("login_name", LOGIN_NAME_RULE)
         taken = await session.scalar(  # "bob" and "BOB" would be two people easily confused
             select(User.id).where(
-                User.tenant_id == tenant_id,
-                func.lower(User.login_name) == func.lower(literal(login_name)),
+                User.tenant_id == tenant_id, User.login_key == name_key(login_name)
             )
         )
         if taken is not None:
@@ -193,16 +193,16 @@ async def search_users(
     session: AsyncSession, tenant_id: str, *, query: str = "", page: int = 1
 ) -> UserPage:
     """``PAGE_SIZE`` users of the tenant by e-mail, optionally matching ``query`` in the name,
-    e-mail or login name (case-insensitive)."""
+    e-mail or login name (case-insensitive: the name and login name by their name keys)."""
     condition = User.tenant_id == tenant_id
-    query = query.strip().lower()
+    query = query.strip()
     if query:
-        pattern = _like_pattern(query)
-        full_name = func.lower(User.first_name + " " + User.last_name)
+        email_pattern = _like_pattern(query.lower())  # as e-mails are stored
+        key_pattern = _like_pattern(name_key(query))
         condition = condition & or_(
-            User.email.like(pattern, escape="\\"),
-            func.lower(func.coalesce(User.login_name, "")).like(pattern, escape="\\"),
-            full_name.like(pattern, escape="\\"),
+            User.email.like(email_pattern, escape="\\"),
+            User.login_key.like(key_pattern, escape="\\"),
+            User.name_key.like(key_pattern, escape="\\"),
         )
     total = int(await session.scalar(select(func.count()).where(condition)) or 0)
     pages = max(1, -(-total // PAGE_SIZE))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gatehouse.db.base import Base, UtcDateTime, utcnow
+from gatehouse.db.name_keys import keep_name_key
 from gatehouse.db.unique import unique_name_index
 
 
@@ -30,6 +31,8 @@ class Application(Base):
     email_otp: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    name_key: Mapped[str] = mapped_column(Text, server_default="")  # kept by keep_name_key()
 
 
-unique_name_index("uq_applications_tenant_lower_name", Application.tenant_id, Application.name)
+keep_name_key(Application, "name_key", "name")
+unique_name_index("uq_applications_tenant_name_key", Application.tenant_id, Application.name_key)

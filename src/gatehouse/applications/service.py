@@ -10,12 +10,13 @@ import re
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
 from gatehouse.applications.models import Application
 from gatehouse.db.base import new_id, utcnow
+from gatehouse.db.name_keys import name_key
 from gatehouse.db.unique import unique_or
 from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 from gatehouse.mail.templates.models import TemplateSet
@@ -151,10 +152,11 @@ def _valid_port(parts: SplitResult) -> bool:
     return True
 
 
-# The indexes' names (and SQLite's column for the constraint), for a write that lost a race.
+# The indexes' names (and SQLite's columns for them), for a write that lost a race.
 _UNIQUE_NAME = (
-    "uq_applications_tenant_lower_name",
+    "uq_applications_tenant_name_key",
     "uq_applications_tenant_name",
+    "applications.name_key",
     "applications.name",
 )
 
@@ -165,11 +167,11 @@ async def _check_name_free(
     taken = await session.scalar(  # upper or lower case alike, as systems and sets
         select(Application.id).where(
             Application.tenant_id == tenant_id,
-            func.lower(Application.name) == func.lower(literal(name)),
+            Application.name_key == name_key(name),  # as the index compares
         )
     )
     if (taken is not None and taken != except_id) or (
-        name.casefold() == USER_PROFILE_NAME.casefold() and except_id != USER_PROFILE_ID
+        name_key(name) == name_key(USER_PROFILE_NAME) and except_id != USER_PROFILE_ID
     ):
         raise ValidationError("name", NAME_TAKEN)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import Index, func
+from sqlalchemy import Index
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -19,11 +19,12 @@ from gatehouse.errors import ValidationError
 
 
 def unique_name_index(
-    name: str, tenant_id: InstrumentedAttribute[str], column: InstrumentedAttribute[str]
+    name: str, tenant_id: InstrumentedAttribute[str], key: InstrumentedAttribute[str]
 ) -> Index:
-    """One ``column`` value per tenant, upper or lower case alike (the service checks first,
-    for its message; the index keeps two requests at once from both writing one)."""
-    return Index(name, tenant_id, func.lower(column), unique=True)
+    """One name per tenant, upper or lower case alike: unique on the name's ``key``
+    (db/name_keys.py). The service checks first, for its message; the index keeps two
+    requests at once from both writing one."""
+    return Index(name, tenant_id, key, unique=True)
 
 
 @asynccontextmanager

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gatehouse.db.base import Base, UtcDateTime, new_id, utcnow
+from gatehouse.db.name_keys import keep_name_key
 from gatehouse.db.unique import unique_name_index
 
 
@@ -23,6 +24,10 @@ class TemplateSet(Base):
     name: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    name_key: Mapped[str] = mapped_column(Text, server_default="")  # kept by keep_name_key()
+
+
+keep_name_key(TemplateSet, "name_key", "name")
 
 
 class EmailTemplate(Base):
@@ -44,4 +49,4 @@ class EmailTemplate(Base):
     updated_by: Mapped[str] = mapped_column(String(200))
 
 
-unique_name_index("uq_template_sets_tenant_lower_name", TemplateSet.tenant_id, TemplateSet.name)
+unique_name_index("uq_template_sets_tenant_name_key", TemplateSet.tenant_id, TemplateSet.name_key)

@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, literal, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
 from gatehouse.applications.service import DEFAULT_SET_ID, applications_using
 from gatehouse.db.base import utcnow
+from gatehouse.db.name_keys import name_key
 from gatehouse.db.unique import unique_or
 from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 from gatehouse.mail.templates.defaults import DEFAULT_SET, TemplateText
@@ -29,10 +30,11 @@ DEFAULT_READ_ONLY = "The Default set is built in and cannot be changed; create a
 SET_IN_USE = "The set is used by {names}. Assign another set to them first."
 NAME_RULE = "The name must have 1 to 64 characters."
 NAME_TAKEN = "A template set with this name already exists."
-# The indexes' names (and SQLite's column for the constraint), for a write that lost a race.
+# The indexes' names (and SQLite's columns for them), for a write that lost a race.
 _UNIQUE_NAME = (
-    "uq_template_sets_tenant_lower_name",
+    "uq_template_sets_tenant_name_key",
     "uq_template_sets_tenant_name",
+    "template_sets.name_key",
     "template_sets.name",
 )
 
@@ -109,10 +111,10 @@ async def _valid_name(
     taken = await session.scalar(
         select(TemplateSet.id).where(
             TemplateSet.tenant_id == tenant_id,
-            func.lower(TemplateSet.name) == func.lower(literal(name)),  # as the index compares
+            TemplateSet.name_key == name_key(name),  # as the index compares
         )
     )
-    if (taken is not None and taken != except_id) or name.lower() == DEFAULT_SET_NAME.lower():
+    if (taken is not None and taken != except_id) or name_key(name) == name_key(DEFAULT_SET_NAME):
         raise ValidationError("name", NAME_TAKEN)
     return name
 
