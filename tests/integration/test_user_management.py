@@ -112,6 +112,68 @@ def test_login_names_are_one_per_tenant_upper_or_lower_case_alike(demo: LiveServ
     assert 'name="email" aria-invalid' not in refused.text
 
 
+def test_a_login_name_signs_in_in_any_letter_case(demo: LiveServer) -> None:
+    """Login names are one per tenant in any letter case, so they sign in so too ("mixed.case"
+    was refused as taken by "Mixed.Case", yet did not sign in as it)."""
+    add_user(demo, "mixed@demo.test", login_name="Mixed.Case")
+    with demo.client() as user:
+        signed_in = post_form(user, "/", {"identifier": "mixed.CASE", "password": "User-Pass-123"})
+        profile = user.get("/profile")
+    assert signed_in.status_code == 303
+    assert profile.status_code == 200 and "mixed@demo.test" in profile.text
+
+
+def test_an_address_and_a_login_name_are_never_two_peoples(demo: LiveServer) -> None:
+    """A login name that is another user's address (or an address that is another user's
+    login name) would sign in as whichever the lookup found first: both are refused, naming the
+    field, and nothing is created; so is an address change on the profile to such a name."""
+    add_user(demo, "boss@demo.test")
+    add_user(demo, "owner@demo.test", login_name="Chief@Demo.test")
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        login = post_form(
+            admin, "/admin/users/new", {"email": "a2@demo.test", "login_name": "BOSS@demo.test"}
+        )
+        address = post_form(admin, "/admin/users/new", {"email": "chief@demo.test"})
+        listing = admin.get("/admin/users").text
+    assert login.status_code == address.status_code == 422
+    assert "The login name BOSS@demo.test is another user&#39;s e-mail address." in login.text
+    assert 'name="login_name" aria-invalid="true"' in login.text
+    assert "The e-mail address chief@demo.test is another user&#39;s login name." in address.text
+    assert 'name="email" aria-invalid="true"' in address.text
+    assert "a2@demo.test" not in listing and "chief@demo.test" not in listing
+    with demo.client() as boss:
+        post_form(boss, "/", {"identifier": "boss@demo.test", "password": "User-Pass-123"})
+        token = csrf_token(boss.get("/profile"))
+        changed = boss.post(
+            "/profile/email",
+            data={
+                "email": "chief@demo.test",
+                "email_password": "User-Pass-123",
+                "csrf_token": token,
+            },
+        )
+    assert changed.status_code == 400
+    assert "Another account uses this e-mail address." in changed.text
+
+
+@pytest.mark.parametrize("name_field", ["first_name", "last_name"])
+def test_a_name_over_64_characters_is_refused_not_cut(demo: LiveServer, name_field: str) -> None:
+    """Create User with a 70-character name: refused naming the field, nothing created (it
+    was saved cut to 64 characters with a success message)."""
+    label = name_field.replace("_", " ")
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        refused = post_form(
+            admin, "/admin/users/new", {"email": "long@demo.test", name_field: "N" * 70}
+        )
+        listing = admin.get("/admin/users").text
+    assert refused.status_code == 422
+    assert f"The {label} must have at most 64 characters." in refused.text
+    assert f'name="{name_field}" aria-invalid="true"' in refused.text
+    assert "long@demo.test" not in listing
+
+
 def test_login_names_beyond_ascii_are_one_per_tenant_in_either_case(demo: LiveServer) -> None:
     """Letters beyond ASCII have cases too: "ÄRGER" is "ärger", "STRASSE" is "straße"."""
     with demo.client() as admin:

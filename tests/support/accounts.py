@@ -63,6 +63,7 @@ def add_user(
     tenant_id: str = "demo",
     first_name: str = "",
     last_name: str = "",
+    login_name: str | None = None,
 ) -> str:
     """A user of the tenant (active with a password by default); returns the user ID."""
 
@@ -75,6 +76,7 @@ def add_user(
                 password=password,
                 first_name=first_name,
                 last_name=last_name,
+                login_name=login_name,
             )
             if status:
                 user.status = status

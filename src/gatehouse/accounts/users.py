@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.accounts.authorizations import Authorization
@@ -35,6 +35,11 @@ LANGUAGES = tuple(LANGUAGE_NAMES)
 STATUSES = ("new", "active", "inactive")
 PAGE_SIZE = 20
 LOGIN_NAME_RULE = "The login name must have 1 to 64 characters without spaces."
+NAME_TOO_LONG = "The {label} must have at most 64 characters."
+# One sign-in identifier, one person: an address that is another user's login name, or the
+# reverse, would sign in as whichever the lookup finds first.
+LOGIN_NAME_IS_AN_ADDRESS = "The login name {login_name} is another user's e-mail address."
+ADDRESS_IS_A_LOGIN_NAME = "The e-mail address {email} is another user's login name."
 
 
 async def create_user(
@@ -57,24 +62,15 @@ async def create_user(
     )
     if existing is not None:
         raise ConflictError(f"A user with the e-mail {email} already exists.", field="email")
-    login_name = (login_name or "").strip() or None
-    if login_name is not None:
-        if len(login_name) > 64 or any(c.isspace() for c in login_name):
-            raise ValidationError("login_name", LOGIN_NAME_RULE)
-        taken = await session.scalar(  # "bob" and "BOB" would be two people easily confused
-            select(User.id).where(
-                User.tenant_id == tenant_id, User.login_key == name_key(login_name)
-            )
-        )
-        if taken is not None:
-            raise ConflictError(
-                f"A user with the login name {login_name} already exists.", field="login_name"
-            )
+    if await login_name_taken(session, tenant_id, email):
+        raise ConflictError(ADDRESS_IS_A_LOGIN_NAME.format(email=email), field="email")
+    login_name = await _free_login_name(session, tenant_id, login_name)
+    first_name, last_name = _name(first_name, "first name"), _name(last_name, "last name")
     user = User(
         tenant_id=tenant_id,
         email=email,
-        first_name=first_name.strip()[:64],
-        last_name=last_name.strip()[:64],
+        first_name=first_name,
+        last_name=last_name,
         login_name=login_name,
         language=language,
         status="new",
@@ -89,20 +85,65 @@ async def create_user(
     return user
 
 
+def _name(value: str, label: str) -> str:
+    """A first or last name as stored: refused (not cut) beyond 64 characters."""
+    value = value.strip()
+    if len(value) > 64:
+        raise ValidationError(label.replace(" ", "_"), NAME_TOO_LONG.format(label=label))
+    return value
+
+
+async def _free_login_name(
+    session: AsyncSession, tenant_id: str, login_name: str | None
+) -> str | None:
+    """``login_name`` as stored (None for none), if no one signs in with it yet."""
+    login_name = (login_name or "").strip() or None
+    if login_name is None:
+        return None
+    if len(login_name) > 64 or any(c.isspace() for c in login_name):
+        raise ValidationError("login_name", LOGIN_NAME_RULE)
+    if await login_name_taken(session, tenant_id, login_name):  # "bob" and "BOB" alike
+        raise ConflictError(
+            f"A user with the login name {login_name} already exists.", field="login_name"
+        )
+    if await find_by_email(session, tenant_id, login_name) is not None:
+        message = LOGIN_NAME_IS_AN_ADDRESS.format(login_name=login_name)
+        raise ConflictError(message, field="login_name")
+    return login_name
+
+
+async def login_name_taken(
+    session: AsyncSession, tenant_id: str, name: str, *, except_user: str | None = None
+) -> bool:
+    """Whether a user of the tenant (other than ``except_user``) has ``name`` as login name,
+    in any letter case."""
+    query = select(User.id).where(User.tenant_id == tenant_id, User.login_key == name_key(name))
+    if except_user is not None:
+        query = query.where(User.id != except_user)
+    return await session.scalar(query.limit(1)) is not None
+
+
 async def find_by_identifier(session: AsyncSession, tenant_id: str, identifier: str) -> User | None:
-    """E-mail (case-insensitive), login name or user ID, within one tenant."""
+    """E-mail, login name (both in any letter case) or user ID, within one tenant. Should
+    two users answer (names given before the rules that keep them apart), the one with that
+    e-mail address, else the one whose login name is written exactly so."""
     identifier = identifier.strip()
     if not identifier or "\x00" in identifier:  # no one's; PostgreSQL refuses NUL in text
         return None
     return await session.scalar(
-        select(User).where(
+        select(User)
+        .where(
             User.tenant_id == tenant_id,
             or_(
                 User.email == identifier.lower(),
-                User.login_name == identifier,
+                User.login_key == name_key(identifier),
                 User.id == identifier,
             ),
         )
+        .order_by(
+            case((User.email == identifier.lower(), 0), (User.login_name == identifier, 1), else_=2)
+        )
+        .limit(1)
     )
 
 
