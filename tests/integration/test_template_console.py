@@ -261,7 +261,7 @@ def test_set_in_use_cannot_be_deleted_then_can(console: httpx.Client) -> None:
     assert "The set is used by User Profile" in page and "disabled>Delete Template Set" in page
     refused = console.post(f"{SETS}/{set_id}/delete", data={"csrf_token": csrf_token(app_page)})
     assert refused.status_code == 409
-    assert "The set is used by User Profile. Assign another set to them first." in refused.text
+    assert "The set is used by User Profile. Assign another set to it first." in refused.text
     console.post(
         "/admin/applications/user-profile",
         data={"template_set_id": "default", "csrf_token": csrf_token(app_page)},

@@ -207,8 +207,13 @@ def test_set_in_use_cannot_be_deleted(admin: httpx.Client) -> None:
     refused = admin.delete(f"{SETS}/{set_id}")
     assert (refused.status_code, refused.json()) == (
         409,
-        {"detail": "The set is used by Travel. Assign another set to them first."},
+        {"detail": "The set is used by Travel. Assign another set to it first."},
     )
+    wiki = admin.post(APPS, json={"name": "Wiki", "home_url": "https://wiki.example/"}).json()
+    admin.put(f"{APPS}/{wiki['id']}", json={"template_set_id": set_id})
+    both = admin.delete(f"{SETS}/{set_id}").json()["detail"]
+    assert both == "The set is used by Travel, Wiki. Assign another set to them first."
+    admin.put(f"{APPS}/{wiki['id']}", json={"template_set_id": "default"})
     admin.put(f"{APPS}/{app['id']}", json={"template_set_id": "default"})
     assert admin.delete(f"{SETS}/{set_id}").status_code == 204
     assert admin.get(f"{SETS}/{set_id}").status_code == 404

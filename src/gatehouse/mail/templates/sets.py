@@ -27,7 +27,7 @@ NO_SUCH_SET = "There is no template set with this ID."
 NO_SUCH_TYPE = "There is no template type {slug!r}; the types are: {types}."
 NO_SUCH_LANGUAGE = "There is no language {code!r}; the languages are: {codes}."
 DEFAULT_READ_ONLY = "The Default set is built in and cannot be changed; create a copy of it."
-SET_IN_USE = "The set is used by {names}. Assign another set to them first."
+SET_IN_USE = "The set is used by {names}. Assign another set to {them} first."
 NAME_RULE = "The name must have 1 to 64 characters."
 NAME_TAKEN = "A template set with this name already exists."
 # The indexes' names (and SQLite's columns for them), for a write that lost a race.
@@ -159,7 +159,8 @@ async def delete_set(session: AsyncSession, *, tenant_id: str, set_id: str, acto
     row = await _custom_row(session, tenant_id, set_id)
     users = await applications_using(session, tenant_id, row.id)
     if users:
-        raise ConflictError(SET_IN_USE.format(names=", ".join(users)))
+        them = "it" if len(users) == 1 else "them"
+        raise ConflictError(SET_IN_USE.format(names=", ".join(users), them=them))
     await session.delete(row)
     await session.flush()
     await _log(session, tenant_id, actor, "delete", set=row.id, name=row.name)
