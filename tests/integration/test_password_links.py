@@ -367,6 +367,23 @@ def test_five_failed_logons_lock_and_send_the_locked_password_email(demo: LiveSe
     assert limit_rows(demo)["counted"] == 1
 
 
+def test_an_expired_locked_password_link_renews_in_the_profile_language(
+    demo: LiveServer,
+) -> None:
+    """The Locked Password e-mail goes out in the user's profile language, and so does its
+    renewal, whatever the language of the browser that follows the expired link (the renewal
+    took the browser's)."""
+    with demo.client() as client:
+        for _ in range(5):
+            logon(client, "Wrong-Pass-1")
+    [first] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+    expire_links(demo)
+    with demo.client(headers={"accept-language": "ja"}) as browser:
+        assert RENEWED in browser.get(path_of(link_in(first.text))).text
+    [_, renewed] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE], count=2)
+    assert renewed.subject == first.subject  # Jane's profile language: English
+
+
 def test_concurrent_failures_send_one_locked_email(demo: LiveServer) -> None:
     """Ten simultaneous wrong passwords lock once: exactly one Locked Password e-mail."""
     barrier = threading.Barrier(10)

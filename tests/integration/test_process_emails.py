@@ -21,6 +21,7 @@ from gatehouse.processes.demo import DEMO_USER_PASSWORD
 from gatehouse.processes.self_registration import REGISTRATION_ANSWER
 from gatehouse.processes.settings import save_settings
 from gatehouse.tenants.service import get_tenant
+from tests.integration.test_password_links import expire_links, set_new_password
 from tests.support.accounts import add_user, api_client, sign_in, user_id_of
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token, link_in, path_of, post_form
@@ -126,7 +127,8 @@ def test_self_registration_from_an_application_uses_its_set_and_browser_language
     link = link_in(mail.text)
     assert mail.subject == "Bienvenido"
     assert lf(mail.text).strip() == f"Lucía @ Travel: {link}"
-    assert activate(demo, link).headers["location"] == "/?msg=password-set"
+    # Back to Travel's logon page, which signs in to Travel (it was the tenant's own page).
+    assert activate(demo, link).headers["location"] == f"/?app={app['id']}&msg=password-set"
     with demo.client() as console:  # the activation is in the user's change log
         sign_in(console, "admin@demo.test")
         page = console.get(f"/admin/users/{user_id_of(demo, 'lucia@demo.test')}").text
@@ -220,6 +222,18 @@ def test_forgot_password_from_an_application_page(demo: LiveServer, api: httpx.C
     assert lf(mail.text).startswith("Jane @ Travel: http://demo.localhost:")
     with demo.client() as browser:
         assert "Set a new password" in browser.get(path_of(link_in(mail.text))).text
+    # Expired, the link renews itself for Travel as it was sent (the renewal lost the
+    # application: the tenant's own set and name), in the language of the browser using it.
+    expire_links(demo)
+    with demo.client(headers={"accept-language": "pt-BR,pt;q=0.8"}) as browser:
+        browser.get(path_of(link_in(mail.text)))
+        [_, renewed] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE], count=2)
+        assert renewed.subject == "Nova senha"
+        path = path_of(link_in(renewed.text))
+        form = browser.get(path)
+        done = set_new_password(browser, path, form, "Travel-Again-2026")
+    # Set, the password leads back to Travel's logon page, which signs in to Travel.
+    assert done.headers["location"] == f"/?app={app['id']}&msg=password-set"
 
 
 def test_on_behalf_registration_in_profile_language(demo: LiveServer, api: httpx.Client) -> None:

@@ -122,6 +122,8 @@ class LinkToken(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     purpose: Mapped[str] = mapped_column(String(32))  # reset-password | activate-account
     process: Mapped[str | None] = mapped_column(String(32))  # the e-mail that carried the link
+    # The application the process started from: a renewed link and the pages after it keep it.
+    application_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse.accounts.models import LinkToken
+from gatehouse.accounts.models import LinkToken, User
 from gatehouse.crypto import hash_token, new_token
 from gatehouse.db.base import utcnow
 from gatehouse.errors import TokenError
@@ -25,6 +26,14 @@ TOKEN_SUPERSEDED = (
 )
 
 
+@dataclass(frozen=True)
+class UsedLink:
+    """A link that set a user's password, and the application its process started from."""
+
+    user: User
+    application_id: str | None
+
+
 async def issue_token(
     session: AsyncSession,
     *,
@@ -33,8 +42,10 @@ async def issue_token(
     purpose: str,
     valid_for: timedelta,
     process: str | None = None,
+    application_id: str | None = None,
 ) -> str:
-    """A new link token; ``process`` names the e-mail that carries it (to renew it alike)."""
+    """A new link token; ``process`` names the e-mail that carries it and ``application_id``
+    the application it started from (to renew it alike, and to return there)."""
     token = new_token()
     session.add(
         LinkToken(
@@ -43,6 +54,7 @@ async def issue_token(
             user_id=user_id,
             purpose=purpose,
             process=process,
+            application_id=application_id,
             expires_at=utcnow() + valid_for,
         )
     )

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gatehouse.accounts.models import User
 from gatehouse.accounts.tokens import (
     ACTIVATE_ACCOUNT,
+    UsedLink,
     check_current,
     consume_token,
     issue_token,
@@ -42,6 +43,7 @@ async def send_activation(
         purpose=ACTIVATE_ACCOUNT,
         valid_for=await link_validity(session, tenant.id, process),
         process=process,
+        application_id=application.id if application else None,
     )
     return await enqueue(
         session,
@@ -71,8 +73,10 @@ async def user_for_activation_token(session: AsyncSession, *, tenant: Tenant, to
     return user
 
 
-async def activate(session: AsyncSession, *, tenant: Tenant, token: str, password: str) -> User:
+async def activate(session: AsyncSession, *, tenant: Tenant, token: str, password: str) -> UsedLink:
     user = await user_for_activation_token(session, tenant=tenant, token=token)
     await set_own_password(session, user, password, PASSWORD_SET_WITH_ACTIVATION)
-    await consume_token(session, tenant_id=tenant.id, token=token, purpose=ACTIVATE_ACCOUNT)
-    return user
+    record = await consume_token(
+        session, tenant_id=tenant.id, token=token, purpose=ACTIVATE_ACCOUNT
+    )
+    return UsedLink(user, record.application_id)

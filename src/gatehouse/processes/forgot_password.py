@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.accounts.models import User
+from gatehouse.accounts.tokens import UsedLink
 from gatehouse.accounts.users import find_by_identifier
 from gatehouse.applications.models import Application
 from gatehouse.processes.email_limit import LIMIT_REACHED
@@ -66,7 +67,7 @@ async def user_for_reset_token(session: AsyncSession, *, tenant: Tenant, token: 
 
 async def reset_password(
     session: AsyncSession, *, tenant: Tenant, token: str, new_password: str
-) -> User:
+) -> UsedLink:
     """Set the password with a reset link; the link is used up only when the password is set."""
     return await set_password_with_link(
         session, tenant=tenant, token=token, new_password=new_password

@@ -18,6 +18,7 @@ from gatehouse.accounts.tokens import (
     TOKEN_EXPIRED,
     TOKEN_RENEWED,
     TOKEN_USED,
+    UsedLink,
     check_current,
     consume_token,
     find_token,
@@ -27,6 +28,7 @@ from gatehouse.accounts.tokens import (
 )
 from gatehouse.accounts.users import get_user, lock_user
 from gatehouse.applications.models import Application
+from gatehouse.applications.service import get_application
 from gatehouse.crypto import hash_token, new_token
 from gatehouse.errors import TokenError
 from gatehouse.mail.outbox import enqueue
@@ -83,6 +85,7 @@ async def send_password_link(
         purpose=RESET_PASSWORD,
         valid_for=await link_validity(session, tenant.id, process),
         process=process,
+        application_id=application.id if application else None,
     )
     link = f"{origin}/reset-password?token={token}"
     message = await enqueue(
@@ -128,7 +131,7 @@ async def _user_of(session: AsyncSession, tenant: Tenant, record: LinkToken) -> 
 
 async def set_password_with_link(
     session: AsyncSession, *, tenant: Tenant, token: str, new_password: str
-) -> User:
+) -> UsedLink:
     """Set the password with a link; the link is used up only when the password is set. A new
     password also ends a lockout."""
     record = await peek_token(session, tenant_id=tenant.id, token=token, purpose=RESET_PASSWORD)
@@ -140,7 +143,16 @@ async def set_password_with_link(
     await consume_token(session, tenant_id=tenant.id, token=token, purpose=RESET_PASSWORD)
     # Whoever knew the old password is signed out everywhere (the holder signs in anew).
     await end_sessions(session, tenant_id=tenant.id, user_id=user.id)
-    return user
+    return UsedLink(user, record.application_id)
+
+
+async def _application(
+    session: AsyncSession, tenant: Tenant, application_id: str | None
+) -> Application | None:
+    """The tenant's application of that ID, if it still exists."""
+    if application_id is None:
+        return None
+    return await get_application(session, tenant.id, application_id)
 
 
 async def renew_expired_link(
@@ -160,8 +172,14 @@ async def renew_expired_link(
             raise TokenError(TOKEN_USED)
         raise TokenError(TOKEN_RENEWED if record.renewed_at is not None else TOKEN_EXPIRED)
     process = record.process if record.process in LINK_PLACEHOLDERS else FORGOT
-    outcome = await send_password_link(
-        session, tenant=tenant, user=user, process=process, origin=origin, language=language
+    outcome = await send_password_link(  # as the first was: its application, its language rule
+        session,
+        tenant=tenant,
+        user=user,
+        process=process,
+        origin=origin,
+        language=None if process == LOCKED else language,
+        application=await _application(session, tenant, record.application_id),
     )
     if outcome is Outcome.QUEUED:
         return LINK_RENEWED, outcome

@@ -6,19 +6,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
 from gatehouse.accounts.passwords import verify_password_off_loop
 from gatehouse.accounts.sessions import end_sessions, load_session, revoke_session, start_session
-from gatehouse.accounts.tokens import TOKEN_EXPIRED
+from gatehouse.accounts.tokens import TOKEN_EXPIRED, UsedLink
 from gatehouse.accounts.users import (
     LANGUAGE_NAMES,
     LANGUAGES,
     authorizations_of,
     get_user,
 )
+from gatehouse.applications import service as applications
 from gatehouse.errors import TokenError, ValidationError
 from gatehouse.processes import activation, forgot_password, security_alerts
 from gatehouse.processes.logon import log_on
@@ -32,6 +34,7 @@ from gatehouse.runtime import Runtime
 from gatehouse.tenants.models import Tenant
 from gatehouse.web.account.applications import (
     after_sign_in,
+    app_query,
     application_from,
     page_extras,
     served_application,
@@ -237,7 +240,7 @@ async def reset(
     }
     try:
         password = _confirmed_password(form)
-        user = await forgot_password.reset_password(
+        used = await forgot_password.reset_password(
             session, tenant=tenant, token=token, new_password=password
         )
     except TokenError as exc:
@@ -247,12 +250,23 @@ async def reset(
             request, "account/set_password.html", {**context, "error": exc.message}, status_code=400
         )
     alerted = await security_alerts.password_changed(
-        session, tenant=tenant, user=user, origin=request_origin(request, runtime)
+        session, tenant=tenant, user=used.user, origin=request_origin(request, runtime)
     )
+    location = await _logon_after_link(session, tenant, used)
     await session.commit()
     if alerted:
         runtime.wake_worker()
-    return RedirectResponse("/?msg=password-set", status_code=303)
+    return RedirectResponse(location, status_code=303)
+
+
+async def _logon_after_link(session: AsyncSession, tenant: Tenant, used: UsedLink) -> str:
+    """The logon page of the application the link's process started from (if it still
+    exists), so the user signs in to it and goes on there; else the tenant's own."""
+    application = None
+    if used.application_id is not None:
+        application = await applications.get_application(session, tenant.id, used.application_id)
+    query = app_query(application)  # "?app=<id>", or "" for User Profile's own page
+    return f"/{query}{'&' if query else '?'}msg=password-set"
 
 
 @router.get("/activate", response_class=HTMLResponse)
@@ -288,7 +302,7 @@ async def activate(
         "title": "Activate your account",
     }
     try:
-        user = await activation.activate(
+        used = await activation.activate(
             session, tenant=tenant, token=token, password=_confirmed_password(form)
         )
     except TokenError as exc:
@@ -297,9 +311,11 @@ async def activate(
         return render(
             request, "account/set_password.html", {**context, "error": exc.message}, status_code=400
         )
+    user = used.user
     if not await authorizations_of(session, tenant.id, user.id):
+        location = await _logon_after_link(session, tenant, used)
         await session.commit()
-        return RedirectResponse("/?msg=password-set", status_code=303)
+        return RedirectResponse(location, status_code=303)
     # An administrator's activation lands in the console, signed in.
     return await signed_in(
         request,
