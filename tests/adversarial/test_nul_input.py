@@ -63,6 +63,15 @@ def test_nul_in_an_admin_api_field_is_refused_naming_the_field(demo: LiveServer)
                 headers={"content-type": "application/json"},
             ),
         }
+        # Nested deeper than the JSON parser goes, sent without credentials: the guard runs
+        # before sign-in, and answered 500 with a traceback.
+        with demo.client() as stranger:
+            deep = stranger.post(
+                "/admin/api/v1/users",
+                content=b"[" * 5000 + b'"\\u0000"' + b"]" * 5000,
+                headers={"content-type": "application/json"},
+            )
+        assert (deep.status_code, deep.json()["detail"]["field"]) == (422, "body")
         refused = {
             field: (422, {"detail": {"field": field, "message": NUL_REFUSED}}) for field in answers
         }

@@ -369,6 +369,8 @@ def test_applications_list_and_builtin_rules(admin: httpx.Client) -> None:
         "https://trusted.example@elsewhere.example/",
         "https://-app.example/",
         "https://app.example:70000/",
+        "https://[::1",  # the URL parser's own error: was a 500
+        "http://[v1.fe]/",  # brackets hold an IPv6 address only
     ],
 )
 def test_an_application_home_url_a_browser_cannot_follow_is_refused(

@@ -111,13 +111,17 @@ def _name(value: str) -> str:
 def _home_url(value: str) -> str:
     """``value`` as a browser can follow it: users are sent there after signing in."""
     url = value.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:  # an unclosed or misplaced [ ] around an IPv6 address
+        raise ValidationError("home_url", HOME_URL_RULE) from None
     if (
         len(url) > 2000
         or parts.scheme not in ("http", "https")
         or _UNSAFE_IN_URL.search(url)
         or "@" in parts.netloc  # "https://trusted.example@elsewhere.example" misleads
-        or not _valid_host(parts.hostname or "")
+        or not _valid_host(host, bracketed="[" in parts.netloc)
         or not _valid_port(parts)
     ):
         raise ValidationError("home_url", HOME_URL_RULE)
@@ -129,13 +133,14 @@ _UNSAFE_IN_URL = re.compile(r'[\s\x00-\x1f\x7f<>"{}|\\^`]')
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
 
 
-def _valid_host(host: str) -> bool:
-    """A DNS name (international names in their ASCII form) or an IP address."""
+def _valid_host(host: str, *, bracketed: bool) -> bool:
+    """A DNS name (international names in their ASCII form) or an IP address; in brackets,
+    only an IPv6 address."""
     try:
-        ipaddress.ip_address(host)
-        return True
+        return ipaddress.ip_address(host).version == 6 or not bracketed
     except ValueError:
-        pass
+        if bracketed:
+            return False
     try:
         ascii_host = host.encode("idna").decode("ascii")
     except UnicodeError:

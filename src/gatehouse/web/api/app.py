@@ -140,25 +140,30 @@ def nul_field(query: bytes, body: bytes) -> str | None:
             return name
     try:
         document = json.loads(body)
-    except ValueError:  # a raw NUL byte: JSON refuses control characters in strings
-        return "body"
-    path = _nul_path(document, ())
+    except (ValueError, RecursionError):  # a raw NUL byte (JSON refuses control characters
+        return "body"  # in strings), or nesting deeper than the parser goes: before sign-in
+    path = _nul_path(document)
     return ".".join(path) if path else "body"
 
 
-def _nul_path(value: object, path: tuple[str, ...]) -> tuple[str, ...] | None:
-    """Where the first string holding a NUL is (a key holding one: the object it names)."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    if isinstance(value, dict):
-        entries = [(str(key), item) for key, item in value.items()]
-    elif isinstance(value, list):
-        entries = [(str(index), item) for index, item in enumerate(value)]
-    else:
-        return None
-    for key, item in entries:
-        if "\x00" in key:
-            return path
-        if (found := _nul_path(item, (*path, key))) is not None:
-            return found
+def _nul_path(document: object) -> tuple[str, ...] | None:
+    """Where the first string holding a NUL is (a key holding one: the object it names). A
+    walk of its own, not recursion: the document comes from anyone, before sign-in."""
+    pending: list[tuple[object, tuple[str, ...]]] = [(document, ())]
+    while pending:
+        value, path = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path
+            continue
+        if isinstance(value, dict):
+            entries = [(str(key), item) for key, item in value.items()]
+        elif isinstance(value, list):
+            entries = [(str(index), item) for index, item in enumerate(value)]
+        else:
+            continue
+        for key, _ in entries:
+            if "\x00" in key:
+                return path
+        pending += [(item, (*path, key)) for key, item in reversed(entries)]  # first one next
     return None
