@@ -15,9 +15,11 @@ from gatehouse.db.base import utcnow
 from gatehouse.mail.configure import save_custom
 from gatehouse.mail.dispatcher import NOT_TRIED
 from gatehouse.mail.models import QUEUED, OutboxMessage
+from gatehouse.mail.outbox import enqueue
 from gatehouse.mail.worker import Worker
 from gatehouse.runtime import Runtime
 from tests.support.delivery import (
+    CONTEXT,
     PLATFORM_LOGIN,
     DeliverySetup,
     attempts_of,
@@ -421,3 +423,50 @@ async def test_replaced_untrusted_certificate_fails_without_fallback(
     )
     assert replaced.handler.messages == []
     assert platform.handler.messages == []  # no fallback to the platform default
+
+
+class QuotingUnavailable(RecordingHandler):
+    """Answers every DATA with a 421 quoting the reset link of the message's own recipient,
+    as a content filter might."""
+
+    def __init__(self, links: dict[str, str]) -> None:
+        super().__init__()
+        self.links = links
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        return f"421 4.7.0 Try later, held: {self.links[envelope.rcpt_tos[0]]}"
+
+
+async def test_a_quoted_link_is_not_passed_on_to_the_messages_not_tried_after_it(
+    setup: DeliverySetup, pki: Pki
+) -> None:
+    """A 421 quoting message A's link makes the worker skip the next messages of the same
+    connection, telling each why in its own attempt: A's link is taken out before that, not
+    only from A's own record (B's record held A's live link)."""
+    tokens = {f"u{n}@acme.test": f"Tok{n}-{'x' * 30}{n}" for n in range(3)}
+    links = {to: f"http://acme.localhost/reset-password?token={t}" for to, t in tokens.items()}
+    handler = QuotingUnavailable(links)
+    async with SmtpServer(pki, security="starttls", handler=handler) as server:
+        runtime = await setup.runtime(f"smtp://127.0.0.1:{server.port}")
+        async with runtime.sessions.begin() as session:
+            ids = [
+                (
+                    await enqueue(
+                        session,
+                        tenant_id="acme",
+                        process="test-email",
+                        recipient=to,
+                        context={"user": {**CONTEXT["user"], "reset_password_link": link}},
+                    )
+                ).id
+                for to, link in links.items()
+            ]
+        assert await setup.worker(runtime).run_once() == 3
+    stored = []
+    for message_id in ids:
+        stored.append(str((await load(runtime, message_id)).last_error))
+        stored += [str(attempt.error) for attempt in await attempts_of(runtime, message_id)]
+    assert sum(NOT_TRIED in text for text in stored) >= 2  # one was tried, the others not
+    for text in stored:
+        assert "reset-password?token=[redacted]" in text, text
+        assert not any(token[:12] in text or token[-12:] in text for token in tokens.values())

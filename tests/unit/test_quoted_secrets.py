@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 
-from gatehouse.mail.quoted_secrets import MessageSecrets
+from gatehouse.mail.quoted_secrets import MessageSecrets, without_secrets
 
 TOKEN = "rASkbuQ0fJ3x-Yq7_Zt9LmN2vW5pHc8dKe1gUiOsTnA"
 LINK = f"https://acme.example/reset-password?token={TOKEN}"
 CONTEXT = json.dumps(
     {
         "user": {"reset_password_link": LINK, "ids_home_link": "https://acme.example/"},
-        "other": {"emailOtpCode": "481516"},
+        "other": {"emailOtpCode": "48151623"},
     }
 )
 
@@ -33,7 +33,18 @@ def test_a_token_broken_over_quoted_printable_lines_loses_every_long_piece() -> 
 
 def test_the_code_goes_only_where_it_stands_alone() -> None:
     secrets = MessageSecrets.of(CONTEXT)
-    assert secrets.removed_from("code 481516, ref 94815167") == "code [redacted], ref 94815167"
+    assert secrets.removed_from("code 48151623, ref 9481516230") == (
+        "code [redacted], ref 9481516230"
+    )
+
+
+def test_a_code_broken_over_lines_or_after_an_equals_sign_goes_too() -> None:
+    """Quoted-printable wraps a long HTML line wherever it reaches 76 characters, inside the
+    code too, and writes "=" as "=3D" (a link's ?code=)."""
+    secrets = MessageSecrets.of(CONTEXT)
+    for quoted in ("<b>4815=\r\n1623</b>", "<b>4=\n8151623</b>", "?code=3D48151623&x"):
+        assert "[redacted]" in without_secrets(quoted, CONTEXT), quoted
+        assert "1623" not in secrets.removed_from(quoted).replace("[redacted]", ""), quoted
 
 
 def test_a_reply_without_them_is_left_as_it_is() -> None:

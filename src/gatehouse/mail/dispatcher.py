@@ -259,7 +259,7 @@ class Dispatcher:
             except LeaseRunningOut:
                 raise  # not sent, and not ours to record: the worker leaves it to a later claim
             except DeliveryError as exc:
-                error = exc
+                error = _without_secrets(exc, job.message)
             except Exception as exc:  # never lose a message to a bug: retry it, log the cause
                 log.exception("unexpected error delivering message %s", job.message.id)
                 error = _internal(exc)
@@ -383,6 +383,16 @@ class Dispatcher:
             metrics.retried.inc()
         else:
             metrics.failed.inc()
+
+
+def _without_secrets(error: DeliveryError, message: Queued) -> DeliveryError:
+    """``error`` without ``message``'s links and code in its text, before anything keeps it:
+    the worker also tells the next messages of the same connection why it was not tried,
+    in their own attempts (and another tenant's, on the platform default or SES)."""
+    text = without_secrets(error.message, message.context_json)
+    if text == error.message:
+        return error
+    return type(error)(error.step, text, reply_code=error.reply_code, timed_out=error.timed_out)
 
 
 def _state(status: str, *, next_at: datetime, error: str) -> dict[str, Any]:

@@ -10,16 +10,18 @@ from dataclasses import dataclass
 
 from gatehouse.mail.diagnosis import REDACTED
 
-# A link's token as it stands in a message's stored context (JSON text): a query value.
-_TOKEN = re.compile(r"[?&][A-Za-z_]+=([A-Za-z0-9_-]{16,})")
+# A link's token as it stands in a message's stored context (JSON text).
+_TOKEN = re.compile(r"[?&]token=([A-Za-z0-9_-]{16,})")
 _CODE = re.compile(r'"emailOtpCode": ?"([0-9A-Za-z]+)"')
 # Pieces of a token shorter than this tell nothing of it; pieces this long are removed
 # wherever they stand (quoted-printable breaks a quoted link into lines, "=3D" before it).
 PIECE = 12
 # What a piece of a token or a code could stand in: without one, a reply holds neither (most
 # replies, "250 2.0.0 Ok: queued as 4Fz1", are settled without reading the context).
-# (E-mail codes have 8 digits; any run of 6 is looked at.)
-_CANDIDATE = re.compile(rf"[A-Za-z0-9_-]{{{PIECE},}}|[0-9]{{6,}}")
+# (E-mail codes have 8 digits; any run of 6 is looked at, and any quoted-printable line
+# break, which may split a code.)
+_CANDIDATE = re.compile(rf"[A-Za-z0-9_-]{{{PIECE},}}|[0-9]{{6,}}|=\r?\n")
+_SOFT_BREAK = r"(?:=\r?\n)?"  # quoted-printable's, where it wrapped a long line
 
 
 def without_secrets(text: str, context_json: str | None) -> str:
@@ -42,13 +44,14 @@ class MessageSecrets:
 
     def removed_from(self, text: str) -> str:
         """``text`` with every piece of a token (``PIECE`` characters or more) and every code
-        standing as a word of its own replaced by ``[redacted]``."""
+        not part of a longer number (also where quoted-printable broke it over two lines, or
+        put "=3D" before it) replaced by ``[redacted]``."""
         if not (self.tokens or self.codes) or not text:
             return text
         spans = [span for token in self.tokens for span in _pieces_in(text, token)]
         for code in self.codes:
-            pattern = rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z0-9])"
-            spans += [match.span() for match in re.finditer(pattern, text)]
+            pattern = _SOFT_BREAK.join(re.escape(character) for character in code)
+            spans += [m.span() for m in re.finditer(rf"(?<!\d){pattern}(?!\d)", text)]
         return _replaced(text, spans)
 
 
