@@ -156,10 +156,13 @@ def test_five_wrong_codes_lock_for_sixty_minutes(demo: LiveServer, app_id: str) 
         [code] = codes(demo)
         wrong = "12345678" if code != "12345678" else "87654321"
         answers = [enter(browser, app_id, wrong) for _ in range(5)]
-        assert "1 attempts left." in answers[3].text
+        assert "The code is not correct. 1 attempt left." in answers[3].text
         assert "Too many wrong codes: signing in with an e-mail code is locked until" in (
             answers[4].text
         )
+        # Locked, the page offers no code to enter, nor a new one: only the way back.
+        assert 'name="code"' not in answers[4].text and "Send a new code" not in answers[4].text
+        assert "Back to sign in" in answers[4].text
         assert "locked until" in enter(browser, app_id, code).text  # the right one, too late
         again = log_on(browser, app_id)
     assert again.status_code == 403

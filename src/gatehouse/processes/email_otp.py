@@ -30,7 +30,7 @@ RESEND_AFTER = timedelta(minutes=3)
 MAX_WRONG_CODES = 5
 LOCK_DURATION = timedelta(minutes=60)
 
-CODE_WRONG = "The code is not correct. {left} attempts left."
+CODE_WRONG = "The code is not correct. {left} left."
 CODE_EXPIRED = "The code has expired. Ask for a new code."
 CODE_LOCKED = "Too many wrong codes: signing in with an e-mail code is locked until {until}."
 
@@ -138,4 +138,5 @@ async def verify_code(session: AsyncSession, *, user: User, code: str) -> None:
         await session.flush()
         raise OtpLocked(row.locked_until)
     await session.flush()
-    raise OtpError(CODE_WRONG.format(left=MAX_WRONG_CODES - row.failed_attempts))
+    left = MAX_WRONG_CODES - row.failed_attempts
+    raise OtpError(CODE_WRONG.format(left=f"{left} attempt{'' if left == 1 else 's'}"))

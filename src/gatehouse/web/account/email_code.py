@@ -114,8 +114,10 @@ def _page(
     application: Application | None,
     *,
     error: str | None = None,
+    locked: bool = False,
     status_code: int = 200,
 ) -> Response:
+    """The code page; ``locked``: codes are locked (the error says until when), so no form."""
     shown = None if application is None or is_builtin(application) else application
     context = {
         "tenant": tenant,
@@ -123,6 +125,7 @@ def _page(
         "app_id": shown.id if shown else "",
         "address": email_otp.mask_address(user.email),
         "error": error,
+        "locked": locked,
     }
     return render(request, "account/email_code.html", context, status_code=status_code)
 
@@ -154,7 +157,10 @@ async def check_code(
         await email_otp.verify_code(session, user=user, code=field(form, "code"))
     except email_otp.OtpError as exc:
         await session.commit()  # the wrong code counts
-        return _page(request, tenant, user, application, error=exc.message, status_code=400)
+        locked = isinstance(exc, email_otp.OtpLocked)
+        return _page(
+            request, tenant, user, application, error=exc.message, locked=locked, status_code=400
+        )
     await revoke_session(
         session, token=request.cookies.get(PENDING_COOKIE, ""), tenant_id=tenant.id
     )
@@ -193,7 +199,9 @@ async def resend_code(
             language=preferred_language(request),
         )
     except email_otp.OtpLocked as exc:
-        return _page(request, tenant, user, application, error=exc.message, status_code=429)
+        return _page(
+            request, tenant, user, application, error=exc.message, locked=True, status_code=429
+        )
     await session.commit()
     if issued.sent:
         runtime.wake_worker()
