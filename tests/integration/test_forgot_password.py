@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from tests.support.live import LiveServer
@@ -82,6 +83,12 @@ def test_weak_password_names_the_rule_and_keeps_the_link(demo: LiveServer) -> No
             "lower-case letters, upper-case letters, digits, symbols."
         ) in weak.text
         assert client.get(path).status_code == 200
+        # The refused form's own address, opened again, is the link's page (it said the link
+        # was not valid, and a user would ask for another, spending one of three e-mails).
+        action = re.search(r'<form method="post" action="([^"]+)"', weak.text)
+        assert action is not None and action.group(1) == path
+        again = client.get(action.group(1))
+        assert again.status_code == 200 and "Set a new password" in again.text
 
 
 def test_unknown_identifier_same_answer_and_no_mail(demo: LiveServer) -> None:

@@ -160,6 +160,10 @@ def test_a_new_password_signs_out_every_other_browser(demo: LiveServer) -> None:
         assert same.status_code == 400
         assert "The new password is your current one: choose another." in same.text
         assert there.get("/profile").status_code == 200  # nothing changed, nobody signed out
+        # The refused form's address opened again: the profile page, not "not allowed".
+        for section in ("password", "email", "language"):
+            reopened = here.get(f"/profile/{section}")
+            assert (reopened.status_code, reopened.headers["location"]) == (303, "/profile")
         changed = here.post(
             "/profile/password",
             data={

@@ -388,6 +388,12 @@ def _profile_context(tenant: object, user: User, **extra: object) -> dict[str, o
     return {"tenant": tenant, "user": user, "languages": LANGUAGE_NAMES, **extra}
 
 
+@router.get("/profile/{section}")
+async def profile_section(section: str) -> Response:
+    """A profile form's address opened again (after a refused change): the profile page."""
+    return RedirectResponse("/profile", status_code=303)
+
+
 @router.post("/profile/language", response_class=HTMLResponse)
 async def change_language(
     request: Request, session: DbSession, tenant: CurrentTenant, form: CheckedForm
