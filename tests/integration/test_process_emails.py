@@ -85,6 +85,10 @@ def switch_on(live: LiveServer, **switches: bool) -> None:
     live.run(save)
 
 
+def mails_to(live: LiveServer, address: str) -> list[Any]:
+    return [m for m in live.devmail.mailbox.messages() if m.rcpt_to == [address]]
+
+
 def activate(live: LiveServer, link: str, password: str = "Fresh-Start-42") -> httpx.Response:
     with live.client() as client:
         form = client.get(path_of(link))
@@ -168,6 +172,25 @@ def test_default_self_registration_in_browser_language(demo: LiveServer) -> None
     assert mail.subject == "Schließen Sie Ihre Registrierung bei Demo Tenant ab"
     assert lf(mail.text).startswith("Hallo Otto,\n\nVielen Dank für Ihre Registrierung")
     assert link_in(mail.text) in mail.html
+
+
+def test_registering_again_before_activating_sends_the_email_again(demo: LiveServer) -> None:
+    """A lost Self-Registration e-mail: registering again sends it again (it sent nothing while
+    saying it had), three times in 24 hours at most; the page answers the same each time, and
+    the newest link activates the account. An activated account gets nothing."""
+    switch_on(demo, self_registration=True)
+    form = {"email": "otto@demo.test", "first_name": "Otto", "last_name": "N"}
+    with demo.client() as browser:
+        answers = [post_form(browser, "/register", form) for _ in range(4)]
+    assert all(a.status_code == 200 and REGISTRATION_ANSWER in a.text for a in answers)
+    mails = demo.wait_for_mail(lambda m: m.rcpt_to == ["otto@demo.test"], count=3)
+    time.sleep(0.5)
+    assert len(mails_to(demo, "otto@demo.test")) == 3  # the fourth: over the day's three
+    assert activate(demo, link_in(mails[-1].text)).status_code == 303
+    with demo.client() as browser:
+        post_form(browser, "/register", {**form, "email": "jane@demo.test"})
+    time.sleep(0.5)
+    assert mails_to(demo, "jane@demo.test") == []  # an account in use: nothing
 
 
 def test_invitation_by_rest_in_the_invitees_language_with_inviter(
