@@ -388,8 +388,10 @@ def _profile_context(tenant: object, user: User, **extra: object) -> dict[str, o
     return {"tenant": tenant, "user": user, "languages": LANGUAGE_NAMES, **extra}
 
 
-@router.get("/profile/{section}")
-async def profile_section(section: str) -> Response:
+@router.get("/profile/language")
+@router.get("/profile/password")
+@router.get("/profile/email")
+async def profile_form_address() -> Response:
     """A profile form's address opened again (after a refused change): the profile page."""
     return RedirectResponse("/profile", status_code=303)
 
