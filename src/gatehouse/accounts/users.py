@@ -19,6 +19,7 @@ from gatehouse.db.base import utcnow
 from gatehouse.db.name_keys import name_key
 from gatehouse.errors import ConflictError, ValidationError
 from gatehouse.mail.addresses import normalize_email
+from gatehouse.tenants.models import Tenant
 
 # The languages of users and e-mails, each by its own name, as pickers and pages show it.
 LANGUAGE_NAMES = {
@@ -57,6 +58,7 @@ async def create_user(
     email = normalize_email(email, field="email")
     if language not in LANGUAGES:
         raise ValidationError("language", f"Choose one of: {', '.join(LANGUAGES)}.")
+    await lock_identifiers(session, tenant_id)
     existing = await session.scalar(
         select(User.id).where(User.tenant_id == tenant_id, User.email == email)
     )
@@ -110,6 +112,21 @@ async def _free_login_name(
         message = LOGIN_NAME_IS_AN_ADDRESS.format(login_name=login_name)
         raise ConflictError(message, field="login_name")
     return login_name
+
+
+async def lock_identifiers(session: AsyncSession, tenant_id: str) -> None:
+    """Serialize, until they end, the transactions of a tenant that give out what users sign in
+    with (an address, a login name). Each checks that no one has it, then writes it; two at
+    once would both pass the check, and no unique index sees "bob" and "BOB", or a login name
+    that is someone's address. One UPDATE of a non-key column of the tenant's row does it on
+    both databases, as lock_user() does for a user, without holding up the tenant's other
+    writes (a key column's lock would block every row inserted for the tenant)."""
+    await session.execute(
+        update(Tenant)
+        .where(Tenant.id == tenant_id)
+        .values(display_name=Tenant.display_name)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def login_name_taken(

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.accounts.models import User
 from gatehouse.accounts.tokens import revoke_unused
-from gatehouse.accounts.users import find_by_email, login_name_taken
+from gatehouse.accounts.users import find_by_email, lock_identifiers, login_name_taken
 from gatehouse.errors import ValidationError
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.processes import security_alerts
@@ -25,6 +25,7 @@ async def change_email(
     email = normalize_email(new_email, field="email")
     if email == user.email:
         raise ValidationError("email", SAME_ADDRESS)
+    await lock_identifiers(session, tenant.id)
     if await find_by_email(session, tenant.id, email) is not None or await login_name_taken(
         session, tenant.id, email, except_user=user.id
     ):  # another person signs in with it
