@@ -46,11 +46,13 @@ class PermissionDeniedError(GatehouseError):
 
 class ConflictError(GatehouseError):
     """The request contradicts the current state; ``field``, when one field's value does (an
-    address or a name another user has)."""
+    address or a name another user has). ``message`` as ValidationError's, for pages that show
+    either."""
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+        self.message = message
 
 
 class TokenError(GatehouseError):

@@ -15,7 +15,7 @@ from gatehouse.accounts import administrators, clients
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
 from gatehouse.accounts.users import authorizations_of, get_user
-from gatehouse.errors import ConflictError, GatehouseError, NotFoundError, ValidationError
+from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 from gatehouse.processes import user_admin
 from gatehouse.web.account.routes import field
 from gatehouse.web.console.auth import Admin, require
@@ -102,14 +102,13 @@ async def add_admin(
         )
     except (ValidationError, ConflictError) as exc:
         await undo(session, admin)
-        error = exc.message if isinstance(exc, ValidationError) else str(exc)
         context = _base(
             admin,
             CRUMB,
             ("Add Administrator", None),
             form=values,
             held=held,
-            error=error,
+            error=exc.message,
             error_field=exc.field,
         )
         return render(request, "console/administrator_new.html", context, status_code=422)
@@ -244,8 +243,8 @@ _SYSTEM_WORDS = {
 }
 
 
-def _in_console_words(exc: GatehouseError) -> str:
-    text = exc.message if isinstance(exc, ValidationError) else str(exc)
+def _in_console_words(exc: ValidationError | ConflictError | NotFoundError) -> str:
+    text = str(exc) if isinstance(exc, NotFoundError) else exc.message
     return _SYSTEM_WORDS.get(text, text)
 
 

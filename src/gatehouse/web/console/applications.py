@@ -134,7 +134,6 @@ async def save_application(
             email_otp=field(form, "email_otp") == "on",
         )
     except (ValidationError, ConflictError) as exc:
-        message = exc.message if isinstance(exc, ValidationError) else str(exc)
         await undo(session, admin)  # a name another request took: the write was rolled back
         app = await _find(session, admin, app_id)
         typed = {  # what was sent, not what is stored
@@ -149,7 +148,7 @@ async def save_application(
             runtime,
             admin,
             app,
-            error=message,
+            error=exc.message,
             error_field=exc.field,
             form=typed,
         )

@@ -151,14 +151,13 @@ async def rename_set(
             actor=actor_of(admin),
         )
     except (ValidationError, ConflictError) as exc:
-        message = exc.message if isinstance(exc, ValidationError) else str(exc)
         await undo(session, admin)  # a name another request took: the write was rolled back
         context = await _set_context(
             session,
             admin,
             request,
             info,
-            error=message,
+            error=exc.message,
             error_field=exc.field,
             name=field(form, "name"),  # what was typed, not what is stored
         )
