@@ -92,6 +92,16 @@ async def get_application(
     return row
 
 
+async def remembered_application(
+    session: AsyncSession, tenant_id: str, application_id: str | None
+) -> Application | None:
+    """The application a process started from, as a link remembers it: None without one, or
+    once it was deleted."""
+    if application_id is None:
+        return None
+    return await get_application(session, tenant_id, application_id)
+
+
 async def require_application(
     session: AsyncSession, tenant_id: str, application_id: str
 ) -> Application:

@@ -28,7 +28,7 @@ from gatehouse.accounts.tokens import (
 )
 from gatehouse.accounts.users import get_user, lock_user
 from gatehouse.applications.models import Application
-from gatehouse.applications.service import get_application
+from gatehouse.applications.service import remembered_application
 from gatehouse.crypto import hash_token, new_token
 from gatehouse.errors import TokenError
 from gatehouse.mail.outbox import enqueue
@@ -146,15 +146,6 @@ async def set_password_with_link(
     return UsedLink(user, record.application_id)
 
 
-async def _application(
-    session: AsyncSession, tenant: Tenant, application_id: str | None
-) -> Application | None:
-    """The tenant's application of that ID, if it still exists."""
-    if application_id is None:
-        return None
-    return await get_application(session, tenant.id, application_id)
-
-
 async def renew_expired_link(
     session: AsyncSession, *, tenant: Tenant, token: str, origin: str, language: str | None
 ) -> tuple[str, Outcome]:
@@ -179,7 +170,7 @@ async def renew_expired_link(
         process=process,
         origin=origin,
         language=None if process == LOCKED else language,
-        application=await _application(session, tenant, record.application_id),
+        application=await remembered_application(session, tenant.id, record.application_id),
     )
     if outcome is Outcome.QUEUED:
         return LINK_RENEWED, outcome

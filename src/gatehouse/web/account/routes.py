@@ -262,9 +262,7 @@ async def reset(
 async def _logon_after_link(session: AsyncSession, tenant: Tenant, used: UsedLink) -> str:
     """The logon page of the application the link's process started from (if it still
     exists), so the user signs in to it and goes on there; else the tenant's own."""
-    application = None
-    if used.application_id is not None:
-        application = await applications.get_application(session, tenant.id, used.application_id)
+    application = await applications.remembered_application(session, tenant.id, used.application_id)
     query = app_query(application)  # "?app=<id>", or "" for User Profile's own page
     return f"/{query}{'&' if query else '?'}msg=password-set"
 
