@@ -59,10 +59,7 @@ async def create_user(
     if language not in LANGUAGES:
         raise ValidationError("language", f"Choose one of: {', '.join(LANGUAGES)}.")
     await lock_identifiers(session, tenant_id)
-    existing = await session.scalar(
-        select(User.id).where(User.tenant_id == tenant_id, User.email == email)
-    )
-    if existing is not None:
+    if await find_by_email(session, tenant_id, email) is not None:
         raise ConflictError(f"A user with the e-mail {email} already exists.", field="email")
     if await login_name_taken(session, tenant_id, email):
         raise ConflictError(ADDRESS_IS_A_LOGIN_NAME.format(email=email), field="email")
