@@ -12,6 +12,7 @@ from alembic import command
 from gatehouse.accounts.passwords import hash_password, verify_password
 from gatehouse.db.migrate import alembic_config, upgrade
 from gatehouse.settings import Settings
+from tests.support.migrations import add_tenants
 
 
 def test_client_secret_survives_upgrade_and_downgrade(tmp_path: Path) -> None:
@@ -21,12 +22,7 @@ def test_client_secret_survives_upgrade_and_downgrade(tmp_path: Path) -> None:
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'gatehouse.sqlite3'}")
     client_id, secret_hash = str(uuid.uuid4()), hash_password("old-secret")
     with engine.begin() as connection:
-        connection.execute(
-            sa.text(
-                "INSERT INTO tenants (id, display_name, region, license_type, created_at)"
-                " VALUES ('acme', 'Acme', 'r', 'test', '2026-01-01 00:00:00')"
-            )
-        )
+        add_tenants(connection, "acme")
         connection.execute(
             sa.text(
                 "INSERT INTO api_clients (id, tenant_id, name, secret_hash, authorizations,"

@@ -14,6 +14,7 @@ from alembic.migration import MigrationContext
 from gatehouse.db.migrate import alembic_config, upgrade
 from gatehouse.db.models import Base
 from gatehouse.settings import Settings
+from tests.support.migrations import add_tenants
 
 TABLES = {"template_sets", "email_templates", "applications", "process_settings", "email_otp_codes"}
 OUTBOX_COLUMNS = {"application_id", "template_set_id"}
@@ -37,12 +38,7 @@ def test_schema_matches_the_models_and_downgrade_removes_it(tmp_path: Path) -> N
     upgrade(settings, "0003")
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'gatehouse.sqlite3'}")
     with engine.begin() as connection:
-        connection.execute(
-            sa.text(
-                "INSERT INTO tenants (id, display_name, region, license_type, created_at)"
-                " VALUES ('acme', 'Acme', 'r', 'test', '2026-01-01 00:00:00')"
-            )
-        )
+        add_tenants(connection, "acme")
         connection.execute(
             sa.text(
                 "INSERT INTO outbox_messages (id, tenant_id, process, language, recipient,"

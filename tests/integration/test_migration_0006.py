@@ -12,6 +12,7 @@ from alembic import command
 
 from gatehouse.db.migrate import alembic_config, upgrade
 from gatehouse.settings import Settings
+from tests.support.migrations import add_tenants
 
 CLIENTS = [  # id, tenant, name, created: two of acme's share a name; globex's is its own
     ("c1", "acme", "Provisioning", "2026-01-01 00:00:00"),
@@ -72,14 +73,7 @@ def test_shared_names_are_numbered_and_the_index_refuses_another(tmp_path: Path)
     upgrade(settings, "0005")
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'gatehouse.sqlite3'}")
     with engine.begin() as connection:
-        for tenant in ("acme", "globex"):
-            connection.execute(
-                sa.text(
-                    "INSERT INTO tenants (id, display_name, region, license_type, created_at)"
-                    " VALUES (:id, :id, 'r', 'test', '2026-01-01 00:00:00')"
-                ),
-                {"id": tenant},
-            )
+        add_tenants(connection, "acme", "globex")
         connection.execute(INSERT_CLIENT, params(CLIENTS))
         connection.execute(INSERT_APPLICATION, params(APPLICATIONS))
         connection.execute(INSERT_SET, params(SETS))

@@ -24,6 +24,7 @@ from gatehouse.db.models import Base
 from gatehouse.db.name_keys import name_key
 from gatehouse.settings import Settings
 from tests.support.live import run_in_thread
+from tests.support.migrations import add_tenants
 from tests.support.postgres import private_database
 
 T = TypeVar("T")
@@ -69,10 +70,6 @@ def _created() -> sa.BindParameter[datetime]:
     return sa.bindparam("created", type_=UtcDateTime())
 
 
-INSERT_TENANT = sa.text(
-    "INSERT INTO tenants (id, display_name, region, license_type, created_at)"
-    " VALUES (:id, :id, 'r', 'test', :created)"
-).bindparams(_created())
 INSERT_CLIENT = sa.text(
     "INSERT INTO api_clients (id, tenant_id, name, authorizations, created_at)"
     " VALUES (:id, :tenant, :name, 'read-users', :created)"
@@ -144,8 +141,7 @@ def names_of(connection: sa.Connection, table: str) -> dict[str, str]:
 
 
 def seed(connection: sa.Connection) -> None:
-    for tenant in ("acme", "globex"):
-        connection.execute(INSERT_TENANT, {"id": tenant, "created": day(0)})
+    add_tenants(connection, "acme", "globex")
     connection.execute(INSERT_CLIENT, params(CLIENTS))
     connection.execute(INSERT_APPLICATION, params(APPLICATIONS))
     connection.execute(INSERT_SET, params(SETS))

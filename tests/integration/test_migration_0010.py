@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from gatehouse.db.migrate import upgrade
 from gatehouse.settings import Settings
+from tests.support.migrations import add_tenants
 
 TOKEN = "rASkbuQ0fJ3x-Yq7_Zt9LmN2vW5pHc8dKe1gUiOsTnA"
 QUOTED = (
@@ -23,12 +24,7 @@ def test_quoted_tokens_are_taken_out_of_stored_errors(tmp_path: Path) -> None:
     upgrade(settings, "0009")
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'gatehouse.sqlite3'}")
     with engine.begin() as connection:
-        connection.execute(
-            sa.text(
-                "INSERT INTO tenants (id, display_name, region, license_type, created_at)"
-                " VALUES ('acme', 'Acme', 'r', 'test', '2026-01-01 00:00:00')"
-            )
-        )
+        add_tenants(connection, "acme")
         for n, text in enumerate((QUOTED, QP, PLAIN)):
             connection.execute(
                 sa.text(
