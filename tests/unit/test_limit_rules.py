@@ -13,27 +13,19 @@ from sqlalchemy import select
 from gatehouse.accounts.models import LimitedEmail, User
 from gatehouse.accounts.users import create_user, lock_user
 from gatehouse.db.base import utcnow
-from gatehouse.db.engine import SessionFactory, create_engine, create_session_factory
-from gatehouse.db.models import Base
+from gatehouse.db.engine import SessionFactory
 from gatehouse.processes import email_limit
-from gatehouse.settings import Settings
-from gatehouse.tenants.service import create_tenant
+from tests.support.model_database import model_database
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[SessionFactory]:
     """A fresh SQLite database with tenants ``one`` and ``two`` and a user in each."""
-    settings = Settings(_env_file=None, data_dir=tmp_path, database_url="")
-    engine = create_engine(settings)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    sessions = create_session_factory(engine)
-    async with sessions.begin() as session:
-        for tenant_id in ("one", "two"):
-            await create_tenant(session, display_name=tenant_id.title(), tenant_id=tenant_id)
-            await create_user(session, tenant_id=tenant_id, email=f"u@{tenant_id}.test")
-    yield sessions
-    await engine.dispose()
+    async with model_database(tmp_path, "one", "two") as sessions:
+        async with sessions.begin() as session:
+            for tenant_id in ("one", "two"):
+                await create_user(session, tenant_id=tenant_id, email=f"u@{tenant_id}.test")
+        yield sessions
 
 
 async def user_id(db: SessionFactory, tenant_id: str = "one") -> str:

@@ -14,24 +14,16 @@ from gatehouse.accounts import lockout
 from gatehouse.accounts.models import User
 from gatehouse.accounts.users import create_user
 from gatehouse.db.base import utcnow
-from gatehouse.db.engine import SessionFactory, create_engine, create_session_factory
-from gatehouse.db.models import Base
-from gatehouse.settings import Settings
-from gatehouse.tenants.service import create_tenant
+from gatehouse.db.engine import SessionFactory
+from tests.support.model_database import model_database
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[SessionFactory]:
-    settings = Settings(_env_file=None, data_dir=tmp_path, database_url="")
-    engine = create_engine(settings)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    sessions = create_session_factory(engine)
-    async with sessions.begin() as session:
-        await create_tenant(session, display_name="One", tenant_id="one")
-        await create_user(session, tenant_id="one", email="u@one.test", password="Pass-word-1")
-    yield sessions
-    await engine.dispose()
+    async with model_database(tmp_path, "one") as sessions:
+        async with sessions.begin() as session:
+            await create_user(session, tenant_id="one", email="u@one.test", password="Pass-word-1")
+        yield sessions
 
 
 async def fail(db: SessionFactory) -> bool:

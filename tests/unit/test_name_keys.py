@@ -11,12 +11,10 @@ from sqlalchemy import select
 
 from gatehouse.accounts.models import User
 from gatehouse.accounts.users import create_user
-from gatehouse.db.engine import SessionFactory, create_engine, create_session_factory
-from gatehouse.db.models import Base
+from gatehouse.db.engine import SessionFactory
 from gatehouse.db.name_keys import name_key
 from gatehouse.mail.templates.models import TemplateSet
-from gatehouse.settings import Settings
-from gatehouse.tenants.service import create_tenant
+from tests.support.model_database import model_database
 
 
 @pytest.mark.parametrize(
@@ -42,15 +40,8 @@ def test_other_names_keep_other_keys(one: str, other: str) -> None:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[SessionFactory]:
-    settings = Settings(_env_file=None, data_dir=tmp_path, database_url="")
-    engine = create_engine(settings)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    sessions = create_session_factory(engine)
-    async with sessions.begin() as session:
-        await create_tenant(session, display_name="One", tenant_id="one")
-    yield sessions
-    await engine.dispose()
+    async with model_database(tmp_path, "one") as sessions:
+        yield sessions
 
 
 async def test_a_renamed_row_gets_its_new_key(db: SessionFactory) -> None:
