@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     smtp_connect_timeout: float = Field(default=10.0, gt=0)
     smtp_timeout: float = Field(default=30.0, gt=0)
     session_hours: int = Field(default=8, ge=1)
+    # Self-registrations per tenant from one client network in any hour; 0: no limit.
+    registrations_per_client_hour: int = Field(default=10, ge=0)
     ses_region: str = ""  # the platform's Amazon SES account (credentials: the AWS chain)
     ses_endpoint_url: str = ""  # e.g. a local moto server in tests and development
     ses_default_domain: str = ""  # the platform's verified sending domain offered to tenants

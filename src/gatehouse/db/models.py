@@ -14,7 +14,7 @@ from gatehouse.audit import AuditEntry
 from gatehouse.db.base import Base
 from gatehouse.mail.models import DeliveryAttempt, MailServerConfig, OutboxMessage
 from gatehouse.mail.templates.models import EmailTemplate, TemplateSet
-from gatehouse.processes.models import EmailOtpCode, ProcessSettings
+from gatehouse.processes.models import EmailOtpCode, ProcessSettings, RegistrationRequest
 from gatehouse.tenants.models import LinkValidity, Tenant, TenantDomain
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "MailServerConfig",
     "OutboxMessage",
     "ProcessSettings",
+    "RegistrationRequest",
     "TemplateSet",
     "Tenant",
     "TenantDomain",

@@ -1,14 +1,14 @@
-"""State of the e-mail processes: the tenant's switches (self-registration, security alerts)
-and the e-mail one-time codes of the second factor."""
+"""State of the e-mail processes: the tenant's switches (self-registration, security alerts),
+the e-mail one-time codes of the second factor, and the self-registrations each client made."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, ForeignKeyConstraint, String
+from sqlalchemy import Boolean, ForeignKey, ForeignKeyConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gatehouse.db.base import Base, UtcDateTime, utcnow
+from gatehouse.db.base import Base, UtcDateTime, new_id, utcnow
 
 
 class ProcessSettings(Base):
@@ -43,3 +43,16 @@ class EmailOtpCode(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     failed_attempts: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RegistrationRequest(Base):
+    """One self-registration a tenant accepted, by the client's network: what the per-client
+    limit counts. Rows older than the limit's hour are deleted as new ones come."""
+
+    __tablename__ = "registration_requests"
+    __table_args__ = (Index("ix_registration_requests_tenant_created", "tenant_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    network: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -19,6 +19,7 @@ from gatehouse.db.base import utcnow
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.processes.activation import send_activation
+from gatehouse.processes.registration_limit import admit_registration
 from gatehouse.tenants.models import Tenant
 
 PROCESS = "self-registration"
@@ -42,11 +43,16 @@ async def register(
     last_name: str,
     language: str,
     origin: str,
+    network: str,
+    limit: int,
 ) -> bool:
     """Create the user and queue the e-mail; False (nothing queued) when the address belongs
     to a user already, unless that user still awaits activation (within ``SENDS_PER_DAY``).
-    ValidationError for a malformed address or name."""
+    ValidationError for a malformed address or name; TooManyRegistrations when the client's
+    ``network`` made ``limit`` registrations in the last hour (counted whether or not the
+    address has an account, so the limit tells nothing about accounts)."""
     email = normalize_email(email, field="email")
+    await admit_registration(session, tenant_id=tenant.id, network=network, limit=limit)
     existing = await find_by_identifier(session, tenant.id, email)
     if existing is not None:
         return await _send_again(

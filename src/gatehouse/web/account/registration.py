@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 
 from gatehouse.errors import ValidationError
 from gatehouse.processes import self_registration
+from gatehouse.processes.registration_limit import TooManyRegistrations, client_network
 from gatehouse.processes.settings import get_settings
 from gatehouse.tenants.models import Tenant
 from gatehouse.web.account.applications import application_from, page_extras
@@ -63,10 +64,15 @@ async def register(
             last_name=values["last_name"],
             language=preferred_language(request) or "en",
             origin=request_origin(request, runtime),
+            network=client_network(request.client.host if request.client else None),
+            limit=runtime.settings.registrations_per_client_hour,
         )
     except ValidationError as exc:
         context = {"tenant": tenant, "form": values, "error": exc.message, **extras}
         return render(request, "account/register.html", context, status_code=400)
+    except TooManyRegistrations as exc:
+        context = {"tenant": tenant, "form": values, "error": str(exc), **extras}
+        return render(request, "account/register.html", context, status_code=429)
     await session.commit()
     if queued:
         runtime.wake_worker()

@@ -1,0 +1,65 @@
+"""The per-client limit of self-registrations on a real server: ten an hour per tenant from one
+client network (X-Forwarded-For from the trusted local proxy, as behind deploy/nginx.conf),
+the eleventh refused without a user or an e-mail, other networks unaffected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from gatehouse.accounts.models import User
+from gatehouse.mail.models import OutboxMessage
+from gatehouse.processes.registration_limit import TOO_MANY_REGISTRATIONS
+from gatehouse.processes.self_registration import REGISTRATION_ANSWER
+from tests.integration.test_process_emails import switch_on
+from tests.support.live import LiveServer
+from tests.support.pages import post_form
+
+LIMIT = 10  # GATEHOUSE_REGISTRATIONS_PER_CLIENT_HOUR's default
+
+
+def register(live: LiveServer, client_address: str, email: str) -> Any:
+    with live.client(headers={"x-forwarded-for": client_address}) as browser:
+        form = {"email": email, "first_name": "Reg", "last_name": "Istrant"}
+        return post_form(browser, "/register", form)
+
+
+def counts(live: LiveServer, email: str) -> tuple[int, int]:
+    """Users and queued or sent e-mails for ``email``."""
+
+    async def read(runtime: Any) -> tuple[int, int]:
+        async with runtime.sessions() as session:
+            users = await session.scalar(select(func.count()).where(User.email == email))
+            mails = await session.scalar(
+                select(func.count()).where(OutboxMessage.recipient == email)
+            )
+        return int(users or 0), int(mails or 0)
+
+    result: tuple[int, int] = live.run(read)
+    return result
+
+
+def test_a_network_registers_ten_times_an_hour_and_no_more(demo: LiveServer) -> None:
+    switch_on(demo, self_registration=True)
+    for n in range(LIMIT):
+        answer = register(demo, "203.0.113.7", f"user{n}@example.org")
+        assert answer.status_code == 200 and REGISTRATION_ANSWER in answer.text
+    refused = register(demo, "203.0.113.7", "eleventh@example.org")
+    assert refused.status_code == 429
+    assert TOO_MANY_REGISTRATIONS.replace("'", "&#39;") in refused.text
+    assert 'value="eleventh@example.org"' in refused.text  # the form keeps what was typed
+    assert counts(demo, "eleventh@example.org") == (0, 0)
+    # An address that has an account is refused alike: the limit tells nothing about accounts.
+    assert register(demo, "203.0.113.7", "jane@demo.test").status_code == 429
+    # Another network is not held up by this one.
+    other = register(demo, "198.51.100.20", "other@example.org")
+    assert other.status_code == 200 and counts(demo, "other@example.org") == (1, 1)
+
+
+def test_one_ipv6_slash_64_counts_as_one_network(demo: LiveServer) -> None:
+    switch_on(demo, self_registration=True)
+    for n in range(LIMIT):
+        assert register(demo, f"2001:db8:5:6::{n + 1:x}", f"v6-{n}@example.org").status_code == 200
+    assert register(demo, "2001:db8:5:6:ffff::1", "v6-last@example.org").status_code == 429
+    assert register(demo, "2001:db8:5:7::1", "v6-next@example.org").status_code == 200
