@@ -282,6 +282,26 @@ def test_switching_between_custom_and_ses_replaces_the_other(
     assert [c["changes"]["mode"] for c in changes][:3] == ["custom", "ses", "custom"]
 
 
+def test_ses_saves_log_what_changed_and_nothing_when_nothing_did(
+    demo: LiveServer, ses: MotoSes, auth: tuple[str, str]
+) -> None:
+    """As a custom server's: the mode only when it changed, a new Reply to alone, and no entry
+    for a save that changes nothing."""
+    first = {"mode": "ses", "from_username": "hello", "from_domain": PLATFORM_DOMAIN}
+    reply = {"reply_to_username": "help", "reply_to_domain": PLATFORM_DOMAIN}
+    with demo.client(auth=auth) as client:
+        for body in (first, first, {**first, **reply}):
+            assert client.put("/admin/api/v1/mail-server", json=body).status_code == 200
+        changes = client.get("/admin/api/v1/mail-server/changes").json()["changes"]
+    assert [(c["action"], c["changes"]) for c in changes] == [
+        ("update", {"reply_to": f"help@{PLATFORM_DOMAIN}"}),
+        (
+            "create",
+            {"mode": "ses", "sender_email": f"hello@{PLATFORM_DOMAIN}", "reply_to": None},
+        ),
+    ]
+
+
 def test_ses_domains_are_409_where_ses_is_not_available(
     without_ses: LiveServer, auth: tuple[str, str]
 ) -> None:

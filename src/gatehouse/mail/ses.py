@@ -204,6 +204,7 @@ async def store_ses(
 ) -> MailServerConfig:
     """Create or replace the tenant's configuration (a custom one included) with SES."""
     current = await get_config(session, tenant_id)
+    before = _logged_addresses(current) if current and current.mode == "ses" else {}
     config = current or MailServerConfig(tenant_id=tenant_id, version=0)
     action = "update" if current is not None else "create"
     config.mode = "ses"
@@ -215,13 +216,22 @@ async def store_ses(
     config.version += 1
     config.updated_at, config.updated_by = utcnow(), actor
     session.add(config)
-    await audit.record(
-        session,
-        tenant_id=tenant_id,
-        actor=actor,
-        resource=RESOURCE,
-        action=action,
-        changes={"mode": "ses", "sender_email": wanted.sender_email, "reply_to": wanted.reply_to},
-    )
+    # As for a custom server: the mode only when it changed, and a save that changes nothing
+    # logs nothing.
+    changes: dict[str, Any] = {} if before else {"mode": "ses"}
+    changes |= {k: v for k, v in _logged_addresses(config).items() if before.get(k, object()) != v}
+    if changes:
+        await audit.record(
+            session,
+            tenant_id=tenant_id,
+            actor=actor,
+            resource=RESOURCE,
+            action=action,
+            changes=changes,
+        )
     await session.flush()
     return config
+
+
+def _logged_addresses(config: MailServerConfig) -> dict[str, str | None]:
+    return {"sender_email": config.sender_email, "reply_to": config.reply_to}
