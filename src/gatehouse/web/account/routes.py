@@ -144,8 +144,7 @@ async def logon(
         runtime.wake_worker()
     user = result.user
     if user is None:
-        error = result.locked_message() if result.locked_until else LOGON_FAILED
-        context = {"tenant": tenant, "error": error, "identifier": identifier}
+        context = {"tenant": tenant, "error": LOGON_FAILED, "identifier": identifier}
         context.update(await page_extras(session, tenant, application))
         return render(request, "account/logon.html", context, status_code=401)
     if application.email_otp:  # the application's second factor: a code by e-mail

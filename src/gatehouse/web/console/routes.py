@@ -54,10 +54,9 @@ async def signin(
         runtime.wake_worker()
     user = result.user
     if user is None or not await authorizations_of(session, tenant.id, user.id):
-        error = result.locked_message() if result.locked_until else SIGN_IN_FAILED
         context = {
             "tenant": tenant,
-            "error": error,
+            "error": SIGN_IN_FAILED,
             "identifier": identifier,
             "next": return_to(field(form, "next")),
         }
