@@ -516,3 +516,35 @@ def test_a_user_with_the_longest_address_changes_their_password(demo: LiveServer
             },
         )
     assert changed.headers["location"] == "/profile?msg=password-changed"
+
+
+def test_confirming_the_password_on_the_profile_counts_toward_the_lock(demo: LiveServer) -> None:
+    """A signed-in session cannot guess the password through the profile's forms: each wrong
+    current password counts as a failed logon, the fifth locks the password (and sends the
+    Locked Password e-mail), and then the right one is refused as well."""
+    wrong_current = "The current password is not correct."
+    with demo.client() as client:
+        assert logon(client, DEMO_USER_PASSWORD).status_code == 303
+        token = csrf_token(client.get("/profile"))
+
+        def change_password(current: str) -> httpx.Response:
+            fields = {"current_password": current, "password": "New-Pass-99"}
+            data = {**fields, "password_confirm": "New-Pass-99", "csrf_token": token}
+            return client.post("/profile/password", data=data)
+
+        def change_email(current: str) -> httpx.Response:
+            data = {"email": "jane.new@demo.test", "email_password": current, "csrf_token": token}
+            return client.post("/profile/email", data=data)
+
+        guesses = [change_email(f"Guess-{n}-Email") for n in range(2)]
+        guesses += [change_password(f"Guess-{n}-Password") for n in range(3)]
+        assert [g.status_code for g in guesses] == [400] * 5
+        assert all(wrong_current in g.text for g in guesses)
+        demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+        right = change_password(DEMO_USER_PASSWORD)
+        assert right.status_code == 400 and wrong_current in right.text
+        assert change_email(DEMO_USER_PASSWORD).status_code == 400
+    assert limit_rows(demo) == {"counted": 1, "outbox": 1}  # the Locked Password e-mail
+    with demo.client() as other:  # neither the password nor the address changed
+        assert logon(other, "New-Pass-99").status_code == 401
+        assert logon(other, DEMO_USER_PASSWORD, identifier="jane.new@demo.test").status_code == 401

@@ -32,9 +32,21 @@ async def log_on(
 ) -> LogonResult:
     """Check the password and keep the lockout's count; the caller commits either way."""
     user = await find_by_identifier(session, tenant.id, identifier)
-    # Verified in every case, so a locked or unknown account costs the same time.
-    ok = await verify_password_off_loop(user.password_hash if user else None, password)
-    if user is None or user.status != "active" or lockout.is_locked(user):
+    if user is None:
+        await verify_password_off_loop(None, password)  # an unknown account costs the same
+        return LogonResult(None)
+    return await check_password(session, tenant=tenant, user=user, password=password, origin=origin)
+
+
+async def check_password(
+    session: AsyncSession, *, tenant: Tenant, user: User, password: str, origin: str
+) -> LogonResult:
+    """``user``'s password, checked as a logon checks it: at signing in, and when a signed-in
+    user confirms theirs (changing the password or the address), so a session in someone
+    else's hands cannot guess it without the lockout. The caller commits either way."""
+    # Verified in every case, so a locked account costs the same time.
+    ok = await verify_password_off_loop(user.password_hash, password)
+    if user.status != "active" or lockout.is_locked(user):
         return LogonResult(None)
     if ok:
         await lockout.record_success(session, user)

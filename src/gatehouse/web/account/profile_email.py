@@ -9,18 +9,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from gatehouse.accounts.passwords import verify_password_off_loop
 from gatehouse.accounts.users import LANGUAGE_NAMES
 from gatehouse.errors import ValidationError
 from gatehouse.processes.email_change import change_email
-from gatehouse.web.account.routes import field, signed_in_user
+from gatehouse.web.account.routes import confirm_current_password, field, signed_in_user
 from gatehouse.web.csrf import checked_form
 from gatehouse.web.pages import render
 from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
 
 router = APIRouter()
 CheckedForm = Annotated[FormData, Depends(checked_form)]
-WRONG_PASSWORD = "The current password is not correct."
 
 
 @router.post("/profile/email", response_class=HTMLResponse)
@@ -35,8 +33,15 @@ async def change_email_address(
     if user is None:
         return RedirectResponse("/", status_code=303)
     try:
-        if not await verify_password_off_loop(user.password_hash, field(form, "email_password")):
-            raise ValidationError("email_password", WRONG_PASSWORD)
+        await confirm_current_password(
+            request,
+            session,
+            runtime,
+            tenant,
+            user,
+            field(form, "email_password"),
+            field_name="email_password",
+        )
         alerted = await change_email(
             session,
             tenant=tenant,

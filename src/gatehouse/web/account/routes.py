@@ -11,7 +11,6 @@ from starlette.datastructures import FormData
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
-from gatehouse.accounts.passwords import verify_password_off_loop
 from gatehouse.accounts.sessions import end_sessions, load_session, revoke_session, start_session
 from gatehouse.accounts.tokens import TOKEN_EXPIRED, UsedLink
 from gatehouse.accounts.users import (
@@ -23,7 +22,7 @@ from gatehouse.accounts.users import (
 from gatehouse.applications import service as applications
 from gatehouse.errors import TokenError, ValidationError
 from gatehouse.processes import activation, forgot_password, security_alerts
-from gatehouse.processes.logon import log_on
+from gatehouse.processes.logon import check_password, log_on
 from gatehouse.processes.password_links import Outcome, renew_expired_link
 from gatehouse.processes.user_log import (
     PASSWORD_CHANGED_ON_PROFILE,
@@ -49,6 +48,7 @@ USER_COOKIE = "gh_user"
 ADMIN_COOKIE = "gh_admin"
 LOGON_FAILED = "The e-mail, login name or password is not correct."
 PASSWORDS_DIFFER = "The two passwords do not match."
+WRONG_CURRENT_PASSWORD = "The current password is not correct."
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 
 
@@ -381,6 +381,34 @@ async def profile_page(request: Request, session: DbSession, tenant: CurrentTena
     return render(request, "account/profile.html", _profile_context(tenant, user))
 
 
+async def confirm_current_password(
+    request: Request,
+    session: AsyncSession,
+    runtime: Runtime,
+    tenant: Tenant,
+    user: User,
+    password: str,
+    *,
+    field_name: str,
+) -> None:
+    """ValidationError unless ``password`` is the signed-in user's. A wrong one counts as a
+    failed logon (committed now: the refused form changes nothing else), so the fifth locks
+    the password, and a locked one is refused whatever is typed."""
+    checked = await check_password(
+        session,
+        tenant=tenant,
+        user=user,
+        password=password,
+        origin=request_origin(request, runtime),
+    )
+    if checked.user is not None:
+        return
+    await session.commit()
+    if checked.mail_queued:
+        runtime.wake_worker()
+    raise ValidationError(field_name, WRONG_CURRENT_PASSWORD)
+
+
 def _profile_context(tenant: object, user: User, **extra: object) -> dict[str, object]:
     return {"tenant": tenant, "user": user, "languages": LANGUAGE_NAMES, **extra}
 
@@ -424,8 +452,9 @@ async def change_password(
         return RedirectResponse("/", status_code=303)
     try:
         current = field(form, "current_password")
-        if not await verify_password_off_loop(user.password_hash, current):
-            raise ValidationError("current_password", "The current password is not correct.")
+        await confirm_current_password(
+            request, session, runtime, tenant, user, current, field_name="current_password"
+        )
         new_password = _confirmed_password(form)
         if new_password == current:  # nothing would change, yet sessions end and alerts go out
             raise ValidationError("password", SAME_PASSWORD)
