@@ -305,7 +305,8 @@ async def test_overall_deadline_names_the_running_step(
     )
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "10.0.0.1"])
+# 6to4 addresses (2002::/16) carry an IPv4 address: a relay delivers to it, 10.0.0.1 here.
+@pytest.mark.parametrize("host", ["127.0.0.1", "10.0.0.1", "2002:a00:1::", "2002:7f00:1::1"])
 async def test_private_address_refused_before_connecting(
     host: str, tls_context: ssl.SSLContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -29,6 +29,9 @@ PRIVATE_LITERALS = [
     "ff02::1",
     "::ffff:127.0.0.1",  # IPv4-mapped loopback
     "::ffff:10.0.0.1",
+    "2002:a00:1::",  # 6to4 of 10.0.0.1
+    "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
+    "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
 ]
 
 

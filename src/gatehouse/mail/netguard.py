@@ -30,9 +30,14 @@ DEFAULT_DNS_TIMEOUT = 5.0
 
 
 def is_private_address(address: IPAddress) -> bool:
-    """True for any address that is not a public unicast address on the internet."""
+    """True for any address that is not a public unicast address on the internet, or that
+    carries one that is not: IPv4-mapped (``::ffff:10.0.0.1``) and 6to4 (``2002:a00:1::``,
+    which a relay delivers to 10.0.0.1; not every Python counts 2002::/16 as private)."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return is_private_address(address.ipv4_mapped)
+    carried = address.sixtofour if isinstance(address, ipaddress.IPv6Address) else None
+    if carried is not None and is_private_address(carried):
+        return True
     return (
         address.is_loopback
         or address.is_private
