@@ -176,3 +176,38 @@ def test_reset_counter_is_in_the_change_log(demo: LiveServer) -> None:
             {"password_reset_count": 0, "previous_count": 2},
         )
     ]
+
+
+def test_changes_a_browser_sends_for_another_site_are_refused(demo: LiveServer) -> None:
+    """A browser keeps Basic credentials once typed into its prompt and sends them with any
+    request to the host, also one another site's page (or another tenant's) makes it send: a
+    changing request the browser marks so is 403 before anything is done. Reading, and the
+    same request from the API's own page or from a program, still work."""
+    jane = user_id_of(demo, JANE)
+    reset = f"/admin/api/v1/users/{jane}/password-details/reset-counter"
+    forgot(demo, JANE)
+    with demo.client(auth=api_client(demo, Authorization.MANAGE_USERS)) as api:
+        refused = [
+            api.post(reset, headers=headers)
+            for headers in (
+                {"sec-fetch-site": "cross-site"},
+                {"sec-fetch-site": "same-site", "origin": f"http://other.localhost:{demo.port}"},
+                {"origin": "https://attacker.example"},
+                {"origin": "null"},
+            )
+        ]
+        count = api.get(f"{reset.rsplit('/', 1)[0]}", headers={"sec-fetch-site": "cross-site"})
+        own_page = api.post(
+            reset,
+            headers={
+                "sec-fetch-site": "same-origin",
+                "origin": f"http://demo.localhost:{demo.port}",
+            },
+        )
+        program = api.post(reset)
+    assert [r.status_code for r in refused] == [403] * 4
+    assert refused[0].json() == {
+        "detail": "The API does not take changes sent by another site's page."
+    }
+    assert count.json()["password_reset"]["count"] == 1  # read, and nothing was reset
+    assert own_page.status_code == program.status_code == 200

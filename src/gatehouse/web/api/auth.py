@@ -1,11 +1,18 @@
-"""HTTP Basic authentication of API clients, scoped to the tenant of the host."""
+"""HTTP Basic authentication of API clients, scoped to the tenant of the host.
+
+A browser that once signed in to the API (its Basic prompt) sends those credentials with
+every request to the host, also with a request another site's page makes it send: a POST
+without a body needs no JSON and no custom header. So a changing request a browser marks as
+coming from another site (``Sec-Fetch-Site``, or ``Origin`` where that is missing) is refused
+before the credentials are looked at. Programs send neither header."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from gatehouse.accounts.authorizations import Authorization
@@ -17,6 +24,11 @@ from gatehouse.web.tenancy import CurrentTenant, DbSession
 basic = HTTPBasic(realm="Gatehouse admin API", auto_error=False)
 BAD_CREDENTIALS = "Invalid client ID or secret."
 FORBIDDEN = "This client lacks the authorization this endpoint needs."
+CROSS_SITE = "The API does not take changes sent by another site's page."
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Sec-Fetch-Site values of requests a page of another origin made: same-site is another
+# subdomain of the same site, such as another tenant's host.
+OTHER_SITES = frozenset({"cross-site", "same-site"})
 
 
 @dataclass(frozen=True)
@@ -30,11 +42,25 @@ class ApiCaller:
         return f"client:{self.client.id} ({self.client.name})"
 
 
+def from_another_site(request: Request) -> bool:
+    """Whether a browser says another site's page sent ``request``."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site in OTHER_SITES
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    return urlsplit(origin).hostname != request.url.hostname  # "null" (a sandbox) included
+
+
 async def current_client(
+    request: Request,
     session: DbSession,
     tenant: CurrentTenant,
     credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)],
 ) -> ApiCaller:
+    if request.method not in SAFE_METHODS and from_another_site(request):
+        raise HTTPException(status_code=403, detail=CROSS_SITE)
     client = None
     if credentials is not None:
         client = await authenticate_client(
