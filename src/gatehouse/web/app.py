@@ -31,6 +31,7 @@ from gatehouse.web.account.profile_email import router as profile_email_router
 from gatehouse.web.account.registration import router as registration_router
 from gatehouse.web.account.routes import router as account_router
 from gatehouse.web.api.app import create_api, field_of, nul_field
+from gatehouse.web.body_limit import BodyLimit
 from gatehouse.web.console.administrators import router as administrators_router
 from gatehouse.web.console.applications import router as applications_router
 from gatehouse.web.console.auth import Admin, SignInRequired, current_admin, sign_in_url
@@ -163,6 +164,9 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
             return _nul_refused(request, body)
         response: Response = await call_next(request)
         return response
+
+    # Around the NUL check above, which reads the whole body (middleware added later wraps).
+    app.add_middleware(BodyLimit, json_prefixes=JSON_PREFIXES)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
