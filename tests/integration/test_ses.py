@@ -15,6 +15,7 @@ from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.clients import create_client
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.ses_client import SES_NOT_AVAILABLE
+from gatehouse.tenants.service import create_tenant
 from tests.support.live import LiveServer, start_live_server
 from tests.support.moto_ses import PLATFORM_DOMAIN, MotoSes
 from tests.support.smtp_servers import Pki, SmtpServer
@@ -223,6 +224,51 @@ def test_at_most_two_domains_and_one_owner(
     }
     assert again.status_code == 409
     assert again.json()["detail"] == "The domain one.test is already registered."
+
+
+def test_a_domain_and_its_subdomains_belong_to_one_tenant(
+    demo: LiveServer, ses: MotoSes, auth: tuple[str, str]
+) -> None:
+    """SES lets a verified domain's subdomains send too, on the account all tenants share: a
+    parent or a subdomain of another tenant's domain, or a subdomain of the platform's, is
+    refused; the tenant's own subdomain is not."""
+
+    async def other_tenant(runtime: object) -> tuple[str, str]:
+        async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
+            await create_tenant(session, display_name="Other", tenant_id="other")
+            new = await create_client(
+                session,
+                tenant_id="other",
+                name="ops",
+                authorizations=frozenset({Authorization.MANAGE_TENANT_CONFIGURATION}),
+            )
+        return new.client_id, new.secret
+
+    domains = "/admin/api/v1/mail-server/ses-domains"
+    other_auth = demo.run(other_tenant)
+    with demo.client() as client:
+        assert client.post(domains, auth=auth, json={"domain": "acme.test"}).status_code == 201
+        own = client.post(domains, auth=auth, json={"domain": "mail.acme.test"})
+    with demo.client("other") as client:
+        answers = [
+            client.post(domains, auth=other_auth, json={"domain": name})
+            for name in ("x.mail.acme.test", "news.acme.test", f"x.{PLATFORM_DOMAIN}")
+        ]
+        mine = client.post(domains, auth=other_auth, json={"domain": "other.test"})
+    assert own.status_code == 201 and mine.status_code == 201
+    assert [a.status_code for a in answers] == [409, 409, 422]
+    assert answers[0].json()["detail"] == (
+        "The domain x.mail.acme.test overlaps mail.acme.test, which another tenant registered: "
+        "a domain and its subdomains belong to one tenant."
+    )
+    assert answers[1].json()["detail"] == (
+        "The domain news.acme.test overlaps acme.test, which another tenant registered: a "
+        "domain and its subdomains belong to one tenant."
+    )
+    assert answers[2].json()["detail"] == {
+        "field": "domain",
+        "message": "This is under the platform's domain, which no tenant can register.",
+    }
 
 
 def test_rejected_message_fails_with_reason_without_retry(

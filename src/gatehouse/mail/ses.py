@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
@@ -20,6 +20,11 @@ from gatehouse.mail.ses_client import SesClient
 from gatehouse.settings import Settings
 
 MAX_DOMAINS = 2
+UNDER_PLATFORM_DOMAIN = "This is under the platform's domain, which no tenant can register."
+RELATED_ELSEWHERE = (
+    "The domain {domain} overlaps {other}, which another tenant registered: a domain and its "
+    "subdomains belong to one tenant."
+)
 VERIFY_DEADLINE = timedelta(hours=72)
 USERNAME_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]{1,64}$")
 LABEL_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
@@ -98,10 +103,15 @@ async def add_domain(
     domain = validate_domain(domain)
     if domain == settings.ses_default_domain:
         raise ValidationError("domain", "This is the platform's domain; it is always available.")
+    if domain.endswith(f".{settings.ses_default_domain}"):
+        raise ValidationError("domain", UNDER_PLATFORM_DOMAIN)
     if len(await list_domains(session, tenant_id)) >= MAX_DOMAINS:
         raise ValidationError("domain", f"A tenant can have at most {MAX_DOMAINS} domains.")
     if await session.get(SesDomain, domain) is not None:
         raise ConflictError(f"The domain {domain} is already registered.")
+    other = await _related_elsewhere(session, domain, tenant_id)
+    if other is not None:
+        raise ConflictError(RELATED_ELSEWHERE.format(domain=domain, other=other))
     records = await client.create_identity(domain)
     record = SesDomain(
         domain=domain, tenant_id=tenant_id, status="pending", records=[asdict(r) for r in records]
@@ -117,6 +127,24 @@ async def add_domain(
     )
     await session.flush()
     return record
+
+
+async def _related_elsewhere(session: AsyncSession, domain: str, tenant_id: str) -> str | None:
+    """A domain another tenant registered that is a parent of ``domain`` or under it. SES
+    lets a verified domain's subdomains send too, and every tenant shares the platform's
+    account, so a domain and its subdomains must belong to one tenant."""
+    labels = domain.split(".")
+    parents = [".".join(labels[n:]) for n in range(1, len(labels) - 1)]
+    found = await session.scalar(
+        select(SesDomain.domain)
+        .where(
+            SesDomain.tenant_id != tenant_id,
+            or_(SesDomain.domain.in_(parents), SesDomain.domain.endswith(f".{domain}")),
+        )
+        .order_by(func.length(SesDomain.domain).desc(), SesDomain.domain)  # the nearest
+        .limit(1)
+    )
+    return found
 
 
 async def verify_domain(
