@@ -153,6 +153,19 @@ def test_add_refusals(demo: LiveServer) -> None:
     )
 
 
+def test_add_refusal_names_the_field_as_create_user_does(demo: LiveServer) -> None:
+    """A bad address is refused naming the E-Mail field, whose box is marked in error, as
+    Create User does (the message had no field name and no field was marked)."""
+    with admin_client(demo) as admin:
+        bad_address = add_admin(admin, "not-an-address", "read-users")
+    assert bad_address.status_code == 422
+    assert (
+        "E-Mail: Not a valid e-mail address: An email address must have an @-sign."
+        in bad_address.text
+    )
+    assert '<div class="field wide has-error">' in bad_address.text
+
+
 def test_nobody_removes_manage_tenant_configuration_from_themself(demo: LiveServer) -> None:
     """Unticking it on oneself, or removing oneself, is refused (409) and changes nothing;
     dropping another authorization from oneself is fine."""

@@ -31,6 +31,9 @@ TenantConfigAdmin = Annotated[Admin, require(Authorization.MANAGE_TENANT_CONFIGU
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 CRUMB = ("Administrators", PAGE)
 NOT_ADMIN = "This user is not an administrator."
+# As the Add Administrator form labels its fields: an error names the field it is about (the
+# authorization refusal already says what to choose).
+ADD_ADMIN_LABELS = {"email": "E-Mail", "first_name": "First Name", "last_name": "Last Name"}
 
 
 def chosen(form: FormData) -> frozenset[Authorization]:
@@ -102,13 +105,16 @@ async def add_admin(
         )
     except (ValidationError, ConflictError) as exc:
         await undo(session, admin)
+        error = exc.message
+        if isinstance(exc, ValidationError) and exc.field in ADD_ADMIN_LABELS:
+            error = exc.labelled(ADD_ADMIN_LABELS)
         context = _base(
             admin,
             CRUMB,
             ("Add Administrator", None),
             form=values,
             held=held,
-            error=exc.message,
+            error=error,
             error_field=exc.field,
         )
         return render(request, "console/administrator_new.html", context, status_code=422)
