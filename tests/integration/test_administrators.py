@@ -268,6 +268,26 @@ def test_system_secrets_shown_once_two_at_most_and_rotated(demo: LiveServer) -> 
     assert "There is no such system: it may have been deleted." in stale.text
 
 
+def test_a_system_without_authorization_is_refused_in_the_console_words(
+    demo: LiveServer,
+) -> None:
+    """Adding or saving a system with no authorization ticked says what to do as Add
+    Administrator does (it spoke of a "client", a word the console does not use)."""
+    with admin_client(demo) as admin:
+        none = add_system(admin, "Provisioning", "1y")
+        created = add_system(admin, "Provisioning", "1y", "read-users")
+        client_id = CLIENT_RE.search(created.text).group(1)  # type: ignore[union-attr]
+        page = admin.get(f"/admin/administrators/systems/{client_id}")
+        emptied = admin.post(
+            f"/admin/administrators/systems/{client_id}",
+            data={"csrf_token": csrf_token(page), "name": "Provisioning"},
+        )
+    for refused in (none, emptied):
+        assert refused.status_code == 422
+        assert "Choose at least one authorization." in refused.text
+        assert "client" not in refused.text.split('id="page-error">')[1].split("</div>")[0]
+
+
 def test_a_system_name_is_taken_once(demo: LiveServer) -> None:
     """The form sent again (a reload of the page that shows the new secret) or another system
     of the same name in other letter case adds nothing; the message names the field."""

@@ -33,6 +33,7 @@ EXPIRIES: dict[str, tuple[str, int | None]] = {
 NO_SUCH_CLIENT = "There is no such API client."
 TOO_MANY_SECRETS = "A client has at most two secrets. Delete one before adding another."
 LAST_SECRET = "This is the client's only secret. Add a new one first, or delete the client."
+NO_AUTHORIZATION = "Give the client at least one authorization."
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def _validate(name: str, authorizations: frozenset[Authorization]) -> str:
     if not 1 <= len(name) <= 100:
         raise ValidationError("name", "The name must have 1 to 100 characters.")
     if not authorizations:
-        raise ValidationError("authorization", "Give the client at least one authorization.")
+        raise ValidationError("authorization", NO_AUTHORIZATION)
     return name
 
 

@@ -232,7 +232,7 @@ async def add_system(
             ("Add System", None),
             form=values,
             held=held,
-            error=exc.message,
+            error=_in_console_words(exc),
             error_field=exc.field,
         )
         return render(request, "console/system_new.html", context, status_code=422)
@@ -246,6 +246,7 @@ _SYSTEM_WORDS = {
     clients.TOO_MANY_SECRETS: "A system has at most two secrets. Delete one before adding another.",
     clients.LAST_SECRET: "This is the system's only secret. Add a new one first, or delete the "
     "system.",
+    clients.NO_AUTHORIZATION: "Choose at least one authorization.",  # as Add Administrator says
 }
 
 
@@ -317,7 +318,7 @@ async def save_system(
             admin,
             client_id,
             status_code=422,
-            error=exc.message,
+            error=_in_console_words(exc),
             error_field=exc.field,
             name=field(form, "name"),  # what was sent, not what is stored
             held=chosen(form),
