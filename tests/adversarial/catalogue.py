@@ -127,6 +127,7 @@ def fill(route: Route, values: dict[str, str]) -> str:
 # accepted there, never by a missing field); the CSRF token is added by the caller.
 FORM_FIELDS: dict[str, dict[str, str]] = {
     "/admin/signin": {"identifier": "nobody@nowhere.test", "password": "x"},
+    "/admin/tenant-settings/display-name": {"display_name": ""},
     "/admin/tenant-settings/mail-server": {"host": ""},
     "/admin/tenant-settings/mail-server/test-email": {"to": "ops@example.test"},
     "/admin/tenant-settings/mail-server/ses": {"from_username": "", "from_domain": ""},

@@ -228,3 +228,37 @@ def test_error_pages_keep_the_console_and_say_what_is_missing(demo: LiveServer) 
     assert "Not Found" not in no_page.text
     assert "<title>404 · Not found</title>" in no_tenant.text
     assert "<p>There is no tenant at this address.</p>" in no_tenant.text
+
+
+DISPLAY_NAME_REFUSED = (
+    "The display name must be 1 to 50 characters: letters, digits, spaces and _ - . &#39; only."
+)
+
+
+def test_display_name_is_edited_on_tenant_settings(demo: LiveServer) -> None:
+    """Tenant Settings changes the display name (the reference's 1-50 characters of letters,
+    digits, space and _ - . '): the console's header shows it, the change log records it; a
+    name outside the rule is refused, kept in the box to correct, and changes nothing. The page
+    only showed the name."""
+    with demo.client() as client:
+        sign_in(client, "admin@demo.test", DEMO_ADMIN_PASSWORD)
+        page = client.get("/admin/tenant-settings")
+        bad = client.post(
+            "/admin/tenant-settings/display-name",
+            data={"csrf_token": csrf_token(page), "display_name": "Acme <Corp>"},
+        )
+        unchanged = client.get("/admin/tenant-settings")
+        saved = client.post(
+            "/admin/tenant-settings/display-name",
+            data={"csrf_token": csrf_token(page), "display_name": " O'Brien Corp. "},
+        )
+        after = client.get(saved.headers["location"])
+    assert bad.status_code == 422
+    assert DISPLAY_NAME_REFUSED in bad.text
+    assert 'value="Acme &lt;Corp&gt;"' in bad.text and 'aria-invalid="true"' in bad.text
+    assert "Demo Tenant" in unchanged.text and "Acme" not in unchanged.text
+    assert saved.status_code == 303
+    assert saved.headers["location"] == "/admin/tenant-settings?msg=display-name-saved"
+    assert "Display name saved." in after.text
+    assert "<title>Tenant Settings · O&#39;Brien Corp.</title>" in after.text
+    assert "Display name = O&#39;Brien Corp." in after.text.split("Change log")[1]

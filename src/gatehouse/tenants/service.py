@@ -1,4 +1,5 @@
-"""Creating and finding tenants, their custom domains, and host -> tenant resolution."""
+"""Creating, finding and renaming tenants, their custom domains, and host -> tenant
+resolution."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import string
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gatehouse import audit
 from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 from gatehouse.tenants.models import Tenant, TenantDomain
 
@@ -22,6 +24,7 @@ BASE_DOMAIN_HOST = (
     "{domain} is under the base domain {base}, whose host names are the tenants' own "
     "(<tenant ID>.{base}): choose a name outside it."
 )
+RESOURCE = "tenant"  # the change log of the tenant's own information (its display name)
 DISPLAY_NAME_RULE = "must be 1 to 50 characters: letters, digits, spaces and _ - . ' only"
 
 
@@ -61,6 +64,27 @@ async def create_tenant(
     session.add(tenant)
     await session.flush()
     return tenant
+
+
+async def rename_tenant(
+    session: AsyncSession, *, tenant: Tenant, display_name: str, actor: str
+) -> bool:
+    """Give ``tenant`` the display name ``display_name`` (1-50 characters, the reference's
+    rule), recorded in the change log; False, and nothing recorded, when it has it already."""
+    validate_display_name(display_name)
+    if display_name == tenant.display_name:
+        return False
+    tenant.display_name = display_name
+    await audit.record(
+        session,
+        tenant_id=tenant.id,
+        actor=actor,
+        resource=RESOURCE,
+        action="update",
+        changes={"display_name": display_name},
+    )
+    await session.flush()
+    return True
 
 
 async def list_tenants(session: AsyncSession) -> list[Tenant]:

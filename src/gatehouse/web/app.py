@@ -35,6 +35,7 @@ from gatehouse.web.body_limit import BodyLimit
 from gatehouse.web.console.administrators import router as administrators_router
 from gatehouse.web.console.applications import router as applications_router
 from gatehouse.web.console.auth import Admin, SignInRequired, current_admin, sign_in_url
+from gatehouse.web.console.display_name import router as display_name_router
 from gatehouse.web.console.email_templates import router as email_templates_router
 from gatehouse.web.console.link_validity import router as link_validity_router
 from gatehouse.web.console.mail_delivery import router as mail_delivery_router
@@ -109,6 +110,7 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
     app.mount("/admin/api/v1", api)
     app.include_router(service_router)
     app.include_router(console_router)
+    app.include_router(display_name_router)
     app.include_router(ses_router)  # before mail_server_router: more specific paths
     app.include_router(mail_server_router)
     app.include_router(mail_delivery_router)

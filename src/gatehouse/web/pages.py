@@ -47,6 +47,7 @@ FLASH_MESSAGES: dict[str, tuple[str, str]] = {
     "profile-saved": ("success", "Your profile has been saved."),
     "activated": ("success", "Your account is active. Welcome to the administration console."),
     "session-expired": ("info", "Your session has ended. Please sign in again."),
+    "display-name-saved": ("success", "Display name saved."),
     "config-saved": ("success", "Configuration saved"),
     "config-removed": ("success", "Configuration removed"),
     "domain-added": ("success", "Domain added. Publish its DNS records, then choose Verify."),

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from gatehouse import audit
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.sessions import revoke_session
 from gatehouse.accounts.users import authorizations_of
 from gatehouse.processes.logon import log_on
+from gatehouse.tenants import service as tenants
 from gatehouse.web.account.routes import field, signed_in
 from gatehouse.web.console.auth import ADMIN_COOKIE, Admin, CurrentAdmin, require, return_to
 from gatehouse.web.console.tiles import visible_groups
@@ -97,9 +99,27 @@ async def home(request: Request, admin: CurrentAdmin) -> Response:
 
 
 @router.get("/tenant-settings", response_class=HTMLResponse)
-async def tenant_settings(request: Request, admin: TenantConfigAdmin) -> Response:
-    context = {"admin": admin, "tenant": admin.tenant, "sections": settings_sections()}
+async def tenant_settings(
+    request: Request, session: DbSession, admin: TenantConfigAdmin
+) -> Response:
+    context = await tenant_settings_context(session, admin)
     return render(request, "console/tenant_settings.html", context)
+
+
+async def tenant_settings_context(
+    session: DbSession, admin: Admin, *, display_name: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The Tenant Settings page; ``display_name``: a refused name, shown to correct."""
+    return {
+        "admin": admin,
+        "tenant": admin.tenant,
+        "sections": settings_sections(),
+        "display_name": admin.tenant.display_name if display_name is None else display_name,
+        "changes": await audit.entries(
+            session, tenant_id=admin.tenant.id, resource=tenants.RESOURCE, limit=10
+        ),
+        **extra,
+    }
 
 
 def settings_sections() -> list[tuple[str, list[tuple[str, str, str]]]]:
