@@ -152,7 +152,7 @@ def test_unverified_domain_cannot_be_chosen(
             {"from_username": "a b", "from_domain": PLATFORM_DOMAIN},
             "from_username",
             "The user name may contain only the letters A-Z and a-z, digits and "
-            "! # $ % & ' * + - / = ? ^ _ ` { | } ~ (1 to 64 characters) (not allowed:  ).",
+            "! # $ % & ' * + - / = ? ^ _ ` { | } ~ (1 to 64 characters) (not allowed: space).",
         ),
         (
             {"from_username": "ok", "from_domain": PLATFORM_DOMAIN, "reply_to_username": "x"},

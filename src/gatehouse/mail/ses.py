@@ -52,10 +52,20 @@ class SesInput:
         return None
 
 
+def readable_character(character: str) -> str:
+    """A refused character as a person can read it in a message: the space by name, other
+    invisible ones (tab, line breaks, no-break space ...) by code point."""
+    if character == " ":
+        return "space"
+    if character.isprintable() and not character.isspace():
+        return character
+    return f"U+{ord(character):04X}"
+
+
 def validate_username(value: str, *, field: str) -> str:
     if not USERNAME_RE.fullmatch(value):
         bad = sorted({c for c in value if not USERNAME_RE.fullmatch(c)})
-        detail = f" (not allowed: {' '.join(bad)})" if bad else ""
+        detail = f" (not allowed: {' '.join(map(readable_character, bad))})" if bad else ""
         raise ValidationError(field, f"The user name {USERNAME_RULE}{detail}.")
     return value
 
