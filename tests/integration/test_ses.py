@@ -16,8 +16,10 @@ from gatehouse.accounts.clients import create_client
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.ses_client import SES_NOT_AVAILABLE
 from gatehouse.tenants.service import create_tenant
+from tests.support.accounts import sign_in
 from tests.support.live import LiveServer, start_live_server
 from tests.support.moto_ses import PLATFORM_DOMAIN, MotoSes
+from tests.support.pages import csrf_token
 from tests.support.smtp_servers import Pki, SmtpServer
 
 
@@ -197,6 +199,27 @@ def test_domain_rules(
         )
     assert refused.status_code == 422
     assert refused.json()["detail"] == {"field": "domain", "message": message}
+
+
+def test_a_refused_domain_stays_in_the_console_box(demo: LiveServer, ses: MotoSes) -> None:
+    """Add Domain refused in the console: the page says why and the box keeps what was typed,
+    marked, to correct (it came back empty)."""
+    with demo.client() as client:
+        sign_in(client, "admin@demo.test")
+        page = client.get("/admin/tenant-settings/mail-server?tab=ses")
+        refused = client.post(
+            "/admin/tenant-settings/mail-server/ses/domains",
+            data={"csrf_token": csrf_token(page), "domain": "mail.acme-.test"},
+        )
+    assert refused.status_code == 422
+    assert (
+        "Domain: The label &#39;acme-&#39; of &#39;mail.acme-.test&#39; is not valid"
+        in refused.text
+    )
+    assert (
+        '<input id="domain" name="domain" aria-invalid="true" aria-describedby="page-error" '
+        'type="text" maxlength="253" value="mail.acme-.test"' in refused.text
+    )
 
 
 def test_at_most_two_domains_and_one_owner(

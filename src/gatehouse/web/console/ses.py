@@ -47,6 +47,8 @@ async def _failed(
     context.update(tab="ses")
     if any(name in form for name in SES_FIELDS):
         context["ses_form"] = {name: form.get(name) for name in SES_FIELDS}
+    if "domain" in form:  # Add Domain refused: the name typed, to correct
+        context["ses_domain"] = str(form.get("domain"))
     return render(request, "console/mail_server.html", context, status_code=422)
 
 
