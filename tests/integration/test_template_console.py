@@ -162,17 +162,28 @@ def test_save_and_upload_files(console: httpx.Client) -> None:
             ("big.txt", b"x" * (256 * 1024 + 1), "text/plain"),
             "The file big.txt is larger than 256 KB.",
         ),
+        (  # as Windows Notepad saves "Unicode": NUL bytes in it were a bare "400 Bad Request"
+            ("notepad.txt", f"Hi {LINK}".encode("utf-16"), "text/plain"),
+            "The file notepad.txt is not UTF-8 text.",
+        ),
+        (
+            ("no-bom.txt", f"Hi {LINK}".encode("utf-16-le"), "text/plain"),
+            "The file no-bom.txt is not UTF-8 text.",
+        ),
     ],
 )
 def test_bad_upload_is_refused(
     console: httpx.Client, upload: tuple[str, bytes, str], message: str
 ) -> None:
-    """A file that is not UTF-8 or too large is refused by name; nothing is stored."""
+    """A file that is not UTF-8 (UTF-16 too) or too large is refused by name on the page, which
+    keeps what was typed; nothing is stored."""
     set_id = create_set(console)
     path = f"{SETS}/{set_id}/templates/forgot-password/en"
     form = template_form(console, path, subject="S", text=LINK, html=LINK)
+    form["subject"] = "Typed subject"
     refused = console.post(path, data=form, files={"text_file": upload})
     assert refused.status_code == 422 and message in refused.text
+    assert 'value="Typed subject"' in refused.text
 
 
 def test_default_set_is_shown_read_only(console: httpx.Client) -> None:

@@ -8,6 +8,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from gatehouse.crypto import new_token, tokens_equal
+from gatehouse.web.nul import NUL_REFUSED, form_holds_nul
 
 CSRF_COOKIE = "gh_csrf"
 CSRF_FIELD = "csrf_token"
@@ -30,8 +31,11 @@ def rotate_csrf_cookie(request: Request, response: Response) -> None:
 
 
 async def checked_form(request: Request) -> FormData:
-    """The request's form, after checking its CSRF token against the cookie (403 otherwise)."""
+    """The request's form, after checking its CSRF token against the cookie (403 otherwise);
+    400 for a NUL in a field of a multipart form (other bodies never get here with one)."""
     form = await request.form()
+    if form_holds_nul(form):
+        raise HTTPException(status_code=400, detail=NUL_REFUSED)
     cookie = request.cookies.get(CSRF_COOKIE, "")
     field = form.get(CSRF_FIELD)
     if not cookie or not isinstance(field, str) or not tokens_equal(cookie, field):

@@ -155,9 +155,12 @@ async def _uploaded(form: FormData, name: str, typed: str) -> str:
     if not data:
         return typed
     try:
-        return data.decode("utf-8-sig").replace("\r\n", "\n")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError(name, UPLOAD_NOT_UTF8.format(name=upload.filename)) from None
+    if "\x00" in text:  # UTF-16 without a byte order mark decodes, with a NUL in every other place
+        raise ValidationError(name, UPLOAD_NOT_UTF8.format(name=upload.filename))
+    return text.replace("\r\n", "\n")
 
 
 @router.post("", response_class=HTMLResponse)
