@@ -262,3 +262,21 @@ def test_display_name_is_edited_on_tenant_settings(demo: LiveServer) -> None:
     assert "Display name saved." in after.text
     assert "<title>Tenant Settings · O&#39;Brien Corp.</title>" in after.text
     assert "Display name = O&#39;Brien Corp." in after.text.split("Change log")[1]
+
+
+def test_the_sign_in_page_of_a_signed_in_administrator_leads_on(demo: LiveServer) -> None:
+    """Opening the sign-in page while signed in (a bookmark, Back after signing in) leads to the
+    console, or to the console page of its ``next``; it showed the sign-in form again, with no
+    sign-out and no sign of the live session. Signed out, the form shows as before."""
+    with demo.client() as client:
+        sign_in(client, "admin@demo.test", DEMO_ADMIN_PASSWORD)
+        home = client.get("/admin/signin")
+        onward = client.get("/admin/signin", params={"next": "/admin/users?q=jane"})
+        elsewhere = client.get("/admin/signin", params={"next": "//evil.test/admin/"})
+        page = client.get("/admin")
+        client.post("/admin/signout", data={"csrf_token": csrf_token(page)})
+        form = client.get("/admin/signin")
+    assert (home.status_code, home.headers["location"]) == (303, "/admin")
+    assert onward.headers["location"] == "/admin/users?q=jane"
+    assert elsewhere.headers["location"] == "/admin"
+    assert form.status_code == 200 and 'name="identifier"' in form.text

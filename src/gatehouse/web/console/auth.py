@@ -78,6 +78,15 @@ async def current_admin(request: Request, session: DbSession, tenant: CurrentTen
 CurrentAdmin = Annotated[Admin, Depends(current_admin)]
 
 
+async def signed_in_admin(request: Request, session: DbSession, tenant: Tenant) -> Admin | None:
+    """The administrator of a live console session, or None (no error: for pages that serve
+    both)."""
+    try:
+        return await current_admin(request, session, tenant)
+    except SignInRequired:
+        return None
+
+
 def require(*needed: Authorization) -> object:
     """A dependency admitting administrators holding any of ``needed`` (403 otherwise)."""
 

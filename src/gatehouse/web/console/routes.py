@@ -15,7 +15,14 @@ from gatehouse.accounts.users import authorizations_of
 from gatehouse.processes.logon import log_on
 from gatehouse.tenants import service as tenants
 from gatehouse.web.account.routes import field, signed_in
-from gatehouse.web.console.auth import ADMIN_COOKIE, Admin, CurrentAdmin, require, return_to
+from gatehouse.web.console.auth import (
+    ADMIN_COOKIE,
+    Admin,
+    CurrentAdmin,
+    require,
+    return_to,
+    signed_in_admin,
+)
 from gatehouse.web.console.tiles import visible_groups
 from gatehouse.web.csrf import checked_form, rotate_csrf_cookie
 from gatehouse.web.pages import render
@@ -30,7 +37,11 @@ TenantConfigAdmin = Annotated[Admin, require(Authorization.MANAGE_TENANT_CONFIGU
 
 
 @router.get("/signin", response_class=HTMLResponse)
-async def signin_page(request: Request, tenant: CurrentTenant) -> Response:
+async def signin_page(request: Request, session: DbSession, tenant: CurrentTenant) -> Response:
+    """The sign-in form; for an administrator signed in already (a bookmark, Back after
+    signing in, a second tab), the page it would lead to."""
+    if await signed_in_admin(request, session, tenant) is not None:
+        return RedirectResponse(return_to(request.query_params.get("next")), status_code=303)
     context = {"tenant": tenant, "next": return_to(request.query_params.get("next"))}
     return render(request, "console/signin.html", context)
 
