@@ -10,9 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.errors import ValidationError
 from gatehouse.mail import delivery_log
+from gatehouse.mail.models import QUEUED
 from gatehouse.web.console.auth import Admin, require
 from gatehouse.web.console.charts import hourly_chart
-from gatehouse.web.console.delivery_labels import STATUS_LABELS
+from gatehouse.web.console.delivery_labels import RETRYING, STATUS_LABELS
 from gatehouse.web.pages import page_number, render
 from gatehouse.web.tenancy import DbSession
 
@@ -20,7 +21,10 @@ router = APIRouter(prefix="/admin/tenant-settings/mail-delivery")
 TenantConfigAdmin = Annotated[Admin, require(Authorization.MANAGE_TENANT_CONFIGURATION)]
 CRUMBS = [("Tenant Settings", "/admin/tenant-settings"), ("Mail Delivery", None)]
 NO_SUCH_MESSAGE = "There is no such e-mail in this tenant."
-STATUS_CHOICES = f"Status: Choose one of: {', '.join(STATUS_LABELS.values())}."
+# The Status menu: an e-mail waiting for another try is listed as "Retrying" and stored as
+# queued, so the menu's Queued finds it and says so.
+FILTER_LABELS = {**STATUS_LABELS, QUEUED: f"{STATUS_LABELS[QUEUED]} or {RETRYING.lower()}"}
+STATUS_CHOICES = f"Status: Choose one of: {', '.join(FILTER_LABELS.values())}."
 
 
 @router.get("", response_class=HTMLResponse)
@@ -47,7 +51,7 @@ async def delivery_page(
         "listing": listing,
         "status": status,
         "recipient": recipient,
-        "statuses": {status: STATUS_LABELS[status] for status in delivery_log.STATUSES},
+        "statuses": {status: FILTER_LABELS[status] for status in delivery_log.STATUSES},
         "chart": hourly_chart(hours),
         "error": error,
         "totals": {
