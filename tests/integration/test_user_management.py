@@ -329,6 +329,32 @@ def test_read_users_sees_but_cannot_change(reader: str, demo: LiveServer) -> Non
     assert create.status_code == 403 and admins.status_code == 403
 
 
+def test_a_disabled_button_says_why_on_the_page(reader: str, demo: LiveServer) -> None:
+    """Why the buttons are off is written under them, not only in the disabled buttons' titles
+    (shown on hover, never to keyboard or touch users): Read Users lacks Manage Users, and
+    nobody deactivates their own user."""
+    jane = user_id_of(demo, JANE)
+    me = user_id_of(demo, "admin@demo.test")
+    with demo.client() as client:
+        sign_in(client, reader, READER_PASSWORD)
+        details = client.get(f"/admin/users/{jane}")
+        authentication = client.get(f"/admin/users/{jane}?tab=authentication")
+    with demo.client() as client:
+        sign_in(client, "admin@demo.test")
+        own = client.get(f"/admin/users/{me}")
+        other = client.get(f"/admin/users/{jane}?tab=authentication")
+    assert (
+        '<p class="muted">Activating and deactivating users needs the Manage Users '
+        "authorization.</p>" in details.text
+    )
+    assert (
+        '<p class="muted">Reset Counter and Send Reset Password Email need the Manage Users '
+        "authorization.</p>" in authentication.text
+    )
+    assert '<p class="muted">You cannot deactivate your own user.</p>' in own.text
+    assert "authorization.</p>" not in other.text
+
+
 def test_forms_need_their_csrf_token(demo: LiveServer) -> None:
     """Reset Counter without the CSRF token is refused and changes nothing."""
     jane = user_id_of(demo, JANE)
