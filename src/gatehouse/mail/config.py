@@ -240,12 +240,36 @@ async def store_custom(
     config.updated_at = utcnow()
     config.updated_by = actor
     session.add(config)
-    # The log names what changed: the mode only when it did (created, or from SES).
-    changes: dict[str, Any] = {} if before else {"mode": "custom"}
-    changes |= {k: v for k, v in wanted.logged_values().items() if before.get(k, object()) != v}
-    if password_changed:
-        changes["password"] = audit.SECRET_CHANGED
-    if changes:  # saved again as it was: nothing to log
+    secret = {"password": audit.SECRET_CHANGED} if password_changed else {}
+    await log_saved(
+        session,
+        tenant_id=tenant_id,
+        actor=actor,
+        action=action,
+        mode="custom",
+        before=before,
+        after={**wanted.logged_values(), **secret},
+    )
+    await session.flush()
+    return config
+
+
+async def log_saved(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    actor: str,
+    action: str,
+    mode: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """Log a saved configuration by what changed: the mode only when it did (``before`` is
+    empty: created, or from the other mode), then each value of ``after`` that differs from
+    ``before``. A save that changes nothing logs nothing."""
+    changes: dict[str, Any] = {} if before else {"mode": mode}
+    changes |= {k: v for k, v in after.items() if before.get(k, object()) != v}
+    if changes:
         await audit.record(
             session,
             tenant_id=tenant_id,
@@ -254,8 +278,6 @@ async def store_custom(
             action=action,
             changes=changes,
         )
-    await session.flush()
-    return config
 
 
 async def remove_config(session: AsyncSession, *, tenant_id: str, actor: str) -> bool:

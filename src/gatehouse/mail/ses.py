@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gatehouse import audit
 from gatehouse.db.base import utcnow
 from gatehouse.errors import ConflictError, NotFoundError, ValidationError
-from gatehouse.mail.config import RESOURCE, get_config
+from gatehouse.mail.config import get_config, log_saved
 from gatehouse.mail.models import MailServerConfig, SesDomain
 from gatehouse.mail.ses_client import SesClient
 from gatehouse.settings import Settings
@@ -254,19 +254,15 @@ async def store_ses(
     config.version += 1
     config.updated_at, config.updated_by = utcnow(), actor
     session.add(config)
-    # As for a custom server: the mode only when it changed, and a save that changes nothing
-    # logs nothing.
-    changes: dict[str, Any] = {} if before else {"mode": "ses"}
-    changes |= {k: v for k, v in _logged_addresses(config).items() if before.get(k, object()) != v}
-    if changes:
-        await audit.record(
-            session,
-            tenant_id=tenant_id,
-            actor=actor,
-            resource=RESOURCE,
-            action=action,
-            changes=changes,
-        )
+    await log_saved(
+        session,
+        tenant_id=tenant_id,
+        actor=actor,
+        action=action,
+        mode="ses",
+        before=before,
+        after=_logged_addresses(config),
+    )
     await session.flush()
     return config
 
