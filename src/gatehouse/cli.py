@@ -8,23 +8,27 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 import uvicorn
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 
 from gatehouse.accounts.authorizations import KNOWN_SLUGS, parse_authorizations
 from gatehouse.accounts.clients import create_client
 from gatehouse.db.migrate import upgrade
-from gatehouse.errors import GatehouseError
+from gatehouse.db.unreachable import unreachable_reason
+from gatehouse.errors import GatehouseError, SettingsError
 from gatehouse.mail import test_email
 from gatehouse.mail.worker import Worker
 from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD, DEMO_USER_PASSWORD, ensure_demo
 from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import Runtime, build_runtime, freeze_heap, run_loop
 from gatehouse.settings import Settings
+from gatehouse.settings_check import check_settings, load_settings
 from gatehouse.tenants import service as tenants
 from gatehouse.web.app import create_app
 
@@ -40,6 +44,7 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(client_app, name="client")
 app.add_typer(mail_app, name="mail")
 console = Console()
+error_console = Console(stderr=True)
 T = TypeVar("T")
 
 
@@ -59,21 +64,47 @@ DEMO_NEEDS_DEV = (
 DEFAULT_PORT = 8000
 
 
-def _settings() -> Settings:
-    """The environment's settings; links in e-mails queued here (an activation, say) point at
-    the port `gatehouse serve` listens on by default when GATEHOUSE_PUBLIC_PORT is not set,
-    as serve's own links point at its port."""
-    settings = Settings()
-    if settings.public_port is None:
-        settings = settings.model_copy(update={"public_port": DEFAULT_PORT})
+def _fail(message: str) -> NoReturn:
+    """One line on standard error, no traceback, exit status 1."""
+    error_console.print(f"[red]Error:[/red] {escape(message)}")
+    raise typer.Exit(1)
+
+
+def _fail_unreachable(exc: OSError | DBAPIError) -> NoReturn:
+    """A database that cannot be reached fails the command in one line; any other database
+    error is a bug and keeps its traceback."""
+    reason = unreachable_reason(exc)
+    if reason is None:
+        raise exc
+    _fail(reason)
+
+
+def _checked_settings(*, public_port: int = DEFAULT_PORT) -> Settings:
+    """The environment's settings, every one that cannot work refused before the command
+    starts. Links in e-mails point at ``public_port`` when GATEHOUSE_PUBLIC_PORT is not set:
+    `gatehouse serve`'s port, which the other commands take to be the default one."""
+    try:
+        settings = load_settings()
+        if settings.public_port is None:
+            settings = settings.model_copy(update={"public_port": public_port})
+        check_settings(settings)
+    except SettingsError as exc:
+        _fail(str(exc))
     return settings
 
 
+def _settings() -> Settings:
+    """The environment's settings for the commands other than serve."""
+    return _checked_settings()
+
+
 def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
-    """Run ``work`` with a fresh runtime; domain errors become a clear message and exit 1."""
+    """Run ``work`` with a fresh runtime; domain errors become a clear message and exit 1, a
+    database that cannot be reached saying so."""
+    settings = _settings()
 
     async def main() -> T:
-        runtime = build_runtime(_settings())
+        runtime = build_runtime(settings)
         try:
             return await work(runtime)
         finally:
@@ -82,19 +113,18 @@ def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
     try:
         return run_loop(main())
     except GatehouseError as exc:
-        console.print(f"[red]Error:[/red] {exc}")
-        raise typer.Exit(1) from None
+        _fail(str(exc))
+    except (OSError, DBAPIError) as exc:
+        _fail_unreachable(exc)
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULT_PORT,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = DEFAULT_PORT,
 ) -> None:
     """Serve the web application (and, unless GATEHOUSE_RUN_WORKER=0, the delivery worker)."""
-    settings = Settings()
-    if settings.public_port is None:
-        settings = settings.model_copy(update={"public_port": port})
+    settings = _checked_settings(public_port=port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if settings.dev:
         console.print(
@@ -126,7 +156,11 @@ def worker() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the database migrations."""
-    upgrade(Settings())
+    settings = _settings()
+    try:
+        upgrade(settings)
+    except (OSError, DBAPIError) as exc:
+        _fail_unreachable(exc)
     console.print("Database is up to date.")
 
 
@@ -135,8 +169,7 @@ def demo() -> None:
     """Dev mode only: create the demo tenant, administrator and user if missing."""
 
     if not _settings().dev:  # its passwords are public: never on a real platform
-        console.print(f"[red]Error:[/red] {DEMO_NEEDS_DEV}")
-        raise typer.Exit(1)
+        _fail(DEMO_NEEDS_DEV)
 
     async def work(runtime: Runtime) -> None:
         async with runtime.sessions.begin() as session:

@@ -10,10 +10,14 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from gatehouse.errors import GatehouseError
+from gatehouse.errors import GatehouseError, SettingsError
 from gatehouse.settings import Settings
 
 KEY_FILE_NAME = "secret.keys"
+KEY_ADVICE = (
+    "A Fernet key is 32 url-safe base64-encoded bytes; make one with: "
+    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
 
 
 class SecretBox:
@@ -38,14 +42,27 @@ class SecretBox:
 
 def load_secret_box(settings: Settings) -> SecretBox:
     """Keys from GATEHOUSE_SECRET_KEYS, else from a key file (mode 0600) in the data directory,
-    created on first use."""
+    created on first use. A key that is no Fernet key is a SettingsError naming where it is."""
     if settings.secret_keys:
-        return SecretBox([key.strip().encode() for key in settings.secret_keys.split(",")])
+        return _box_of(settings.secret_keys.split(","), source="GATEHOUSE_SECRET_KEYS")
     key_file = settings.data_dir / KEY_FILE_NAME
     if not key_file.exists():
         _create_key_file(key_file)
-    keys = [line.strip().encode() for line in key_file.read_text().splitlines() if line.strip()]
-    return SecretBox(keys)
+    return _box_of(key_file.read_text().splitlines(), source=str(key_file))
+
+
+def _box_of(entries: list[str], *, source: str) -> SecretBox:
+    keys = [entry.strip() for entry in entries if entry.strip()]
+    if not keys:
+        raise SettingsError(source, f"no key. {KEY_ADVICE}")
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            raise SettingsError(
+                source, f"key {position} of {len(keys)} is not a Fernet key. {KEY_ADVICE}"
+            ) from None
+    return SecretBox([key.encode() for key in keys])
 
 
 def _create_key_file(key_file: Path) -> None:

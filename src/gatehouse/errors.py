@@ -6,6 +6,7 @@
     ├── PermissionDeniedError      authenticated, but lacks the authorization
     ├── ConflictError              the request contradicts current state (inactive user, ...)
     ├── TokenError                 a link token that is unknown, used or expired
+    ├── SettingsError              an operator's GATEHOUSE_* setting cannot work; names the variable
     └── DeliveryError              sending an e-mail failed; ``retryable`` is part of the class
         ├── TransientDeliveryError     4xx, timeouts, refused or dropped connections: retry later
         └── PermanentDeliveryError     5xx, refused sender/recipient, auth, certificate: fail now
@@ -64,6 +65,16 @@ class TokenError(GatehouseError):
 
 
 CONNECTION_STEPS = frozenset({"dns", "connect", "tls", "starttls", "ehlo"})
+
+
+class SettingsError(GatehouseError):
+    """A GATEHOUSE_* setting that cannot work as it stands: ``variable`` names it, ``message``
+    says why, for the operator at start-up (never for a tenant)."""
+
+    def __init__(self, variable: str, message: str) -> None:
+        super().__init__(f"{variable}: {message}")
+        self.variable = variable
+        self.message = message
 
 
 class DeliveryError(GatehouseError):

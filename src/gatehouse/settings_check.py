@@ -1,0 +1,105 @@
+"""The operator's settings checked before a command starts. A GATEHOUSE_* value that cannot work
+stops the command with one line naming the variable (SettingsError), instead of a traceback at
+start-up or, for the default mail server's URL, every e-mail failing later as an internal
+error."""
+
+from __future__ import annotations
+
+import ssl
+
+import pydantic
+from pydantic_core import ErrorDetails
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from gatehouse.crypto import load_secret_box
+from gatehouse.errors import SettingsError, ValidationError
+from gatehouse.mail.endpoint import endpoint_from_url
+from gatehouse.mail.trust import build_tls_context
+from gatehouse.settings import Settings
+
+ENV_PREFIX = "GATEHOUSE_"
+DATABASE_URL_FORMS = (
+    "use postgresql+asyncpg://user:password@host/database or sqlite+aiosqlite:///path/file"
+)
+
+
+def load_settings() -> Settings:
+    """The environment's settings; a value of the wrong type or out of range names its
+    variable (every one that is wrong, one per line)."""
+    try:
+        return Settings()
+    except pydantic.ValidationError as exc:
+        first, *others = exc.errors()
+        lines = [_problem_line(problem) for problem in others]
+        raise SettingsError(_variable(first), "\n".join([_problem_text(first), *lines])) from None
+
+
+def check_settings(settings: Settings) -> None:
+    """Raise SettingsError for the first setting that cannot work: the secret keys, the extra
+    CA file, the default mail server's URL and the database URL's form (not whether the
+    database answers: that is the command's own error)."""
+    load_secret_box(settings)
+    _check_ca_file(settings)
+    _check_default_smtp_url(settings)
+    _check_database_url(settings)
+
+
+def _variable(problem: ErrorDetails) -> str:
+    location = problem.get("loc") or ("settings",)
+    return ENV_PREFIX + str(location[0]).upper()
+
+
+def _problem_text(problem: ErrorDetails) -> str:
+    return f"{problem['msg']} (got {problem.get('input')!r})."
+
+
+def _problem_line(problem: ErrorDetails) -> str:
+    return f"{_variable(problem)}: {_problem_text(problem)}"
+
+
+def _check_ca_file(settings: Settings) -> None:
+    if settings.smtp_ca_file is None:
+        return
+    try:
+        build_tls_context(extra_ca_files=(settings.smtp_ca_file,))
+    except (OSError, ssl.SSLError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SettingsError(
+            "GATEHOUSE_SMTP_CA_FILE",
+            f"cannot load {settings.smtp_ca_file} as a PEM CA bundle: {reason}.",
+        ) from None
+
+
+def _check_default_smtp_url(settings: Settings) -> None:
+    if not settings.default_smtp_url:
+        return
+    try:
+        endpoint_from_url(settings.default_smtp_url)
+    except ValidationError as exc:
+        raise SettingsError(exc.field, f"{exc.message}.") from None
+    except ValueError:  # urlsplit: a port that is no number or out of range
+        raise SettingsError(
+            "GATEHOUSE_DEFAULT_SMTP_URL",
+            "the port must be a number from 1 to 65535, as in smtps://host:465.",
+        ) from None
+
+
+def _check_database_url(settings: Settings) -> None:
+    if not settings.database_url:
+        return
+    try:
+        dialect = make_url(settings.database_url).get_dialect()
+    except NoSuchModuleError:  # an ArgumentError: before it
+        raise SettingsError(
+            "GATEHOUSE_DATABASE_URL", f"unknown database or driver: {DATABASE_URL_FORMS}."
+        ) from None
+    except (ArgumentError, ValueError):
+        raise SettingsError(
+            "GATEHOUSE_DATABASE_URL", f"not a database URL: {DATABASE_URL_FORMS}."
+        ) from None
+    if not dialect.is_async:
+        raise SettingsError(
+            "GATEHOUSE_DATABASE_URL",
+            f"the driver {dialect.driver} is not an asyncio driver: {DATABASE_URL_FORMS}.",
+        )

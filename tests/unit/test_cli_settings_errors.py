@@ -1,0 +1,159 @@
+"""A GATEHOUSE_* setting that cannot work stops every command with one line naming the variable
+and exit status 1, never a traceback; so does a database that cannot be reached."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from gatehouse.cli import app
+
+runner = CliRunner()
+KEY_ADVICE = (
+    "A Fernet key is 32 url-safe base64-encoded bytes; make one with: python -c 'from "
+    "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
+URL_FORMS = "use postgresql+asyncpg://user:password@host/database or sqlite+aiosqlite:///path/file."
+GOOD_KEY = "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg="
+
+
+@pytest.fixture(autouse=True)
+def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clean environment: SQLite under tmp_path, one good key."""
+    for name in [
+        "DATABASE_URL",
+        "DEFAULT_SMTP_URL",
+        "SMTP_CA_FILE",
+        "PUBLIC_PORT",
+        "DEV",
+        "WORKER_BATCH_SIZE",
+    ]:
+        monkeypatch.delenv(f"GATEHOUSE_{name}", raising=False)
+    monkeypatch.setenv("GATEHOUSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GATEHOUSE_SECRET_KEYS", GOOD_KEY)
+
+
+def said(result: Result) -> str:
+    """The output as one line (Rich wraps it at the terminal's width)."""
+    return " ".join(result.output.split())
+
+
+def assert_refused(result: Result, message: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert said(result) == f"Error: {message}"
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [["tenant", "list"], ["worker"], ["db", "upgrade"]])
+def test_a_key_that_is_no_fernet_key_is_named(
+    command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GATEHOUSE_SECRET_KEYS", f"{GOOD_KEY},not-a-key")
+    assert_refused(
+        runner.invoke(app, command),
+        f"GATEHOUSE_SECRET_KEYS: key 2 of 2 is not a Fernet key. {KEY_ADVICE}",
+    )
+
+
+def test_no_key_at_all_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEHOUSE_SECRET_KEYS", " , ")
+    assert_refused(
+        runner.invoke(app, ["tenant", "list"]), f"GATEHOUSE_SECRET_KEYS: no key. {KEY_ADVICE}"
+    )
+
+
+def test_every_value_of_the_wrong_type_or_range_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEHOUSE_DEV", "maybe")
+    monkeypatch.setenv("GATEHOUSE_WORKER_BATCH_SIZE", "0")
+    assert_refused(
+        runner.invoke(app, ["db", "upgrade"]),
+        "GATEHOUSE_DEV: Input should be a valid boolean, unable to interpret input (got "
+        "'maybe'). GATEHOUSE_WORKER_BATCH_SIZE: Input should be greater than or equal to 1 "
+        "(got '0').",
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("postgres://db/gatehouse", "unknown database or driver"),
+        ("not a url", "not a database URL"),
+        ("postgresql://db/gatehouse", "the driver psycopg is not an asyncio driver"),
+    ],
+)
+def test_a_database_url_of_no_usable_form_is_named(
+    url: str, why: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GATEHOUSE_DATABASE_URL", url)
+    assert_refused(
+        runner.invoke(app, ["tenant", "list"]), f"GATEHOUSE_DATABASE_URL: {why}: {URL_FORMS}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://mail.example.test", "must look like smtps://host:465 or smtp://host:587."),
+        (
+            "smtp://mail.example.test:abc",
+            "the port must be a number from 1 to 65535, as in smtps://host:465.",
+        ),
+    ],
+)
+def test_a_default_smtp_url_that_cannot_work_stops_every_command_at_once(
+    url: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, the commands (the worker too) started and every e-mail on the default server
+    failed with "Internal error (ValidationError)" in the tenants' delivery logs. (The worker
+    goes through the same check as db upgrade; invoked here, unchecked, it would run on.)"""
+    monkeypatch.setenv("GATEHOUSE_DEFAULT_SMTP_URL", url)
+    assert_refused(runner.invoke(app, ["db", "upgrade"]), f"GATEHOUSE_DEFAULT_SMTP_URL: {message}")
+
+
+def test_a_ca_file_that_cannot_be_loaded_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "missing.pem"
+    monkeypatch.setenv("GATEHOUSE_SMTP_CA_FILE", str(missing))
+    assert_refused(
+        runner.invoke(app, ["tenant", "list"]),
+        f"GATEHOUSE_SMTP_CA_FILE: cannot load {missing} as a PEM CA bundle: No such file or "
+        "directory.",
+    )
+
+
+@pytest.mark.parametrize("command", [["tenant", "list"], ["db", "upgrade"]])
+def test_a_database_that_cannot_be_reached_is_one_line_without_its_password(
+    command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "GATEHOUSE_DATABASE_URL", "postgresql+asyncpg://gatehouse:s3cret-pw@127.0.0.1:1/gatehouse"
+    )
+    result = runner.invoke(app, command)
+    assert result.exit_code == 1, result.output
+    assert said(result) == (
+        "Error: The database cannot be reached (GATEHOUSE_DATABASE_URL): Connection refused"
+    )
+    assert "s3cret-pw" not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_serve_refuses_a_port_out_of_range() -> None:
+    """Before, --port 99999 was passed on and the server listened on another port (a child
+    process, so that a server that does start is stopped by the timeout)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "gatehouse", "serve", "--port", "99999"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 2
+    assert "Invalid value for '--port': Input should be less than or equal to 65535" in " ".join(
+        result.stderr.split()
+    )
