@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
 from typing import Annotated, NoReturn, TypeVar
 
@@ -21,7 +21,7 @@ from gatehouse.accounts.authorizations import KNOWN_SLUGS, parse_authorizations
 from gatehouse.accounts.clients import create_client
 from gatehouse.db.migrate import upgrade
 from gatehouse.db.unreachable import unreachable_reason
-from gatehouse.errors import GatehouseError, SettingsError
+from gatehouse.errors import GatehouseError, SettingsError, ValidationError
 from gatehouse.mail import test_email
 from gatehouse.mail.worker import Worker
 from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD, DEMO_USER_PASSWORD, ensure_demo
@@ -98,9 +98,10 @@ def _settings() -> Settings:
     return _checked_settings()
 
 
-def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
+def _run(work: Callable[[Runtime], Awaitable[T]], *, options: Mapping[str, str] | None = None) -> T:
     """Run ``work`` with a fresh runtime; domain errors become a clear message and exit 1, a
-    database that cannot be reached saying so."""
+    bad value naming its option (``options``: field -> option), a database that cannot be
+    reached saying so."""
     settings = _settings()
 
     async def main() -> T:
@@ -112,6 +113,8 @@ def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
 
     try:
         return run_loop(main())
+    except ValidationError as exc:
+        _fail(exc.labelled(options or {}))
     except GatehouseError as exc:
         _fail(str(exc))
     except (OSError, DBAPIError) as exc:
@@ -211,7 +214,7 @@ def tenant_create(
         )
         console.print(f"Activation e-mail queued for {new.admin.email}.")
 
-    _run(work)
+    _run(work, options={"display_name": "--display-name", "email": "--admin-email", "id": "--id"})
 
 
 @tenant_app.command("list")
@@ -244,7 +247,7 @@ def tenant_add_domain(tenant_id: str, domain: str) -> None:
             )
         console.print(f"{record.domain} now serves tenant {tenant_id}.")
 
-    _run(work)
+    _run(work, options={"domain": "DOMAIN"})
 
 
 @client_app.command("create")
@@ -276,7 +279,7 @@ def client_create(
         else:
             console.print(f"client ID: {new.client_id}\nsecret:    {new.secret}  (shown once)")
 
-    _run(work)
+    _run(work, options={"name": "--name", "authorization": "--authorization"})
 
 
 @mail_app.command("send-test")
@@ -299,4 +302,4 @@ def mail_send_test(
             if not outcome.startswith("sent"):
                 raise typer.Exit(1)
 
-    _run(work)
+    _run(work, options={"to": "--to", "language": "--language"})

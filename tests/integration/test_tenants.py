@@ -119,14 +119,59 @@ def test_client_create_names_its_choices(cli_env: Settings) -> None:
 
 @pytest.mark.parametrize("name", ["", "x" * 51, "Acme <script>", "Acme; DROP"])
 def test_display_name_rules(cli_env: Settings, name: str) -> None:
-    """Display names outside 1-50 letters, digits, space, _ - . ' are refused by field."""
+    """Display names outside 1-50 letters, digits, space, _ - . ' are refused by option."""
     result = runner.invoke(
         app, ["tenant", "create", "--display-name", name, "--admin-email", "a@x.test"]
     )
     assert result.exit_code == 1
-    assert "display_name: The display name must be 1 to 50 characters" in " ".join(
+    assert "Error: --display-name: The display name must be 1 to 50 characters" in " ".join(
         result.output.split()
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["tenant", "create", "--display-name", "Acme", "--admin-email", "acme.test"],
+            "--admin-email: Not a valid e-mail address: An email address must have an @-sign.",
+        ),
+        (
+            [
+                "tenant",
+                "create",
+                "--display-name",
+                "Acme",
+                "--admin-email",
+                "a@x.test",
+                "--id",
+                "A!",
+            ],
+            "--id: The tenant ID must be 1 to 63 lower-case letters, digits or hyphens, not "
+            "starting or ending with a hyphen, and not a reserved name.",
+        ),
+        (
+            ["mail", "send-test", "--tenant", "demo", "--to", "ops"],
+            "--to: Not a valid e-mail address: An email address must have an @-sign.",
+        ),
+        (
+            ["tenant", "add-domain", "demo", "not a domain"],
+            "DOMAIN: 'not a domain' is not a valid domain name.",
+        ),
+        (
+            ["client", "create", "--tenant", "demo", "--name", "", "--authorization", "read-users"],
+            "--name: The name must have 1 to 100 characters.",
+        ),
+    ],
+)
+def test_a_bad_value_is_named_by_its_option(
+    demo: LiveServer, cli_env: Settings, args: list[str], message: str
+) -> None:
+    """The error names the option the operator typed, not the field behind it ("email:"
+    for --admin-email, "id:", "to:", "domain:" before)."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert " ".join(result.output.split()) == f"Error: {message}"
 
 
 def test_custom_domain_serves_the_tenant(demo: LiveServer, cli_env: Settings) -> None:
@@ -268,7 +313,7 @@ def test_mail_send_test_in_a_language(demo: LiveServer, cli_env: Settings) -> No
         app, ["mail", "send-test", "--tenant", "demo", "--to", "ops@demo.test", "--language", "xx"]
     )
     assert unknown.exit_code == 1
-    assert unknown.output == "Error: language: Choose one of: en, de, fr, es, it, pt, ja, zh.\n"
+    assert unknown.output == "Error: --language: Choose one of: en, de, fr, es, it, pt, ja, zh.\n"
     args = ["--tenant", "demo", "--to", "ops@demo.test", "--language", "fr", "--no-wait"]
     queued = runner.invoke(app, ["mail", "send-test", *args])
     assert queued.exit_code == 0, queued.output
