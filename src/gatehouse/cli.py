@@ -141,19 +141,45 @@ def serve(
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Serve this worker's Prometheus metrics (sent, failed, retried, delivery "
+            "latency) at http://HOST:PORT/metrics. Off unless given.",
+            min=1,
+            max=65535,
+        ),
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Interface of --metrics-port.")] = "127.0.0.1",
+) -> None:
     """Run the delivery worker alone (any number of them can share the queue)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     async def work(runtime: Runtime) -> None:
         delivery = Worker(runtime)
+        metrics_server = None
+        if metrics_port is not None:
+            try:
+                metrics_server = runtime.metrics.serve_for_worker(
+                    host=metrics_host, port=metrics_port
+                )
+            except OSError as exc:
+                raise ValidationError(
+                    "metrics_port",
+                    f"cannot listen on {metrics_host}:{metrics_port}: {exc.strerror or exc}.",
+                ) from None
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, delivery.stop)  # finish in-flight sends, then exit
         freeze_heap()
-        await delivery.run()
+        try:
+            await delivery.run()
+        finally:
+            if metrics_server is not None:
+                metrics_server.shutdown()
 
-    _run(work)
+    _run(work, options={"metrics_port": "--metrics-port"})
 
 
 @db_app.command("upgrade")

@@ -1,10 +1,22 @@
-"""Prometheus metrics of one process. No per-tenant labels: tenants are many, series are not."""
+"""Prometheus metrics of one process. No per-tenant labels: tenants are many, series are not.
+
+A web process answers them at /metrics (with the queue's depth, counted in the database); a
+``gatehouse worker``, which has no web server, on a port of its own (``--metrics-port``): the
+sent, failed, retried and latency figures are counted by the process that sends."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400)
 
@@ -30,3 +42,11 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+    def serve_for_worker(self, *, host: str, port: int) -> WSGIServer:
+        """Answer the delivery figures at http://host:port/metrics from a thread of their own.
+        The queue's depth is left out: a worker never counts it (it would always say 0), a web
+        process's /metrics does. Raises OSError when the port cannot be had."""
+        self.registry.unregister(self.queued)
+        server, _thread = start_http_server(port, addr=host, registry=self.registry)
+        return server

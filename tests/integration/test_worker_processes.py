@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime
@@ -33,7 +35,7 @@ from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
 from tests.bench.common import SINK_LOGIN, add_custom_configs
 from tests.bench.sink import Sink
-from tests.support.smtp_servers import Pki, RecordingHandler, SmtpServer
+from tests.support.smtp_servers import Pki, RecordingHandler, SmtpServer, free_port
 
 LOGIN = ("platform", "pl@tform")
 CONTEXT = {"user": {"sp_name": "Acme", "ids_home_link": "http://acme.localhost/"}}
@@ -65,11 +67,11 @@ async def runtime(clean_db: Settings) -> AsyncIterator[Runtime]:
 class WorkerProcess:
     """One ``python -m gatehouse worker``; its log goes to a file (a pipe could fill up)."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, args: tuple[str, ...] = ()) -> None:
         self.log = log
         with log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gatehouse", "worker"],
+                [sys.executable, "-m", "gatehouse", "worker", *args],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -114,7 +116,7 @@ def spawn(clean_db: Settings, pki: Pki, tmp_path: Path) -> Iterator[Callable[...
     """Starts worker processes on the test database; kills the ones still running at the end."""
     started: list[WorkerProcess] = []
 
-    def start(server: SmtpServer, **settings: str) -> WorkerProcess:
+    def start(server: SmtpServer, args: tuple[str, ...] = (), **settings: str) -> WorkerProcess:
         user, password = LOGIN
         env = {k: v for k, v in os.environ.items() if not k.startswith("GATEHOUSE_")}
         env.update(
@@ -129,7 +131,7 @@ def spawn(clean_db: Settings, pki: Pki, tmp_path: Path) -> Iterator[Callable[...
             GATEHOUSE_WORKER_POLL_SECONDS="0.2",
         )
         env.update({f"GATEHOUSE_{name.upper()}": value for name, value in settings.items()})
-        worker = WorkerProcess(env, tmp_path / f"worker-{len(started)}.log")
+        worker = WorkerProcess(env, tmp_path / f"worker-{len(started)}.log", args)
         started.append(worker)
         return worker
 
@@ -339,3 +341,52 @@ async def test_sigterm_finishes_in_flight_sends_then_exits_zero(
     assert {m.status for m in messages.values()} <= {"sent", "queued"}  # none left leased
     sent = sorted(r for r, m in messages.items() if m.status == "sent")
     assert sorted(received(handler).elements()) == sent  # recorded exactly as delivered
+
+
+def scrape(port: int) -> list[str]:
+    """The lines of a worker's /metrics, no comments."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+        text: str = answer.read().decode()
+    return [line for line in text.splitlines() if not line.startswith("#")]
+
+
+async def test_a_worker_serves_its_delivery_metrics_on_its_own_port(
+    runtime: Runtime, pki: Pki, spawn: Callable[..., WorkerProcess]
+) -> None:
+    """Behind web processes with GATEHOUSE_RUN_WORKER=0 (README: Deployment) the workers send
+    every e-mail, so only they can count sent, failed, retried and the latency: before, their
+    figures were nowhere, and every web process's /metrics said 0 sent for ever. The queue's
+    depth stays with /metrics of the web (a worker would always say 0)."""
+    port = free_port()
+    async with SmtpServer(pki, security="starttls", credentials=LOGIN) as server:
+        await queue_many(runtime, 3)
+        worker = spawn(server, args=("--metrics-port", str(port)))
+
+        async def counted() -> bool:
+            try:
+                return "gatehouse_mail_sent_total 3.0" in await asyncio.to_thread(scrape, port)
+            except OSError:  # not listening yet
+                return False
+
+        await wait_until(counted, "3 sent in the worker's metrics")
+        lines = await asyncio.to_thread(scrape, port)
+        worker.process.send_signal(signal.SIGTERM)
+        assert await worker.wait_exit() == 0
+    assert "gatehouse_mail_delivery_seconds_count 3.0" in lines
+    assert "gatehouse_mail_failed_total 0.0" in lines
+    assert not [line for line in lines if line.startswith("gatehouse_mail_queued")]
+
+
+async def test_a_metrics_port_in_use_is_named(
+    runtime: Runtime, pki: Pki, spawn: Callable[..., WorkerProcess]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        async with SmtpServer(pki, security="starttls", credentials=LOGIN) as server:
+            worker = spawn(server, args=("--metrics-port", str(port)))
+            assert await worker.wait_exit() == 1
+    assert " ".join(worker.text().split()) == (
+        f"Error: --metrics-port: cannot listen on 127.0.0.1:{port}: Address already in use."
+    )
