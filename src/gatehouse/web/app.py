@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse,
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gatehouse.mail.devmail import DevMailServer
@@ -54,6 +55,8 @@ from gatehouse.web.tenancy import UNKNOWN_HOST
 log = logging.getLogger(__name__)
 API_PREFIX = "/admin/api/"
 JSON_PREFIXES = (API_PREFIX, "/service/", "/_mailbox/api/", "/healthz")
+HEALTH_OK = {"status": "ok"}
+HEALTH_DATABASE_DOWN = {"status": "unavailable", "database": "not answering"}
 HEADINGS = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Not allowed"}
 GENERIC_MESSAGES = {
     "Not Found": "There is no page at this address.",
@@ -129,12 +132,17 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
         app.include_router(mailbox_router(devmail, base_domain=settings.base_domain))
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz(request: Request) -> dict[str, str]:
-        """Up, and the database answers."""
+    async def healthz(request: Request) -> JSONResponse:
+        """Up, and the database answers: 200; else 503, which a load balancer or an
+        orchestrator takes for "not ready" (before, a 500 with a traceback in the log)."""
         runtime: Runtime = request.app.state.runtime
-        async with runtime.sessions() as session:
-            await session.execute(select(1))
-        return {"status": "ok"}
+        try:
+            async with runtime.sessions() as session:
+                await session.execute(select(1))
+        except (OSError, SQLAlchemyError) as exc:
+            log.warning("health check: the database does not answer: %s", type(exc).__name__)
+            return JSONResponse(HEALTH_DATABASE_DOWN, status_code=503)
+        return JSONResponse(HEALTH_OK)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
