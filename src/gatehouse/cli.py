@@ -27,6 +27,7 @@ from gatehouse.mail.worker import Worker
 from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD, DEMO_USER_PASSWORD, ensure_demo
 from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import Runtime, build_runtime, freeze_heap, run_loop
+from gatehouse.secret_rotation import reencrypt_secrets
 from gatehouse.settings import Settings
 from gatehouse.settings_check import check_settings, load_settings
 from gatehouse.tenants import service as tenants
@@ -39,10 +40,12 @@ db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 tenant_app = typer.Typer(help="Manage tenants.", no_args_is_help=True)
 client_app = typer.Typer(help="Manage API clients.", no_args_is_help=True)
 mail_app = typer.Typer(help="Mail commands.", no_args_is_help=True)
+secrets_app = typer.Typer(help="Stored secrets and GATEHOUSE_SECRET_KEYS.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(client_app, name="client")
 app.add_typer(mail_app, name="mail")
+app.add_typer(secrets_app, name="secrets")
 console = Console()
 error_console = Console(stderr=True)
 T = TypeVar("T")
@@ -329,3 +332,23 @@ def mail_send_test(
                 raise typer.Exit(1)
 
     _run(work, options={"to": "--to", "language": "--language"})
+
+
+@secrets_app.command("reencrypt")
+def secrets_reencrypt() -> None:
+    """Encrypt every stored secret again under the newest key, so older ones can be removed.
+
+    The newest key is the first of GATEHOUSE_SECRET_KEYS (README: Configuration)."""
+
+    async def work(runtime: Runtime) -> None:
+        async with runtime.sessions.begin() as session:
+            outcome = await reencrypt_secrets(session, runtime.secret_box)
+        console.print(f"{outcome.count} stored secret(s) now use the newest key.")
+        if outcome.undecryptable:
+            _fail(
+                "No key of GATEHOUSE_SECRET_KEYS decrypts the stored secret of tenant(s) "
+                f"{', '.join(outcome.undecryptable)}: keep the key they were stored with, or "
+                "have their administrators enter the password again."
+            )
+
+    _run(work)

@@ -31,6 +31,16 @@ class SecretBox:
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
 
+    def reencrypt(self, ciphertext: str) -> str:
+        """``ciphertext`` under the newest key (key rotation: after this, older keys are no
+        longer needed for it). Raises GatehouseError if no current key decrypts it."""
+        try:
+            return self._fernet.rotate(ciphertext.encode()).decode()
+        except InvalidToken as exc:
+            raise GatehouseError(
+                "a stored secret cannot be decrypted with the current keys"
+            ) from exc
+
     def decrypt(self, ciphertext: str) -> str:
         try:
             return self._fernet.decrypt(ciphertext.encode()).decode()
