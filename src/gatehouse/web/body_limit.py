@@ -1,8 +1,8 @@
 """A cap on request bodies, before anything reads one: every handler (and the NUL check) reads
 the whole body into memory, so without it one request of a few gigabytes would take a server
 process down. The largest body a page or the API takes is a template with its two uploaded
-files (256 KiB each), well under the cap. A proxy in front (deploy/nginx.conf: 1 MiB by
-default) may refuse earlier."""
+files (256 KiB each), well under the cap. deploy/nginx.conf lets the same 4 MiB through
+(nginx's own default is 1 MiB)."""
 
 from __future__ import annotations
 
