@@ -149,6 +149,19 @@ def test_code_expires_after_ten_minutes(demo: LiveServer, app_id: str) -> None:
     assert "The code has expired. Ask for a new code." in expired.text
 
 
+def test_a_code_that_is_not_eight_digits_spends_no_attempt(demo: LiveServer, app_id: str) -> None:
+    """Empty, letters, too short or too long (past the browser's pattern): the page asks for
+    the 8 digits, and the attempts left stay five."""
+    with demo.client() as browser:
+        log_on(browser, app_id)
+        [code] = codes(demo)
+        slips = [enter(browser, app_id, slip) for slip in ("", "abcdefgh", "1234", "123456789")]
+        wrong = enter(browser, app_id, "00000000" if code != "00000000" else "11111111")
+    assert [s.status_code for s in slips] == [400] * 4
+    assert all("Enter the 8 digits of the code from the e-mail." in s.text for s in slips)
+    assert "The code is not correct. 4 attempts left." in wrong.text
+
+
 def test_five_wrong_codes_lock_for_sixty_minutes(demo: LiveServer, app_id: str) -> None:
     """The fifth wrong code locks; the right password then sends no code until the lock ends."""
     with demo.client() as browser:

@@ -31,6 +31,7 @@ MAX_WRONG_CODES = 5
 LOCK_DURATION = timedelta(minutes=60)
 
 CODE_WRONG = "The code is not correct. {left} left."
+CODE_MALFORMED = "Enter the 8 digits of the code from the e-mail."
 CODE_EXPIRED = "The code has expired. Ask for a new code."
 CODE_LOCKED = "Too many wrong codes: signing in with an e-mail code is locked until {until}."
 
@@ -128,7 +129,10 @@ async def verify_code(session: AsyncSession, *, user: User, code: str) -> None:
     now = utcnow()
     if row.code_hash is None or row.expires_at is None or row.expires_at <= now:
         raise OtpError(CODE_EXPIRED)
-    if tokens_equal(_hash(user, "".join(code.split())), row.code_hash):
+    code = "".join(code.split())
+    if len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
+        raise OtpError(CODE_MALFORMED)  # a slip, not a guess: no attempt is spent on it
+    if tokens_equal(_hash(user, code), row.code_hash):
         row.code_hash, row.failed_attempts = None, 0
         await session.flush()
         return
