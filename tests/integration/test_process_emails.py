@@ -249,7 +249,7 @@ def test_forgot_password_from_an_application_page(demo: LiveServer, api: httpx.C
     # application: the tenant's own set and name), in the language of the browser using it.
     expire_links(demo)
     with demo.client(headers={"accept-language": "pt-BR,pt;q=0.8"}) as browser:
-        browser.get(path_of(link_in(mail.text)))
+        renewing = browser.get(path_of(link_in(mail.text)))
         [_, renewed] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE], count=2)
         assert renewed.subject == "Nova senha"
         path = path_of(link_in(renewed.text))
@@ -257,6 +257,13 @@ def test_forgot_password_from_an_application_page(demo: LiveServer, api: httpx.C
         done = set_new_password(browser, path, form, "Travel-Again-2026")
     # Set, the password leads back to Travel's logon page, which signs in to Travel.
     assert done.headers["location"] == f"/?app={app['id']}&msg=password-set"
+    # The pages about the link lead back to Travel too: its logon page, and a new link for it.
+    with demo.client() as browser:
+        used = browser.get(path)
+    assert f'<a href="/?app={app["id"]}">Back to sign in</a>' in renewing.text
+    assert used.status_code == 400 and "This link has already been used." in used.text
+    assert f'href="/forgot-password?app={app["id"]}">Request a new link' in used.text
+    assert f'<a href="/?app={app["id"]}">Back to sign in</a>' in used.text
 
 
 def test_on_behalf_registration_in_profile_language(demo: LiveServer, api: httpx.Client) -> None:

@@ -12,7 +12,13 @@ from starlette.datastructures import FormData
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
 from gatehouse.accounts.sessions import end_sessions, load_session, revoke_session, start_session
-from gatehouse.accounts.tokens import TOKEN_EXPIRED, UsedLink
+from gatehouse.accounts.tokens import (
+    ACTIVATE_ACCOUNT,
+    RESET_PASSWORD,
+    TOKEN_EXPIRED,
+    UsedLink,
+    find_token,
+)
 from gatehouse.accounts.users import (
     LANGUAGE_NAMES,
     LANGUAGES,
@@ -273,7 +279,9 @@ async def activate_page(
     try:
         await activation.user_for_activation_token(session, tenant=tenant, token=token)
     except TokenError as exc:
-        return _link_problem(request, tenant, exc)
+        return await _link_problem(
+            request, session, tenant, exc, token=token, purpose=ACTIVATE_ACCOUNT
+        )
     context = {
         "tenant": tenant,
         "token": token,
@@ -303,7 +311,9 @@ async def activate(
             session, tenant=tenant, token=token, password=_confirmed_password(form)
         )
     except TokenError as exc:
-        return _link_problem(request, tenant, exc)
+        return await _link_problem(
+            request, session, tenant, exc, token=token, purpose=ACTIVATE_ACCOUNT
+        )
     except ValidationError as exc:
         return render(
             request, "account/set_password.html", {**context, "error": exc.message}, status_code=400
@@ -335,9 +345,33 @@ def _confirmed_password(form: FormData) -> str:
     return password
 
 
-def _link_problem(request: Request, tenant: object, exc: TokenError) -> Response:
-    context = {"tenant": tenant, "error": exc.reason, "offer_new_link": True}
+async def _link_problem(
+    request: Request,
+    session: AsyncSession,
+    tenant: Tenant,
+    exc: TokenError,
+    *,
+    token: str,
+    purpose: str,
+) -> Response:
+    """Why the link does not work, with a new link and the way back to the logon page of the
+    application its process started from (while it exists), as the link would have led."""
+    context = {
+        "tenant": tenant,
+        "error": exc.reason,
+        "offer_new_link": True,
+        "app_query": await _link_app_query(session, tenant, token=token, purpose=purpose),
+    }
     return render(request, "account/notice.html", context, status_code=400)
+
+
+async def _link_app_query(
+    session: AsyncSession, tenant: Tenant, *, token: str, purpose: str
+) -> str:
+    """``?app=<id>`` of the application a link remembers, "" for none (or an unknown link)."""
+    record = await find_token(session, tenant_id=tenant.id, token=token, purpose=purpose)
+    remembered = record.application_id if record is not None else None
+    return app_query(await applications.remembered_application(session, tenant.id, remembered))
 
 
 async def _password_link_problem(
@@ -351,7 +385,9 @@ async def _password_link_problem(
     """A used or unknown link is refused with its reason; an expired one sends a new link
     (once, within the e-mail limit) and says so."""
     if exc.reason != TOKEN_EXPIRED:
-        return _link_problem(request, tenant, exc)
+        return await _link_problem(
+            request, session, tenant, exc, token=token, purpose=RESET_PASSWORD
+        )
     try:
         sentence, outcome = await renew_expired_link(
             session,
@@ -363,13 +399,21 @@ async def _password_link_problem(
     except TokenError as renewal_problem:
         await session.rollback()
         await session.refresh(tenant)
-        return _link_problem(request, tenant, renewal_problem)
+        return await _link_problem(
+            request, session, tenant, renewal_problem, token=token, purpose=RESET_PASSWORD
+        )
     await session.commit()
+    back = await _link_app_query(session, tenant, token=token, purpose=RESET_PASSWORD)
     if outcome is Outcome.QUEUED:
         runtime.wake_worker()
-        context = {"tenant": tenant, "notice": sentence, "title": "New link sent"}
+        context = {
+            "tenant": tenant,
+            "notice": sentence,
+            "title": "New link sent",
+            "app_query": back,
+        }
         return render(request, "account/notice.html", context)
-    context = {"tenant": tenant, "error": sentence}
+    context = {"tenant": tenant, "error": sentence, "app_query": back}
     return render(request, "account/notice.html", context, status_code=400)
 
 
