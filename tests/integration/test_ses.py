@@ -222,6 +222,29 @@ def test_a_refused_domain_stays_in_the_console_box(demo: LiveServer, ses: MotoSe
     )
 
 
+def test_a_domain_registered_already_is_named_in_the_console(
+    demo: LiveServer, ses: MotoSes
+) -> None:
+    """Add Domain of a registered domain names the field, as the other refusals do."""
+    with demo.client() as client:
+        sign_in(client, "admin@demo.test")
+        added = []
+        for _ in range(2):
+            page = client.get("/admin/tenant-settings/mail-server?tab=ses")
+            added.append(
+                client.post(
+                    "/admin/tenant-settings/mail-server/ses/domains",
+                    data={"csrf_token": csrf_token(page), "domain": "acme.test"},
+                )
+            )
+    assert [a.status_code for a in added] == [303, 422]
+    assert "Domain: The domain acme.test is already registered." in added[1].text
+    assert (
+        'aria-invalid="true" aria-describedby="page-error" type="text" maxlength="253" '
+        'value="acme.test"' in added[1].text
+    )
+
+
 def test_at_most_two_domains_and_one_owner(
     demo: LiveServer, ses: MotoSes, auth: tuple[str, str]
 ) -> None:

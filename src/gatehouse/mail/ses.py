@@ -118,10 +118,10 @@ async def add_domain(
     if len(await list_domains(session, tenant_id)) >= MAX_DOMAINS:
         raise ValidationError("domain", f"A tenant can have at most {MAX_DOMAINS} domains.")
     if await session.get(SesDomain, domain) is not None:
-        raise ConflictError(f"The domain {domain} is already registered.")
+        raise ConflictError(f"The domain {domain} is already registered.", field="domain")
     other = await _related_elsewhere(session, domain, tenant_id)
     if other is not None:
-        raise ConflictError(RELATED_ELSEWHERE.format(domain=domain, other=other))
+        raise ConflictError(RELATED_ELSEWHERE.format(domain=domain, other=other), field="domain")
     records = await client.create_identity(domain)
     record = SesDomain(
         domain=domain, tenant_id=tenant_id, status="pending", records=[asdict(r) for r in records]

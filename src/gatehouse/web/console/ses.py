@@ -41,6 +41,8 @@ async def _failed(
         error, field = field_error_text(exc), exc.field
     elif isinstance(exc, DeliveryError):
         error, field = exc.message, None
+    elif isinstance(exc, ConflictError) and exc.field:  # named as a refused value is
+        error, field = field_error_text(ValidationError(exc.field, exc.message)), exc.field
     else:
         error, field = str(exc), None
     context = await page_context(session, admin, request, error=error, error_field=field)
