@@ -309,6 +309,21 @@ def test_password_details_count_and_reset_counter(demo: LiveServer) -> None:
     assert "admin:admin@demo.test" not in after.text  # who made the change, as people read it
 
 
+def test_the_home_tile_promises_a_reader_no_changes(reader: str, demo: LiveServer) -> None:
+    """User Management's tile says what a Read Users administrator can do there; one who
+    manages users reads what they can change."""
+    with demo.client() as client:
+        sign_in(client, reader, READER_PASSWORD)
+        read_only = client.get("/admin").text
+    with demo.client() as client:
+        sign_in(client, "admin@demo.test")
+        managing = client.get("/admin").text
+    seeing = "Find users and see their details, password details and e-mail limit."
+    changing = "Find, create, deactivate and activate users; password details and e-mail limit."
+    assert seeing in read_only and changing not in read_only
+    assert changing in managing and seeing not in managing
+
+
 def test_read_users_sees_but_cannot_change(reader: str, demo: LiveServer) -> None:
     """Read Users opens the list and details with disabled buttons; every change is 403."""
     jane = user_id_of(demo, JANE)
