@@ -39,7 +39,11 @@ ANSWER = {"message": FORGOT_ANSWER}
 def test_fourth_request_on_the_page_says_limit_and_sends_nothing(demo: LiveServer) -> None:
     """Three Forgot password? requests bring three e-mails; the fourth none, and the sentence."""
     with demo.client() as client:
-        pages = [post_form(client, "/forgot-password", {"identifier": JANE}) for _ in range(4)]
+        posts = [post_form(client, "/forgot-password", {"identifier": JANE}) for _ in range(4)]
+        pages = [client.get(p.headers["location"]) for p in posts]
+    assert [p.headers["location"] for p in posts] == ["/forgot-password/sent"] * 3 + [
+        "/forgot-password/limit"
+    ]
     assert [p.status_code for p in pages] == [200, 200, 200, 200]
     assert all(FORGOT_ANSWER in p.text for p in pages[:3])
     assert LIMIT_SENTENCE in pages[3].text and FORGOT_ANSWER not in pages[3].text

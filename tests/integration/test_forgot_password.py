@@ -123,9 +123,17 @@ def test_forgot_password_page_answers_the_same(demo: LiveServer) -> None:
     with demo.client() as client:
         known = post_form(client, "/forgot-password", {"identifier": "jane@demo.test"})
         unknown = post_form(client, "/forgot-password", {"identifier": "ghost@demo.test"})
+        answer = client.get(known.headers["location"])
+        reloaded = client.get(known.headers["location"])
     sentence = "If an account exists, an email with a link to reset your password has been sent."
-    assert sentence in known.text and sentence in unknown.text
-    assert known.status_code == unknown.status_code == 200
+    assert known.status_code == unknown.status_code == 303
+    assert known.headers["location"] == unknown.headers["location"] == "/forgot-password/sent"
+    assert answer.status_code == 200 and sentence in answer.text
+    # The answer has a page of its own: reloading it asks for no other e-mail.
+    assert reloaded.status_code == 200 and sentence in reloaded.text
+    demo.wait_for_mail(lambda m: m.rcpt_to == ["jane@demo.test"])
+    time.sleep(0.5)
+    assert len(demo.devmail.mailbox.messages()) == 1
 
 
 def test_form_without_csrf_token_is_refused(demo: LiveServer) -> None:

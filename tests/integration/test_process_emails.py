@@ -237,9 +237,12 @@ def test_forgot_password_from_an_application_page(demo: LiveServer, api: httpx.C
     with demo.client(headers={"accept-language": "pt-BR,pt;q=0.8"}) as browser:
         page = browser.get(f"/?app={app['id']}")
         assert f'href="/forgot-password?app={app["id"]}"' in page.text
-        post_form(
+        asked = post_form(
             browser, f"/forgot-password?app={app['id']}", {"identifier": JANE, "app": app["id"]}
         )
+        answer = browser.get(asked.headers["location"])
+    assert asked.headers["location"] == f"/forgot-password/sent?app={app['id']}"
+    assert f'<a href="/?app={app["id"]}">Back to sign in</a>' in answer.text
     [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
     assert mail.subject == "Nova senha"
     assert lf(mail.text).startswith("Jane @ Travel: http://demo.localhost:")

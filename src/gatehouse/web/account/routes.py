@@ -203,7 +203,27 @@ async def forgot(
         await session.commit()
     if outcome is Outcome.QUEUED:
         runtime.wake_worker()
-    context = {"tenant": tenant, "notice": forgot_password.page_answer(outcome), **extras}
+    # To a page of its own, so a reload shows the answer again instead of asking for (and
+    # counting) another e-mail.
+    answer = "limit" if outcome is Outcome.LIMIT_REACHED else "sent"
+    return RedirectResponse(f"/forgot-password/{answer}{app_query(application)}", status_code=303)
+
+
+@router.get("/forgot-password/{answer}", response_class=HTMLResponse)
+async def forgot_answer(
+    request: Request, session: DbSession, tenant: CurrentTenant, answer: str, app: str = ""
+) -> Response:
+    """What a forgot-password request came to: ``sent`` (the answer that reveals nothing) or
+    ``limit`` (the user's e-mails for the day are used up)."""
+    if answer not in ("sent", "limit"):
+        return RedirectResponse("/forgot-password", status_code=303)
+    application = await application_from(session, tenant, app)
+    outcome = Outcome.LIMIT_REACHED if answer == "limit" else Outcome.QUEUED
+    context = {
+        "tenant": tenant,
+        "notice": forgot_password.page_answer(outcome),
+        **await page_extras(session, tenant, application),
+    }
     return render(request, "account/notice.html", context)
 
 
