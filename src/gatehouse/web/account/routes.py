@@ -209,16 +209,26 @@ async def forgot(
     return RedirectResponse(f"/forgot-password/{answer}{app_query(application)}", status_code=303)
 
 
-@router.get("/forgot-password/{answer}", response_class=HTMLResponse)
-async def forgot_answer(
-    request: Request, session: DbSession, tenant: CurrentTenant, answer: str, app: str = ""
+@router.get("/forgot-password/sent", response_class=HTMLResponse)
+async def forgot_sent(
+    request: Request, session: DbSession, tenant: CurrentTenant, app: str = ""
 ) -> Response:
-    """What a forgot-password request came to: ``sent`` (the answer that reveals nothing) or
-    ``limit`` (the user's e-mails for the day are used up)."""
-    if answer not in ("sent", "limit"):
-        return RedirectResponse("/forgot-password", status_code=303)
+    """The answer that reveals nothing: an e-mail is on its way if the account exists."""
+    return await _forgot_answer(request, session, tenant, app, Outcome.QUEUED)
+
+
+@router.get("/forgot-password/limit", response_class=HTMLResponse)
+async def forgot_limit(
+    request: Request, session: DbSession, tenant: CurrentTenant, app: str = ""
+) -> Response:
+    """The user's e-mails for the day are used up (the reference names the limit)."""
+    return await _forgot_answer(request, session, tenant, app, Outcome.LIMIT_REACHED)
+
+
+async def _forgot_answer(
+    request: Request, session: DbSession, tenant: Tenant, app: str, outcome: Outcome
+) -> Response:
     application = await application_from(session, tenant, app)
-    outcome = Outcome.LIMIT_REACHED if answer == "limit" else Outcome.QUEUED
     context = {
         "tenant": tenant,
         "notice": forgot_password.page_answer(outcome),
