@@ -37,17 +37,48 @@ CODE_LOCKED = "Too many wrong codes: signing in with an e-mail code is locked un
 
 
 class OtpError(Exception):
-    """The code was refused; ``message`` is for the user."""
+    """The code was refused; ``message`` is for the user, ``reason`` names the case (wrong,
+    expired, malformed, locked) for the page that shows it again after a redirect."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, reason: str = "wrong") -> None:
         super().__init__(message)
         self.message = message
+        self.reason = reason
 
 
 class OtpLocked(OtpError):
     def __init__(self, until: datetime) -> None:
-        super().__init__(CODE_LOCKED.format(until=until.strftime("%H:%M UTC")))
+        super().__init__(locked_message(until), reason="locked")
         self.until = until
+
+
+def locked_message(until: datetime) -> str:
+    return CODE_LOCKED.format(until=until.strftime("%H:%M UTC"))
+
+
+def wrong_message(attempts_left: int) -> str:
+    return CODE_WRONG.format(left=f"{attempts_left} attempt{'' if attempts_left == 1 else 's'}")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a user's e-mail codes stand: locked until when (None: not locked), and how many
+    wrong codes are left before they lock."""
+
+    locked_until: datetime | None
+    attempts_left: int
+
+
+async def standing(session: AsyncSession, user: User) -> Standing:
+    """Read only: what the code page tells the user after a refused code."""
+    row = await session.get(EmailOtpCode, (user.tenant_id, user.id), populate_existing=True)
+    if row is None:
+        return Standing(None, MAX_WRONG_CODES)
+    if row.locked_until is not None:
+        if row.locked_until > utcnow():
+            return Standing(row.locked_until, 0)
+        return Standing(None, MAX_WRONG_CODES)  # the lock ran out: the count starts afresh
+    return Standing(None, MAX_WRONG_CODES - row.failed_attempts)
 
 
 @dataclass(frozen=True)
@@ -128,10 +159,11 @@ async def verify_code(session: AsyncSession, *, user: User, code: str) -> None:
     row = await _state(session, user)
     now = utcnow()
     if row.code_hash is None or row.expires_at is None or row.expires_at <= now:
-        raise OtpError(CODE_EXPIRED)
+        raise OtpError(CODE_EXPIRED, reason="expired")
     code = "".join(code.split())
     if len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
-        raise OtpError(CODE_MALFORMED)  # a slip, not a guess: no attempt is spent on it
+        # A slip, not a guess: no attempt is spent on it.
+        raise OtpError(CODE_MALFORMED, reason="malformed")
     if tokens_equal(_hash(user, code), row.code_hash):
         row.code_hash, row.failed_attempts = None, 0
         await session.flush()
@@ -142,5 +174,4 @@ async def verify_code(session: AsyncSession, *, user: User, code: str) -> None:
         await session.flush()
         raise OtpLocked(row.locked_until)
     await session.flush()
-    left = MAX_WRONG_CODES - row.failed_attempts
-    raise OtpError(CODE_WRONG.format(left=f"{left} attempt{'' if left == 1 else 's'}"))
+    raise OtpError(wrong_message(MAX_WRONG_CODES - row.failed_attempts))

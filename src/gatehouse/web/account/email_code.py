@@ -132,13 +132,29 @@ def _page(
 
 @router.get("", response_class=HTMLResponse)
 async def code_page(
-    request: Request, session: DbSession, tenant: CurrentTenant, app: str = ""
+    request: Request,
+    session: DbSession,
+    tenant: CurrentTenant,
+    app: str = "",
+    refused: str = "",
 ) -> Response:
     application = await application_from(session, tenant, app)
     user = await _pending_user(request, session, tenant)
     if user is None:
         return RedirectResponse(f"/{app_query(application)}", status_code=303)
-    return _page(request, tenant, user, application)
+    standing = await email_otp.standing(session, user)
+    if standing.locked_until is not None:
+        error = email_otp.locked_message(standing.locked_until)
+        return _page(request, tenant, user, application, error=error, locked=True)
+    return _page(request, tenant, user, application, error=_refusal(refused, standing))
+
+
+def _refusal(reason: str, standing: email_otp.Standing) -> str | None:
+    """The sentence of a refused code, from where the codes stand now (not from the address
+    alone, so an edited address cannot make the page say more)."""
+    if reason == "wrong" and standing.attempts_left < email_otp.MAX_WRONG_CODES:
+        return email_otp.wrong_message(standing.attempts_left)
+    return {"expired": email_otp.CODE_EXPIRED, "malformed": email_otp.CODE_MALFORMED}.get(reason)
 
 
 @router.post("", response_class=HTMLResponse)
@@ -157,10 +173,10 @@ async def check_code(
         await email_otp.verify_code(session, user=user, code=field(form, "code"))
     except email_otp.OtpError as exc:
         await session.commit()  # the wrong code counts
-        locked = isinstance(exc, email_otp.OtpLocked)
-        return _page(
-            request, tenant, user, application, error=exc.message, locked=locked, status_code=400
-        )
+        # The page again by a redirect: a reload shows it, rather than posting the code again
+        # (and spending another attempt).
+        query = f"?refused={exc.reason}{app_query(application, first=False)}"
+        return RedirectResponse(f"/logon/code{query}", status_code=303)
     await revoke_session(
         session, token=request.cookies.get(PENDING_COOKIE, ""), tenant_id=tenant.id
     )
