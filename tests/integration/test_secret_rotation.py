@@ -17,6 +17,7 @@ from gatehouse.crypto import SecretBox
 from gatehouse.mail.models import MailServerConfig
 from gatehouse.runtime import build_runtime
 from gatehouse.settings import Settings
+from tests.support.cli import point_cli_at
 from tests.support.live import LiveServer
 
 runner = CliRunner()
@@ -28,13 +29,7 @@ def old_key(demo: LiveServer, monkeypatch: pytest.MonkeyPatch) -> str:
     """The CLI on the test database; the demo tenant has a custom server whose password was
     stored under the test's key, the old one."""
     settings = demo.settings
-    for name, value in {
-        "DATA_DIR": str(settings.data_dir),
-        "DATABASE_URL": settings.resolved_database_url(),
-        "BASE_DOMAIN": settings.base_domain,
-        "PUBLIC_PORT": str(settings.public_port),
-    }.items():
-        monkeypatch.setenv(f"GATEHOUSE_{name}", value)
+    point_cli_at(monkeypatch, settings, with_secret_keys=False)
     asyncio.run(_store_password(settings, "tenant-smtp-pw"))
     return settings.secret_keys
 

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from gatehouse.cli import app
 from gatehouse.settings import Settings
+from tests.support.cli import point_cli_at
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token, link_in, path_of
 
@@ -20,16 +21,8 @@ runner = CliRunner()
 @pytest.fixture
 def cli_env(live: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """The CLI reads GATEHOUSE_* from the environment: point it at the test database."""
-    settings = live.settings
-    for name, value in {
-        "DATA_DIR": str(settings.data_dir),
-        "DATABASE_URL": settings.resolved_database_url(),
-        "BASE_DOMAIN": settings.base_domain,
-        "PUBLIC_PORT": str(settings.public_port),
-        "SECRET_KEYS": settings.secret_keys,
-    }.items():
-        monkeypatch.setenv(f"GATEHOUSE_{name}", value)
-    return settings
+    point_cli_at(monkeypatch, live.settings)
+    return live.settings
 
 
 def test_links_queued_from_the_command_line_point_at_serves_default_port(
