@@ -265,6 +265,7 @@ def test_forgot_password_from_an_application_page(demo: LiveServer, api: httpx.C
         used = browser.get(path)
     assert f'<a href="/?app={app["id"]}">Back to sign in</a>' in renewing.text
     assert used.status_code == 400 and "This link has already been used." in used.text
+    assert "<h1>Link not valid</h1>" in used.text and "<h1>Forgot password</h1>" in answer.text
     assert f'href="/forgot-password?app={app["id"]}">Request a new link' in used.text
     assert f'<a href="/?app={app["id"]}">Back to sign in</a>' in used.text
 

@@ -231,6 +231,7 @@ async def _forgot_answer(
     application = await application_from(session, tenant, app)
     context = {
         "tenant": tenant,
+        "title": "Forgot password",
         "notice": forgot_password.page_answer(outcome),
         **await page_extras(session, tenant, application),
     }
@@ -366,6 +367,7 @@ async def activate(
 
 
 SAME_PASSWORD = "The new password is your current one: choose another."
+LINK_NOT_VALID = "Link not valid"
 
 
 def _confirmed_password(form: FormData) -> str:
@@ -388,6 +390,7 @@ async def _link_problem(
     application its process started from (while it exists), as the link would have led."""
     context = {
         "tenant": tenant,
+        "title": LINK_NOT_VALID,
         "error": exc.reason,
         "offer_new_link": True,
         "app_query": await _link_app_query(session, tenant, token=token, purpose=purpose),
@@ -443,7 +446,7 @@ async def _password_link_problem(
             "app_query": back,
         }
         return render(request, "account/notice.html", context)
-    context = {"tenant": tenant, "error": sentence, "app_query": back}
+    context = {"tenant": tenant, "title": LINK_NOT_VALID, "error": sentence, "app_query": back}
     return render(request, "account/notice.html", context, status_code=400)
 
 
