@@ -55,6 +55,12 @@ class ConflictError(GatehouseError):
         self.field = field
         self.message = message
 
+    def labelled(self, labels: Mapping[str, str]) -> str:
+        """As ValidationError's when the conflict is one field's; else the message alone."""
+        if self.field is None:
+            return self.message
+        return f"{labels.get(self.field, self.field)}: {self.message}"
+
 
 class TokenError(GatehouseError):
     """A link token is unknown, already used, or expired."""

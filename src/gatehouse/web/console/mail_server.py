@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from gatehouse import audit
 from gatehouse.accounts.authorizations import Authorization
-from gatehouse.errors import DeliveryError, ValidationError
+from gatehouse.errors import ConflictError, DeliveryError, ValidationError
 from gatehouse.mail import config as mail_config
 from gatehouse.mail import delivery_log, ses
 from gatehouse.mail.configure import save_custom
@@ -99,7 +99,7 @@ def confirm_replacement(current: MailServerConfig | None, mode: str, form: FormD
     )
 
 
-def field_error_text(exc: ValidationError) -> str:
+def field_error_text(exc: ValidationError | ConflictError) -> str:
     return exc.labelled(FIELD_LABELS)
 
 

@@ -37,12 +37,10 @@ Failure = ValidationError | DeliveryError | ConflictError | NotFoundError
 async def _failed(
     request: Request, session: DbSession, admin: Admin, exc: Failure, form: FormData
 ) -> Response:
-    if isinstance(exc, ValidationError):
+    if isinstance(exc, (ValidationError, ConflictError)):  # named by field, when it has one
         error, field = field_error_text(exc), exc.field
     elif isinstance(exc, DeliveryError):
         error, field = exc.message, None
-    elif isinstance(exc, ConflictError) and exc.field:  # named as a refused value is
-        error, field = field_error_text(ValidationError(exc.field, exc.message)), exc.field
     else:
         error, field = str(exc), None
     context = await page_context(session, admin, request, error=error, error_field=field)
