@@ -187,10 +187,10 @@ async def forgot(
 ) -> Response:
     identifier = field(form, "identifier").strip()
     application = await application_from(session, tenant, field(form, "app"))
-    extras = await page_extras(session, tenant, application)
     if not identifier or len(identifier) > 254:
         context = {"tenant": tenant, "error": "Enter your e-mail address or login name."}
-        return render(request, "account/forgot.html", {**context, **extras}, status_code=400)
+        context.update(await page_extras(session, tenant, application))
+        return render(request, "account/forgot.html", context, status_code=400)
     async with answer_floor():
         outcome = await forgot_password.request_reset(
             session,
