@@ -151,7 +151,8 @@ async def _related_elsewhere(session: AsyncSession, domain: str, tenant_id: str)
             SesDomain.tenant_id != tenant_id,
             or_(SesDomain.domain.in_(parents), SesDomain.domain.endswith(f".{domain}")),
         )
-        .order_by(func.length(SesDomain.domain).desc(), SesDomain.domain)  # the nearest
+        # The longest first: of its parents, the nearest; one answer, whatever the row order.
+        .order_by(func.length(SesDomain.domain).desc(), SesDomain.domain)
         .limit(1)
     )
     return found
