@@ -41,9 +41,10 @@ class SecretBox:
                 "a stored secret cannot be decrypted with the current keys"
             ) from exc
 
-    def decrypt(self, ciphertext: str) -> str:
+    def decrypt(self, ciphertext: str, *, max_age_seconds: int | None = None) -> str:
+        """The plaintext; with ``max_age_seconds``, only of a ciphertext made within that time."""
         try:
-            return self._fernet.decrypt(ciphertext.encode()).decode()
+            return self._fernet.decrypt(ciphertext.encode(), ttl=max_age_seconds).decode()
         except InvalidToken as exc:
             raise GatehouseError(
                 "a stored secret cannot be decrypted with the current keys"

@@ -208,11 +208,23 @@ def api_status(live: LiveServer, client_id: str, secret: str) -> int:
 
 
 def add_system(admin: httpx.Client, name: str, expiry: str, *slugs: str) -> httpx.Response:
+    """The page an Add System leads to (the new system's, with its secret), or the refusal."""
     page = admin.get("/admin/administrators/systems/new")
     data = {"csrf_token": csrf_token(page), "name": name, "expiry": expiry}
-    return admin.post(
+    answer = admin.post(
         "/admin/administrators/systems/new", data={**data, "authorization": list(slugs)}
     )
+    return admin.get(answer.headers["location"]) if answer.status_code == 303 else answer
+
+
+def add_secret(admin: httpx.Client, client_id: str, expiry: str) -> httpx.Response:
+    """The page an Add Secret leads to, or the refusal."""
+    page = admin.get(f"/admin/administrators/systems/{client_id}")
+    answer = admin.post(
+        f"/admin/administrators/systems/{client_id}/secrets",
+        data={"csrf_token": csrf_token(page), "expiry": expiry},
+    )
+    return admin.get(answer.headers["location"]) if answer.status_code == 303 else answer
 
 
 def test_system_secrets_shown_once_two_at_most_and_rotated(demo: LiveServer) -> None:
@@ -226,16 +238,10 @@ def test_system_secrets_shown_once_two_at_most_and_rotated(demo: LiveServer) -> 
         page = admin.get(f"/admin/administrators/systems/{client_id}")
         assert first not in page.text and "new-secret" not in page.text
         assert api_status(demo, client_id, first) == 200
-        second_page = admin.post(
-            f"/admin/administrators/systems/{client_id}/secrets",
-            data={"csrf_token": csrf_token(page), "expiry": "never"},
-        )
+        second_page = add_secret(admin, client_id, "never")
         second = SECRET_RE.search(second_page.text).group(1)  # type: ignore[union-attr]
         assert "Add Secret" not in second_page.text
-        third = admin.post(
-            f"/admin/administrators/systems/{client_id}/secrets",
-            data={"csrf_token": csrf_token(page), "expiry": "2y"},
-        )
+        third = add_secret(admin, client_id, "2y")
         assert third.status_code == 409
         assert "A system has at most two secrets. Delete one before adding another." in third.text
         assert api_status(demo, client_id, first) == api_status(demo, client_id, second) == 200
@@ -266,6 +272,56 @@ def test_system_secrets_shown_once_two_at_most_and_rotated(demo: LiveServer) -> 
     )
     assert stale.status_code == 404
     assert "There is no such system: it may have been deleted." in stale.text
+
+
+def test_a_new_secret_is_shown_after_a_redirect_and_a_reload_neither_adds_nor_shows_it(
+    demo: LiveServer,
+) -> None:
+    """Add System and Add Secret answer with a redirect to the system's page, which shows the
+    new secret once: reloading it shows no secret and adds none (it used to be the POST's own
+    answer, so a reload posted the form again: a second secret). The secret is carried there
+    encrypted, and only to that system's page."""
+    with admin_client(demo) as admin:
+        page = admin.get("/admin/administrators/systems/new")
+        posted = admin.post(
+            "/admin/administrators/systems/new",
+            data={
+                "csrf_token": csrf_token(page),
+                "name": "Ops",
+                "expiry": "1y",
+                "authorization": ["read-users"],
+            },
+        )
+        assert posted.status_code == 303
+        shown = admin.get(posted.headers["location"])
+        client_id = CLIENT_RE.search(shown.text).group(1)  # type: ignore[union-attr]
+        secret = SECRET_RE.search(shown.text).group(1)  # type: ignore[union-attr]
+        assert posted.headers["location"] == f"/admin/administrators/systems/{client_id}"
+        assert secret not in str(posted.headers) and secret not in posted.text
+        assert 'gh_shown_once=""' in shown.headers["set-cookie"]  # cleared by the page
+        reloaded = admin.get(posted.headers["location"])
+        assert "new-secret" not in reloaded.text and secret not in reloaded.text
+        other = CLIENT_RE.search(add_system(admin, "Other", "1y", "read-users").text)
+        again = admin.post(
+            f"/admin/administrators/systems/{client_id}/secrets",
+            data={"csrf_token": csrf_token(page), "expiry": "never"},
+        )
+        carried = again.cookies["gh_shown_once"]
+        admin.cookies.delete("gh_shown_once")  # sent instead to another system's page
+        admin.cookies.set("gh_shown_once", carried, path="/")
+        elsewhere = admin.get(f"/admin/administrators/systems/{other.group(1)}")  # type: ignore[union-attr]
+        assert elsewhere.status_code == 200 and "new-secret" not in elsewhere.text
+    assert api_status(demo, client_id, secret) == 200
+    count = demo.run(lambda runtime: secret_count(runtime, client_id))
+    assert count == 2  # the first and the one added, nothing more
+
+
+async def secret_count(runtime: Any, client_id: str) -> int:
+    async with runtime.sessions() as session:
+        return int(
+            await session.scalar(select(func.count()).where(ApiClientSecret.client_id == client_id))
+            or 0
+        )
 
 
 def test_a_system_without_authorization_is_refused_in_the_console_words(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,14 @@ def test_tokens_are_random_and_hashed() -> None:
     first, second = new_token(), new_token()
     assert first != second and len(first) == 43
     assert hash_token(first) != first and len(hash_token(first)) == 64
+
+
+def test_a_ciphertext_older_than_its_maximum_age_is_refused() -> None:
+    """What the console carries to the page showing a new secret opens for two minutes only."""
+    key = Fernet.generate_key()
+    old = Fernet(key).encrypt_at_time(b"secret", int(time.time()) - 121).decode()
+    fresh = SecretBox([key]).encrypt("secret")
+    assert SecretBox([key]).decrypt(fresh, max_age_seconds=120) == "secret"
+    assert SecretBox([key]).decrypt(old) == "secret"  # a stored secret has no age limit
+    with pytest.raises(GatehouseError, match="cannot be decrypted"):
+        SecretBox([key]).decrypt(old, max_age_seconds=120)

@@ -20,6 +20,7 @@ from gatehouse.processes import user_admin
 from gatehouse.web.account.routes import field
 from gatehouse.web.console.auth import Admin, require
 from gatehouse.web.console.mail_server import actor_of
+from gatehouse.web.console.shown_once import forget, redirect_showing, secret_for_this_page
 from gatehouse.web.console.users import display_name, undo
 from gatehouse.web.csrf import checked_form
 from gatehouse.web.pages import render
@@ -211,7 +212,11 @@ async def new_system_page(request: Request, admin: TenantConfigAdmin) -> Respons
 
 @router.post("/systems/new", response_class=HTMLResponse)
 async def add_system(
-    request: Request, session: DbSession, admin: TenantConfigAdmin, form: CheckedForm
+    request: Request,
+    session: DbSession,
+    runtime: CurrentRuntime,
+    admin: TenantConfigAdmin,
+    form: CheckedForm,
 ) -> Response:
     values = {"name": field(form, "name").strip(), "expiry": field(form, "expiry")}
     held = chosen(form)
@@ -237,7 +242,8 @@ async def add_system(
         )
         return render(request, "console/system_new.html", context, status_code=422)
     await session.commit()
-    return await _system_page(request, session, admin, new.client_id, new_secret=new.secret)
+    page = f"{PAGE}/systems/{new.client_id}"
+    return redirect_showing(request, page, new.secret, runtime.secret_box)
 
 
 # The service speaks of API clients, as the REST API does; the console calls them systems.
@@ -286,9 +292,15 @@ async def _system_page(
 
 @router.get("/systems/{client_id}", response_class=HTMLResponse)
 async def system_page(
-    request: Request, session: DbSession, admin: TenantConfigAdmin, client_id: str
+    request: Request,
+    session: DbSession,
+    runtime: CurrentRuntime,
+    admin: TenantConfigAdmin,
+    client_id: str,
 ) -> Response:
-    return await _system_page(request, session, admin, client_id)
+    new_secret = secret_for_this_page(request, runtime.secret_box)
+    page = await _system_page(request, session, admin, client_id, new_secret=new_secret)
+    return forget(request, page)
 
 
 @router.post("/systems/{client_id}", response_class=HTMLResponse)
@@ -331,6 +343,7 @@ async def save_system(
 async def add_secret(
     request: Request,
     session: DbSession,
+    runtime: CurrentRuntime,
     admin: TenantConfigAdmin,
     client_id: str,
     form: CheckedForm,
@@ -351,7 +364,8 @@ async def add_secret(
             request, session, admin, client_id, status_code=409, error=_in_console_words(exc)
         )
     await session.commit()
-    return await _system_page(request, session, admin, client_id, new_secret=secret)
+    page = f"{PAGE}/systems/{client_id}"
+    return redirect_showing(request, page, secret, runtime.secret_box)
 
 
 @router.post("/systems/{client_id}/secrets/{secret_id}/delete", response_class=HTMLResponse)
