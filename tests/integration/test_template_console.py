@@ -130,6 +130,21 @@ def test_preview_renders_sample_values_without_saving(console: httpx.Client) -> 
     assert "Setzen Sie Ihr Passwort" in console.get(path).text  # still the copy of Default
 
 
+def test_preview_of_a_comparison_of_text_with_a_number_says_why(console: httpx.Client) -> None:
+    """A template that passes the checks but fails on its values' types previews as the
+    reason, as any template that cannot render does (before, a 500 page)."""
+    set_id = create_set(console)
+    path = f"{SETS}/{set_id}/templates/forgot-password/en"
+    text = "{% if user.firstName < 1 %}x{% endif %}" + LINK
+    form = template_form(console, path, action="preview", subject="S", text=text, html=LINK)
+    preview = console.post(path, data=form)
+    assert preview.status_code == 200
+    assert (
+        "The template could not be rendered: &#39;&lt;&#39; not supported between instances of "
+        "&#39;str&#39; and &#39;int&#39;" in preview.text
+    )
+
+
 def test_save_and_upload_files(console: httpx.Client) -> None:
     """Saving in the page works; uploaded UTF-8 files replace the typed bodies."""
     set_id = create_set(console)

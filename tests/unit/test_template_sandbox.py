@@ -193,6 +193,27 @@ def test_nested_loops_stop_at_the_iteration_budget() -> None:
     )
 
 
+WRONG_TYPES = [
+    ("{{ user.firstName < 1 }}", "'<' not supported between instances of 'str' and 'int'"),
+    ("{% for x in 1 %}{% endfor %}", "'int' object is not iterable"),
+    ("{{ user.firstName | truncate('x') }}", "'>=' not supported between instances of"),
+    ("{{ user.firstName | truncate(-5) }}", "expected length >= 3, got -5"),
+    ("{{ user.firstName | upper(1) }}", "do_upper() takes 1 positional argument"),
+]
+
+
+@pytest.mark.parametrize(("payload", "reason"), WRONG_TYPES)
+def test_expressions_on_wrong_types_fail_the_message_for_good(payload: str, reason: str) -> None:
+    """Stored templates that pass the checks but fail on their values' types fail the render
+    (permanent, with Python's reason), not the worker's send as an internal error."""
+    check_template(FORGOT, subject="s", text=payload + LINK, html=LINK)
+    with pytest.raises(PermanentDeliveryError) as error:
+        render(TemplateText("s", payload + LINK, LINK), CONTEXT)
+    assert error.value.step == "render"
+    assert error.value.message.startswith("The template could not be rendered: ")
+    assert reason in error.value.message
+
+
 def test_output_size_is_limited() -> None:
     """A template whose output passes 200,000 characters fails instead of growing."""
     body = "{% for a in user.reset_password_link %}" + "x" * 5000 + "{% endfor %}" + LINK

@@ -72,7 +72,10 @@ def render(template: TemplateText, context: dict[str, Any]) -> TemplateText:
         raise PermanentDeliveryError(
             "render", f"The template is not allowed: {exc.problems[0]}"
         ) from exc
-    except TemplateError as exc:
+    except (TemplateError, TypeError, ValueError, AssertionError) as exc:
+        # Jinja runs a tenant's expressions as Python: one on values of the wrong type
+        # ("a" < 1, a filter given text for a number) fails with Python's own error, which
+        # a retry would only repeat.
         raise PermanentDeliveryError(
             "render", f"The template could not be rendered: {exc}"
         ) from exc
