@@ -132,6 +132,15 @@ def test_german_user_gets_the_custom_german_template_english_user_the_default(
                 "placeholders of their type.",
             },
         ),
+        (
+            "Hallo ${1" + "0" * 5000 + "}\n${user.reset_password_link}",
+            {
+                "field": "text",
+                "line": 1,
+                "column": 9,
+                "message": "Numbers in templates may have at most 18 digits.",
+            },
+        ),
     ],
 )
 def test_forbidden_template_is_refused_with_position_and_nothing_changes(

@@ -193,6 +193,18 @@ def test_nested_loops_stop_at_the_iteration_budget() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("number", "column"),
+    [("1" + "0" * 5000, 10), ("0x" + "f" * 100, 10), ("-1" + "0" * 18, 11)],
+)
+def test_numbers_of_more_than_18_digits_are_refused(number: str, column: int) -> None:
+    """A number Python could not read (over 4,300 digits) or print (a long hexadecimal one) is
+    refused where it stands, not a 500 when saved or a failure when sent."""
+    assert first(f"Hello {{{{ {number} }}}}" + LINK) == (
+        f"Text body, line 1, column {column}: Numbers in templates may have at most 18 digits."
+    )
+
+
 WRONG_TYPES = [
     ("{{ user.firstName < 1 }}", "'<' not supported between instances of 'str' and 'int'"),
     ("{% for x in 1 %}{% endfor %}", "'int' object is not iterable"),

@@ -26,6 +26,10 @@ from gatehouse.mail.templates.types import TemplateType
 MAX_SUBJECT_CHARS = 255
 MAX_BODY_CHARS = 100_000
 MAX_LOOP_ITERATIONS = 1_000
+MAX_NUMBER_DIGITS = 18
+NUMBER_TOO_LONG = f"Numbers in templates may have at most {MAX_NUMBER_DIGITS} digits."
+# Where a long number stands (as Jinja writes integers: decimal, or 0x, 0o, 0b and digits).
+LONG_NUMBER = rf"(?i)\b(?:0[xob][_0-9a-f]{{16,}}|[1-9][_0-9]{{{MAX_NUMBER_DIGITS},}})"
 TOO_DEEP = "The template is nested too deeply."
 PART_LABELS = {"subject": "Subject", "text": "Text body", "html": "HTML body"}
 # The parts as a sentence names them ("The HTML body is empty.").
@@ -164,7 +168,9 @@ class _Checker:
     def check(self, node: nodes.Node, scope: frozenset[str]) -> None:
         if isinstance(node, nodes.Template | nodes.Output | nodes.Scope):
             self.children(node, scope)
-        elif isinstance(node, nodes.TemplateData | nodes.Const):
+        elif isinstance(node, nodes.Const):
+            self.number(node)
+        elif isinstance(node, nodes.TemplateData):
             return
         elif isinstance(node, nodes.If):
             self.children(node, scope)
@@ -277,6 +283,12 @@ class _Checker:
         else:
             self._not_placeholder(node, dotted, needle)
 
+    def number(self, node: nodes.Const) -> None:
+        """Python prints no integer of more than 4,300 digits (a hexadecimal literal can hold
+        one): the render would fail on what the check let through."""
+        if isinstance(node.value, int) and abs(node.value) >= 10**MAX_NUMBER_DIGITS:
+            self._problem(node, LONG_NUMBER, NUMBER_TOO_LONG)
+
     def name(self, node: nodes.Name, scope: frozenset[str]) -> None:
         if node.name in scope and node.name != "loop":
             return
@@ -337,7 +349,7 @@ def _syntax_column(env: ImmutableSandboxedEnvironment, line: str) -> int:
         if match.group() != "{%":
             try:
                 env.parse("{{" + line[match.end() : end] + "}}")
-            except TemplateSyntaxError:
+            except (TemplateSyntaxError, ValueError):
                 return match.start() + 1
     return openers[-1].start() + 1 if openers else 1
 
@@ -366,6 +378,9 @@ def check_part(
         column = _syntax_column(env, lines[line - 1])
         message = f"Syntax error: {(exc.message or 'invalid template').rstrip('.')}."
         return [TemplateProblem(part, line, column, message)], frozenset(), None
+    except ValueError:  # an integer of more digits than Python converts (the lexer's int())
+        line, column = _locate(lines, 1, LONG_NUMBER)
+        return [TemplateProblem(part, line, column, NUMBER_TOO_LONG)], frozenset(), None
     except RecursionError:
         return [TemplateProblem(part, 1, 1, TOO_DEEP)], frozenset(), None
     checker = _Checker(kind)
