@@ -111,6 +111,7 @@ def test_api_lists_a_failed_message_with_its_attempt(
         filtered = client.get("/admin/api/v1/messages?status=sent", auth=auth).json()
         bad = client.get("/admin/api/v1/messages?status=lost", auth=auth)
         beyond = client.get("/admin/api/v1/messages?page=2", auth=auth).json()
+        far = client.get(f"/admin/api/v1/messages?page={10**18}", auth=auth)
     [attempt] = detail["attempts"]
     assert attempt["outcome"] == "failed" and attempt["reply_code"] == 550
     assert REJECTION in str(attempt["error"]) and attempt["reply"] is None
@@ -118,6 +119,8 @@ def test_api_lists_a_failed_message_with_its_attempt(
     assert filtered["messages"] == []
     assert bad.status_code == 422 and bad.json()["detail"]["field"] == "status"
     assert (beyond["messages"], beyond["total"], beyond["page"]) == ([], 1, 2)  # not page 1
+    # An offset the database cannot take is never asked for (it was a 500).
+    assert (far.status_code, far.json()["messages"], far.json()["page"]) == (200, [], 10**18)
     assert demo.devmail.mailbox.messages() == []  # nothing through the default server
 
 

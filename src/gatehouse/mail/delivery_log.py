@@ -56,6 +56,8 @@ async def list_messages(
     total = int(await session.scalar(select(func.count()).where(*conditions)) or 0)
     pages = max(1, -(-total // page_size))
     page = max(1, page)
+    if page > pages:  # no query: an offset past 2**63 is more than the database takes
+        return MessagePage([], total, page, pages)
     rows = await session.scalars(
         select(OutboxMessage)
         .where(*conditions)
