@@ -234,6 +234,55 @@ def test_deactivate_and_activate(demo: LiveServer) -> None:
     assert signed_in.status_code == 303
 
 
+def test_only_tenant_configuration_deactivates_or_activates_an_administrator(
+    demo: LiveServer,
+) -> None:
+    """A Manage Users administrator can neither deactivate an administrator nor give one
+    deactivated by Manage Tenant Configuration (an account taken over, say) the console back."""
+    ops = add_user(
+        demo,
+        "ops@demo.test",
+        password="Ops-Pass-123",
+        authorizations=frozenset({Authorization.MANAGE_TENANT_CONFIGURATION}),
+    )
+    add_user(
+        demo,
+        "helpdesk@demo.test",
+        password="Helpdesk-Pass-1",
+        authorizations=frozenset({Authorization.MANAGE_USERS}),
+    )
+    owner = user_id_of(demo, "admin@demo.test")
+    with demo.client() as admin, demo.client() as helpdesk:
+        sign_in(admin, "admin@demo.test")
+        page = admin.get(f"/admin/users/{ops}")
+        admin.post(f"/admin/users/{ops}/deactivate", data={"csrf_token": csrf_token(page)})
+        sign_in(helpdesk, "helpdesk@demo.test", "Helpdesk-Pass-1")
+        page = helpdesk.get(f"/admin/users/{ops}")
+        activated = helpdesk.post(
+            f"/admin/users/{ops}/activate", data={"csrf_token": csrf_token(page)}
+        )
+        deactivated = helpdesk.post(
+            f"/admin/users/{owner}/deactivate", data={"csrf_token": csrf_token(page)}
+        )
+        with demo.client() as browser:
+            signed_in = post_form(
+                browser,
+                "/admin/signin",
+                {"identifier": "ops@demo.test", "password": "Ops-Pass-123"},
+            )
+    assert activated.status_code == 403
+    assert (
+        "Only an administrator with Manage Tenant Configuration can activate an administrator."
+        in activated.text
+    )
+    assert deactivated.status_code == 403
+    assert (
+        "Only an administrator with Manage Tenant Configuration can deactivate an administrator."
+        in deactivated.text
+    )
+    assert signed_in.status_code == 401  # still inactive
+
+
 def test_send_reset_email_is_logged_as_the_page_names_it(demo: LiveServer) -> None:
     """Send Reset Password Email, sent and then refused at the limit, in the change log."""
     jane = user_id_of(demo, JANE)

@@ -35,6 +35,9 @@ OWN_USER = "You cannot deactivate your own user."
 ADMIN_NEEDS_TENANT_CONFIGURATION = (
     "Only an administrator with Manage Tenant Configuration can deactivate an administrator."
 )
+ACTIVATE_ADMIN_NEEDS_TENANT_CONFIGURATION = (
+    "Only an administrator with Manage Tenant Configuration can activate an administrator."
+)
 ALREADY_ADMIN = "{email} is already an administrator. Edit their authorizations instead."
 NO_AUTHORIZATION = "Choose at least one authorization."
 
@@ -117,9 +120,22 @@ async def deactivate_user(
     await session.flush()
 
 
-async def activate_user(session: AsyncSession, *, user: User, actor: str) -> None:
+async def activate_user(
+    session: AsyncSession,
+    *,
+    user: User,
+    actor: str,
+    actor_authorizations: frozenset[Authorization],
+) -> None:
+    """As deactivating: an administrator deactivated by one with Manage Tenant Configuration
+    (say, an account taken over) gets the console back only from one with it too."""
     if user.status != "inactive":
         return
+    if (
+        await authorizations_of(session, user.tenant_id, user.id)
+        and Authorization.MANAGE_TENANT_CONFIGURATION not in actor_authorizations
+    ):
+        raise PermissionDeniedError(ACTIVATE_ADMIN_NEEDS_TENANT_CONFIGURATION)
     user.status = status_after_activation(user)
     await record_user_change(session, user, actor, "update", status=user.status)
     await session.flush()

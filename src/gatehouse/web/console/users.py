@@ -224,10 +224,15 @@ async def deactivate(
 
 @router.post("/{user_id}/activate")
 async def activate(
-    session: DbSession, admin: UsersManager, user_id: str, form: CheckedForm
+    request: Request, session: DbSession, admin: UsersManager, user_id: str, form: CheckedForm
 ) -> Response:
     user = await _user(session, admin, user_id)
-    await user_admin.activate_user(session, user=user, actor=actor_of(admin))
+    try:
+        await user_admin.activate_user(
+            session, user=user, actor=actor_of(admin), actor_authorizations=admin.authorizations
+        )
+    except PermissionDeniedError as exc:
+        return await _refused(request, session, admin, user_id, "details", exc)
     await session.commit()
     return RedirectResponse(f"/admin/users/{user.id}?msg=user-activated", status_code=303)
 
