@@ -283,6 +283,47 @@ def test_only_tenant_configuration_deactivates_or_activates_an_administrator(
     assert signed_in.status_code == 401  # still inactive
 
 
+def test_only_tenant_configuration_unlocks_an_administrators_password(demo: LiveServer) -> None:
+    """A Manage Users administrator cannot unlock a locked administrator's password (it could
+    guess the password past the lock, five tries at a time); Manage Tenant Configuration can."""
+    ops = add_user(
+        demo,
+        "ops@demo.test",
+        password="Ops-Pass-123",
+        authorizations=frozenset({Authorization.MANAGE_TENANT_CONFIGURATION}),
+    )
+    add_user(
+        demo,
+        "helpdesk@demo.test",
+        password="Helpdesk-Pass-1",
+        authorizations=frozenset({Authorization.MANAGE_USERS}),
+    )
+    guess = {"identifier": "ops@demo.test", "password": "Wrong-Pass-1"}
+    with demo.client() as admin, demo.client() as helpdesk, demo.client() as browser:
+        for _ in range(5):
+            post_form(browser, "/admin/signin", guess)
+        sign_in(helpdesk, "helpdesk@demo.test", "Helpdesk-Pass-1")
+        page = helpdesk.get(f"/admin/users/{ops}?tab=authentication")
+        refused = helpdesk.post(f"/admin/users/{ops}/unlock", data={"csrf_token": csrf_token(page)})
+        assert refused.status_code == 403
+        still_locked = post_form(
+            browser, "/admin/signin", {"identifier": "ops@demo.test", "password": "Ops-Pass-123"}
+        )
+        sign_in(admin, "admin@demo.test")
+        page = admin.get(f"/admin/users/{ops}?tab=authentication")
+        unlocked = admin.post(f"/admin/users/{ops}/unlock", data={"csrf_token": csrf_token(page)})
+        signed_in = post_form(
+            browser, "/admin/signin", {"identifier": "ops@demo.test", "password": "Ops-Pass-123"}
+        )
+    assert (
+        "Only an administrator with Manage Tenant Configuration can unlock an administrator&#39;s "
+        "password." in refused.text
+    )
+    assert still_locked.status_code == 401
+    assert unlocked.status_code == 303
+    assert signed_in.status_code == 303
+
+
 def test_send_reset_email_is_logged_as_the_page_names_it(demo: LiveServer) -> None:
     """Send Reset Password Email, sent and then refused at the limit, in the change log."""
     jane = user_id_of(demo, JANE)

@@ -38,6 +38,9 @@ ADMIN_NEEDS_TENANT_CONFIGURATION = (
 ACTIVATE_ADMIN_NEEDS_TENANT_CONFIGURATION = (
     "Only an administrator with Manage Tenant Configuration can activate an administrator."
 )
+UNLOCK_ADMIN_NEEDS_TENANT_CONFIGURATION = (
+    "Only an administrator with Manage Tenant Configuration can unlock an administrator's password."
+)
 ALREADY_ADMIN = "{email} is already an administrator. Edit their authorizations instead."
 NO_AUTHORIZATION = "Choose at least one authorization."
 
@@ -106,11 +109,9 @@ async def deactivate_user(
     """Inactive users cannot sign in and get no e-mails; their sessions end now."""
     if user.id == actor_user_id:
         raise ConflictError(OWN_USER)
-    if (
-        await authorizations_of(session, user.tenant_id, user.id)
-        and Authorization.MANAGE_TENANT_CONFIGURATION not in actor_authorizations
-    ):
-        raise PermissionDeniedError(ADMIN_NEEDS_TENANT_CONFIGURATION)
+    await _refuse_unless_tenant_configuration(
+        session, user, actor_authorizations, ADMIN_NEEDS_TENANT_CONFIGURATION
+    )
     if user.status == "inactive":
         return
     await lock_user(session, user.tenant_id, user.id)
@@ -131,11 +132,9 @@ async def activate_user(
     (say, an account taken over) gets the console back only from one with it too."""
     if user.status != "inactive":
         return
-    if (
-        await authorizations_of(session, user.tenant_id, user.id)
-        and Authorization.MANAGE_TENANT_CONFIGURATION not in actor_authorizations
-    ):
-        raise PermissionDeniedError(ACTIVATE_ADMIN_NEEDS_TENANT_CONFIGURATION)
+    await _refuse_unless_tenant_configuration(
+        session, user, actor_authorizations, ACTIVATE_ADMIN_NEEDS_TENANT_CONFIGURATION
+    )
     user.status = status_after_activation(user)
     await record_user_change(session, user, actor, "update", status=user.status)
     await session.flush()
@@ -168,7 +167,32 @@ async def send_reset_email(
     return outcome
 
 
-async def unlock_password(session: AsyncSession, *, user: User, actor: str) -> None:
+async def _refuse_unless_tenant_configuration(
+    session: AsyncSession,
+    user: User,
+    actor_authorizations: frozenset[Authorization],
+    refusal: str,
+) -> None:
+    """PermissionDeniedError(``refusal``) when ``user`` is an administrator and the actor lacks
+    Manage Tenant Configuration: Manage Users must not be a way to act on the console's own
+    accounts (give a deactivated one back, or guess a password past its lock)."""
+    if (
+        Authorization.MANAGE_TENANT_CONFIGURATION not in actor_authorizations
+        and await authorizations_of(session, user.tenant_id, user.id)
+    ):
+        raise PermissionDeniedError(refusal)
+
+
+async def unlock_password(
+    session: AsyncSession,
+    *,
+    user: User,
+    actor: str,
+    actor_authorizations: frozenset[Authorization],
+) -> None:
+    await _refuse_unless_tenant_configuration(
+        session, user, actor_authorizations, UNLOCK_ADMIN_NEEDS_TENANT_CONFIGURATION
+    )
     if await lockout.unlock(session, user):
         await record_user_change(session, user, actor, "update", lockout=PASSWORD_UNLOCKED)
 

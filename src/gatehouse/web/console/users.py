@@ -281,10 +281,15 @@ async def send_reset_email(
 
 @router.post("/{user_id}/unlock")
 async def unlock(
-    session: DbSession, admin: UsersManager, user_id: str, form: CheckedForm
+    request: Request, session: DbSession, admin: UsersManager, user_id: str, form: CheckedForm
 ) -> Response:
     user = await _user(session, admin, user_id)
-    await user_admin.unlock_password(session, user=user, actor=actor_of(admin))
+    try:
+        await user_admin.unlock_password(
+            session, user=user, actor=actor_of(admin), actor_authorizations=admin.authorizations
+        )
+    except PermissionDeniedError as exc:
+        return await _refused(request, session, admin, user_id, "authentication", exc)
     await session.commit()
     return RedirectResponse(
         f"/admin/users/{user.id}?tab=authentication&msg=password-unlocked", status_code=303
