@@ -118,6 +118,37 @@ def test_application_without_second_factor_signs_in_at_once(demo: LiveServer) ->
     assert demo.devmail.mailbox.messages() == []
 
 
+def test_a_session_without_a_code_does_not_pass_an_application_asking_for_one(
+    demo: LiveServer, app_id: str
+) -> None:
+    """Signed in at the tenant's own page (password only), the application's page asks for a
+    sign-in with its code instead of going on to the application (it went on without one); once
+    signed in with the code, the application's page goes on at once."""
+    with demo.client() as browser:
+        page = browser.get("/")
+        signed_in = browser.post(
+            "/",
+            data={
+                "identifier": JANE,
+                "password": DEMO_USER_PASSWORD,
+                "csrf_token": csrf_token(page),
+            },
+        )
+        assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/profile")
+        asked = browser.get(f"/?app={app_id}")
+        assert asked.status_code == 200
+        assert (
+            "This application asks for a code sent to your e-mail address: sign in to get one."
+            in asked.text
+        )
+        first = log_on(browser, app_id)
+        assert first.headers["location"] == f"/logon/code?msg=code-sent&app={app_id}"
+        [code] = codes(demo)
+        assert enter(browser, app_id, code).headers["location"] == HOME
+        again = browser.get(f"/?app={app_id}")
+    assert (again.status_code, again.headers["location"]) == (303, HOME)
+
+
 def test_new_code_only_after_three_minutes(demo: LiveServer, app_id: str) -> None:
     """Asking again at once keeps the code; after 3 minutes a new one replaces it."""
     with demo.client() as browser:

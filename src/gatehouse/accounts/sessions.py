@@ -13,7 +13,13 @@ from gatehouse.db.base import utcnow
 
 
 async def start_session(
-    session: AsyncSession, *, tenant_id: str, user_id: str, kind: str, hours: int
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    user_id: str,
+    kind: str,
+    hours: int,
+    email_code_passed: bool = False,
 ) -> str:
     """A new session; returns the token for the cookie (a fresh one at every sign-in)."""
     token = new_token()
@@ -23,6 +29,7 @@ async def start_session(
             tenant_id=tenant_id,
             user_id=user_id,
             kind=kind,
+            email_code_passed=email_code_passed,
             expires_at=utcnow() + timedelta(hours=hours),
         )
     )

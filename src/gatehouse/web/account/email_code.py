@@ -188,6 +188,7 @@ async def check_code(
         user_id=user.id,
         kind="user",
         location=after_sign_in(application),
+        email_code_passed=True,
     )
     response.delete_cookie(PENDING_COOKIE, path="/logon/code")
     return response

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from gatehouse.accounts.authorizations import Authorization
-from gatehouse.accounts.models import User
+from gatehouse.accounts.models import User, WebSession
 from gatehouse.accounts.sessions import end_sessions, load_session, revoke_session, start_session
 from gatehouse.accounts.tokens import (
     ACTIVATE_ACCOUNT,
@@ -55,6 +55,7 @@ ADMIN_COOKIE = "gh_admin"
 LOGON_FAILED = "The e-mail, login name or password is not correct."
 PASSWORDS_DIFFER = "The two passwords do not match."
 WRONG_CURRENT_PASSWORD = "The current password is not correct."
+CODE_NEEDED = "This application asks for a code sent to your e-mail address: sign in to get one."
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 
 
@@ -89,6 +90,7 @@ async def signed_in(
     user_id: str,
     kind: str,
     location: str,
+    email_code_passed: bool = False,
 ) -> Response:
     """Start a fresh session (``user`` pages or ``admin`` console), commit, and redirect with
     its cookie and a new CSRF token: every way of signing in ends here."""
@@ -99,6 +101,7 @@ async def signed_in(
         user_id=user_id,
         kind=kind,
         hours=runtime.settings.session_hours,
+        email_code_passed=email_code_passed,
     )
     await session.commit()
     response = RedirectResponse(location, status_code=303)
@@ -107,13 +110,20 @@ async def signed_in(
     return response
 
 
-async def signed_in_user(
-    request: Request, session: DbSession, tenant: CurrentTenant
-) -> User | None:
+async def user_session(
+    request: Request, session: AsyncSession, tenant: Tenant
+) -> WebSession | None:
+    """The browser's live end-user session on this tenant, if any."""
     token = request.cookies.get(USER_COOKIE)
     if not token:
         return None
-    record = await load_session(session, tenant_id=tenant.id, token=token, kind="user")
+    return await load_session(session, tenant_id=tenant.id, token=token, kind="user")
+
+
+async def signed_in_user(
+    request: Request, session: DbSession, tenant: CurrentTenant
+) -> User | None:
+    record = await user_session(request, session, tenant)
     return await get_user(session, tenant.id, record.user_id) if record else None
 
 
@@ -122,9 +132,14 @@ async def logon_page(
     request: Request, session: DbSession, tenant: CurrentTenant, app: str = ""
 ) -> Response:
     application = await application_from(session, tenant, app)  # the application it serves
-    if await signed_in_user(request, session, tenant):
-        return RedirectResponse(after_sign_in(application), status_code=303)
-    context = {"tenant": tenant, **await page_extras(session, tenant, application)}
+    context: dict[str, object] = {"tenant": tenant}
+    signed_in_now = await user_session(request, session, tenant)
+    if signed_in_now is not None:
+        if signed_in_now.email_code_passed or not (application and application.email_otp):
+            return RedirectResponse(after_sign_in(application), status_code=303)
+        # Signed in without a code: this application's second factor is asked for now.
+        context["flash"] = ("info", CODE_NEEDED)
+    context.update(await page_extras(session, tenant, application))
     return render(request, "account/logon.html", context)
 
 
