@@ -174,6 +174,27 @@ def test_default_self_registration_in_browser_language(demo: LiveServer) -> None
     assert link_in(mail.text) in mail.html
 
 
+@pytest.mark.parametrize(
+    ("name_field", "name"),
+    [("first_name", "Otto\n\nYou won a prize: call +1 555"), ("last_name", "N\u202eevil")],
+)
+def test_a_name_with_a_line_break_or_a_direction_override_is_refused(
+    demo: LiveServer, name_field: str, name: str
+) -> None:
+    """A name goes into the e-mail to the address typed, anyone's: line breaks (a paragraph of
+    one's own words in that mail) and bidirectional overrides are refused naming the field, and
+    nothing is created or sent."""
+    switch_on(demo, self_registration=True)
+    form = {"email": "otto@demo.test", "first_name": "Otto", "last_name": "N", name_field: name}
+    with demo.client() as browser:
+        refused = post_form(browser, "/register", form)
+    label = name_field.replace("_", " ")
+    assert refused.status_code == 400
+    assert f"The {label} must not contain line breaks or other control characters." in refused.text
+    time.sleep(0.5)
+    assert mails_to(demo, "otto@demo.test") == []
+
+
 def test_registering_again_before_activating_sends_the_email_again(demo: LiveServer) -> None:
     """A lost Self-Registration e-mail: registering again sends it again (it sent nothing while
     saying it had), three times in 24 hours at most; the page answers the same each time, and
