@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.models import User
 from gatehouse.db.base import utcnow
 from gatehouse.processes.demo import DEMO_USER_PASSWORD
 from gatehouse.processes.models import EmailOtpCode
@@ -219,8 +220,22 @@ def test_five_wrong_codes_lock_for_sixty_minutes(demo: LiveServer, app_id: str) 
         late = browser.post("/logon/code", data={"code": code, "app": app_id, "csrf_token": token})
         assert "locked until" in browser.get(late.headers["location"]).text
         again = log_on(browser, app_id)
+        demo.run(lambda runtime: name_jane(runtime, "jane.d"))
+        page = browser.get(f"/?app={app_id}")
+        by_name = browser.post(
+            "/",
+            data={
+                "identifier": "jane.d",
+                "password": DEMO_USER_PASSWORD,
+                "app": app_id,
+                "csrf_token": csrf_token(page),
+            },
+        )
     assert again.status_code == 403
     assert "Too many wrong codes: signing in with an e-mail code is locked until" in again.text
+    # The form keeps what was typed: a login name does not become the user's address.
+    assert by_name.status_code == 403 and 'value="jane.d"' in by_name.text
+    assert JANE not in by_name.text
 
     async def lock(runtime: Any) -> Any:
         async with runtime.sessions() as session:
@@ -230,6 +245,12 @@ def test_five_wrong_codes_lock_for_sixty_minutes(demo: LiveServer, app_id: str) 
     assert timedelta(minutes=59) < remaining <= timedelta(minutes=60)
     time.sleep(0.3)
     assert len(demo.devmail.mailbox.messages()) == 1
+
+
+async def name_jane(runtime: Any, login_name: str) -> None:
+    async with runtime.sessions.begin() as session:  # through the ORM: it keeps login_key
+        jane = await session.scalar(select(User).where(User.email == JANE))
+        jane.login_name = login_name
 
 
 def test_code_form_needs_csrf_token(demo: LiveServer, app_id: str) -> None:

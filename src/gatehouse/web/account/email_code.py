@@ -67,10 +67,13 @@ async def begin(
     tenant: Tenant,
     user: User,
     application: Application,
+    *,
+    identifier: str,
 ) -> Response:
     """After the right password for an application with the e-mail second factor: send a code
     (or keep the one sent less than 3 minutes ago) and go to the code page. While e-mail codes
-    are locked, the logon page again, saying until when."""
+    are locked, the logon page again, saying until when, with what was typed (the address
+    is not shown to whoever typed a login name)."""
     try:
         issued = await email_otp.issue_code(
             session,
@@ -81,7 +84,7 @@ async def begin(
             language=preferred_language(request),
         )
     except email_otp.OtpLocked as exc:
-        context = {"tenant": tenant, "error": exc.message, "identifier": user.email}
+        context = {"tenant": tenant, "error": exc.message, "identifier": identifier}
         context.update(await page_extras(session, tenant, application))
         return render(request, "account/logon.html", context, status_code=403)
     token = await _start_pending(session, tenant, user)

@@ -171,7 +171,9 @@ async def logon(
     if application.email_otp:  # the application's second factor: a code by e-mail
         from gatehouse.web.account import email_code  # it builds on this module
 
-        return await email_code.begin(request, session, runtime, tenant, user, application)
+        return await email_code.begin(
+            request, session, runtime, tenant, user, application, identifier=identifier
+        )
     return await signed_in(
         request,
         session,
