@@ -343,6 +343,18 @@ def test_rejected_message_fails_with_reason_without_retry(
         "Did not have authority to send from email x@gone.test"
     )
     assert ses.sent() == [] and demo.devmail.mailbox.messages() == []
+    # The console names the step as it names the SMTP ones, not by its stored key ("ses: ...").
+    with demo.client() as client:
+        [message] = client.get("/admin/api/v1/messages", auth=auth).json()["messages"]
+        sign_in(client, "admin@demo.test")
+        listing = client.get("/admin/tenant-settings/mail-delivery").text
+        timeline = client.get(f"/admin/tenant-settings/mail-delivery/{message['id']}").text
+    shown = (
+        "Amazon SES: Amazon SES refused the request (MessageRejected): "
+        "Did not have authority to send from email x@gone.test"
+    )
+    assert shown in listing and shown in timeline
+    assert "Step: Amazon SES" in timeline and "ses:" not in listing + timeline
 
 
 def test_switching_between_custom_and_ses_replaces_the_other(

@@ -20,7 +20,8 @@ PROCESS_LABELS = {slug: kind.label for slug, kind in TEMPLATE_TYPES.items()} | {
 }
 
 
-# The steps of a delivery or a check, as the Mail Server page names them.
+# The steps of a delivery or a check, as the Mail Server page names them: the SMTP steps, the
+# SES call, and the steps before any server (rendering the template, Gatehouse itself).
 STEP_LABELS = {
     "dns": "DNS lookup",
     "connect": "TCP connection",
@@ -32,6 +33,9 @@ STEP_LABELS = {
     "rcpt": "recipient (RCPT TO)",
     "data": "message (DATA)",
     "quit": "QUIT",
+    "ses": "Amazon SES",
+    "render": "template",
+    "internal": "Gatehouse",
 }
 
 
