@@ -5,14 +5,19 @@ form needs its CSRF token."""
 from __future__ import annotations
 
 import re
+import time
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from gatehouse.accounts.authorizations import Authorization
+from gatehouse.mail import config as mail_config
+from gatehouse.mail.models import OutboxMessage
 from gatehouse.processes.demo import DEMO_USER_PASSWORD
 from gatehouse.processes.onboarding import onboard_tenant
 from tests.support.accounts import JANE, add_user, forgot, sign_in, user_id_of
-from tests.support.live import LiveServer
+from tests.support.live import LiveServer, free_port
 from tests.support.pages import csrf_token, link_in, path_of, post_form
 
 READER = "reader@demo.test"
@@ -322,6 +327,69 @@ def test_only_tenant_configuration_unlocks_an_administrators_password(demo: Live
     assert still_locked.status_code == 401
     assert unlocked.status_code == 303
     assert signed_in.status_code == 303
+
+
+def point_demo_at_a_closed_port(live: LiveServer) -> None:
+    """The demo's custom mail server answers nothing: its e-mails wait for a retry."""
+
+    async def work(runtime: Any) -> None:
+        wanted = mail_config.validate_custom(
+            {
+                "host": "localhost",
+                "port": str(free_port()),
+                "security": "ssl",
+                "authentication": "none",
+                "sender_email": "it@demo.test",
+            }
+        )
+        async with runtime.sessions.begin() as session:
+            await mail_config.store_custom(
+                session,
+                tenant_id="demo",
+                actor="test",
+                wanted=wanted,
+                password=None,
+                box=runtime.secret_box,
+            )
+
+    live.run(work)
+
+
+def outbox_of(live: LiveServer, user_id: str) -> list[tuple[str, int, str | None, bool]]:
+    async def work(runtime: Any) -> list[tuple[str, int, str | None, bool]]:
+        async with runtime.sessions() as session:
+            rows = await session.execute(
+                select(
+                    OutboxMessage.status,
+                    OutboxMessage.attempts,
+                    OutboxMessage.last_error,
+                    OutboxMessage.context,
+                ).where(OutboxMessage.user_id == user_id)
+            )
+            # Whether its body (with the link) is kept, as the last of the four.
+            return [(s, attempts, error, body is not None) for s, attempts, error, body in rows]
+
+    result: list[tuple[str, int, str | None, bool]] = live.run(work)
+    return result
+
+
+def test_deactivating_withdraws_the_users_queued_emails(demo: LiveServer) -> None:
+    """A reset e-mail waiting for a retry when its user is deactivated is never sent (its link
+    would not work): it fails, and Mail Delivery says why."""
+    point_demo_at_a_closed_port(demo)
+    jane = user_id_of(demo, JANE)
+    forgot(demo, JANE)
+    deadline = time.monotonic() + 15
+    while outbox_of(demo, jane)[0][:2] != ("queued", 1) and time.monotonic() < deadline:
+        time.sleep(0.1)  # tried once in vain: queued again for a retry
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        page = admin.get(f"/admin/users/{jane}")
+        admin.post(f"/admin/users/{jane}/deactivate", data={"csrf_token": csrf_token(page)})
+        delivery = admin.get("/admin/tenant-settings/mail-delivery").text
+    reason = "The user was deactivated before the e-mail was sent."
+    assert outbox_of(demo, jane) == [("failed", 1, reason, False)]  # its link erased too
+    assert f'<td class="last-error">{reason}</td>' in delivery
 
 
 def test_send_reset_email_is_logged_as_the_page_names_it(demo: LiveServer) -> None:

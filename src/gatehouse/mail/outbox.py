@@ -1,13 +1,17 @@
 """Enqueue an e-mail inside the caller's transaction: it exists exactly when the state change
-that caused it commits. Nothing here talks to a mail server."""
+that caused it commits; withdraw a user's e-mails not sent yet the same way. Nothing here talks
+to a mail server."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse.mail.models import OutboxMessage
+from gatehouse.mail.models import FAILED, QUEUED, OutboxMessage
+
+USER_DEACTIVATED = "The user was deactivated before the e-mail was sent."
 
 
 async def enqueue(
@@ -35,3 +39,20 @@ async def enqueue(
     session.add(message)
     await session.flush()
     return message
+
+
+async def withdraw_user_mail(
+    session: AsyncSession, *, tenant_id: str, user_id: str, reason: str
+) -> None:
+    """The user's e-mails waiting for a first try or a retry fail with ``reason``, so that the
+    worker never sends them, and their bodies (with their links) are erased, as a failed
+    message's are. One a worker holds already (sending) is not stopped."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.tenant_id == tenant_id,
+            OutboxMessage.user_id == user_id,
+            OutboxMessage.status == QUEUED,
+        )
+        .values(status=FAILED, last_error=reason, context=None)
+    )

@@ -24,6 +24,7 @@ from gatehouse.accounts.users import (
 )
 from gatehouse.errors import ConflictError, PermissionDeniedError, ValidationError
 from gatehouse.mail.addresses import normalize_email
+from gatehouse.mail.outbox import USER_DEACTIVATED, withdraw_user_mail
 from gatehouse.processes import email_limit
 from gatehouse.processes.activation import send_activation
 from gatehouse.processes.password_links import RESET, Outcome, send_password_link
@@ -106,7 +107,8 @@ async def deactivate_user(
     actor_user_id: str | None,
     actor_authorizations: frozenset[Authorization],
 ) -> None:
-    """Inactive users cannot sign in and get no e-mails; their sessions end now."""
+    """Inactive users cannot sign in and get no e-mails; their sessions end now, and e-mails
+    queued for them (a reset link waiting for a retry) are not sent."""
     if user.id == actor_user_id:
         raise ConflictError(OWN_USER)
     await _refuse_unless_tenant_configuration(
@@ -117,6 +119,9 @@ async def deactivate_user(
     await lock_user(session, user.tenant_id, user.id)
     user.status = "inactive"
     await end_sessions(session, tenant_id=user.tenant_id, user_id=user.id)
+    await withdraw_user_mail(
+        session, tenant_id=user.tenant_id, user_id=user.id, reason=USER_DEACTIVATED
+    )
     await record_user_change(session, user, actor, "update", status="inactive")
     await session.flush()
 
