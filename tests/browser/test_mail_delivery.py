@@ -54,4 +54,13 @@ def test_failed_message_shows_attempt_and_error(
     expect(page.get_by_role("heading", name="E-mail to jane@demo.test")).to_be_visible()
     expect(page.locator(".timeline li")).to_have_count(1)
     expect(page.locator(".timeline")).to_contain_text("Step: recipient (RCPT TO), reply 550")
+    # Back to the list as it was left: still the failed e-mails, not all of them.
+    page.get_by_role("link", name="← The e-mails matching the filter").click()
+    expect(page).to_have_url(re.compile(r"/mail-delivery\?status=failed$"))
+    expect(page.get_by_label("Status")).to_have_value("failed")
+    page.go_back()
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role(
+        "link", name="Mail Delivery"
+    ).click()
+    expect(page.get_by_label("Status")).to_have_value("failed")
     page.close()

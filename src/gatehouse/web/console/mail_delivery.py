@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -17,14 +19,23 @@ from gatehouse.web.console.delivery_labels import RETRYING, STATUS_LABELS
 from gatehouse.web.pages import page_number, render
 from gatehouse.web.tenancy import DbSession
 
-router = APIRouter(prefix="/admin/tenant-settings/mail-delivery")
+LIST_PAGE = "/admin/tenant-settings/mail-delivery"
+router = APIRouter(prefix=LIST_PAGE)
 TenantConfigAdmin = Annotated[Admin, require(Authorization.MANAGE_TENANT_CONFIGURATION)]
 CRUMBS = [("Tenant Settings", "/admin/tenant-settings"), ("Mail Delivery", None)]
+LIST_PARAMS = ("status", "recipient", "page")
 NO_SUCH_MESSAGE = "There is no such e-mail in this tenant."
 # The Status menu: an e-mail waiting for another try is listed as "Retrying" and stored as
 # queued, so the menu's Queued finds it and says so.
 FILTER_LABELS = {**STATUS_LABELS, QUEUED: f"{STATUS_LABELS[QUEUED]} or {RETRYING.lower()}"}
 STATUS_CHOICES = f"Status: Choose one of: {', '.join(FILTER_LABELS.values())}."
+
+
+def list_query(params: Mapping[str, str]) -> str:
+    """The list's filter and page as a query string ("" for the first page of all e-mails):
+    a message opened from the list carries it, so that its links lead back to the same rows."""
+    kept = {name: params[name] for name in LIST_PARAMS if params.get(name)}
+    return f"?{urlencode(kept)}" if kept else ""
 
 
 @router.get("", response_class=HTMLResponse)
@@ -53,6 +64,13 @@ async def delivery_page(
         "recipient": recipient,
         "statuses": {status: FILTER_LABELS[status] for status in delivery_log.STATUSES},
         "chart": hourly_chart(hours),
+        "list_query": list_query(
+            {
+                "status": status,
+                "recipient": recipient,
+                "page": str(listing.page) if listing.page > 1 else "",
+            }
+        ),
         "error": error,
         "totals": {
             name: sum(getattr(h, name) for h in hours) for name in ("sent", "retried", "failed")
@@ -89,16 +107,15 @@ async def message_page(
     if found is None:
         raise HTTPException(status_code=404, detail=NO_SUCH_MESSAGE)
     message, attempts = found
-    crumbs = [
-        CRUMBS[0],
-        ("Mail Delivery", "/admin/tenant-settings/mail-delivery"),
-        (message.recipient, None),
-    ]
+    back = LIST_PAGE + list_query(request.query_params)
+    crumbs = [CRUMBS[0], ("Mail Delivery", back), (message.recipient, None)]
     context = {
         "admin": admin,
         "tenant": admin.tenant,
         "crumbs": crumbs,
         "message": message,
         "attempts": attempts,
+        "back": back,
+        "filtered": any(request.query_params.get(name) for name in ("status", "recipient")),
     }
     return render(request, "console/mail_message.html", context)
