@@ -9,6 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD
 from tests.support.live import LiveServer
+from tests.support.moto_ses import MotoSes
 
 
 def sign_in_to_console(page: Page, live: LiveServer) -> None:
@@ -105,6 +106,42 @@ def test_the_field_in_error_is_marked_for_assistive_technology(
     expect(sender).to_have_attribute("aria-invalid", "true")
     expect(sender).to_have_accessible_description(re.compile("^Sender E-Mail: "))
     expect(page.get_by_label("Host", exact=True)).not_to_have_attribute("aria-invalid", "true")
+    page.close()
+
+
+def test_replacing_ses_asks_for_the_box_and_marks_it(
+    browser: Browser, demo: LiveServer, moto_ses: MotoSes
+) -> None:
+    """With Amazon SES in force, Save on the Custom tab without the box ticked names the box,
+    marks it for assistive technology and keeps the fields; ticked, the custom server replaces
+    SES."""
+    moto_ses.reset()
+    custom = next(listener for listener in demo.devmail.listeners if listener.name == "custom")
+    page = browser.new_page()
+    sign_in_to_console(page, demo)
+    page.goto(f"{demo.origin()}/admin/tenant-settings/mail-server?tab=ses")
+    page.get_by_label("From", exact=True).fill("no-reply")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Configuration saved", exact=True)).to_be_visible()
+    page.get_by_role("tab", name="Custom Mail Server").click()
+    page.get_by_label("Host", exact=True).fill(custom.host)
+    page.get_by_label("Port", exact=True).fill(str(custom.port))
+    page.get_by_label("User Name", exact=True).fill(custom.username or "")
+    page.get_by_label("Password", exact=True).fill(custom.password or "")
+    page.get_by_label("Sender E-Mail", exact=True).fill("it-desk@demo.test")
+    page.get_by_role("button", name="Save").click()
+    box = page.get_by_label("I understand that saving replaces the Amazon SES configuration.")
+    expect(page.get_by_role("alert")).to_have_text(
+        "Confirmation: Confirm that saving replaces the Amazon SES configuration."
+    )
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(box).to_have_accessible_description(re.compile("^Confirmation: "))
+    expect(page.get_by_label("Host", exact=True)).to_have_value(custom.host)
+    box.check()
+    page.get_by_label("Password", exact=True).fill(custom.password or "")  # never shown again
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Configuration saved", exact=True)).to_be_visible()
+    expect(page.locator(".in-force")).to_contain_text("Custom Mail Server")
     page.close()
 
 
