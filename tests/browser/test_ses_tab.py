@@ -47,3 +47,33 @@ def test_ses_tab_domain_to_configuration_saved(
     expect(page.locator(".in-force")).to_contain_text("no-reply@mail.acme.test")
     expect(page.locator(".in-force")).to_contain_text(f"help@{PLATFORM_DOMAIN}")
     page.close()
+
+
+def test_deleting_a_domain_asks_first(
+    browser: Browser, demo: LiveServer, moto_ses: MotoSes
+) -> None:
+    """Delete asks before a domain goes (adding it back means verifying it again); Cancel keeps
+    it, Yes deletes it."""
+    moto_ses.reset()
+    page = browser.new_page()
+    page.goto(f"{demo.origin()}/admin")
+    page.get_by_label("E-mail or login name").fill("admin@demo.test")
+    page.get_by_label("Password").fill(DEMO_ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{demo.origin()}/admin/tenant-settings/mail-server?tab=ses")
+    page.get_by_label("Domain", exact=True).fill("news.acme.test")
+    page.get_by_role("button", name="Add Domain").click()
+    row = page.locator("table.domains > tbody > tr", has_text="news.acme.test")
+    row.get_by_role("link", name="Delete news.acme.test").click()
+    expect(page.get_by_role("alertdialog")).to_contain_text(
+        "Delete the domain news.acme.test? To send from it again, you add it, publish its DNS "
+        "records and verify it again."
+    )
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    expect(row).to_contain_text("Pending")
+    row.get_by_role("link", name="Delete news.acme.test").click()
+    page.get_by_role("button", name="Yes, delete the domain").click()
+    expect(page.get_by_text("Domain deleted.", exact=True)).to_be_visible()
+    expect(page.locator("table.domains")).to_have_count(0)
+    page.close()

@@ -134,10 +134,19 @@ async def page_context(
             ("Mail Server Configuration", None),
         ],
         "confirm_remove": request.query_params.get("confirm") == "remove" and current,
+        "confirm_domain": confirm_domain(request),
         "test_message": await test_message(session, tenant_id, request),
         **await ses_context(session, admin, runtime_settings(request), current),
         **extra,
     }
+
+
+def confirm_domain(request: Request) -> str | None:
+    """The SES domain whose Delete was chosen: the tab asks before deleting it (adding it back
+    means publishing and verifying its records again)."""
+    if request.query_params.get("confirm") != "delete-domain":
+        return None
+    return request.query_params.get("domain")
 
 
 def runtime_settings(request: Request) -> Settings:
