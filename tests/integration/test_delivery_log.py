@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.clients import create_client
 from gatehouse.mail import config as mail_config
+from gatehouse.mail.models import FAILED
+from gatehouse.mail.outbox import USER_DEACTIVATED, enqueue
 from gatehouse.processes.onboarding import onboard_tenant
 from tests.support.accounts import sign_in
 from tests.support.live import LiveServer
@@ -227,6 +230,32 @@ def test_a_message_waiting_for_a_retry_is_shown_as_retrying(
     # The Status menu finds it under the name it is listed by (it had no "Retrying" at all).
     assert '<option value="queued" selected>Queued or retrying</option>' in queued.text
     assert retrying in queued.text
+
+
+def test_an_email_that_failed_before_any_attempt_says_so(demo: LiveServer) -> None:
+    """An e-mail failed without a try (withdrawn when its user was deactivated) reads "No
+    attempt was made", not "Not attempted yet", which promised a try to come."""
+
+    async def failed_untried(runtime: Any) -> str:
+        async with runtime.sessions.begin() as session:
+            message = await enqueue(
+                session,
+                tenant_id="demo",
+                process="forgot-password",
+                recipient="jane@demo.test",
+                context={"link": "https://demo.localhost/reset?token=x"},
+            )
+            message.status, message.last_error = FAILED, USER_DEACTIVATED
+            message.context = None
+            return message.id
+
+    message_id = demo.run(failed_untried)
+    with demo.client() as client:
+        sign_in(client, "admin@demo.test")
+        timeline = client.get(f"/admin/tenant-settings/mail-delivery/{message_id}").text
+    assert "No attempt was made: the e-mail failed before it was sent." in timeline
+    assert "Not attempted yet." not in timeline
+    assert USER_DEACTIVATED in timeline
 
 
 def test_metrics_count_outcomes_without_tenant_labels(demo: LiveServer) -> None:

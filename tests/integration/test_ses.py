@@ -18,7 +18,7 @@ from gatehouse.mail.ses_client import SES_NOT_AVAILABLE
 from gatehouse.tenants.service import create_tenant
 from tests.support.accounts import sign_in
 from tests.support.live import LiveServer, start_live_server
-from tests.support.moto_ses import PLATFORM_DOMAIN, MotoSes
+from tests.support.moto_ses import PLATFORM_DOMAIN, REGION, MotoSes
 from tests.support.pages import csrf_token
 from tests.support.smtp_servers import Pki, SmtpServer
 
@@ -355,6 +355,7 @@ def test_rejected_message_fails_with_reason_without_retry(
     )
     assert shown in listing and shown in timeline
     assert "Step: Amazon SES" in timeline and "ses:" not in listing + timeline
+    assert f" · Amazon SES {REGION}" in timeline and "SES Amazon SES" not in timeline
 
 
 def test_switching_between_custom_and_ses_replaces_the_other(

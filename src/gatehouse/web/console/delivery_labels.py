@@ -40,6 +40,9 @@ STEP_LABELS = {
 
 
 TEMPLATE_TEST = "{process} (template test)"
+# The transport before an attempt's server, unless the server's description names it already
+# ("Amazon SES eu-west-1"; it read "SES Amazon SES eu-west-1").
+TRANSPORT_PREFIXES = {"smtp": "SMTP ", "ses": ""}
 
 
 class _Message(Protocol):
@@ -62,6 +65,11 @@ def status_label(message: _Message) -> str:
     return STATUS_LABELS.get(message.status, message.status)
 
 
+def route_label(transport: str, server: str) -> str:
+    """Where an attempt went: "SMTP mail.acme.test:465 (TLS)", "Amazon SES eu-west-1"."""
+    return f"{TRANSPORT_PREFIXES.get(transport, transport.upper() + ' ')}{server}"
+
+
 def step_label(step: str | None) -> str:
     return STEP_LABELS.get(step or "", step or "")
 
@@ -78,10 +86,11 @@ def error_text(error: str | None) -> str:
 
 def register(environment: Environment) -> None:
     """The filters ``process`` (of a message), ``delivery_status``, ``outcome``, ``language``,
-    ``step`` and ``error_text``."""
+    ``step``, ``error_text`` and ``route`` (of an attempt)."""
     environment.filters["process"] = process_label
     environment.filters["delivery_status"] = status_label
     environment.filters["outcome"] = lambda outcome: OUTCOME_LABELS.get(outcome, outcome)
     environment.filters["language"] = lambda code: LANGUAGE_NAMES.get(code, code)
     environment.filters["step"] = step_label
     environment.filters["error_text"] = error_text
+    environment.filters["route"] = lambda attempt: route_label(attempt.transport, attempt.server)
