@@ -234,6 +234,17 @@ def test_output_size_is_limited() -> None:
     assert error.value.message == "The rendered e-mail is too large."
 
 
+def test_a_subject_is_limited_to_a_thousand_characters() -> None:
+    """A loop in the subject stops at 1,000 characters (it could reach 200,000, one header
+    line), while one of 1,000 is sent."""
+    subject = "{% for a in user.reset_password_link %}" + "x" * 100 + "{% endfor %}"
+    check_template(FORGOT, subject=subject, text=LINK, html=LINK)
+    with pytest.raises(PermanentDeliveryError) as error:
+        render(TemplateText(subject, LINK, LINK), CONTEXT)
+    assert error.value.message == "The rendered subject is longer than 1,000 characters."
+    assert render(TemplateText("y" * 1000, LINK, LINK), CONTEXT).subject == "y" * 1000
+
+
 def test_html_values_are_escaped_and_text_values_are_not() -> None:
     """A first name with markup is inert in the HTML part and verbatim in the text part."""
     rendered = render(TemplateText("s", "{{ user.firstName }}", "{{ user.firstName }}"), CONTEXT)

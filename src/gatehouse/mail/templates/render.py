@@ -21,11 +21,14 @@ from gatehouse.mail.templates.sandbox import (
 from gatehouse.mail.templates.types import OPTIONAL_PLACEHOLDERS
 
 MAX_OUTPUT_CHARS = 200_000
+# A subject is one header: a loop in it could otherwise make one of 200,000 characters.
+MAX_RENDERED_SUBJECT_CHARS = 1_000
+SUBJECT_TOO_LONG = f"The rendered subject is longer than {MAX_RENDERED_SUBJECT_CHARS:,} characters."
 _OPTIONAL = [tuple(placeholder.split(".", 1)) for placeholder in OPTIONAL_PLACEHOLDERS]
 
 
 class OutputTooLarge(Exception):
-    pass
+    """A part rendered beyond its limit; the message says which."""
 
 
 def find_template(process: str, language: str) -> TemplateText:
@@ -48,14 +51,19 @@ def with_optional_placeholders(context: dict[str, Any]) -> dict[str, Any]:
     return {**context, **groups}
 
 
-def _run(template: Template, context: dict[str, Any]) -> str:
+def _run(
+    template: Template,
+    context: dict[str, Any],
+    limit: int = MAX_OUTPUT_CHARS,
+    too_large: str = "The rendered e-mail is too large.",
+) -> str:
     """The part rendered, streamed so a runaway output stops early. ``context`` is shared, not
     copied: the environments have no globals to merge into it (``sandbox._environment``)."""
     size, chunks = 0, []
     for chunk in template.root_render_func(template.new_context(context, shared=True)):
         size += len(chunk)
-        if size > MAX_OUTPUT_CHARS:
-            raise OutputTooLarge
+        if size > limit:
+            raise OutputTooLarge(too_large)
         chunks.append(chunk)
     return "".join(chunks)
 
@@ -65,7 +73,12 @@ def render(template: TemplateText, context: dict[str, Any]) -> TemplateText:
     values = with_optional_placeholders(context)
     token = new_loop_budget()
     try:
-        subject = _run(compile_part(template.subject, html=False), values)
+        subject = _run(
+            compile_part(template.subject, html=False),
+            values,
+            MAX_RENDERED_SUBJECT_CHARS,
+            SUBJECT_TOO_LONG,
+        )
         text = _run(compile_part(template.text, html=False), values)
         html = _run(compile_part(template.html, html=True), values)
     except TemplateRejected as exc:
@@ -79,8 +92,8 @@ def render(template: TemplateText, context: dict[str, Any]) -> TemplateText:
         raise PermanentDeliveryError(
             "render", f"The template could not be rendered: {exc}"
         ) from exc
-    except OutputTooLarge:
-        raise PermanentDeliveryError("render", "The rendered e-mail is too large.") from None
+    except OutputTooLarge as exc:
+        raise PermanentDeliveryError("render", str(exc)) from None
     finally:
         end_loop_budget(token)
     # A subject is one header line: fold any line breaks a value brought in.
