@@ -19,6 +19,7 @@ from gatehouse.processes.onboarding import onboard_tenant
 from tests.support.accounts import JANE, add_user, forgot, sign_in, user_id_of
 from tests.support.live import LiveServer, free_port
 from tests.support.pages import csrf_token, link_in, path_of, post_form
+from tests.support.smtp_servers import Pki, ScriptedHandler, SmtpServer
 
 READER = "reader@demo.test"
 READER_PASSWORD = "Reader-Pass-1"
@@ -329,14 +330,14 @@ def test_only_tenant_configuration_unlocks_an_administrators_password(demo: Live
     assert signed_in.status_code == 303
 
 
-def point_demo_at_a_closed_port(live: LiveServer) -> None:
-    """The demo's custom mail server answers nothing: its e-mails wait for a retry."""
+def point_demo_at(live: LiveServer, port: int) -> None:
+    """The demo's custom mail server: an SSL one on ``port`` of localhost."""
 
     async def work(runtime: Any) -> None:
         wanted = mail_config.validate_custom(
             {
                 "host": "localhost",
-                "port": str(free_port()),
+                "port": str(port),
                 "security": "ssl",
                 "authentication": "none",
                 "sender_email": "it@demo.test",
@@ -376,7 +377,7 @@ def outbox_of(live: LiveServer, user_id: str) -> list[tuple[str, int, str | None
 def test_deactivating_withdraws_the_users_queued_emails(demo: LiveServer) -> None:
     """A reset e-mail waiting for a retry when its user is deactivated is never sent (its link
     would not work): it fails, and Mail Delivery says why."""
-    point_demo_at_a_closed_port(demo)
+    point_demo_at(demo, free_port())  # nothing answers: the e-mail waits for a retry
     jane = user_id_of(demo, JANE)
     forgot(demo, JANE)
     deadline = time.monotonic() + 15
@@ -390,6 +391,32 @@ def test_deactivating_withdraws_the_users_queued_emails(demo: LiveServer) -> Non
     reason = "The user was deactivated before the e-mail was sent."
     assert outbox_of(demo, jane) == [("failed", 1, reason, False)]  # its link erased too
     assert f'<td class="last-error">{reason}</td>' in delivery
+
+
+def test_an_email_being_sent_when_its_user_is_deactivated_is_not_retried(
+    demo: LiveServer, smtp_pki: Pki
+) -> None:
+    """A reset e-mail the worker is sending when its user is deactivated, refused for now
+    (451), is withdrawn instead of queued again for a retry."""
+    handler = ScriptedHandler({"DATA": ["451 4.3.0 Try again later"]}, stall=["DATA"])
+    handler.stall_seconds = 2.0
+    with SmtpServer(smtp_pki, security="ssl", handler=handler) as server:
+        point_demo_at(demo, server.port)
+        jane = user_id_of(demo, JANE)
+        forgot(demo, JANE)
+        deadline = time.monotonic() + 15
+        while outbox_of(demo, jane)[0][0] != "sending" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with demo.client() as admin:
+            sign_in(admin, "admin@demo.test")
+            page = admin.get(f"/admin/users/{jane}")
+            admin.post(f"/admin/users/{jane}/deactivate", data={"csrf_token": csrf_token(page)})
+        while outbox_of(demo, jane)[0][0] == "sending" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # a retry would come at once if it were queued with no delay
+        reason = "The user was deactivated before the e-mail was sent."
+        assert outbox_of(demo, jane) == [("failed", 1, reason, False)]
+        assert handler.commands.count("DATA") == 1
 
 
 def test_send_reset_email_is_logged_as_the_page_names_it(demo: LiveServer) -> None:

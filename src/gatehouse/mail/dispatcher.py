@@ -44,6 +44,7 @@ from gatehouse.mail.models import (
     MailServerConfig,
     OutboxMessage,
 )
+from gatehouse.mail.outbox import WITHDRAW_RETRIES_OF_INACTIVE_USERS
 from gatehouse.mail.quoted_secrets import without_secrets
 from gatehouse.mail.routing import Route, route_of
 from gatehouse.mail.templates.defaults import TemplateText
@@ -316,7 +317,7 @@ class Dispatcher:
         if not outcomes:
             return
         now = utcnow()
-        sent_ids, message_rows, attempt_rows = [], [], []
+        sent_ids, retried_ids, message_rows, attempt_rows = [], [], [], []
         for done, outcome in enumerate(outcomes):
             await give_way(done)
             if outcome.error is None:  # all sent alike: one statement for them below
@@ -324,6 +325,8 @@ class Dispatcher:
                 sent_ids.append(outcome.job.message.id)
             else:
                 status, fields = self._unsent_state(outcome, outcome.error, now)
+                if status == "retry":
+                    retried_ids.append(outcome.job.message.id)
                 message_rows.append(
                     {"b_id": outcome.job.message.id, "b_owner": lease_owner, **fields}
                 )
@@ -335,6 +338,8 @@ class Dispatcher:
                 )
             await execute_many(connection, _MESSAGE_UPDATE, message_rows)
             await execute_many(connection, _ATTEMPT_UPDATE, attempt_rows)
+            if retried_ids:  # rare: not on the path of sent messages
+                await connection.execute(WITHDRAW_RETRIES_OF_INACTIVE_USERS, {"b_ids": retried_ids})
         for outcome, row in zip(outcomes, attempt_rows, strict=True):
             self._count(str(row["b_outcome"]), outcome.job.message, now)
             log.info(

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, bindparam, exists, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gatehouse.accounts.models import User
 from gatehouse.mail.models import FAILED, QUEUED, OutboxMessage
 
 USER_DEACTIVATED = "The user was deactivated before the e-mail was sent."
@@ -46,7 +47,8 @@ async def withdraw_user_mail(
 ) -> None:
     """The user's e-mails waiting for a first try or a retry fail with ``reason``, so that the
     worker never sends them, and their bodies (with their links) are erased, as a failed
-    message's are. One a worker holds already (sending) is not stopped."""
+    message's are. One a worker holds already (sending) is sent or fails as it goes; if it is
+    queued again for a retry, the worker withdraws it (WITHDRAW_RETRIES_OF_INACTIVE_USERS)."""
     await session.execute(
         update(OutboxMessage)
         .where(
@@ -56,3 +58,25 @@ async def withdraw_user_mail(
         )
         .values(status=FAILED, last_error=reason, context=None)
     )
+
+
+def _user_inactive() -> ColumnElement[bool]:
+    return exists().where(
+        User.tenant_id == OutboxMessage.tenant_id,
+        User.id == OutboxMessage.user_id,
+        User.status == "inactive",
+    )
+
+
+# The worker's check after it queued messages again for a retry: one that was being sent when
+# its user was deactivated (withdraw_user_mail leaves it to the worker) is withdrawn now.
+WITHDRAW_RETRIES_OF_INACTIVE_USERS = (
+    update(OutboxMessage)
+    .where(
+        OutboxMessage.id.in_(bindparam("b_ids", expanding=True)),
+        OutboxMessage.status == QUEUED,
+        _user_inactive(),
+    )
+    .values(status=FAILED, last_error=USER_DEACTIVATED, context=None)
+    .execution_options(synchronize_session=False)
+)
