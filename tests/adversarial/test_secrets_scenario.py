@@ -310,7 +310,7 @@ def test_no_secret_in_any_log_page_answer_audit_entry_or_column(
         # Everything an administrator can look at afterwards, in the console and the API.
         form(console, f"/admin/administrators/systems/{client_id}", {"name": "ops2"})
         view = console.get(f"/admin/administrators/systems/{client_id}")
-        secret_ids = re.findall(r"/secrets/([0-9a-f]+)/delete", view.text)
+        secret_ids = re.findall(r"confirm=delete-secret&amp;secret=([0-9a-f]+)", view.text)
         form(
             console,
             f"/admin/administrators/systems/{client_id}/secrets/{secret_ids[-1]}/delete",

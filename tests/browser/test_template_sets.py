@@ -92,3 +92,37 @@ def test_template_set_from_creation_to_delivered_email(browser: Browser, demo: L
     page.goto(link)
     expect(page.get_by_role("heading", name="Set a new password")).to_be_visible()
     user.close()
+
+
+def test_deleting_a_template_asks_first(browser: Browser, demo: LiveServer) -> None:
+    """Delete Template asks first, saying what the e-mails use instead (one click deleted the
+    template at once); Cancel keeps it, Yes deletes it."""
+    page = browser.new_page()
+    sign_in_to_console(page, demo)
+    page.get_by_role("link", name=re.compile("E-Mail Template Sets")).click()
+    page.get_by_label("Name").fill("Travel Mails")
+    page.get_by_role("button", name="Create Template Set").click()
+    page.get_by_role("link", name="Forgot Password, Deutsch", exact=True).click()
+    page.get_by_role("link", name="Delete Template").click()
+    expect(page.get_by_role("alertdialog")).to_have_text(
+        re.compile(
+            r"^\s*Delete the Forgot Password template in Deutsch from Travel Mails\? Its e-mails "
+            r"fall back to the set's English template\. This cannot be undone\.\s+"
+            r"Yes, delete the template\s+Cancel\s*$"
+        )
+    )
+    expect(page.get_by_role("alertdialog")).to_be_in_viewport()
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    expect(page.locator("#source")).to_have_text("This is the set's own template for Deutsch.")
+    # English, without a language of the set's own to fall back to, falls back to Default.
+    page.get_by_role("navigation", name="Languages").get_by_role("link", name="English").click()
+    page.get_by_role("link", name="Delete Template").click()
+    expect(page.locator("#confirm-title")).to_have_text(
+        "Delete the Forgot Password template in English from Travel Mails? Its e-mails fall "
+        "back to the Default set's template in English. This cannot be undone."
+    )
+    page.get_by_role("button", name="Yes, delete the template").click()
+    expect(page.get_by_text("Template deleted: its e-mails fall back.")).to_be_visible()
+    expect(page.get_by_role("link", name="Forgot Password, English (falls back)")).to_be_visible()
+    page.close()

@@ -245,7 +245,9 @@ def test_system_secrets_shown_once_two_at_most_and_rotated(demo: LiveServer) -> 
         assert third.status_code == 409
         assert "A system has at most two secrets. Delete one before adding another." in third.text
         assert api_status(demo, client_id, first) == api_status(demo, client_id, second) == 200
-        secret_ids = re.findall(r"/secrets/([0-9a-f]{32})/delete", second_page.text)
+        secret_ids = re.findall(
+            r"confirm=delete-secret&amp;secret=([0-9a-f]{32})", second_page.text
+        )
         assert len(secret_ids) == 2
         admin.post(
             f"/admin/administrators/systems/{client_id}/secrets/{secret_ids[0]}/delete",

@@ -285,6 +285,10 @@ async def _system_page(
         held=view.authorizations if held is None else held,
         max_secrets=clients.MAX_SECRETS,
         confirm_delete=request.query_params.get("confirm") == "delete",
+        # A secret's Delete asks first (?confirm=delete-secret&secret=<id>).
+        confirm_secret=request.query_params.get("secret")
+        if request.query_params.get("confirm") == "delete-secret"
+        else None,
         **extra,
     )
     return render(request, "console/system.html", context, status_code=status_code)

@@ -94,6 +94,8 @@ async def _page(
         ),
     )
     shown = form or own or resolved.template
+    # Delete Template asks first (?confirm=delete), saying what the e-mails use instead.
+    confirm_delete = bool(own) and request.query_params.get("confirm") == "delete"
     context = {
         "admin": admin,
         "tenant": admin.tenant,
@@ -117,9 +119,25 @@ async def _page(
         ],
         "base": f"{PAGE}/{info.id}/templates/{kind.slug}/{language}",
         "test_message": await test_message(session, admin.tenant.id, request),
+        "confirm_delete": confirm_delete,
+        "fallback": await _fallback(session, admin, info, kind, language) if confirm_delete else "",
         **extra,
     }
     return render(request, "console/email_template.html", context, status_code=status_code)
+
+
+async def _fallback(
+    session: DbSession, admin: Admin, info: sets.SetInfo, kind: TemplateType, language: str
+) -> str:
+    """What the set's e-mails of ``kind`` in ``language`` fall back to without the set's own
+    template: the set's English one when it has one, else the Default set's (every language)."""
+    if language != "en":
+        english = await sets.get_template(
+            session, tenant_id=admin.tenant.id, set_id=info.id, slug=kind.slug, language="en"
+        )
+        if english is not None:
+            return "the set's English template"
+    return f"the Default set's template in {LANGUAGE_NAMES[language]}"
 
 
 @router.get("", response_class=HTMLResponse)
