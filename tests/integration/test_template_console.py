@@ -594,3 +594,17 @@ def test_an_application_name_taken_meanwhile_is_refused_on_the_page(
             'maxlength="100" value="Travel"'
         ) in refused.text
     assert listing.count(">Travel<") == listing.count(">Wiki<") == 1
+
+
+def test_template_breadcrumb_names_the_language_as_the_heading_does(
+    console: httpx.Client,
+) -> None:
+    """The breadcrumb ends with "Forgot Password · Deutsch", as the heading reads; it said
+    "Forgot Password (de)"."""
+    set_id = create_set(console, "Travel Mails")
+    page = console.get(f"{SETS}/{set_id}/templates/forgot-password/de").text
+    crumbs = re.search(r'<nav class="crumbs"[^>]*>(.*?)</nav>', page, re.S)
+    assert crumbs is not None
+    items = re.findall(r"<(?:a|span)(?: href=[^>]*)?>([^<]*)</(?:a|span)>", crumbs.group(1))
+    assert items == ["Home", "E-Mail Template Sets", "Travel Mails", "Forgot Password · Deutsch"]
+    assert '<h1>Forgot Password <span class="muted">· Deutsch</span></h1>' in page

@@ -96,11 +96,12 @@ async def _page(
     shown = form or own or resolved.template
     # Delete Template asks first (?confirm=delete), saying what the e-mails use instead.
     confirm_delete = bool(own) and request.query_params.get("confirm") == "delete"
+    title = f"{kind.label} · {LANGUAGE_NAMES[language]}"  # the heading's, the breadcrumb's
     context = {
         "admin": admin,
         "tenant": admin.tenant,
-        "crumbs": crumbs((info.name, f"{PAGE}/{info.id}"), (f"{kind.label} ({language})", None)),
-        "title": f"{kind.label} · {LANGUAGE_NAMES[language]}",
+        "crumbs": crumbs((info.name, f"{PAGE}/{info.id}"), (title, None)),
+        "title": title,
         "set": info,
         "kind": kind,
         "language": language,
