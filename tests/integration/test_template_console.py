@@ -608,3 +608,20 @@ def test_template_breadcrumb_names_the_language_as_the_heading_does(
     items = re.findall(r"<(?:a|span)(?: href=[^>]*)?>([^<]*)</(?:a|span)>", crumbs.group(1))
     assert items == ["Home", "E-Mail Template Sets", "Travel Mails", "Forgot Password · Deutsch"]
     assert '<h1>Forgot Password <span class="muted">· Deutsch</span></h1>' in page
+
+
+def test_an_unclosed_tag_is_explained_without_jinja(console: httpx.Client) -> None:
+    """Preview of a template whose {% if %} is never closed names the tag to add, at its line
+    and column; the page said "Jinja was looking for the following tags: ..."."""
+    set_id = create_set(console)
+    path = f"{SETS}/{set_id}/templates/forgot-password/en"
+    text = LINK + "\n{% if user.firstName %}Hello ${user.firstName}"
+    form = template_form(console, path, action="preview", subject="S", text=text, html=LINK)
+    refused = console.post(path, data=form)
+    assert refused.status_code == 422
+    assert "The template cannot be previewed." in refused.text
+    assert (
+        "<li>Text body, line 2, column 30: Syntax error: {% if %} is not closed; add {% endif %} "
+        "where it ends.</li>"
+    ) in refused.text
+    assert "Jinja" not in refused.text

@@ -91,6 +91,60 @@ def test_syntax_error_names_line_and_column() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Hi\n{% if user.firstName %}Hello",
+            "line 3, column 1: Syntax error: {% if %} is not closed; add {% endif %} where it "
+            "ends.",
+        ),
+        (
+            "{% for x in user.firstName %}{% endif %}",
+            "line 2, column 30: Syntax error: {% endif %} does not belong here; the open "
+            "{% for %} expects {% endfor %} or {% else %}.",
+        ),
+        (
+            "{% if user.firstName %}\n{% for x in user.lastName %}\n{% endif %}",
+            "line 4, column 1: Syntax error: {% endif %} stands inside an open {% for %}; close "
+            "the {% for %} with {% endfor %} first.",
+        ),
+        (
+            "{% if user.firstName %}\n{% iff user.lastName %}\n{% endif %}",
+            "line 3, column 1: Syntax error: {% iff %} does not belong here; the open {% if %} "
+            "expects {% elif %}, {% else %} or {% endif %}.",
+        ),
+        (
+            "Hi {% endfor %}",
+            "line 2, column 4: Syntax error: {% endfor %} closes no open {% for %}.",
+        ),
+        (
+            "{% else %}",
+            "line 2, column 1: Syntax error: {% else %} belongs inside {% if %} or {% for %}.",
+        ),
+        ("{% elif x %}", "line 2, column 1: Syntax error: {% elif %} belongs inside {% if %}."),
+        (
+            "{% iff user.firstName %}",
+            "line 2, column 1: Syntax error: There is no tag {% iff %}; templates can use only if "
+            "and for.",
+        ),
+        (
+            "{% block a-b %}{% endblock %}",
+            "line 2, column 16: Syntax error: The tag {% block %} is not allowed in templates; "
+            "only if and for are.",
+        ),
+    ],
+)
+def test_a_misplaced_or_unclosed_tag_is_named_in_the_templates_words(
+    text: str, expected: str
+) -> None:
+    """Jinja's own words ("Jinja was looking for the following tags ...") are said again with
+    the tags as written, at the same line and column."""
+    found = str(problems(LINK + "\n" + text)[0])  # the link on line 1
+    assert found == f"Text body, {expected}"
+    assert "jinja" not in found.lower()
+
+
 def test_unclosed_dollar_brace_is_refused() -> None:
     """${ without its closing brace on the same line is an error, not silent text."""
     assert first("Hi ${user.firstName\n" + LINK) == (

@@ -21,6 +21,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from gatehouse.errors import ValidationError
+from gatehouse.mail.templates.syntax import syntax_error_message
 from gatehouse.mail.templates.types import TemplateType
 
 MAX_SUBJECT_CHARS = 255
@@ -376,7 +377,7 @@ def check_part(
     except TemplateSyntaxError as exc:
         line = max(1, min(exc.lineno, len(lines)))
         column = _syntax_column(env, lines[line - 1])
-        message = f"Syntax error: {(exc.message or 'invalid template').rstrip('.')}."
+        message = syntax_error_message(exc.message or "invalid template")
         return [TemplateProblem(part, line, column, message)], frozenset(), None
     except ValueError:  # an integer of more digits than Python converts (the lexer's int())
         line, column = _locate(lines, 1, LONG_NUMBER)

@@ -1,0 +1,74 @@
+"""A template's syntax error in the administrator's words.
+
+Jinja's parser explains a misplaced or unclosed tag in its own terms ("Encountered unknown tag
+'endif'. Jinja was looking for the following tags: 'endfor' or 'else'. The innermost block that
+needs to be closed is 'for'."): administrators write templates, they do not know Jinja. Those
+messages are read here and said again with the tags as the administrator writes them ("{% endif %}
+stands inside an open {% for %}; close the {% for %} with {% endfor %} first."). Every other
+message of the parser passes as it is, unless it names Jinja."""
+
+from __future__ import annotations
+
+import re
+
+UNKNOWN_TAG_RE = re.compile(r"Encountered unknown tag '(\w+)'\.")
+LOOKING_RE = re.compile(r"(?:looking for the following tags:|currently looking for) ([^.]+)\.")
+INNERMOST_RE = re.compile(r"The innermost block that needs to be closed is '(\w+)'\.")
+TAG_NAME_RE = re.compile(r"'(\w+)'")
+NESTING = "nesting mistake"
+END_OF_TEMPLATE = "Unexpected end of template."
+BLOCK_NAMES = "Block names in Jinja"
+BLOCK_REFUSED = "The tag {% block %} is not allowed in templates; only if and for are."
+UNREADABLE = "This tag or expression cannot be read."
+
+
+def tag(name: str) -> str:
+    return f"{{% {name} %}}"
+
+
+def _one_of(names: list[str]) -> str:
+    """``{% elif %}, {% else %} or {% endif %}``."""
+    tags = [tag(n) for n in names]
+    return tags[0] if len(tags) == 1 else f"{', '.join(tags[:-1])} or {tags[-1]}"
+
+
+def syntax_error_message(message: str) -> str:
+    """``Syntax error: ...`` for the parser's ``message``, without Jinja's words."""
+    return f"Syntax error: {_in_template_words(message).rstrip('.')}."
+
+
+def _in_template_words(message: str) -> str:
+    unknown = UNKNOWN_TAG_RE.search(message)
+    looking = LOOKING_RE.search(message)
+    innermost = INNERMOST_RE.search(message)
+    expected = TAG_NAME_RE.findall(looking.group(1)) if looking else []
+    if innermost is not None and expected:
+        opened = innermost.group(1)
+        closer = next((n for n in expected if n.startswith("end")), f"end{opened}")
+        if unknown is None and message.startswith(END_OF_TEMPLATE):
+            return f"{tag(opened)} is not closed; add {tag(closer)} where it ends."
+        if unknown is not None and NESTING in message:
+            return (
+                f"{tag(unknown.group(1))} stands inside an open {tag(opened)}; close the "
+                f"{tag(opened)} with {tag(closer)} first."
+            )
+        if unknown is not None:
+            return (
+                f"{tag(unknown.group(1))} does not belong here; the open {tag(opened)} expects "
+                f"{_one_of(expected)}."
+            )
+    if unknown is not None:
+        return _unknown_tag(unknown.group(1))
+    if message.startswith(BLOCK_NAMES):
+        return BLOCK_REFUSED
+    return UNREADABLE if "jinja" in message.lower() else message
+
+
+def _unknown_tag(name: str) -> str:
+    """A tag the parser did not expect, with no tag open."""
+    if name in ("else", "elif"):
+        where = tag("if") if name == "elif" else f"{tag('if')} or {tag('for')}"
+        return f"{tag(name)} belongs inside {where}."
+    if name.startswith("end") and len(name) > len("end"):
+        return f"{tag(name)} closes no open {tag(name[3:])}."
+    return f"There is no tag {tag(name)}; templates can use only if and for."
