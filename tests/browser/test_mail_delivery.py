@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, expect
 
 from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD
 from tests.integration.test_delivery_log import REJECTION, forgot, point_demo_at
+from tests.support.accounts import add_user
 from tests.support.live import LiveServer
 from tests.support.smtp_servers import Pki, ScriptedHandler, SmtpServer
 
@@ -63,4 +64,44 @@ def test_failed_message_shows_attempt_and_error(
         "link", name="Mail Delivery"
     ).click()
     expect(page.get_by_label("Status")).to_have_value("failed")
+    page.close()
+
+
+LONG_ADDRESS = "christopher.montgomery-whitfield@subsidiary.example-corporation.test"
+# The lines an element's text takes.
+LINES = (
+    """element => new Set([...element.getClientRects()].map(rect => Math.round(rect.top))).size"""
+)
+
+
+def test_recent_emails_fit_a_phone(
+    browser: Browser, demo: LiveServer, rejecting_server: SmtpServer
+) -> None:
+    """At 400 px, Mail Server Configuration's recent e-mails (a long recipient, a long error)
+    neither widen the page nor scroll sideways in their table, and their dates stay on one line:
+    the six columns scrolled sideways, each date in three lines and each row tall."""
+    point_demo_at(demo, rejecting_server)
+    add_user(demo, LONG_ADDRESS)
+    forgot(demo, LONG_ADDRESS)
+    page = browser.new_page(viewport={"width": 400, "height": 800})
+    page.goto(f"{demo.origin()}/admin")
+    page.get_by_label("E-mail or login name").fill("admin@demo.test")
+    page.get_by_label("Password").fill(DEMO_ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{demo.origin()}/admin/tenant-settings/mail-server")
+    recent = page.locator("section", has=page.get_by_role("heading", name="Recent e-mails"))
+    for _ in range(50):  # the worker fails it within moments; reload until it shows
+        if recent.locator(".status-failed").count():
+            break
+        page.wait_for_timeout(200)
+        page.reload()
+    table = recent.locator("table")
+    expect(table).to_contain_text(f"The server refused the recipient {LONG_ADDRESS}: {REJECTION}.")
+    assert int(page.evaluate("document.documentElement.scrollWidth")) <= 400
+    assert table.evaluate("table => table.scrollWidth <= table.clientWidth")
+    for when in table.locator("tbody a").all():
+        assert when.evaluate(LINES) == 1, when.inner_text()
+    recipient = table.locator("tbody td", has_text=LONG_ADDRESS).first
+    box = recipient.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 400
     page.close()
