@@ -253,6 +253,24 @@ async def name_jane(runtime: Any, login_name: str) -> None:
         jane.login_name = login_name
 
 
+def test_a_code_after_the_pending_sign_in_ended_leads_to_the_applications_logon_page(
+    demo: LiveServer, app_id: str
+) -> None:
+    """A code (or a new code) asked for once the pending sign-in is gone leads back to the
+    application's logon page saying why; it led to /?app=<id>?msg=session-expired, whose
+    application ID did not exist (404)."""
+    with demo.client() as browser:
+        token = csrf_token(browser.get(f"/?app={app_id}"))
+        form = {"code": "12345678", "app": app_id, "csrf_token": token}
+        answers = [browser.post(path, data=form) for path in ("/logon/code", "/logon/code/resend")]
+        pages = [browser.get(a.headers["location"]) for a in answers]
+    expected = f"/?msg=session-expired&app={app_id}"
+    assert [(a.status_code, a.headers["location"]) for a in answers] == [(303, expected)] * 2
+    assert all(p.status_code == 200 for p in pages)
+    assert all("Your session has ended. Please sign in again." in p.text for p in pages)
+    assert all(f'name="app" value="{app_id}"' in p.text for p in pages)
+
+
 def test_code_form_needs_csrf_token(demo: LiveServer, app_id: str) -> None:
     """Like every form, the code form is refused without its CSRF token."""
     with demo.client() as browser:

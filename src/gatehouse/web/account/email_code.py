@@ -133,6 +133,12 @@ def _page(
     return render(request, "account/email_code.html", context, status_code=status_code)
 
 
+def _session_ended(application: Application | None) -> Response:
+    """Back to the logon page of the application, saying why: the pending sign-in is gone."""
+    query = f"?msg=session-expired{app_query(application, first=False)}"
+    return RedirectResponse(f"/{query}", status_code=303)
+
+
 @router.get("", response_class=HTMLResponse)
 async def code_page(
     request: Request,
@@ -171,7 +177,7 @@ async def check_code(
     application = await application_from(session, tenant, field(form, "app"))
     user = await _pending_user(request, session, tenant)
     if user is None:
-        return RedirectResponse(f"/{app_query(application)}?msg=session-expired", status_code=303)
+        return _session_ended(application)
     try:
         await email_otp.verify_code(session, user=user, code=field(form, "code"))
     except email_otp.OtpError as exc:
@@ -208,7 +214,7 @@ async def resend_code(
     application = await application_from(session, tenant, field(form, "app"))
     user = await _pending_user(request, session, tenant)
     if user is None:
-        return RedirectResponse(f"/{app_query(application)}?msg=session-expired", status_code=303)
+        return _session_ended(application)
     try:
         issued = await email_otp.issue_code(
             session,
