@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from gatehouse.errors import ValidationError
@@ -14,7 +14,7 @@ from gatehouse.processes import self_registration
 from gatehouse.processes.registration_limit import TooManyRegistrations, client_network
 from gatehouse.processes.settings import get_settings
 from gatehouse.tenants.models import Tenant
-from gatehouse.web.account.applications import application_from, page_extras
+from gatehouse.web.account.applications import app_query, application_from, page_extras
 from gatehouse.web.account.routes import field, preferred_language
 from gatehouse.web.csrf import checked_form
 from gatehouse.web.pages import render
@@ -76,10 +76,22 @@ async def register(
     await session.commit()
     if queued:
         runtime.wake_worker()
+    # To a page of its own, so a reload shows the answer again instead of registering (and
+    # sending the e-mail) again.
+    return RedirectResponse(f"/register/sent{app_query(application)}", status_code=303)
+
+
+@router.get("/sent", response_class=HTMLResponse)
+async def registered(
+    request: Request, session: DbSession, tenant: CurrentTenant, app: str = ""
+) -> Response:
+    """The answer that reveals nothing: an e-mail is on its way if the address can register."""
+    await _open(session, tenant)
+    application = await application_from(session, tenant, app)
     context = {
         "tenant": tenant,
         "title": "Registration",
         "notice": self_registration.REGISTRATION_ANSWER,
-        **extras,
+        **await page_extras(session, tenant, application),
     }
     return render(request, "account/notice.html", context)
