@@ -254,6 +254,35 @@ def test_invitation_by_rest_in_the_invitees_language_with_inviter(
     assert activate(demo, link_in(mail.text)).status_code == 303
 
 
+def test_a_password_locked_on_an_applications_page_is_mailed_for_that_application(
+    demo: LiveServer, api: httpx.Client
+) -> None:
+    """Five wrong passwords on Travel's logon page: the Locked Password e-mail is Travel's (its
+    set and name), and its link leads back to Travel's logon page; it was the tenant's own."""
+    app = travel_app(api)
+    write_template(
+        api,
+        app["set_id"],
+        "locked-password",
+        "en",
+        "Travel locked",
+        "user.set_locked_password_link",
+    )
+    with demo.client() as browser:
+        for _ in range(5):
+            post_form(
+                browser,
+                f"/?app={app['id']}",
+                {"identifier": JANE, "password": "Wrong-Pass-1", "app": app["id"]},
+            )
+        [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+        path = path_of(link_in(mail.text))
+        done = set_new_password(browser, path, browser.get(path), "Travel-Again-2026")
+    assert mail.subject == "Travel locked"
+    assert lf(mail.text).startswith("Jane @ Travel: http://demo.localhost:")
+    assert done.headers["location"] == f"/?app={app['id']}&msg=password-set"
+
+
 def test_forgot_password_from_an_application_page(demo: LiveServer, api: httpx.Client) -> None:
     """Forgot password? on Travel's logon page: Travel's set, Portuguese from the browser."""
     app = travel_app(api)

@@ -17,6 +17,7 @@ from gatehouse.accounts import lockout
 from gatehouse.accounts.models import User
 from gatehouse.accounts.passwords import verify_password_off_loop
 from gatehouse.accounts.users import find_by_identifier
+from gatehouse.applications.models import Application
 from gatehouse.processes.password_links import LOCKED, Outcome, send_password_link
 from gatehouse.tenants.models import Tenant
 
@@ -28,18 +29,39 @@ class LogonResult:
 
 
 async def log_on(
-    session: AsyncSession, *, tenant: Tenant, identifier: str, password: str, origin: str
+    session: AsyncSession,
+    *,
+    tenant: Tenant,
+    identifier: str,
+    password: str,
+    origin: str,
+    application: Application | None = None,
 ) -> LogonResult:
-    """Check the password and keep the lockout's count; the caller commits either way."""
+    """Check the password and keep the lockout's count; the caller commits either way.
+    ``application``: the one whose logon page this is (a Locked Password e-mail uses its
+    template set and name, and its link leads back there)."""
     user = await find_by_identifier(session, tenant.id, identifier)
     if user is None:
         await verify_password_off_loop(None, password)  # an unknown account costs the same
         return LogonResult(None)
-    return await check_password(session, tenant=tenant, user=user, password=password, origin=origin)
+    return await check_password(
+        session,
+        tenant=tenant,
+        user=user,
+        password=password,
+        origin=origin,
+        application=application,
+    )
 
 
 async def check_password(
-    session: AsyncSession, *, tenant: Tenant, user: User, password: str, origin: str
+    session: AsyncSession,
+    *,
+    tenant: Tenant,
+    user: User,
+    password: str,
+    origin: str,
+    application: Application | None = None,
 ) -> LogonResult:
     """``user``'s password, checked as a logon checks it: at signing in, and when a signed-in
     user confirms theirs (changing the password or the address), so a session in someone
@@ -54,6 +76,12 @@ async def check_password(
     if not await lockout.record_failure(session, user):
         return LogonResult(None)
     outcome = await send_password_link(
-        session, tenant=tenant, user=user, process=LOCKED, origin=origin, language=user.language
+        session,
+        tenant=tenant,
+        user=user,
+        process=LOCKED,
+        origin=origin,
+        language=user.language,
+        application=application,
     )
     return LogonResult(None, mail_queued=outcome is Outcome.QUEUED)

@@ -159,6 +159,7 @@ async def logon(
         identifier=identifier,
         password=field(form, "password"),
         origin=request_origin(request, runtime),
+        application=None if applications.is_builtin(application) else application,
     )
     await session.commit()  # the count of failed logons, and a Locked Password e-mail
     if result.mail_queued:
