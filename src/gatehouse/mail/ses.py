@@ -117,11 +117,13 @@ async def add_domain(
         raise ValidationError("domain", UNDER_PLATFORM_DOMAIN)
     if len(await list_domains(session, tenant_id)) >= MAX_DOMAINS:
         raise ValidationError("domain", f"A tenant can have at most {MAX_DOMAINS} domains.")
+    # A domain taken (here or by another tenant) is a refused field value, as a taken template
+    # set or application name is: 422 naming the field.
     if await session.get(SesDomain, domain) is not None:
-        raise ConflictError(f"The domain {domain} is already registered.", field="domain")
+        raise ValidationError("domain", f"The domain {domain} is already registered.")
     other = await _related_elsewhere(session, domain, tenant_id)
     if other is not None:
-        raise ConflictError(RELATED_ELSEWHERE.format(domain=domain, other=other), field="domain")
+        raise ValidationError("domain", RELATED_ELSEWHERE.format(domain=domain, other=other))
     records = await client.create_identity(domain)
     record = SesDomain(
         domain=domain, tenant_id=tenant_id, status="pending", records=[asdict(r) for r in records]
