@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 
+from gatehouse.web.api.app import BODY_NOT_OBJECT
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token, link_in, path_of, post_form
 
@@ -116,6 +117,7 @@ def test_malformed_request_is_400(demo: LiveServer) -> None:
     assert missing.json()["detail"][0]["field"] == "identifier"
     assert broken.status_code == 400
     assert broken.json()["detail"][0]["field"] == "body"  # not the character position
+    assert not_json.json() == {"detail": [{"field": "body", "message": BODY_NOT_OBJECT}]}
 
 
 def test_forgot_password_page_answers_the_same(demo: LiveServer) -> None:

@@ -4,6 +4,7 @@ isolation, and every e-mail of the tenant going through the configured server at
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from gatehouse.mail.netguard import PRIVATE_ADDRESS, PRIVATE_LITERAL
 from gatehouse.mail.probe import PROBE_PASSED
 from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import build_runtime
+from gatehouse.web.api.app import BODY_NOT_OBJECT
 from gatehouse.web.api.auth import BAD_CREDENTIALS, FORBIDDEN
 from gatehouse.web.app import NUL_REFUSED
 from tests.support.accounts import sign_in
@@ -455,6 +457,31 @@ def test_field_errors_name_the_field(
     not_json = api.put(API, content=b"{not json", headers={"content-type": "application/json"})
     assert not_json.status_code == 422
     assert not_json.json() == {"detail": {"field": "body", "message": "JSON decode error"}}
+    assert state(api) == NOTHING_STORED
+
+
+def test_a_body_that_is_no_json_object_says_what_it_must_be(
+    demo: LiveServer, api: httpx.Client, ssl_server: SmtpServer, subtests: pytest.Subtests
+) -> None:
+    """JSON sent without its content type (curl -d sends it form-encoded), an array, a string
+    or no body: 422 naming body with what it must be, not pydantic's "Input should be a valid
+    dictionary or object to extract fields from"."""
+    as_json = json.dumps(config_for(ssl_server)).encode()
+    bodies = {
+        "no content type": (as_json, {}),
+        "form-encoded": (as_json, {"content-type": "application/x-www-form-urlencoded"}),
+        "text": (as_json, {"content-type": "text/plain"}),
+        "array": (b"[]", {"content-type": "application/json"}),
+        "string": (b'"x"', {"content-type": "application/json"}),
+        "empty": (b"", {"content-type": "application/json"}),
+    }
+    for name, (content, headers) in bodies.items():
+        with subtests.test(body=name):
+            refused = api.put(API, content=content, headers=headers)
+            assert (refused.status_code, refused.json()) == (
+                422,
+                {"detail": {"field": "body", "message": BODY_NOT_OBJECT}},
+            )
     assert state(api) == NOTHING_STORED
 
 

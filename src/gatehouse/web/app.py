@@ -31,7 +31,7 @@ from gatehouse.web.account.email_code import router as email_code_router
 from gatehouse.web.account.profile_email import router as profile_email_router
 from gatehouse.web.account.registration import router as registration_router
 from gatehouse.web.account.routes import router as account_router
-from gatehouse.web.api.app import create_api, field_of, nul_field
+from gatehouse.web.api.app import create_api, field_of, message_of, nul_field
 from gatehouse.web.body_limit import BodyLimit
 from gatehouse.web.console.administrators import router as administrators_router
 from gatehouse.web.console.applications import router as applications_router
@@ -294,7 +294,7 @@ def _install_error_pages(app: FastAPI, settings: Settings) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
-        errors = [{"field": field_of(e), "message": e["msg"]} for e in exc.errors()]
+        errors = [{"field": field_of(e), "message": message_of(e)} for e in exc.errors()]
         status = 400 if request.url.path.startswith("/service/") else 422
         return JSONResponse({"detail": errors}, status_code=status)
 

@@ -25,6 +25,8 @@ from gatehouse.web.api import (
 )
 from gatehouse.web.api.auth import ApiCaller, current_client
 
+BODY_NOT_OBJECT = "The body must be a JSON object, sent with Content-Type: application/json."
+
 
 class TenantInfo(BaseModel):
     id: str
@@ -118,7 +120,9 @@ def _install_error_answers(api: FastAPI) -> None:
     @api.exception_handler(RequestValidationError)
     async def schema_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0]
-        return JSONResponse({"detail": {"field": field_of(first), "message": first["msg"]}}, 422)
+        return JSONResponse(
+            {"detail": {"field": field_of(first), "message": message_of(first)}}, 422
+        )
 
 
 def field_of(error: Mapping[str, Any]) -> str:
@@ -126,6 +130,16 @@ def field_of(error: Mapping[str, Any]) -> str:
     body that is no JSON at all is located at a character position, not a field)."""
     names = [] if error["type"] == "json_invalid" else error["loc"][1:]
     return ".".join(str(part) for part in names) or "body"
+
+
+def message_of(error: Mapping[str, Any]) -> str:
+    """The error's message; for the body as a whole (none, no object, or not sent as JSON:
+    only an application/json body is parsed) what it must be, not pydantic's "Input should be
+    a valid dictionary or object to extract fields from", which a form-encoded body of curl
+    -d without a content type got."""
+    if tuple(error["loc"]) == ("body",):
+        return BODY_NOT_OBJECT
+    return str(error["msg"])
 
 
 def nul_field(query: bytes, body: bytes) -> str | None:
