@@ -545,6 +545,25 @@ def test_rebinding_without_password_is_refused(
     assert state(api) == before
 
 
+def test_put_replaces_the_configuration_but_the_password(
+    demo: LiveServer, api: httpx.Client, admin: Api, ssl_server: SmtpServer
+) -> None:
+    """PUT replaces the whole configuration, as the README says: sender name, reply-to and rate
+    limit left out are cleared; only a password left out keeps the stored one."""
+    full = config_for(ssl_server, rate_limit_per_minute=60)
+    assert api.put(API, json=full).status_code == 200
+    bare = config_for(ssl_server, password=..., sender_name=..., reply_to=...)
+    replaced = api.put(API, json=bare)
+    assert replaced.status_code == 200, replaced.text
+    shown = without_time(replaced.json())
+    assert shown == {**saved_view(bare, admin.actor), "password_set": True}
+    assert (shown["sender_name"], shown["reply_to"], shown["rate_limit_per_minute"]) == (
+        "",
+        None,
+        None,
+    )
+
+
 def test_change_log_records_create_update_delete(
     demo: LiveServer, api: httpx.Client, admin: Api, ssl_server: SmtpServer
 ) -> None:
