@@ -244,6 +244,40 @@ def test_rename_and_name_rules(admin: httpx.Client) -> None:
     )
 
 
+def test_a_name_of_the_wrong_length_gets_one_message(admin: httpx.Client) -> None:
+    """An empty, blank or long set or application name is refused with the service's rule on
+    create and rename alike (an empty one got pydantic's "String should have at least 1
+    character" on create, the rule on rename; one over 200 characters "at most 200")."""
+    set_id = new_set(admin, "One")
+    app_id = admin.post(APPS, json={"name": "App", "home_url": "https://a.example/"}).json()["id"]
+    for name in ("", "   ", "n" * 201):
+        answers = {
+            "set created": admin.post(SETS, json={"name": name}),
+            "set renamed": admin.patch(f"{SETS}/{set_id}", json={"name": name}),
+            "app created": admin.post(APPS, json={"name": name, "home_url": "https://a.example/"}),
+            "app renamed": admin.put(f"{APPS}/{app_id}", json={"name": name}),
+        }
+        rules = {
+            what: {"field": "name", "message": f"The name must have 1 to {most} characters."}
+            for what, most in (("set", 64), ("app", 100))
+        }
+        for what, answer in answers.items():
+            expected = (422, {"detail": rules[what.split()[0]]})
+            assert (answer.status_code, answer.json()) == expected, (what, len(name))
+    long_url = "https://a.example/" + "x" * 2000
+    url_rule = {
+        "field": "home_url",
+        "message": "The home URL must be an http:// or https:// address of at most 2000 "
+        "characters, with a valid host name and no spaces.",
+    }
+    for answer in (
+        admin.post(APPS, json={"name": "Long", "home_url": long_url}),
+        admin.put(f"{APPS}/{app_id}", json={"home_url": long_url}),
+        admin.post(APPS, json={"name": "Empty", "home_url": ""}),
+    ):
+        assert (answer.status_code, answer.json()) == (422, {"detail": url_rule})
+
+
 def test_fallback_order(demo: LiveServer, admin: httpx.Client) -> None:
     """Custom in the language, custom in English, Default in the language, Default in English."""
     set_id = new_set(admin)

@@ -34,9 +34,11 @@ class ApplicationList(BaseModel):
 
 
 class ApplicationInput(BaseModel):
+    """Lengths are the service's rules, so POST and PUT refuse the same name or URL alike."""
+
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
-    home_url: str = Field(min_length=1, max_length=2000)
+    name: str
+    home_url: str
 
 
 class ApplicationChange(BaseModel):
@@ -45,8 +47,8 @@ class ApplicationChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     template_set_id: str | None = Field(default=None, max_length=32)
-    name: str | None = Field(default=None, max_length=200)
-    home_url: str | None = Field(default=None, max_length=2000)
+    name: str | None = None
+    home_url: str | None = None
     email_otp: StrictBool | None = None
 
 

@@ -28,8 +28,11 @@ NOT_IN_SET = "The set has no {type} template in {language}; its e-mails fall bac
 
 
 class SetName(BaseModel):
+    """The name's length is the service's rule, so an empty or long name gets its message, on
+    POST and PATCH alike."""
+
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
+    name: str
 
 
 class TemplateKey(BaseModel):
