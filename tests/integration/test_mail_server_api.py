@@ -564,6 +564,19 @@ def test_put_replaces_the_configuration_but_the_password(
     )
 
 
+def test_only_a_custom_server_is_probed(api: httpx.Client, ssl_server: SmtpServer) -> None:
+    """POST test with mode ses or default is 422 naming mode: it probed the body's server
+    fields as a custom server's, whatever the mode said."""
+    tested = [
+        api.post(f"{API}/test", json={**config_for(ssl_server), "mode": mode})
+        for mode in ("ses", "default")
+    ]
+    assert [(t.status_code, t.json()) for t in tested] == [
+        (422, {"detail": {"field": "mode", "message": "Only a custom mail server can be tested."}})
+    ] * 2
+    assert api.post(f"{API}/test", json=config_for(ssl_server)).status_code == 200
+
+
 def test_change_log_records_create_update_delete(
     demo: LiveServer, api: httpx.Client, admin: Api, ssl_server: SmtpServer
 ) -> None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from gatehouse import audit
 from gatehouse.accounts.authorizations import Authorization
+from gatehouse.errors import ValidationError
 from gatehouse.mail import config as mail_config
 from gatehouse.mail.configure import CONFIGURATION_REMOVED, probe_custom, save_custom, save_ses
 from gatehouse.web.api.auth import ApiCaller, require_client
@@ -18,6 +19,9 @@ from gatehouse.web.tenancy import CurrentRuntime, DbSession
 
 router = APIRouter(prefix="/mail-server", tags=["mail-server"])
 Caller = Annotated[ApiCaller, require_client(Authorization.MANAGE_TENANT_CONFIGURATION)]
+
+
+ONLY_CUSTOM_TESTED = "Only a custom mail server can be tested."
 
 
 class MailServerInput(BaseModel):
@@ -135,7 +139,10 @@ async def delete_mail_server(caller: Caller, session: DbSession) -> RemoveAnswer
 async def test_mail_server(
     body: MailServerInput, caller: Caller, session: DbSession, runtime: CurrentRuntime
 ) -> ProbeAnswer:
-    """Probe an unsaved configuration; nothing is stored."""
+    """Probe an unsaved custom configuration; nothing is stored. SES and the default server
+    are the platform's, with nothing of the tenant's to probe."""
+    if body.mode != "custom":  # it was probed as a custom server, from the fields it had
+        raise ValidationError("mode", ONLY_CUSTOM_TESTED)
     report = await probe_custom(
         runtime,
         session,
