@@ -19,6 +19,7 @@ from gatehouse.mail.worker import Worker
 from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
+from tests.support.delivery import store_custom_server
 from tests.support.smtp_servers import Pki, RecordingHandler, SmtpServer
 
 
@@ -52,16 +53,6 @@ async def custom_tenant(
     runtime: Runtime, tenant_id: str, server: SmtpServer, *, rate_limit: int | None = None
 ) -> None:
     """A tenant whose custom server is ``server`` (stored directly: probing is tested elsewhere)."""
-    wanted = mail_config.validate_custom(
-        {
-            "host": "localhost",
-            "port": str(server.port),
-            "security": "ssl",
-            "authentication": "none",
-            "sender_email": f"mail@{tenant_id}.test",
-            "rate_limit_per_minute": str(rate_limit) if rate_limit else "",
-        }
-    )
     async with runtime.sessions.begin() as session:
         await onboard_tenant(
             session,
@@ -71,14 +62,13 @@ async def custom_tenant(
             tenant_id=tenant_id,
             admin_password="Admin-Pass-1",
         )
-        await mail_config.store_custom(
-            session,
-            tenant_id=tenant_id,
-            actor="test",
-            wanted=wanted,
-            password=None,
-            box=runtime.secret_box,
-        )
+    await store_custom_server(
+        runtime,
+        tenant_id=tenant_id,
+        port=server.port,
+        sender_email=f"mail@{tenant_id}.test",
+        rate_limit=rate_limit,
+    )
 
 
 async def queue(runtime: Runtime, tenant_id: str, count: int) -> None:

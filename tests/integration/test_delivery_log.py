@@ -11,11 +11,11 @@ import pytest
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.clients import create_client
-from gatehouse.mail import config as mail_config
 from gatehouse.mail.models import FAILED
 from gatehouse.mail.outbox import USER_DEACTIVATED, enqueue
 from gatehouse.processes.onboarding import onboard_tenant
 from tests.support.accounts import sign_in
+from tests.support.delivery import point_demo_at
 from tests.support.live import LiveServer
 from tests.support.smtp_servers import Pki, ScriptedHandler, SmtpServer
 
@@ -27,30 +27,6 @@ def rejecting_server(smtp_pki: Pki) -> Iterator[SmtpServer]:
     handler = ScriptedHandler(replies={"RCPT": REJECTION})
     with SmtpServer(smtp_pki, security="ssl", handler=handler) as smtp:
         yield smtp
-
-
-def point_demo_at(live: LiveServer, server: SmtpServer) -> None:
-    async def work(runtime: object) -> None:
-        wanted = mail_config.validate_custom(
-            {
-                "host": "localhost",
-                "port": str(server.port),
-                "security": "ssl",
-                "authentication": "none",
-                "sender_email": "it@demo.test",
-            }
-        )
-        async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
-            await mail_config.store_custom(
-                session,
-                tenant_id="demo",
-                actor="test",
-                wanted=wanted,
-                password=None,
-                box=runtime.secret_box,
-            )  # type: ignore[attr-defined]
-
-    live.run(work)
 
 
 def api_client(live: LiveServer, tenant_id: str = "demo") -> tuple[str, str]:
@@ -91,7 +67,7 @@ def test_api_lists_a_failed_message_with_its_attempt(
     demo: LiveServer, rejecting_server: SmtpServer
 ) -> None:
     """A 550 fails the e-mail at once; the API shows status, error and the one attempt."""
-    point_demo_at(demo, rejecting_server)
+    point_demo_at(demo, rejecting_server.port)
     auth = api_client(demo)
     forgot(demo)
     summary = wait_for_status(demo, auth, "failed")
@@ -173,7 +149,7 @@ def test_console_log_filters_pages_and_shows_timeline(
     """The Mail Delivery page filters by status and recipient and links to each timeline."""
     forgot(demo)
     demo.wait_for_mail(lambda m: True)
-    point_demo_at(demo, rejecting_server)
+    point_demo_at(demo, rejecting_server.port)
     auth = api_client(demo)
     forgot(demo)
     failed = wait_for_status(demo, auth, "failed")
@@ -212,7 +188,7 @@ def test_a_message_waiting_for_a_retry_is_shown_as_retrying(
     to the timeline."""
     handler = ScriptedHandler(replies={"RCPT": "451 4.3.0 Try again later"})
     with SmtpServer(smtp_pki, security="ssl", handler=handler) as server:
-        point_demo_at(demo, server)
+        point_demo_at(demo, server.port)
         auth = api_client(demo)
         forgot(demo)
         waiting = wait_for_status(demo, auth, "queued", tried=True)

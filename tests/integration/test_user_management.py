@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from gatehouse.accounts.authorizations import Authorization
-from gatehouse.mail import config as mail_config
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.processes.demo import DEMO_USER_PASSWORD
 from gatehouse.processes.onboarding import onboard_tenant
 from tests.support.accounts import JANE, add_user, forgot, sign_in, user_id_of
+from tests.support.delivery import point_demo_at
 from tests.support.live import LiveServer, free_port
 from tests.support.pages import csrf_token, link_in, path_of, post_form
 from tests.support.smtp_servers import Pki, ScriptedHandler, SmtpServer
@@ -240,23 +240,30 @@ def test_deactivate_and_activate(demo: LiveServer) -> None:
     assert signed_in.status_code == 303
 
 
-def test_only_tenant_configuration_deactivates_or_activates_an_administrator(
-    demo: LiveServer,
-) -> None:
-    """A Manage Users administrator can neither deactivate an administrator nor give one
-    deactivated by Manage Tenant Configuration (an account taken over, say) the console back."""
+def add_ops_and_helpdesk(live: LiveServer) -> str:
+    """Two administrators: ops (Manage Tenant Configuration), whose ID is returned, and
+    helpdesk (Manage Users)."""
     ops = add_user(
-        demo,
+        live,
         "ops@demo.test",
         password="Ops-Pass-123",
         authorizations=frozenset({Authorization.MANAGE_TENANT_CONFIGURATION}),
     )
     add_user(
-        demo,
+        live,
         "helpdesk@demo.test",
         password="Helpdesk-Pass-1",
         authorizations=frozenset({Authorization.MANAGE_USERS}),
     )
+    return ops
+
+
+def test_only_tenant_configuration_deactivates_or_activates_an_administrator(
+    demo: LiveServer,
+) -> None:
+    """A Manage Users administrator can neither deactivate an administrator nor give one
+    deactivated by Manage Tenant Configuration (an account taken over, say) the console back."""
+    ops = add_ops_and_helpdesk(demo)
     owner = user_id_of(demo, "admin@demo.test")
     with demo.client() as admin, demo.client() as helpdesk:
         sign_in(admin, "admin@demo.test")
@@ -292,18 +299,7 @@ def test_only_tenant_configuration_deactivates_or_activates_an_administrator(
 def test_only_tenant_configuration_unlocks_an_administrators_password(demo: LiveServer) -> None:
     """A Manage Users administrator cannot unlock a locked administrator's password (it could
     guess the password past the lock, five tries at a time); Manage Tenant Configuration can."""
-    ops = add_user(
-        demo,
-        "ops@demo.test",
-        password="Ops-Pass-123",
-        authorizations=frozenset({Authorization.MANAGE_TENANT_CONFIGURATION}),
-    )
-    add_user(
-        demo,
-        "helpdesk@demo.test",
-        password="Helpdesk-Pass-1",
-        authorizations=frozenset({Authorization.MANAGE_USERS}),
-    )
+    ops = add_ops_and_helpdesk(demo)
     guess = {"identifier": "ops@demo.test", "password": "Wrong-Pass-1"}
     with demo.client() as admin, demo.client() as helpdesk, demo.client() as browser:
         for _ in range(5):
@@ -328,32 +324,6 @@ def test_only_tenant_configuration_unlocks_an_administrators_password(demo: Live
     assert still_locked.status_code == 401
     assert unlocked.status_code == 303
     assert signed_in.status_code == 303
-
-
-def point_demo_at(live: LiveServer, port: int) -> None:
-    """The demo's custom mail server: an SSL one on ``port`` of localhost."""
-
-    async def work(runtime: Any) -> None:
-        wanted = mail_config.validate_custom(
-            {
-                "host": "localhost",
-                "port": str(port),
-                "security": "ssl",
-                "authentication": "none",
-                "sender_email": "it@demo.test",
-            }
-        )
-        async with runtime.sessions.begin() as session:
-            await mail_config.store_custom(
-                session,
-                tenant_id="demo",
-                actor="test",
-                wanted=wanted,
-                password=None,
-                box=runtime.secret_box,
-            )
-
-    live.run(work)
 
 
 def outbox_of(live: LiveServer, user_id: str) -> list[tuple[str, int, str | None, bool]]:

@@ -15,12 +15,14 @@ from typing import Any
 from sqlalchemy import select, update
 
 from gatehouse.db.base import utcnow
+from gatehouse.mail import config as mail_config
 from gatehouse.mail.models import QUEUED, DeliveryAttempt, OutboxMessage
 from gatehouse.mail.outbox import enqueue
 from gatehouse.mail.worker import Worker
 from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
+from tests.support.live import LiveServer
 from tests.support.smtp_servers import Pki
 
 PLATFORM_LOGIN = ("platform", "pl@tform")
@@ -129,3 +131,43 @@ async def expire_leases(runtime: Runtime) -> None:
             .where(OutboxMessage.status == "sending")
             .values(lease_until=utcnow() - timedelta(seconds=1))
         )
+
+
+async def store_custom_server(
+    runtime: Runtime,
+    *,
+    tenant_id: str,
+    port: int,
+    sender_email: str,
+    rate_limit: int | None = None,
+) -> None:
+    """``tenant_id``'s custom server: an SSL one on ``port`` of localhost without a login
+    (stored directly: probing is tested elsewhere)."""
+    wanted = mail_config.validate_custom(
+        {
+            "host": "localhost",
+            "port": str(port),
+            "security": "ssl",
+            "authentication": "none",
+            "sender_email": sender_email,
+            "rate_limit_per_minute": str(rate_limit) if rate_limit else "",
+        }
+    )
+    async with runtime.sessions.begin() as session:
+        await mail_config.store_custom(
+            session,
+            tenant_id=tenant_id,
+            actor="test",
+            wanted=wanted,
+            password=None,
+            box=runtime.secret_box,
+        )
+
+
+def point_demo_at(live: LiveServer, port: int) -> None:
+    """The live demo tenant's custom server: an SSL one on ``port`` of localhost."""
+    live.run(
+        lambda runtime: store_custom_server(
+            runtime, tenant_id="demo", port=port, sender_email="it@demo.test"
+        )
+    )
