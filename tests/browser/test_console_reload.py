@@ -7,16 +7,13 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD
+from tests.support.browser import sign_in_to_console
 from tests.support.live import LiveServer
 
 
 def signed_in(browser: Browser, demo: LiveServer) -> Page:
     page = browser.new_page()
-    page.goto(f"{demo.origin()}/admin")
-    page.get_by_label("E-mail or login name").fill("admin@demo.test")
-    page.get_by_label("Password").fill(DEMO_ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_to_console(page, demo.origin())
     return page
 
 

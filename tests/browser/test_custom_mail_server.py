@@ -5,18 +5,11 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD
+from tests.support.browser import sign_in_to_console
 from tests.support.live import LiveServer
 from tests.support.moto_ses import MotoSes
-
-
-def sign_in_to_console(page: Page, live: LiveServer) -> None:
-    page.goto(f"{live.origin()}/admin")
-    page.get_by_label("E-mail or login name").fill("admin@demo.test")
-    page.get_by_label("Password").fill(DEMO_ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def forgot_password_in_new_browser(browser: Browser, live: LiveServer) -> None:
@@ -36,7 +29,7 @@ def test_seed_procedure(browser: Browser, demo: LiveServer) -> None:
     custom = next(listener for listener in demo.devmail.listeners if listener.name == "custom")
     admin = browser.new_context()
     page = admin.new_page()
-    sign_in_to_console(page, demo)
+    sign_in_to_console(page, demo.origin())
     page.get_by_role("link", name=re.compile("Tenant Settings")).click()
     page.get_by_role("link", name=re.compile("Mail Server Configuration")).click()
     page.get_by_role("tab", name="Custom Mail Server").click()
@@ -72,7 +65,7 @@ def test_failed_check_says_why_and_stores_nothing(browser: Browser, demo: LiveSe
     """A wrong password names the AUTH step and the server's reply; the default stays in force."""
     custom = next(listener for listener in demo.devmail.listeners if listener.name == "custom")
     page = browser.new_page()
-    sign_in_to_console(page, demo)
+    sign_in_to_console(page, demo.origin())
     page.goto(f"{demo.origin()}/admin/tenant-settings/mail-server?tab=custom")
     page.get_by_label("Host", exact=True).fill(custom.host)
     page.get_by_label("Port", exact=True).fill(str(custom.port))
@@ -94,7 +87,7 @@ def test_the_field_in_error_is_marked_for_assistive_technology(
 ) -> None:
     """The input the error is about is invalid and described by the error; the others not."""
     page = browser.new_page()
-    sign_in_to_console(page, demo)
+    sign_in_to_console(page, demo.origin())
     page.goto(f"{demo.origin()}/admin/tenant-settings/mail-server?tab=custom")
     page.get_by_label("Host", exact=True).fill("smtp.example.com")
     page.get_by_label("Port", exact=True).fill("465")
@@ -118,7 +111,7 @@ def test_replacing_ses_asks_for_the_box_and_marks_it(
     moto_ses.reset()
     custom = next(listener for listener in demo.devmail.listeners if listener.name == "custom")
     page = browser.new_page()
-    sign_in_to_console(page, demo)
+    sign_in_to_console(page, demo.origin())
     page.goto(f"{demo.origin()}/admin/tenant-settings/mail-server?tab=ses")
     page.get_by_label("From", exact=True).fill("no-reply")
     page.get_by_role("button", name="Save").click()
@@ -148,7 +141,7 @@ def test_replacing_ses_asks_for_the_box_and_marks_it(
 def test_send_test_email_shows_outcome(browser: Browser, demo: LiveServer) -> None:
     """Send Test E-Mail goes through the outbox and the page shows that it was sent."""
     page = browser.new_page()
-    sign_in_to_console(page, demo)
+    sign_in_to_console(page, demo.origin())
     page.goto(f"{demo.origin()}/admin/tenant-settings/mail-server")
     page.get_by_role("button", name="Send Test E-Mail").click()
     expect(page.locator("#test-outcome")).to_have_text(

@@ -9,8 +9,8 @@ import time
 
 from playwright.sync_api import Browser, Page, expect
 
-from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD
 from tests.support.accounts import FORGOT_ANSWER, JANE, LIMIT_SENTENCE, mails_to
+from tests.support.browser import sign_in_to_console
 from tests.support.live import LiveServer
 
 
@@ -36,10 +36,7 @@ def test_limit_reset_counter_and_next_email(browser: Browser, demo: LiveServer) 
 
     admin = browser.new_context()
     console = admin.new_page()
-    console.goto(f"{demo.origin()}/admin")
-    console.get_by_label("E-mail or login name").fill("admin@demo.test")
-    console.get_by_label("Password").fill(DEMO_ADMIN_PASSWORD)
-    console.get_by_role("button", name="Sign in").click()
+    sign_in_to_console(console, demo.origin())
     console.get_by_role("link", name=re.compile("User Management")).click()
     console.get_by_label("Search users").fill("jane")
     console.get_by_role("button", name="Search").click()

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD
+from tests.support.browser import sign_in_to_console
 from tests.support.live import LiveServer
 
 FIRST_NAME = "F" * 64  # the most Create User takes
@@ -34,10 +34,7 @@ def test_long_names_do_not_widen_the_console(browser: Browser, demo: LiveServer)
     to 1387 px, so it scrolled sideways); words beside a name in a table stay whole."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(f"{demo.origin()}/admin")
-    page.get_by_label("E-mail or login name").fill("admin@demo.test")
-    page.get_by_label("Password").fill(DEMO_ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_to_console(page, demo.origin())
 
     page.goto(f"{demo.origin()}/admin/users/new")
     page.get_by_label("E-Mail").fill("long@demo.test")

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
-from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD
-from tests.integration.test_delivery_log import REJECTION, forgot, point_demo_at
+from tests.integration.test_delivery_log import REJECTION, forgot
 from tests.support.accounts import add_user
+from tests.support.browser import sign_in_to_console
+from tests.support.delivery import point_demo_at
 from tests.support.live import LiveServer
 from tests.support.smtp_servers import Pki, ScriptedHandler, SmtpServer
 
@@ -27,13 +28,10 @@ def test_failed_message_shows_attempt_and_error(
     browser: Browser, demo: LiveServer, rejecting_server: SmtpServer
 ) -> None:
     """Tenant Settings > Mail Delivery lists the failed e-mail; its timeline shows the 550."""
-    point_demo_at(demo, rejecting_server)
+    point_demo_at(demo, rejecting_server.port)
     forgot(demo)
     page = browser.new_page()
-    page.goto(f"{demo.origin()}/admin")
-    page.get_by_label("E-mail or login name").fill("admin@demo.test")
-    page.get_by_label("Password").fill(DEMO_ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_to_console(page, demo.origin())
     page.get_by_role("link", name=re.compile("Tenant Settings")).click()
     page.get_by_role("link", name=re.compile("Mail Delivery")).click()
     expect(page.locator("svg.chart")).to_be_visible()
@@ -80,14 +78,11 @@ def test_recent_emails_fit_a_phone(
     """At 400 px, Mail Server Configuration's recent e-mails (a long recipient, a long error)
     neither widen the page nor scroll sideways in their table, and their dates stay on one line:
     the six columns scrolled sideways, each date in three lines and each row tall."""
-    point_demo_at(demo, rejecting_server)
+    point_demo_at(demo, rejecting_server.port)
     add_user(demo, LONG_ADDRESS)
     forgot(demo, LONG_ADDRESS)
     page = browser.new_page(viewport={"width": 400, "height": 800})
-    page.goto(f"{demo.origin()}/admin")
-    page.get_by_label("E-mail or login name").fill("admin@demo.test")
-    page.get_by_label("Password").fill(DEMO_ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_to_console(page, demo.origin())
     page.goto(f"{demo.origin()}/admin/tenant-settings/mail-server")
     recent = page.locator("section", has=page.get_by_role("heading", name="Recent e-mails"))
     for _ in range(50):  # the worker fails it within moments; reload until it shows

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Browser, expect
 
-from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD
+from tests.support.browser import sign_in_to_console
 from tests.support.live import LiveServer
 from tests.support.moto_ses import PLATFORM_DOMAIN, MotoSes
 
@@ -18,10 +18,7 @@ def test_ses_tab_domain_to_configuration_saved(
     """Add Domain -> records -> Verify -> Verified -> From/Reply to -> Configuration saved."""
     moto_ses.reset()
     page = browser.new_page()
-    page.goto(f"{demo.origin()}/admin")
-    page.get_by_label("E-mail or login name").fill("admin@demo.test")
-    page.get_by_label("Password").fill(DEMO_ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_to_console(page, demo.origin())
     page.get_by_role("link", name=re.compile("Tenant Settings")).click()
     page.get_by_role("link", name=re.compile("Mail Server Configuration")).click()
     page.get_by_role("tab", name="Amazon Simple Email Service").click()
@@ -56,10 +53,7 @@ def test_deleting_a_domain_asks_first(
     it, Yes deletes it."""
     moto_ses.reset()
     page = browser.new_page()
-    page.goto(f"{demo.origin()}/admin")
-    page.get_by_label("E-mail or login name").fill("admin@demo.test")
-    page.get_by_label("Password").fill(DEMO_ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_to_console(page, demo.origin())
     page.goto(f"{demo.origin()}/admin/tenant-settings/mail-server?tab=ses")
     page.get_by_label("Domain", exact=True).fill("news.acme.test")
     page.get_by_role("button", name="Add Domain").click()

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Browser, expect
 
-from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD
+from tests.support.browser import sign_in_to_console
 from tests.support.live import LiveServer
 
 
@@ -14,10 +14,7 @@ def test_deleting_a_secret_asks_first(browser: Browser, demo: LiveServer) -> Non
     """A secret's Delete asks first, saying the systems using it stop authenticating at once (one
     click deleted it); Cancel keeps it, Yes deletes it."""
     page = browser.new_page()
-    page.goto(f"{demo.origin()}/admin")
-    page.get_by_label("E-mail or login name").fill("admin@demo.test")
-    page.get_by_label("Password").fill(DEMO_ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_to_console(page, demo.origin())
     page.goto(f"{demo.origin()}/admin/administrators/systems/new")
     page.get_by_label("Name").fill("Provisioning")
     page.get_by_label("Read Users").check()

@@ -8,17 +8,9 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD
+from tests.support.browser import sign_in_to_console
 from tests.support.live import LiveServer
 from tests.support.pages import link_in
-
-
-def sign_in_to_console(page: Page, live: LiveServer) -> None:
-    page.goto(f"{live.origin()}/admin")
-    page.get_by_label("E-mail or login name").fill("admin@demo.test")
-    page.get_by_label("Password").fill(DEMO_ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Administration console")).to_be_visible()
 
 
 def create_set_and_edit_german_template(page: Page) -> None:
@@ -69,7 +61,8 @@ def test_template_set_from_creation_to_delivered_email(browser: Browser, demo: L
     """Create, edit, preview, assign, trigger: the German e-mail arrives as written."""
     admin = browser.new_context()
     page = admin.new_page()
-    sign_in_to_console(page, demo)
+    sign_in_to_console(page, demo.origin())
+    expect(page.get_by_role("heading", name="Administration console")).to_be_visible()
     create_set_and_edit_german_template(page)
     logon_url = add_application_with_the_set(page, demo)
     assert re.fullmatch(rf"{re.escape(demo.origin())}/\?app=\w+", logon_url)
@@ -98,7 +91,8 @@ def test_deleting_a_template_asks_first(browser: Browser, demo: LiveServer) -> N
     """Delete Template asks first, saying what the e-mails use instead (one click deleted the
     template at once); Cancel keeps it, Yes deletes it."""
     page = browser.new_page()
-    sign_in_to_console(page, demo)
+    sign_in_to_console(page, demo.origin())
+    expect(page.get_by_role("heading", name="Administration console")).to_be_visible()
     page.get_by_role("link", name=re.compile("E-Mail Template Sets")).click()
     page.get_by_label("Name").fill("Travel Mails")
     page.get_by_role("button", name="Create Template Set").click()
