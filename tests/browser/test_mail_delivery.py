@@ -75,9 +75,10 @@ LINES = (
 def test_recent_emails_fit_a_phone(
     browser: Browser, demo: LiveServer, rejecting_server: SmtpServer
 ) -> None:
-    """At 400 px, Mail Server Configuration's recent e-mails (a long recipient, a long error)
-    neither widen the page nor scroll sideways in their table, and their dates stay on one line:
-    the six columns scrolled sideways, each date in three lines and each row tall."""
+    """At 400 px, Mail Server Configuration's recent e-mails and Mail Delivery's list (a long
+    recipient, a long error) neither widen the page nor scroll sideways in their tables, and
+    their dates stay on one line: the columns scrolled sideways, each date in three lines and
+    each row tall."""
     point_demo_at(demo, rejecting_server.port)
     add_user(demo, LONG_ADDRESS)
     forgot(demo, LONG_ADDRESS)
@@ -99,4 +100,13 @@ def test_recent_emails_fit_a_phone(
     recipient = table.locator("tbody td", has_text=LONG_ADDRESS).first
     box = recipient.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 400
+    # Mail Delivery's list alike: its seven columns scrolled sideways in their box.
+    page.goto(f"{demo.origin()}/admin/tenant-settings/mail-delivery")
+    listing = page.locator("table.delivery")
+    expect(listing).to_contain_text(
+        f"The server refused the recipient {LONG_ADDRESS}: {REJECTION}."
+    )
+    assert int(page.evaluate("document.documentElement.scrollWidth")) <= 400
+    assert listing.evaluate("table => table.scrollWidth <= table.clientWidth")
+    assert listing.locator("tbody a").first.evaluate(LINES) == 1
     page.close()

@@ -167,7 +167,7 @@ def test_console_log_filters_pages_and_shows_timeline(
     assert 'class="status status-failed"' in page.text and 'status-sent"' not in page.text
     # As people read them; the API keeps "failed" and "forgot-password".
     assert '<span class="status status-failed">Failed</span>' in page.text
-    assert '<td class="process">Forgot Password</td>' in page.text
+    assert '<td class="process" data-label="Process">Forgot Password</td>' in page.text
     assert '<option value="failed" selected>Failed</option>' in page.text
     assert "<dd>Forgot Password</dd>" in timeline.text and "<dd>English</dd>" in timeline.text
     assert ">Failed</span>" in timeline.text

@@ -360,7 +360,7 @@ def test_deactivating_withdraws_the_users_queued_emails(demo: LiveServer) -> Non
         delivery = admin.get("/admin/tenant-settings/mail-delivery").text
     reason = "The user was deactivated before the e-mail was sent."
     assert outbox_of(demo, jane) == [("failed", 1, reason, False)]  # its link erased too
-    assert f'<td class="last-error">{reason}</td>' in delivery
+    assert f'<td class="last-error" data-label="Last error">{reason}</td>' in delivery
 
 
 def test_an_email_being_sent_when_its_user_is_deactivated_is_not_retried(
