@@ -229,7 +229,7 @@ def test_test_email_of_one_template(demo: LiveServer, console: httpx.Client) -> 
         assert time.monotonic() < deadline, outcome
         time.sleep(0.1)
     listing = console.get("/admin/tenant-settings/mail-delivery").text
-    assert '<td class="process">Invitation (template test)</td>' in listing
+    assert '<td class="process" data-label="Process">Invitation (template test)</td>' in listing
 
 
 @pytest.mark.parametrize(
