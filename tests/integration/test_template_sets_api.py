@@ -177,7 +177,7 @@ def test_missing_mandatory_placeholder_and_syntax_error_are_refused(
         "field": "subject",
         "line": 1,
         "column": 4,
-        "message": "Syntax error: unexpected end of template, expected 'end of print statement'.",
+        "message": "Syntax error: the template ends where }} is expected.",
         "problems": [broken.json()["detail"]["problems"][0]],
     }
 

@@ -86,9 +86,24 @@ def test_missing_mandatory_placeholder_is_refused_in_each_body() -> None:
 def test_syntax_error_names_line_and_column() -> None:
     """An unclosed expression on line 3 is reported at its opening braces."""
     assert first("a\nb\nc {{ user.firstName }} d {{ user.lastName " + LINK) == (
-        "Text body, line 3, column 26: Syntax error: expected token 'end of print statement', "
-        "got '{'."
+        "Text body, line 3, column 26: Syntax error: expected }}, found '{'."
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{{ }}", "expected a placeholder or a value, found }}."),
+        ("{% if %}x{% endif %}", "expected a placeholder or a value, found %}."),
+        ("{{ user. }}", "expected a name after the period."),
+        ("{{ user.firstName | }}", "expected a name, found }}."),
+        ("{{ 'abc }}", "a text in quotes is not closed: add its closing '."),
+    ],
+)
+def test_the_parsers_tokens_are_named_as_the_template_writes_them(text: str, expected: str) -> None:
+    """The parser's names of tokens ("end of print statement") become the characters the
+    administrator typed ("}}"), or what is missing."""
+    assert first(text + " " + LINK).endswith(f"Syntax error: {expected}")
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,19 @@ END_OF_TEMPLATE = "Unexpected end of template."
 BLOCK_NAMES = "Block names in Jinja"
 BLOCK_REFUSED = "The tag {% block %} is not allowed in templates; only if and for are."
 UNREADABLE = "This tag or expression cannot be read."
+# The parser's names of tokens, as the template writes them.
+TOKEN_WORDS = {
+    "end of print statement": "}}",
+    "begin of print statement": "{{",
+    "end of statement block": "%}",
+    "begin of statement block": "{%",
+    "name": "a name",
+    "end of template": "the end of the template",
+}
+EXPECTED_TOKEN_RE = re.compile(r"expected token '([^']+)', got '([^']*)'")
+EXPECTED_VALUE_RE = re.compile(r"Expected an expression, got '([^']+)'")
+END_EXPECTING_RE = re.compile(r"unexpected end of template, expected '([^']+)'")
+UNCLOSED_QUOTE_RE = re.compile(r"""unexpected char ['"](['"])['"] at \d+""")
 
 
 def tag(name: str) -> str:
@@ -61,7 +74,29 @@ def _in_template_words(message: str) -> str:
         return _unknown_tag(unknown.group(1))
     if message.startswith(BLOCK_NAMES):
         return BLOCK_REFUSED
+    if (plain := _tokens_in_words(message)) is not None:
+        return plain
     return UNREADABLE if "jinja" in message.lower() else message
+
+
+def _word(token: str) -> str:
+    return TOKEN_WORDS.get(token, f"'{token}'")
+
+
+def _tokens_in_words(message: str) -> str | None:
+    """The parser's complaints about tokens with the tokens as written ("expected }}, found
+    '{'"), where it names them ("expected token 'end of print statement', got '{'")."""
+    if match := EXPECTED_TOKEN_RE.search(message):
+        return f"expected {_word(match.group(1))}, found {_word(match.group(2))}"
+    if match := EXPECTED_VALUE_RE.search(message):
+        return f"expected a placeholder or a value, found {_word(match.group(1))}"
+    if match := END_EXPECTING_RE.search(message):
+        return f"the template ends where {_word(match.group(1))} is expected"
+    if message.startswith("expected name or number"):
+        return "expected a name after the period"
+    if match := UNCLOSED_QUOTE_RE.search(message):
+        return f"a text in quotes is not closed: add its closing {match.group(1)}"
+    return None
 
 
 def _unknown_tag(name: str) -> str:
