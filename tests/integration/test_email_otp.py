@@ -150,6 +150,28 @@ def test_a_session_without_a_code_does_not_pass_an_application_asking_for_one(
     assert (again.status_code, again.headers["location"]) == (303, HOME)
 
 
+def test_changing_the_password_keeps_the_sessions_code(demo: LiveServer, app_id: str) -> None:
+    """A session signed in with a code, re-issued when its user changes the password on the
+    profile, still passes the application asking for one (it lost the code and asked again)."""
+    with demo.client() as browser:
+        log_on(browser, app_id)
+        [code] = codes(demo)
+        assert enter(browser, app_id, code).headers["location"] == HOME
+        page = browser.get("/profile")
+        changed = browser.post(
+            "/profile/password",
+            data={
+                "current_password": DEMO_USER_PASSWORD,
+                "password": "Brand-New-Pass-7",
+                "password_confirm": "Brand-New-Pass-7",
+                "csrf_token": csrf_token(page),
+            },
+        )
+        assert changed.headers["location"] == "/profile?msg=password-changed"
+        again = browser.get(f"/?app={app_id}")
+    assert (again.status_code, again.headers.get("location")) == (303, HOME)
+
+
 def test_new_code_only_after_three_minutes(demo: LiveServer, app_id: str) -> None:
     """Asking again at once keeps the code; after 3 minutes a new one replaces it."""
     with demo.client() as browser:

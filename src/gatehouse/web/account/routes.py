@@ -542,8 +542,9 @@ async def change_password(
     runtime: CurrentRuntime,
     form: CheckedForm,
 ) -> Response:
-    user = await signed_in_user(request, session, tenant)
-    if user is None:
+    record = await user_session(request, session, tenant)
+    user = await get_user(session, tenant.id, record.user_id) if record else None
+    if record is None or user is None:
         return RedirectResponse("/", status_code=303)
     try:
         current = field(form, "current_password")
@@ -573,6 +574,8 @@ async def change_password(
         user_id=user.id,
         kind="user",
         location="/profile?msg=password-changed",
+        # The same browser, signed in the same way: a code it passed still counts.
+        email_code_passed=record.email_code_passed,
     )
     if alerted:
         runtime.wake_worker()
