@@ -13,12 +13,14 @@ import pytest
 from aiosmtplib.protocol import SMTPProtocol
 from sqlalchemy import Text, cast, event, select, update
 
+from gatehouse.accounts.models import User
+from gatehouse.accounts.users import create_user
 from gatehouse.applications.service import USER_PROFILE_ID, update_application
 from gatehouse.db.base import utcnow
 from gatehouse.mail import dispatcher
 from gatehouse.mail.dispatcher import Job
 from gatehouse.mail.models import DeliveryAttempt, OutboxMessage
-from gatehouse.mail.outbox import enqueue
+from gatehouse.mail.outbox import USER_DEACTIVATED, enqueue
 from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.templates.models import EmailTemplate
 from gatehouse.mail.templates.sets import create_set
@@ -136,6 +138,45 @@ async def test_expired_lease_is_delivered_by_another_worker(
         )
     assert await Worker(runtime).run_once() == 1
     assert len(server.handler.messages) == 1
+
+
+async def test_a_message_whose_user_was_deactivated_meanwhile_is_withdrawn_not_sent(
+    runtime: Runtime, server: SmtpServer
+) -> None:
+    """A message a worker held when its user was deactivated (here: the worker died with it)
+    is withdrawn when it is claimed again, not sent, and its attempt is not counted; another
+    of the same batch goes out."""
+    async with runtime.sessions.begin() as session:
+        jane = await create_user(session, tenant_id="acme", email="jane@acme.test")
+        held = await enqueue(
+            session,
+            tenant_id="acme",
+            process="test-email",
+            recipient="jane@acme.test",
+            context={"user": {"sp_name": "Acme", "ids_home_link": "http://acme/"}},
+            user_id=jane.id,
+        )
+    [other] = await queue(runtime, 1)
+    dead = Worker(runtime)
+    assert len(await dead.take()) == 2  # then it dies
+    async with runtime.sessions.begin() as session:  # deactivated while the worker held it
+        await session.execute(update(User).where(User.id == jane.id).values(status="inactive"))
+        await session.execute(
+            update(OutboxMessage).values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+    assert await Worker(runtime).run_once() == 1
+    async with runtime.sessions() as session:
+        withdrawn = await session.get(OutboxMessage, held.id)
+        sent = await session.get(OutboxMessage, other)
+    assert withdrawn is not None and sent is not None
+    assert (withdrawn.status, withdrawn.attempts, withdrawn.last_error, withdrawn.context) == (
+        "failed",
+        1,  # the dead worker's try, which may have reached the server; not the withdrawal
+        USER_DEACTIVATED,
+        None,
+    )
+    assert sent.status == "sent"
+    assert [m.rcpt_tos for m in server.handler.messages] == [("u0@acme.test",)]
 
 
 async def test_transient_reply_is_retried_later(

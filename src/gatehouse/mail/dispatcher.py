@@ -44,7 +44,10 @@ from gatehouse.mail.models import (
     MailServerConfig,
     OutboxMessage,
 )
-from gatehouse.mail.outbox import WITHDRAW_RETRIES_OF_INACTIVE_USERS
+from gatehouse.mail.outbox import (
+    WITHDRAW_RETRIES_OF_INACTIVE_USERS,
+    withdraw_claimed_of_inactive_users,
+)
 from gatehouse.mail.quoted_secrets import without_secrets
 from gatehouse.mail.routing import Route, route_of
 from gatehouse.mail.templates.defaults import TemplateText
@@ -156,7 +159,10 @@ class Dispatcher:
         self, session: AsyncSession, messages: list[Queued], *, now: datetime
     ) -> list[Job]:
         """Resolve each message's route and template and record its attempt (already counted
-        in ``attempts`` by the claim), in the claim's transaction."""
+        in ``attempts`` by the claim), in the claim's transaction. A message whose user is
+        inactive by now is withdrawn instead (no job)."""
+        withdrawn = await withdraw_claimed_of_inactive_users(session, [m.id for m in messages])
+        messages = [m for m in messages if m.id not in withdrawn]
         # What the batch needs is read in three statements whatever the number of tenants
         # (a lookup per tenant made a batch of many tenants' e-mails as many round trips).
         tenant_ids = {message.tenant_id for message in messages}

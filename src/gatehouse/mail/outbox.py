@@ -48,7 +48,8 @@ async def withdraw_user_mail(
     """The user's e-mails waiting for a first try or a retry fail with ``reason``, so that the
     worker never sends them, and their bodies (with their links) are erased, as a failed
     message's are. One a worker holds already (sending) is sent or fails as it goes; if it is
-    queued again for a retry, the worker withdraws it (WITHDRAW_RETRIES_OF_INACTIVE_USERS)."""
+    queued again for a retry, the worker withdraws it (WITHDRAW_RETRIES_OF_INACTIVE_USERS),
+    and so does any claim of it later (withdraw_claimed_of_inactive_users)."""
     await session.execute(
         update(OutboxMessage)
         .where(
@@ -80,3 +81,29 @@ WITHDRAW_RETRIES_OF_INACTIVE_USERS = (
     .values(status=FAILED, last_error=USER_DEACTIVATED, context=None)
     .execution_options(synchronize_session=False)
 )
+
+
+async def withdraw_claimed_of_inactive_users(
+    session: AsyncSession, message_ids: list[str]
+) -> set[str]:
+    """Of the messages a worker has just claimed, those whose user is inactive fail as
+    withdraw_user_mail fails them, their attempt uncounted; their IDs are returned. So a
+    message a worker held when its user was deactivated (released unsent, queued for a
+    retry, or left by a worker that died) is never sent. Runs in the claim's transaction."""
+    if not message_ids:
+        return set()
+    withdrawn = await session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), _user_inactive())
+        .values(
+            status=FAILED,
+            last_error=USER_DEACTIVATED,
+            context=None,
+            lease_owner=None,
+            lease_until=None,
+            attempts=OutboxMessage.attempts - 1,
+        )
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(withdrawn)
