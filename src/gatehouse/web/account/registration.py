@@ -15,7 +15,7 @@ from gatehouse.processes.registration_limit import TooManyRegistrations, client_
 from gatehouse.processes.settings import get_settings
 from gatehouse.tenants.models import Tenant
 from gatehouse.web.account.applications import app_query, application_from, page_extras
-from gatehouse.web.account.routes import field, preferred_language
+from gatehouse.web.account.routes import answer_page, field, preferred_language
 from gatehouse.web.csrf import checked_form
 from gatehouse.web.pages import render
 from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
@@ -87,11 +87,11 @@ async def registered(
 ) -> Response:
     """The answer that reveals nothing: an e-mail is on its way if the address can register."""
     await _open(session, tenant)
-    application = await application_from(session, tenant, app)
-    context = {
-        "tenant": tenant,
-        "title": "Registration",
-        "notice": self_registration.REGISTRATION_ANSWER,
-        **await page_extras(session, tenant, application),
-    }
-    return render(request, "account/notice.html", context)
+    return await answer_page(
+        request,
+        session,
+        tenant,
+        app,
+        title="Registration",
+        notice=self_registration.REGISTRATION_ANSWER,
+    )

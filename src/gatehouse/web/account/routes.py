@@ -232,7 +232,8 @@ async def forgot_sent(
     request: Request, session: DbSession, tenant: CurrentTenant, app: str = ""
 ) -> Response:
     """The answer that reveals nothing: an e-mail is on its way if the account exists."""
-    return await _forgot_answer(request, session, tenant, app, Outcome.QUEUED)
+    notice = forgot_password.page_answer(Outcome.QUEUED)
+    return await answer_page(request, session, tenant, app, title="Forgot password", notice=notice)
 
 
 @router.get("/forgot-password/limit", response_class=HTMLResponse)
@@ -240,17 +241,26 @@ async def forgot_limit(
     request: Request, session: DbSession, tenant: CurrentTenant, app: str = ""
 ) -> Response:
     """The user's e-mails for the day are used up (the reference names the limit)."""
-    return await _forgot_answer(request, session, tenant, app, Outcome.LIMIT_REACHED)
+    notice = forgot_password.page_answer(Outcome.LIMIT_REACHED)
+    return await answer_page(request, session, tenant, app, title="Forgot password", notice=notice)
 
 
-async def _forgot_answer(
-    request: Request, session: DbSession, tenant: Tenant, app: str, outcome: Outcome
+async def answer_page(
+    request: Request,
+    session: AsyncSession,
+    tenant: Tenant,
+    app: str,
+    *,
+    title: str,
+    notice: str,
 ) -> Response:
+    """The page a form's answer is shown on after its redirect (so a reload sends nothing
+    again), with the way back to the logon page of the application ``app`` names."""
     application = await application_from(session, tenant, app)
     context = {
         "tenant": tenant,
-        "title": "Forgot password",
-        "notice": forgot_password.page_answer(outcome),
+        "title": title,
+        "notice": notice,
         **await page_extras(session, tenant, application),
     }
     return render(request, "account/notice.html", context)
