@@ -13,6 +13,9 @@ from gatehouse.accounts.models import User
 from gatehouse.mail.models import FAILED, QUEUED, OutboxMessage
 
 USER_DEACTIVATED = "The user was deactivated before the e-mail was sent."
+# What a withdrawn message becomes, however it was withdrawn: failed, saying why, its body
+# (with its links) erased as a failed message's is.
+_WITHDRAWN = {"status": FAILED, "last_error": USER_DEACTIVATED, "context": None}
 
 
 async def enqueue(
@@ -42,14 +45,12 @@ async def enqueue(
     return message
 
 
-async def withdraw_user_mail(
-    session: AsyncSession, *, tenant_id: str, user_id: str, reason: str
-) -> None:
-    """The user's e-mails waiting for a first try or a retry fail with ``reason``, so that the
-    worker never sends them, and their bodies (with their links) are erased, as a failed
-    message's are. One a worker holds already (sending) is sent or fails as it goes; if it is
-    queued again for a retry, the worker withdraws it (WITHDRAW_RETRIES_OF_INACTIVE_USERS),
-    and so does any claim of it later (withdraw_claimed_of_inactive_users)."""
+async def withdraw_user_mail(session: AsyncSession, *, tenant_id: str, user_id: str) -> None:
+    """The deactivated user's e-mails waiting for a first try or a retry are withdrawn, so that
+    the worker never sends them. One a worker holds already (sending) is sent or fails as it
+    goes; if it is queued again for a retry, the worker withdraws it
+    (WITHDRAW_RETRIES_OF_INACTIVE_USERS), and so does any claim of it later
+    (withdraw_claimed_of_inactive_users)."""
     await session.execute(
         update(OutboxMessage)
         .where(
@@ -57,7 +58,7 @@ async def withdraw_user_mail(
             OutboxMessage.user_id == user_id,
             OutboxMessage.status == QUEUED,
         )
-        .values(status=FAILED, last_error=reason, context=None)
+        .values(_WITHDRAWN)
     )
 
 
@@ -78,7 +79,7 @@ WITHDRAW_RETRIES_OF_INACTIVE_USERS = (
         OutboxMessage.status == QUEUED,
         _user_inactive(),
     )
-    .values(status=FAILED, last_error=USER_DEACTIVATED, context=None)
+    .values(_WITHDRAWN)
     .execution_options(synchronize_session=False)
 )
 
@@ -96,12 +97,12 @@ async def withdraw_claimed_of_inactive_users(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(message_ids), _user_inactive())
         .values(
-            status=FAILED,
-            last_error=USER_DEACTIVATED,
-            context=None,
-            lease_owner=None,
-            lease_until=None,
-            attempts=OutboxMessage.attempts - 1,
+            {
+                **_WITHDRAWN,
+                "lease_owner": None,
+                "lease_until": None,
+                "attempts": OutboxMessage.attempts - 1,
+            }
         )
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)

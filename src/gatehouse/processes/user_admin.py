@@ -24,7 +24,7 @@ from gatehouse.accounts.users import (
 )
 from gatehouse.errors import ConflictError, PermissionDeniedError, ValidationError
 from gatehouse.mail.addresses import normalize_email
-from gatehouse.mail.outbox import USER_DEACTIVATED, withdraw_user_mail
+from gatehouse.mail.outbox import withdraw_user_mail
 from gatehouse.processes import email_limit
 from gatehouse.processes.activation import send_activation
 from gatehouse.processes.password_links import RESET, Outcome, send_password_link
@@ -119,9 +119,7 @@ async def deactivate_user(
     await lock_user(session, user.tenant_id, user.id)
     user.status = "inactive"
     await end_sessions(session, tenant_id=user.tenant_id, user_id=user.id)
-    await withdraw_user_mail(
-        session, tenant_id=user.tenant_id, user_id=user.id, reason=USER_DEACTIVATED
-    )
+    await withdraw_user_mail(session, tenant_id=user.tenant_id, user_id=user.id)
     await record_user_change(session, user, actor, "update", status="inactive")
     await session.flush()
 
