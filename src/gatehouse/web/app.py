@@ -167,9 +167,11 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
         request carrying one (URL, form, JSON or upload) is a bad request, not a server error."""
         url = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
         kind = request.headers.get("content-type", "")
-        body = await request.body() if request.method in ("POST", "PUT", "PATCH") else b""
-        if kind.startswith("multipart/form-data"):
-            body = b""  # checked field by field when parsed (gatehouse.web.nul)
+        # A multipart form is checked field by field when parsed (gatehouse.web.nul): not read
+        # into memory here only to be set aside.
+        multipart = kind.startswith("multipart/form-data")
+        changes = request.method in ("POST", "PUT", "PATCH")
+        body = await request.body() if changes and not multipart else b""
         encoded = b"%00" if kind.startswith("application/x-www-form-urlencoded") else b"\x00"
         escaped = b"\\u0000" if "json" in kind else b"\x00"
         if b"\x00" in url + body or b"%00" in url or encoded in body or escaped in body:
