@@ -21,6 +21,7 @@ from gatehouse.mail.templates.sandbox import (
 from gatehouse.mail.templates.types import OPTIONAL_PLACEHOLDERS
 
 MAX_OUTPUT_CHARS = 200_000
+OUTPUT_TOO_LARGE = "The rendered e-mail is too large."
 # A subject is one header: a loop in it could otherwise make one of 200,000 characters.
 MAX_RENDERED_SUBJECT_CHARS = 1_000
 SUBJECT_TOO_LONG = f"The rendered subject is longer than {MAX_RENDERED_SUBJECT_CHARS:,} characters."
@@ -55,7 +56,7 @@ def _run(
     template: Template,
     context: dict[str, Any],
     limit: int = MAX_OUTPUT_CHARS,
-    too_large: str = "The rendered e-mail is too large.",
+    too_large: str = OUTPUT_TOO_LARGE,
 ) -> str:
     """The part rendered, streamed so a runaway output stops early. ``context`` is shared, not
     copied: the environments have no globals to merge into it (``sandbox._environment``)."""

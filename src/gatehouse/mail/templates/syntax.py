@@ -4,8 +4,10 @@ Jinja's parser explains a misplaced or unclosed tag in its own terms ("Encounter
 'endif'. Jinja was looking for the following tags: 'endfor' or 'else'. The innermost block that
 needs to be closed is 'for'."): administrators write templates, they do not know Jinja. Those
 messages are read here and said again with the tags as the administrator writes them ("{% endif %}
-stands inside an open {% for %}; close the {% for %} with {% endfor %} first."). Every other
-message of the parser passes as it is, unless it names Jinja."""
+stands inside an open {% for %}; close the {% for %} with {% endfor %} first."), and its
+complaints about tokens with the tokens as they are typed ("expected }}, found '{'" for
+"expected token 'end of print statement', got '{'"). Every other message of the parser passes
+as it is, unless it names Jinja."""
 
 from __future__ import annotations
 
