@@ -324,7 +324,8 @@ def test_email_otp_takes_only_a_json_boolean(demo: LiveServer, app_id: str) -> N
             for value in ("yes", 0, "false")
         ]
         after = api.get(path).json()
-    refused = {"detail": {"field": "email_otp", "message": "Input should be a valid boolean"}}
+    message = "The e-mail code must be true or false."
+    refused = {"detail": {"field": "email_otp", "message": message}}
     assert [(a.status_code, a.json()) for a in answers] == [(422, refused)] * 3
     assert after == before
     assert (after["email_otp"], after["home_url"]) == (True, HOME)

@@ -456,7 +456,9 @@ def test_field_errors_name_the_field(
             assert api.post(f"{API}/test", json=body).json()["detail"]["field"] == field
     not_json = api.put(API, content=b"{not json", headers={"content-type": "application/json"})
     assert not_json.status_code == 422
-    assert not_json.json() == {"detail": {"field": "body", "message": "JSON decode error"}}
+    assert not_json.json() == {
+        "detail": {"field": "body", "message": "The body is not valid JSON."}
+    }
     assert state(api) == NOTHING_STORED
 
 
@@ -500,13 +502,11 @@ def test_wrong_json_types_are_refused_naming_the_field(
     for field, value in wrong:
         with subtests.test(field=field, value=repr(value)):
             body = config_for(ssl_server, **{field: value})
-            assert_field_refused(api, body, field=field, message="Input should be a valid integer")
+            message = f"The {field.replace('_', ' ')} must be a whole number."
+            assert_field_refused(api, body, field=field, message=message)
             tested = api.post(f"{API}/test", json=body)
             assert tested.status_code == 422
-            assert tested.json()["detail"] == {
-                "field": field,
-                "message": "Input should be a valid integer",
-            }
+            assert tested.json()["detail"] == {"field": field, "message": message}
     assert state(api) == NOTHING_STORED
 
 

@@ -10,6 +10,7 @@ from gatehouse.accounts.authorizations import Authorization
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.processes.email_limit import USER_AT_LIMIT
 from gatehouse.processes.onboarding import onboard_tenant
+from gatehouse.web.api.users import EMAIL_OR_SEARCH
 from tests.support.accounts import (
     JANE,
     add_user,
@@ -56,6 +57,33 @@ def test_empty_email_filter_lists_every_user(demo: LiveServer) -> None:
     assert {JANE, "bulk@demo.test"} <= {u["email"] for u in unfiltered["users"]}
     assert answers == [unfiltered] * 3
     assert [u["email"] for u in searched["users"]] == ["bulk@demo.test"]
+
+
+def test_email_lookup_is_one_page_and_not_combined_with_search(demo: LiveServer) -> None:
+    """``?email=`` with a ``search`` is refused naming search (it ignored the search); a page
+    past the first is empty, as past the end of any list (it answered page 1 again)."""
+    with demo.client(auth=api_client(demo, Authorization.READ_USERS)) as api:
+        both = api.get("/admin/api/v1/users", params={"email": JANE, "search": "nobody"})
+        second = api.get("/admin/api/v1/users", params={"email": JANE, "page": 2}).json()
+    assert (both.status_code, both.json()) == (
+        422,
+        {"detail": {"field": "search", "message": EMAIL_OR_SEARCH}},
+    )
+    assert second == {"users": [], "total": 1, "page": 2, "pages": 1}
+
+
+def test_schema_refusals_name_the_field_in_words(demo: LiveServer) -> None:
+    """Refusals by the request's schema say what the field must be in the service's words,
+    naming it, not pydantic's ("String should have at most 254 characters")."""
+    with demo.client(auth=api_client(demo, Authorization.READ_USERS)) as api:
+        long_search = api.get("/admin/api/v1/users", params={"search": "x" * 101})
+        page_zero = api.get("/admin/api/v1/users", params={"page": 0})
+        page_word = api.get("/admin/api/v1/users", params={"page": "two"})
+    assert [a.json()["detail"] for a in (long_search, page_zero, page_word)] == [
+        {"field": "search", "message": "The search must be at most 100 characters."},
+        {"field": "page", "message": "The page must be 1 or more."},
+        {"field": "page", "message": "The page must be a whole number."},
+    ]
 
 
 def test_search_finds_names_beyond_ascii_in_either_case(demo: LiveServer) -> None:

@@ -24,6 +24,7 @@ from gatehouse.web.api import (
     users,
 )
 from gatehouse.web.api.auth import ApiCaller, current_client
+from gatehouse.web.api.schema_messages import plain_message
 
 BODY_NOT_OBJECT = "The body must be a JSON object, sent with Content-Type: application/json."
 
@@ -133,13 +134,13 @@ def field_of(error: Mapping[str, Any]) -> str:
 
 
 def message_of(error: Mapping[str, Any]) -> str:
-    """The error's message; for the body as a whole (none, no object, or not sent as JSON:
-    only an application/json body is parsed) what it must be, not pydantic's "Input should be
-    a valid dictionary or object to extract fields from", which a form-encoded body of curl
-    -d without a content type got."""
+    """The error in the service's words (``schema_messages``); for the body as a whole (none,
+    no object, or not sent as JSON: only an application/json body is parsed) what it must be,
+    not pydantic's "Input should be a valid dictionary or object to extract fields from", which
+    a form-encoded body of curl -d without a content type got."""
     if tuple(error["loc"]) == ("body",):
         return BODY_NOT_OBJECT
-    return str(error["msg"])
+    return plain_message(error)
 
 
 def nul_field(query: bytes, body: bytes) -> str | None:

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
 from gatehouse.accounts.users import find_by_email, get_user, search_users
-from gatehouse.errors import ConflictError
+from gatehouse.errors import ConflictError, ValidationError
 from gatehouse.processes import user_admin
 from gatehouse.processes.email_limit import USER_AT_LIMIT
 from gatehouse.processes.password_links import Outcome
@@ -102,6 +102,9 @@ async def _details(session: DbSession, user: User) -> PasswordDetailsView:
     )
 
 
+EMAIL_OR_SEARCH = "Use either email (one exact address) or search, not both."
+
+
 @router.get("", response_model=UserList)
 async def list_users(
     caller: Reader,
@@ -111,11 +114,14 @@ async def list_users(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> UserList:
     """Users of the tenant, 20 per page; ``email`` finds one user by e-mail address (left
-    empty, it filters nothing, as an empty ``search`` does)."""
+    empty, it filters nothing, as an empty ``search`` does), and is not combined with
+    ``search``: one lookup is exact, the other a search."""
     if email and email.strip():
+        if search.strip():
+            raise ValidationError("search", EMAIL_OR_SEARCH)
         user = await find_by_email(session, caller.tenant.id, email)
-        users = [_view(user)] if user else []
-        return UserList(users=users, total=len(users), page=1, pages=1)
+        users = [_view(user)] if user and page == 1 else []  # one page at most, as any list
+        return UserList(users=users, total=1 if user else 0, page=page, pages=1)
     found = await search_users(session, caller.tenant.id, query=search, page=page)
     if page > found.pages:  # past the end: empty, as for messages (a loop until empty ends)
         return UserList(users=[], total=found.total, page=page, pages=found.pages)
