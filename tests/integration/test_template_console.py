@@ -611,8 +611,8 @@ def test_template_breadcrumb_names_the_language_as_the_heading_does(
 
 
 def test_an_unclosed_tag_is_explained_without_jinja(console: httpx.Client) -> None:
-    """Preview of a template whose {% if %} is never closed names the tag to add, at its line
-    and column; the page said "Jinja was looking for the following tags: ..."."""
+    """Preview of a template whose {% if %} is never closed names the tag to add, where the
+    tag opens; the page said "Jinja was looking for the following tags: ..."."""
     set_id = create_set(console)
     path = f"{SETS}/{set_id}/templates/forgot-password/en"
     text = LINK + "\n{% if user.firstName %}Hello ${user.firstName}"
@@ -621,7 +621,7 @@ def test_an_unclosed_tag_is_explained_without_jinja(console: httpx.Client) -> No
     assert refused.status_code == 422
     assert "The template cannot be previewed." in refused.text
     assert (
-        "<li>Text body, line 2, column 30: Syntax error: {% if %} is not closed; add {% endif %} "
+        "<li>Text body, line 2, column 1: Syntax error: {% if %} is not closed; add {% endif %} "
         "where it ends.</li>"
     ) in refused.text
     assert "Jinja" not in refused.text

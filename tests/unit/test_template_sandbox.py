@@ -115,6 +115,17 @@ def test_the_parsers_tokens_are_named_as_the_template_writes_them(text: str, exp
             "ends.",
         ),
         (
+            "{% for x in user.lastName %}{% endfor %} {% if user.firstName %}\n"
+            "{%- for y in user.lastName %}{{ y }}{% endfor %}\nmore\n",
+            "line 2, column 42: Syntax error: {% if %} is not closed; add {% endif %} where it "
+            "ends.",
+        ),
+        (
+            "{% if user.firstName %}{% for y in user.lastName %}\n\n\nend",
+            "line 2, column 24: Syntax error: {% for %} is not closed; add {% endfor %} where "
+            "it ends.",
+        ),
+        (
             "{% for x in user.firstName %}{% endif %}",
             "line 2, column 30: Syntax error: {% endif %} does not belong here; the open "
             "{% for %} expects {% endfor %} or {% else %}.",
@@ -154,7 +165,8 @@ def test_a_misplaced_or_unclosed_tag_is_named_in_the_templates_words(
     text: str, expected: str
 ) -> None:
     """Jinja's own words ("Jinja was looking for the following tags ...") are said again with
-    the tags as written, at the same line and column."""
+    the tags as written, at the same line and column; a tag never closed is located where it
+    opens (it was located at the template's last line)."""
     found = str(problems(LINK + "\n" + text)[0])  # the link on line 1
     assert found == f"Text body, {expected}"
     assert "jinja" not in found.lower()

@@ -21,7 +21,12 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from gatehouse.errors import ValidationError
-from gatehouse.mail.templates.syntax import syntax_error_message
+from gatehouse.mail.templates.syntax import (
+    END_OF_TEMPLATE,
+    INNERMOST_BLOCK,
+    syntax_error_message,
+    unclosed_tag_at,
+)
 from gatehouse.mail.templates.types import TemplateType
 
 MAX_SUBJECT_CHARS = 255
@@ -355,6 +360,19 @@ def _syntax_column(env: ImmutableSandboxedEnvironment, line: str) -> int:
     return openers[-1].start() + 1 if openers else 1
 
 
+def _syntax_position(
+    env: ImmutableSandboxedEnvironment, source: str, error: TemplateSyntaxError
+) -> tuple[int, int]:
+    """Where a syntax error is: for a tag never closed, where it opens (the parser notices it
+    at the end, where nothing is wrong); else the broken tag or expression on the error's line."""
+    lines = source.split("\n")
+    said = error.message or ""
+    if said.startswith(END_OF_TEMPLATE) and INNERMOST_BLOCK in said:
+        return unclosed_tag_at(env.lex(to_jinja(source)), lines)
+    line = max(1, min(error.lineno, len(lines)))
+    return line, _syntax_column(env, lines[line - 1])
+
+
 def _unclosed_dollars(source: str) -> list[int]:
     closed = {m.start() for m in DOLLAR_RE.finditer(source)}
     return [m.start() for m in DOLLAR_OPEN_RE.finditer(source) if m.start() not in closed]
@@ -375,8 +393,7 @@ def check_part(
     try:
         tree = env.parse(to_jinja(source))
     except TemplateSyntaxError as exc:
-        line = max(1, min(exc.lineno, len(lines)))
-        column = _syntax_column(env, lines[line - 1])
+        line, column = _syntax_position(env, source, exc)
         message = syntax_error_message(exc.message or "invalid template")
         return [TemplateProblem(part, line, column, message)], frozenset(), None
     except ValueError:  # an integer of more digits than Python converts (the lexer's int())

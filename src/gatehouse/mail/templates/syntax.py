@@ -7,15 +7,18 @@ messages are read here and said again with the tags as the administrator writes 
 stands inside an open {% for %}; close the {% for %} with {% endfor %} first."), and its
 complaints about tokens with the tokens as they are typed ("expected }}, found '{'" for
 "expected token 'end of print statement', got '{'"). Every other message of the parser passes
-as it is, unless it names Jinja."""
+as it is, unless it names Jinja. A tag never closed is located where it opens
+(``unclosed_tag_at``): the parser notices it only at the template's end."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 UNKNOWN_TAG_RE = re.compile(r"Encountered unknown tag '(\w+)'\.")
 LOOKING_RE = re.compile(r"(?:looking for the following tags:|currently looking for) ([^.]+)\.")
-INNERMOST_RE = re.compile(r"The innermost block that needs to be closed is '(\w+)'\.")
+INNERMOST_BLOCK = "The innermost block that needs to be closed is"
+INNERMOST_RE = re.compile(INNERMOST_BLOCK + r" '(\w+)'\.")
 TAG_NAME_RE = re.compile(r"'(\w+)'")
 NESTING = "nesting mistake"
 END_OF_TEMPLATE = "Unexpected end of template."
@@ -35,6 +38,8 @@ EXPECTED_TOKEN_RE = re.compile(r"expected token '([^']+)', got '([^']*)'")
 EXPECTED_VALUE_RE = re.compile(r"Expected an expression, got '([^']+)'")
 END_EXPECTING_RE = re.compile(r"unexpected end of template, expected '([^']+)'")
 UNCLOSED_QUOTE_RE = re.compile(r"""unexpected char ['"](['"])['"] at \d+""")
+CLOSING = {"if": "endif", "for": "endfor"}
+TAG_OPENER_RE = re.compile(r"\{%")
 
 
 def tag(name: str) -> str:
@@ -109,3 +114,27 @@ def _unknown_tag(name: str) -> str:
     if name.startswith("end") and len(name) > len("end"):
         return f"{tag(name)} closes no open {tag(name[3:])}."
     return f"There is no tag {tag(name)}; templates can use only if and for."
+
+
+def unclosed_tag_at(tokens: Iterable[tuple[int, str, str]], lines: list[str]) -> tuple[int, int]:
+    """Line and column of the innermost {% if %} or {% for %} never closed, from the lexer's
+    ``tokens``; (1, 1) when every one is closed. The column is that of the line's n-th ``{%``,
+    the n-th tag the lexer found on that line."""
+    opened: list[tuple[int, int]] = []  # (line, n-th tag of the line)
+    tags_on_line: dict[int, int] = {}
+    tag_starts = False
+    for lineno, kind, value in tokens:
+        if kind == "whitespace":
+            continue
+        if kind == "block_begin":
+            tags_on_line[lineno] = tags_on_line.get(lineno, 0) + 1
+        elif tag_starts and kind == "name" and value in CLOSING:
+            opened.append((lineno, tags_on_line[lineno]))
+        elif tag_starts and kind == "name" and value in CLOSING.values() and opened:
+            opened.pop()
+        tag_starts = kind == "block_begin"
+    if not opened:
+        return 1, 1
+    line, nth = opened[-1]
+    starts = [m.start() for m in TAG_OPENER_RE.finditer(lines[line - 1])]
+    return line, (starts[nth - 1] + 1 if len(starts) >= nth else 1)
