@@ -7,13 +7,17 @@ import email
 import email.policy
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.clients import create_client
-from gatehouse.mail.models import OutboxMessage
+from gatehouse.audit import AuditEntry
+from gatehouse.db.base import utcnow
+from gatehouse.mail.models import OutboxMessage, SesDomain
 from gatehouse.mail.ses_client import SES_NOT_AVAILABLE
 from gatehouse.tenants.service import create_tenant
 from tests.support.accounts import sign_in
@@ -225,12 +229,14 @@ def test_a_refused_domain_stays_in_the_console_box(demo: LiveServer, ses: MotoSe
 def test_a_domain_registered_already_is_named_in_the_console(
     demo: LiveServer, ses: MotoSes
 ) -> None:
-    """Add Domain of a registered domain names the field, as the other refusals do."""
+    """Add Domain of a registered domain names the field, as the other refusals do; the list
+    of domains says how long an unverified one stays the tenant's."""
     with demo.client() as client:
         sign_in(client, "admin@demo.test")
-        added = []
+        added, pages = [], []
         for _ in range(2):
             page = client.get("/admin/tenant-settings/mail-server?tab=ses")
+            pages.append(page)
             added.append(
                 client.post(
                     "/admin/tenant-settings/mail-server/ses/domains",
@@ -239,6 +245,11 @@ def test_a_domain_registered_already_is_named_in_the_console(
             )
     assert [a.status_code for a in added] == [303, 422]
     assert "Domain: The domain acme.test is already registered." in added[1].text
+    hint = (
+        '<p class="hint">Publish a domain&#39;s DNS records and verify it within 72 hours of '
+        "adding it: after that, another tenant may register it.</p>"
+    )
+    assert hint in added[1].text and hint not in pages[0].text  # for a domain not yet verified
     assert (
         'aria-invalid="true" aria-describedby="page-error" type="text" maxlength="253" '
         'value="acme.test"' in added[1].text
@@ -320,6 +331,70 @@ def test_a_domain_and_its_subdomains_belong_to_one_tenant(
         "field": "domain",
         "message": "This is under the platform's domain, which no tenant can register.",
     }
+
+
+def test_a_domain_not_verified_in_time_is_released_to_another_tenant(
+    demo: LiveServer, ses: MotoSes, auth: tuple[str, str]
+) -> None:
+    """A domain left unverified for 72 hours no longer keeps other tenants from it (a tenant
+    could register a company's domain first and keep it from that company for good): the next
+    tenant to add it, or a parent of it, takes it, and the first tenant's log says so without
+    naming the other. A domain within its 72 hours still belongs to the first tenant."""
+
+    async def other_tenant(runtime: object) -> tuple[str, str]:
+        async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
+            await create_tenant(session, display_name="Other", tenant_id="other")
+            new = await create_client(
+                session,
+                tenant_id="other",
+                name="ops",
+                authorizations=frozenset({Authorization.MANAGE_TENANT_CONFIGURATION}),
+            )
+        return new.client_id, new.secret
+
+    async def age(runtime: object) -> None:
+        async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
+            await session.execute(
+                update(SesDomain)
+                .where(SesDomain.domain.in_(["squat.test", "mail.corp.test"]))
+                .values(created_at=utcnow() - timedelta(hours=73))
+            )
+
+    async def releases(runtime: object) -> list[tuple[str, str, dict[str, str]]]:
+        async with runtime.sessions() as session:  # type: ignore[attr-defined]
+            rows = await session.execute(
+                select(AuditEntry.actor, AuditEntry.action, AuditEntry.changes)
+                .where(AuditEntry.tenant_id == "demo", AuditEntry.resource == "ses-domain")
+                .where(AuditEntry.action == "release")
+                .order_by(AuditEntry.at)
+            )
+            return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    domains = "/admin/api/v1/mail-server/ses-domains"
+    other_auth = demo.run(other_tenant)
+    with demo.client() as client:
+        for name in ("squat.test", "mail.corp.test"):
+            assert client.post(domains, auth=auth, json={"domain": name}).status_code == 201
+    with demo.client("other") as client:
+        too_early = client.post(domains, auth=other_auth, json={"domain": "squat.test"})
+        demo.run(age)
+        taken = [
+            client.post(domains, auth=other_auth, json={"domain": name})
+            for name in ("squat.test", "corp.test")
+        ]
+    with demo.client() as client:
+        left = client.get(domains, auth=auth).json()
+    assert (too_early.status_code, too_early.json()["detail"]) == (
+        422,
+        {"field": "domain", "message": "The domain squat.test is already registered."},
+    )
+    assert [t.status_code for t in taken] == [201, 201]
+    assert left["domains"] == []
+    reason = "Not verified within 72 hours; another tenant registered it."
+    assert demo.run(releases) == [
+        ("platform", "release", {"domain": "squat.test", "reason": reason}),
+        ("platform", "release", {"domain": "mail.corp.test", "reason": reason}),
+    ]
 
 
 def test_rejected_message_fails_with_reason_without_retry(

@@ -26,6 +26,11 @@ RELATED_ELSEWHERE = (
     "subdomains belong to one tenant."
 )
 VERIFY_DEADLINE = timedelta(hours=72)
+RELEASED = "Not verified within 72 hours; another tenant registered it."
+VERIFY_IN_TIME = (
+    "Publish a domain's DNS records and verify it within 72 hours of adding it: after that, "
+    "another tenant may register it."
+)
 USERNAME_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]{1,64}$")
 LABEL_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 USERNAME_RULE = (
@@ -119,11 +124,15 @@ async def add_domain(
         raise ValidationError("domain", f"A tenant can have at most {MAX_DOMAINS} domains.")
     # A domain taken (here or by another tenant) is a refused field value, as a taken template
     # set or application name is: 422 naming the field.
-    if await session.get(SesDomain, domain) is not None:
+    taken = await session.get(SesDomain, domain)
+    if taken is not None and (taken.tenant_id == tenant_id or await _holds(session, taken)):
         raise ValidationError("domain", f"The domain {domain} is already registered.")
-    other = await _related_elsewhere(session, domain, tenant_id)
-    if other is not None:
-        raise ValidationError("domain", RELATED_ELSEWHERE.format(domain=domain, other=other))
+    elsewhere = await _related_elsewhere(session, domain, tenant_id)
+    held = [other.domain for other in elsewhere if await _holds(session, other)]
+    if held:
+        raise ValidationError("domain", RELATED_ELSEWHERE.format(domain=domain, other=held[0]))
+    for stale in [taken, *elsewhere] if taken is not None else elsewhere:
+        await _release(session, client, stale)
     records = await client.create_identity(domain)
     record = SesDomain(
         domain=domain, tenant_id=tenant_id, status="pending", records=[asdict(r) for r in records]
@@ -141,23 +150,51 @@ async def add_domain(
     return record
 
 
-async def _related_elsewhere(session: AsyncSession, domain: str, tenant_id: str) -> str | None:
-    """A domain another tenant registered that is a parent of ``domain`` or under it. SES
-    lets a verified domain's subdomains send too, and every tenant shares the platform's
-    account, so a domain and its subdomains must belong to one tenant."""
+async def _related_elsewhere(session: AsyncSession, domain: str, tenant_id: str) -> list[SesDomain]:
+    """Domains other tenants registered that are parents of ``domain`` or under it, the
+    nearest parent first. SES lets a verified domain's subdomains send too, and every tenant
+    shares the platform's account, so a domain and its subdomains must belong to one tenant."""
     labels = domain.split(".")
     parents = [".".join(labels[n:]) for n in range(1, len(labels) - 1)]
-    found = await session.scalar(
-        select(SesDomain.domain)
+    found = await session.scalars(
+        select(SesDomain)
         .where(
             SesDomain.tenant_id != tenant_id,
             or_(SesDomain.domain.in_(parents), SesDomain.domain.endswith(f".{domain}")),
         )
-        # The longest first: of its parents, the nearest; one answer, whatever the row order.
+        # The longest first: of its parents, the nearest; one order, whatever the row order.
         .order_by(func.length(SesDomain.domain).desc(), SesDomain.domain)
-        .limit(1)
     )
-    return found
+    return list(found)
+
+
+async def _holds(session: AsyncSession, record: SesDomain) -> bool:
+    """Whether a registration keeps other tenants from the domain: once verified, while it has
+    its 72 hours to be, or while its tenant's SES configuration uses it. A domain nobody
+    verified in time is released to the next tenant that adds it, so no tenant can keep a
+    company's domain from it by registering it first."""
+    if record.status == "verified":
+        return True
+    if record.status == "pending" and utcnow() - record.created_at <= VERIFY_DEADLINE:
+        return True
+    config = await get_config(session, record.tenant_id)
+    return config is not None and config.mode == "ses" and record.domain in _domains_of(config)
+
+
+async def _release(session: AsyncSession, client: SesClient, record: SesDomain) -> None:
+    """Take a domain not verified in time from the tenant that registered it, recorded in
+    that tenant's log without naming the tenant that takes it."""
+    await client.delete_identity(record.domain)
+    await session.delete(record)
+    await audit.record(
+        session,
+        tenant_id=record.tenant_id,
+        actor="platform",
+        resource="ses-domain",
+        action="release",
+        changes={"domain": record.domain, "reason": RELEASED},
+    )
+    await session.flush()
 
 
 async def verify_domain(

@@ -167,6 +167,7 @@ async def ses_context(
         "ses_choices": await ses.choosable_domains(session, admin.tenant.id, settings),
         "ses_form": chosen,
         "ses_max_domains": ses.MAX_DOMAINS,
+        "verify_in_time": ses.VERIFY_IN_TIME,
     }
 
 
