@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     worker_max_connections: int = Field(default=200, ge=1)  # open SMTP connections per worker
     smtp_connect_timeout: float = Field(default=10.0, gt=0)
     smtp_timeout: float = Field(default=30.0, gt=0)
+    # Transient failures: the first retry after about this many seconds, doubling up to the
+    # most, until the e-mail is this many hours old (then it fails).
+    retry_first_seconds: float = Field(default=30.0, gt=0)
+    retry_max_seconds: float = Field(default=3600.0, gt=0)
+    retry_give_up_hours: float = Field(default=24.0, gt=0)
     session_hours: int = Field(default=8, ge=1)
     # Self-registrations per tenant from one client network in any hour; 0: no limit.
     registrations_per_client_hour: int = Field(default=10, ge=0)

@@ -37,12 +37,13 @@ def load_settings() -> Settings:
 
 def check_settings(settings: Settings) -> None:
     """Raise SettingsError for the first setting that cannot work: the secret keys, the extra
-    CA file, the default mail server's URL and the database URL's form (not whether the
-    database answers: that is the command's own error)."""
+    CA file, the default mail server's URL, the database URL's form (not whether the
+    database answers: that is the command's own error) and the retry delays."""
     load_secret_box(settings)
     _check_ca_file(settings)
     _check_default_smtp_url(settings)
     _check_database_url(settings)
+    _check_retry_delays(settings)
 
 
 def _variable(problem: ErrorDetails) -> str:
@@ -102,4 +103,13 @@ def _check_database_url(settings: Settings) -> None:
         raise SettingsError(
             "GATEHOUSE_DATABASE_URL",
             f"the driver {dialect.driver} is not an asyncio driver: {DATABASE_URL_FORMS}.",
+        )
+
+
+def _check_retry_delays(settings: Settings) -> None:
+    """The longest retry delay cannot be shorter than the first (retries would not back off)."""
+    if settings.retry_max_seconds < settings.retry_first_seconds:
+        raise SettingsError(
+            "GATEHOUSE_RETRY_MAX_SECONDS",
+            f"must be at least GATEHOUSE_RETRY_FIRST_SECONDS ({settings.retry_first_seconds:g}).",
         )

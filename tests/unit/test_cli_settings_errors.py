@@ -32,6 +32,8 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "PUBLIC_PORT",
         "DEV",
         "WORKER_BATCH_SIZE",
+        "RETRY_FIRST_SECONDS",
+        "RETRY_MAX_SECONDS",
     ]:
         monkeypatch.delenv(f"GATEHOUSE_{name}", raising=False)
     monkeypatch.setenv("GATEHOUSE_DATA_DIR", str(tmp_path))
@@ -113,6 +115,16 @@ def test_a_default_smtp_url_that_cannot_work_stops_every_command_at_once(
     goes through the same check as db upgrade; invoked here, unchecked, it would run on.)"""
     monkeypatch.setenv("GATEHOUSE_DEFAULT_SMTP_URL", url)
     assert_refused(runner.invoke(app, ["db", "upgrade"]), f"GATEHOUSE_DEFAULT_SMTP_URL: {message}")
+
+
+def test_a_longest_retry_delay_below_the_first_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries that could not back off (the longest delay shorter than the first) are refused."""
+    monkeypatch.setenv("GATEHOUSE_RETRY_FIRST_SECONDS", "120")
+    monkeypatch.setenv("GATEHOUSE_RETRY_MAX_SECONDS", "60")
+    assert_refused(
+        runner.invoke(app, ["worker"]),
+        "GATEHOUSE_RETRY_MAX_SECONDS: must be at least GATEHOUSE_RETRY_FIRST_SECONDS (120).",
+    )
 
 
 def test_a_ca_file_that_cannot_be_loaded_is_named(

@@ -59,9 +59,6 @@ from gatehouse.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-FIRST_RETRY_SECONDS = 30.0
-MAX_RETRY_SECONDS = 3600.0
-GIVE_UP_AFTER = timedelta(hours=24)
 NOT_TRIED = "Not tried: an e-mail just before it to the same server failed this way."
 # A batch's Python work (claimed rows, jobs, attempt rows, outcomes to write) gives the event
 # loop back after this many messages: the replies of the batches being sent would otherwise
@@ -75,9 +72,10 @@ async def give_way(done: int) -> None:
         await asyncio.sleep(0)
 
 
-def retry_delay(attempts: int) -> float:
-    """Jittered exponential backoff: about 30 s, 60 s, 120 s ... capped at one hour."""
-    base = min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2.0 ** max(0, attempts - 1))
+def retry_delay(attempts: int, *, first: float, most: float) -> float:
+    """Jittered exponential backoff after ``attempts`` tries: about ``first`` seconds, twice
+    that, four times ... capped at ``most`` (by default 30 s, 60 s, 120 s ... one hour)."""
+    base = min(most, first * 2.0 ** max(0, min(attempts - 1, 64)))
     return base * random.uniform(0.8, 1.2)
 
 
@@ -365,8 +363,15 @@ class Dispatcher:
         last_error = storable(
             without_secrets(f"{error.step}: {error.message}", message.context_json)
         )
-        if error.retryable and now - message.created_at < GIVE_UP_AFTER:
-            next_at = now + timedelta(seconds=retry_delay(message.attempts))
+        settings = self._runtime.settings
+        give_up_after = timedelta(hours=settings.retry_give_up_hours)
+        if error.retryable and now - message.created_at < give_up_after:
+            delay = retry_delay(
+                message.attempts,
+                first=settings.retry_first_seconds,
+                most=settings.retry_max_seconds,
+            )
+            next_at = now + timedelta(seconds=delay)
             return "retry", _state(QUEUED, next_at=next_at, error=last_error)
         return "failed", _state(FAILED, next_at=now, error=last_error)
 
