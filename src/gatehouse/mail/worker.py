@@ -40,6 +40,7 @@ from gatehouse.mail.transports.base import SEND_NOT_AFTER, LeaseRunningOut, chec
 from gatehouse.mail.transports.pool import TransportPool
 from gatehouse.mail.transports.smtp import transaction_seconds
 from gatehouse.runtime import Runtime
+from gatehouse.settings import Settings
 
 log = logging.getLogger(__name__)
 PIPELINE_DEPTH = 3  # batches in hand: the next are claimed and started while one is sent
@@ -58,6 +59,15 @@ MAX_IN_HAND = 3 * PIPELINE_DEPTH
 LINGER_SECONDS = 1.0
 # How long a stopping worker keeps trying to write outcomes kept while the database was away.
 KEPT_SECONDS_AT_STOP = 5.0
+
+
+def stop_seconds(settings: Settings) -> float:
+    """The longest a stopping worker needs: a send in flight (its connection being opened,
+    then its transaction), then its last tries at kept outcomes; 60 s by default."""
+    sending = settings.smtp_connect_timeout + transaction_seconds(settings.smtp_timeout)
+    return sending + KEPT_SECONDS_AT_STOP
+
+
 # After a lease renewal failed, the next try.
 RENEW_RETRY_SECONDS = 5.0
 
@@ -105,7 +115,7 @@ class Worker:
 
     async def _write_kept(self) -> None:
         """Last tries, for a few seconds, at writing outcomes kept while the database was
-        away (the stop budget of `serve` is 35 s; a cancelled flush keeps its outcomes)."""
+        away (within ``stop_seconds``; a cancelled flush keeps its outcomes)."""
         try:
             async with asyncio.timeout(KEPT_SECONDS_AT_STOP):
                 while self._recorder.behind:

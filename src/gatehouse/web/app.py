@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gatehouse.mail.devmail import DevMailServer
 from gatehouse.mail.models import OutboxMessage
-from gatehouse.mail.worker import Worker
+from gatehouse.mail.worker import Worker, stop_seconds
 from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
 from gatehouse.tenants.models import Tenant
@@ -102,7 +102,7 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
             yield
         finally:
             if worker_task is not None:
-                await _stop_worker(*worker_task)
+                await _stop_worker(*worker_task, within=stop_seconds(settings))
             await runtime.close()
             if devmail is not None:
                 devmail.stop()
@@ -250,20 +250,19 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
-# How long shutdown waits for the in-process worker's sends in flight.
-WORKER_STOP_SECONDS = 35.0
 
-
-async def _stop_worker(worker: Worker, task: asyncio.Task[None]) -> None:
+async def _stop_worker(worker: Worker, task: asyncio.Task[None], *, within: float) -> None:
+    """Let the in-process worker's sends in flight finish (``stop_seconds``: it was a fixed
+    35 s, less than a send may take, so such a send was cut short and sent again)."""
     worker.stop()
     try:
         with suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, timeout=WORKER_STOP_SECONDS)
+            await asyncio.wait_for(task, timeout=within)
     except TimeoutError:  # the process ends anyway: say what happens to the mail in hand
         log.warning(
             "the delivery worker did not stop within %g s; the messages it held are sent "
             "once their leases run out",
-            WORKER_STOP_SECONDS,
+            within,
         )
 
 
