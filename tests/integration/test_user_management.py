@@ -15,7 +15,7 @@ from gatehouse.accounts.authorizations import Authorization
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.processes.demo import DEMO_USER_PASSWORD
 from gatehouse.processes.onboarding import onboard_tenant
-from tests.support.accounts import JANE, add_user, forgot, sign_in, user_id_of
+from tests.support.accounts import JANE, add_user, api_client, forgot, sign_in, user_id_of
 from tests.support.delivery import point_demo_at
 from tests.support.live import LiveServer, free_port
 from tests.support.pages import csrf_token, link_in, path_of, post_form
@@ -405,6 +405,20 @@ def test_send_reset_email_is_logged_as_the_page_names_it(demo: LiveServer) -> No
     assert "<td>Reset Password e-mail = Sent</td>" in after.text
     assert "<td>Reset Password e-mail = Not sent: limit reached</td>" in after.text
     assert "reset_password_email" not in after.text
+
+
+def test_an_invitation_is_logged_as_the_page_names_it(demo: LiveServer) -> None:
+    """The change log of an invited user names the invitation in words (it showed the stored
+    key and a Python value: ``invited = True``)."""
+    auth = api_client(demo, Authorization.MANAGE_USERS)
+    with demo.client(auth=auth) as api:
+        invited = api.post("/admin/api/v1/invitations", json={"email": "guest@demo.test"})
+    assert invited.status_code == 201, invited.text
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        page = admin.get(f"/admin/users/{invited.json()['user_id']}")
+    assert "<td>E-Mail = guest@demo.test, Status = New, Invitation e-mail = Sent</td>" in page.text
+    assert "invited" not in page.text and "True" not in page.text
 
 
 def test_the_reset_password_email_asks_for_a_new_password_it_does_not_end_the_old(

@@ -50,6 +50,7 @@ CHANGE_LABELS = {
     "previous_count": "before",
     "reset_password_email": "Reset Password e-mail",
     "lockout": "Password lock",
+    "invited": "Invitation e-mail",
 }
 CHANGE_VALUES = {
     "status": {status: status.capitalize() for status in STATUSES},
@@ -58,6 +59,7 @@ CHANGE_VALUES = {
         user_admin.RESET_EMAIL_AT_LIMIT: "Not sent: limit reached",
     },
     "lockout": {user_admin.PASSWORD_UNLOCKED: "Ended"},
+    "invited": {True: "Sent"},
     "language": LANGUAGE_NAMES,
 }
 NEW_USER_FIELDS = ("email", "first_name", "last_name", "login_name", "language")
