@@ -17,7 +17,7 @@ from gatehouse.accounts.models import User
 from gatehouse.db.base import utcnow
 from gatehouse.processes.demo import DEMO_USER_PASSWORD
 from gatehouse.processes.models import EmailOtpCode
-from tests.support.accounts import api_client
+from tests.support.accounts import add_user, api_client, sign_in, user_id_of
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token, post_form
 
@@ -329,3 +329,58 @@ def test_email_otp_takes_only_a_json_boolean(demo: LiveServer, app_id: str) -> N
     assert [(a.status_code, a.json()) for a in answers] == [(422, refused)] * 3
     assert after == before
     assert (after["email_otp"], after["home_url"]) == (True, HOME)
+
+
+def test_the_administrator_sees_and_ends_a_code_lock(demo: LiveServer, app_id: str) -> None:
+    """Password Details show the lock of five wrong codes (it showed nothing, and nothing could
+    end it); Unlock ends it, in the change log, and the next sign-in mails a code again."""
+    with demo.client() as browser:
+        log_on(browser, app_id)
+        [code] = codes(demo)
+        for _ in range(5):
+            enter(browser, app_id, "12345678" if code != "12345678" else "87654321")
+    jane = user_id_of(demo, JANE)
+    details = f"/admin/api/v1/users/{jane}/password-details"
+    with demo.client(auth=api_client(demo, Authorization.READ_USERS)) as api:
+        locked = api.get(details).json()["email_code_locked_until"]
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        page = admin.get(f"/admin/users/{jane}?tab=authentication")
+        unlocked = admin.post(
+            f"/admin/users/{jane}/unlock-email-code", data={"csrf_token": csrf_token(page)}
+        )
+        after = admin.get(unlocked.headers["location"])
+    assert locked is not None
+    assert "E-Mail Codes Locked Until" in page.text and "/unlock-email-code" in page.text
+    assert "E-mail codes unlocked." in after.text and "E-Mail Codes Locked Until" not in after.text
+    assert "<td>E-mail code lock = Ended</td>" in after.text
+    with demo.client(auth=api_client(demo, Authorization.READ_USERS)) as api:
+        assert api.get(details).json()["email_code_locked_until"] is None
+    with demo.client() as browser:
+        again = log_on(browser, app_id)
+    assert again.headers["location"] == f"/logon/code?msg=code-sent&app={app_id}"
+    assert len(codes(demo, count=2)) == 2
+
+
+def test_read_users_sees_a_code_lock_but_cannot_end_it(demo: LiveServer, app_id: str) -> None:
+    """A Read Users administrator sees the lock without an Unlock button and is refused (403)."""
+    with demo.client() as browser:
+        log_on(browser, app_id)
+        [code] = codes(demo)
+        for _ in range(5):
+            enter(browser, app_id, "12345678" if code != "12345678" else "87654321")
+    add_user(
+        demo,
+        "reader@demo.test",
+        password="Reader-Pass-1",
+        authorizations=frozenset({Authorization.READ_USERS}),
+    )
+    jane = user_id_of(demo, JANE)
+    with demo.client() as reader:
+        sign_in(reader, "reader@demo.test", "Reader-Pass-1")
+        page = reader.get(f"/admin/users/{jane}?tab=authentication")
+        refused = reader.post(
+            f"/admin/users/{jane}/unlock-email-code", data={"csrf_token": csrf_token(page)}
+        )
+    assert "E-Mail Codes Locked Until" in page.text and "/unlock-email-code" not in page.text
+    assert refused.status_code == 403

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from gatehouse.accounts.authorizations import Authorization
+from gatehouse.db.base import utcnow
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.processes.demo import DEMO_USER_PASSWORD
+from gatehouse.processes.models import EmailOtpCode
 from gatehouse.processes.onboarding import onboard_tenant
 from tests.support.accounts import JANE, add_user, api_client, forgot, sign_in, user_id_of
 from tests.support.delivery import point_demo_at
@@ -324,6 +327,52 @@ def test_only_tenant_configuration_unlocks_an_administrators_password(demo: Live
     assert still_locked.status_code == 401
     assert unlocked.status_code == 303
     assert signed_in.status_code == 303
+
+
+def lock_email_codes(live: LiveServer, user_id: str) -> None:
+    """The lock that five wrong e-mail codes leave, for the next 60 minutes."""
+
+    async def lock(runtime: Any) -> None:
+        async with runtime.sessions.begin() as session:
+            session.add(
+                EmailOtpCode(
+                    tenant_id="demo",
+                    user_id=user_id,
+                    failed_attempts=5,
+                    locked_until=utcnow() + timedelta(minutes=60),
+                )
+            )
+
+    live.run(lock)
+
+
+def test_only_tenant_configuration_unlocks_an_administrators_email_codes(
+    demo: LiveServer,
+) -> None:
+    """Manage Users alone cannot end the e-mail code lock of an administrator, as it cannot end
+    the password lock; Manage Tenant Configuration can."""
+    ops = add_ops_and_helpdesk(demo)
+    lock_email_codes(demo, ops)
+    with demo.client() as admin, demo.client() as helpdesk:
+        sign_in(helpdesk, "helpdesk@demo.test", "Helpdesk-Pass-1")
+        page = helpdesk.get(f"/admin/users/{ops}?tab=authentication")
+        refused = helpdesk.post(
+            f"/admin/users/{ops}/unlock-email-code", data={"csrf_token": csrf_token(page)}
+        )
+        sign_in(admin, "admin@demo.test")
+        page = admin.get(f"/admin/users/{ops}?tab=authentication")
+        unlocked = admin.post(
+            f"/admin/users/{ops}/unlock-email-code", data={"csrf_token": csrf_token(page)}
+        )
+        after = admin.get(f"/admin/users/{ops}?tab=authentication")
+    assert refused.status_code == 403
+    assert (
+        "Only an administrator with Manage Tenant Configuration can unlock an administrator&#39;s "
+        "e-mail codes." in refused.text
+    )
+    assert unlocked.status_code == 303
+    assert "E-Mail Codes Locked Until" not in after.text
+    assert "<td>E-mail code lock = Ended</td>" in after.text
 
 
 def outbox_of(live: LiveServer, user_id: str) -> list[tuple[str, int, str | None, bool]]:

@@ -81,6 +81,17 @@ async def standing(session: AsyncSession, user: User) -> Standing:
     return Standing(None, MAX_WRONG_CODES - row.failed_attempts)
 
 
+async def unlock(session: AsyncSession, user: User) -> bool:
+    """An administrator's unlock of sign-in by e-mail code; True when it was locked."""
+    await lock_user(session, user.tenant_id, user.id)
+    row = await session.get(EmailOtpCode, (user.tenant_id, user.id), populate_existing=True)
+    if row is None or row.locked_until is None or row.locked_until <= utcnow():
+        return False
+    row.locked_until, row.failed_attempts = None, 0
+    await session.flush()
+    return True
+
+
 @dataclass(frozen=True)
 class Issued:
     sent: bool  # a new code is in the outbox; False: the current one stays in force

@@ -25,7 +25,7 @@ from gatehouse.accounts.users import (
 from gatehouse.errors import ConflictError, PermissionDeniedError, ValidationError
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.mail.outbox import withdraw_user_mail
-from gatehouse.processes import email_limit
+from gatehouse.processes import email_limit, email_otp
 from gatehouse.processes.activation import send_activation
 from gatehouse.processes.password_links import RESET, Outcome, send_password_link
 from gatehouse.processes.user_log import record_user_change
@@ -41,6 +41,10 @@ ACTIVATE_ADMIN_NEEDS_TENANT_CONFIGURATION = (
 )
 UNLOCK_ADMIN_NEEDS_TENANT_CONFIGURATION = (
     "Only an administrator with Manage Tenant Configuration can unlock an administrator's password."
+)
+UNLOCK_CODES_ADMIN_NEEDS_TENANT_CONFIGURATION = (
+    "Only an administrator with Manage Tenant Configuration can unlock an administrator's "
+    "e-mail codes."
 )
 ALREADY_ADMIN = "{email} is already an administrator. Edit their authorizations instead."
 NO_AUTHORIZATION = "Choose at least one authorization."
@@ -58,6 +62,7 @@ class PasswordDetails:
     failed_logons: int
     locked_until: datetime | None  # only while locked
     password_reset: email_limit.LimitState
+    email_code_locked_until: datetime | None  # 5 wrong e-mail codes; only while locked
 
 
 async def password_details(session: AsyncSession, user: User) -> PasswordDetails:
@@ -69,6 +74,7 @@ async def password_details(session: AsyncSession, user: User) -> PasswordDetails
         password_reset=await email_limit.limit_state(
             session, tenant_id=user.tenant_id, user_id=user.id
         ),
+        email_code_locked_until=(await email_otp.standing(session, user)).locked_until,
     )
 
 
@@ -198,6 +204,21 @@ async def unlock_password(
     )
     if await lockout.unlock(session, user):
         await record_user_change(session, user, actor, "update", lockout=PASSWORD_UNLOCKED)
+
+
+async def unlock_email_codes(
+    session: AsyncSession,
+    *,
+    user: User,
+    actor: str,
+    actor_authorizations: frozenset[Authorization],
+) -> None:
+    """End the lock that 5 wrong e-mail codes put on signing in to applications asking for one."""
+    await _refuse_unless_tenant_configuration(
+        session, user, actor_authorizations, UNLOCK_CODES_ADMIN_NEEDS_TENANT_CONFIGURATION
+    )
+    if await email_otp.unlock(session, user):
+        await record_user_change(session, user, actor, "update", email_code_lock=PASSWORD_UNLOCKED)
 
 
 async def add_administrator(

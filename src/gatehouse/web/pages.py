@@ -63,6 +63,7 @@ FLASH_MESSAGES: dict[str, tuple[str, str]] = {
     "reset-email-sent": ("success", "The Reset Password e-mail is on its way."),
     "reset-email-at-limit": ("error", USER_AT_LIMIT),
     "password-unlocked": ("success", "Password unlocked."),
+    "email-code-unlocked": ("success", "E-mail codes unlocked."),
     "admin-added": ("success", "Administrator added."),
     "admin-invited": ("success", "Administrator added. The activation e-mail is on its way."),
     "admin-saved": ("success", "Authorizations saved."),

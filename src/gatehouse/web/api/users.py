@@ -60,6 +60,7 @@ class PasswordDetailsView(BaseModel):
     failed_logons: int
     locked_until: datetime | None
     password_reset: PasswordReset
+    email_code_locked_until: datetime | None
 
 
 def _view(user: User) -> UserView:
@@ -92,6 +93,7 @@ async def _details(session: DbSession, user: User) -> PasswordDetailsView:
         password_changed_at=details.changed_at,
         failed_logons=details.failed_logons,
         locked_until=details.locked_until,
+        email_code_locked_until=details.email_code_locked_until,
         password_reset=PasswordReset(
             count=limit.count,
             limit=limit.limit,

@@ -50,6 +50,7 @@ CHANGE_LABELS = {
     "previous_count": "before",
     "reset_password_email": "Reset Password e-mail",
     "lockout": "Password lock",
+    "email_code_lock": "E-mail code lock",
     "invited": "Invitation e-mail",
 }
 CHANGE_VALUES = {
@@ -59,6 +60,7 @@ CHANGE_VALUES = {
         user_admin.RESET_EMAIL_AT_LIMIT: "Not sent: limit reached",
     },
     "lockout": {user_admin.PASSWORD_UNLOCKED: "Ended"},
+    "email_code_lock": {user_admin.PASSWORD_UNLOCKED: "Ended"},
     "invited": {True: "Sent"},
     "language": LANGUAGE_NAMES,
 }
@@ -295,4 +297,21 @@ async def unlock(
     await session.commit()
     return RedirectResponse(
         f"/admin/users/{user.id}?tab=authentication&msg=password-unlocked", status_code=303
+    )
+
+
+@router.post("/{user_id}/unlock-email-code")
+async def unlock_email_code(
+    request: Request, session: DbSession, admin: UsersManager, user_id: str, form: CheckedForm
+) -> Response:
+    user = await _user(session, admin, user_id)
+    try:
+        await user_admin.unlock_email_codes(
+            session, user=user, actor=actor_of(admin), actor_authorizations=admin.authorizations
+        )
+    except PermissionDeniedError as exc:
+        return await _refused(request, session, admin, user_id, "authentication", exc)
+    await session.commit()
+    return RedirectResponse(
+        f"/admin/users/{user.id}?tab=authentication&msg=email-code-unlocked", status_code=303
     )
