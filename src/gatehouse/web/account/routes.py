@@ -37,6 +37,7 @@ from gatehouse.processes.user_log import (
 )
 from gatehouse.runtime import Runtime
 from gatehouse.tenants.models import Tenant
+from gatehouse.web.accept_language import best_language
 from gatehouse.web.account.applications import (
     after_sign_in,
     app_query,
@@ -65,12 +66,8 @@ def field(form: FormData, name: str) -> str:
 
 
 def preferred_language(request: Request) -> str | None:
-    """The first supported language of the browser's Accept-Language header."""
-    for part in request.headers.get("accept-language", "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in LANGUAGES:
-            return code
-    return None
+    """The supported language the browser's Accept-Language header ranks highest."""
+    return best_language(request.headers.get("accept-language", ""))
 
 
 def set_session_cookie(
