@@ -284,12 +284,14 @@ class SmtpServer:
     """An aiosmtpd server on 127.0.0.1 (not started until ``start()`` or ``with``).
 
     ``security``: ``ssl`` implicit TLS, ``starttls`` STARTTLS offered and required, ``none`` no
-    TLS at all. ``credentials`` turns on AUTH and requires it before MAIL FROM."""
+    TLS at all. ``credentials`` turns on AUTH and requires it before MAIL FROM. ``smtputf8``
+    offers SMTPUTF8 (internationalised addresses), which aiosmtpd leaves off by default."""
 
     pki: Pki
     security: ServerSecurity = "ssl"
     cert: CertKind = "valid"
     credentials: tuple[str, str] | None = None
+    smtputf8: bool = False
     handler: RecordingHandler = field(default_factory=RecordingHandler)
     host: str = HOST
     port: int = 0
@@ -297,6 +299,7 @@ class SmtpServer:
 
     def _controller_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {"hostname": self.host, "port": self.port}
+        options["enable_SMTPUTF8"] = self.smtputf8
         if self.credentials is not None:
             options["authenticator"] = make_authenticator(*self.credentials)
             options["auth_required"] = True

@@ -97,6 +97,17 @@ AUTH_NOT_OFFERED = (
     "the security setting and port."
 )
 AUTH_NO_METHOD = "The server offers no login method that is supported (PLAIN, LOGIN, CRAM-MD5)."
+# --- internationalised addresses (permanent) ---
+SMTPUTF8_MISSING = (
+    "The server does not support internationalised e-mail addresses (SMTPUTF8), so it cannot "
+    "take {subject} {address}. Use an address with only ASCII characters, or enable SMTPUTF8 "
+    "on the mail server."
+)
+SMTPUTF8_MISSING_REPLY_TO = (
+    "The server does not support internationalised e-mail addresses (SMTPUTF8), so it cannot "
+    "take a message whose Reply-To is not ASCII. Use a Reply-To with only ASCII characters, or "
+    "enable SMTPUTF8 on the mail server."
+)
 # --- SMTP replies ---
 REPLY_TEMPORARY = "The server temporarily refused {subject}: {reply}."
 REPLY_PERMANENT = "The server refused {subject}: {reply}."
@@ -295,6 +306,16 @@ def _reply_error(
         return PermanentDeliveryError(step, message, reply_code=code)
     message = REPLY_TEMPORARY.format(subject=subject, reply=reply)
     return TransientDeliveryError(step, message, reply_code=code)
+
+
+def smtputf8_missing(address: str | None, step: str) -> PermanentDeliveryError:
+    """A server without SMTPUTF8 asked to take ``address`` (not ASCII) at ``step`` (``mail`` or
+    ``rcpt``), or, with no address, a message whose only such address is its Reply-To (step
+    ``data``): no retry changes that."""
+    if address is None:
+        return PermanentDeliveryError(step, SMTPUTF8_MISSING_REPLY_TO)
+    message = SMTPUTF8_MISSING.format(subject=SUBJECTS[step], address=address)
+    return PermanentDeliveryError(step, message)
 
 
 def _smtp_exception(error: aiosmtplib.SMTPException) -> DeliveryError | None:

@@ -16,7 +16,7 @@ import aiosmtplib
 
 from gatehouse.errors import DeliveryError
 from gatehouse.mail.connect import StageLog, open_smtp
-from gatehouse.mail.diagnosis import diagnose
+from gatehouse.mail.diagnosis import diagnose, smtputf8_missing
 from gatehouse.mail.endpoint import SmtpEndpoint
 
 PROBE_PASSED = "The mail server {label} passed every check ({steps}) using {tls_version}."
@@ -38,9 +38,16 @@ class ProbeReport:
 
 
 async def _check_sender(smtp: aiosmtplib.SMTP, sender: str, log: StageLog) -> None:
-    """MAIL FROM the sender, then RSET: finds servers that need a login or refuse the sender."""
+    """MAIL FROM the sender, then RSET: finds servers that need a login or refuse the sender.
+    An internationalised sender is sent as every e-mail will be, with SMTPUTF8, which the
+    server must offer."""
     log.begin("mail")
-    await smtp.mail(sender)
+    options: list[str] = []
+    if not sender.isascii():
+        if not smtp.supports_extension("smtputf8"):
+            raise smtputf8_missing(sender, "mail")
+        options.append("SMTPUTF8")
+    await smtp.mail(sender, options=options, encoding="utf-8")
     await smtp.rset()
     log.done()
 

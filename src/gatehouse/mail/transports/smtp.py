@@ -12,7 +12,7 @@ from aiosmtplib import SMTPResponse, SMTPStatus
 
 from gatehouse.errors import DeliveryError, PermanentDeliveryError
 from gatehouse.mail.connect import open_smtp
-from gatehouse.mail.diagnosis import diagnose
+from gatehouse.mail.diagnosis import diagnose, smtputf8_missing
 from gatehouse.mail.endpoint import SmtpEndpoint
 from gatehouse.mail.transports.base import check_send_deadline
 
@@ -183,13 +183,15 @@ def _needs_smtputf8(
     connection: aiosmtplib.SMTP, message: bytes, sender: str, recipients: list[str]
 ) -> bool:
     """Messages are 7-bit except where an address is not ASCII, which needs the server's
-    SMTPUTF8 (refused before anything is sent if it has none)."""
+    SMTPUTF8 (refused before anything is sent if it has none, naming the address)."""
     if message.isascii() and (sender + "".join(recipients)).isascii():
         return False
     if not connection.supports_extension("smtputf8"):
-        raise aiosmtplib.SMTPNotSupported(
-            "An address has non-ASCII characters and the server does not support SMTPUTF8"
-        )
+        if not sender.isascii():
+            raise smtputf8_missing(sender, "mail")
+        recipient = next((r for r in recipients if not r.isascii()), None)
+        # No envelope address: the Reply-To is the header's only other address.
+        raise smtputf8_missing(recipient, "rcpt" if recipient else "data")
     return True
 
 
