@@ -4,6 +4,7 @@ import: tests build their own and pass them in."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,8 +18,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./var")
     database_url: str = ""  # empty: SQLite file under data_dir
     base_domain: str = "localhost"
-    public_scheme: str = "http"  # scheme of links in e-mails; "https" in production
-    public_port: int | None = None  # port of links in e-mails; None: the port `serve` uses
+    public_scheme: Literal["http", "https"] = "http"  # of links in e-mails; "https" in production
+    # Port of links in e-mails; None: the port `serve` uses.
+    public_port: int | None = Field(default=None, ge=1, le=65535)
     default_smtp_url: str = ""  # smtps://user:pass@host:465 or smtp://host:587 (STARTTLS required)
     default_sender: str = "Gatehouse <no-reply@gatehouse.localhost>"
     smtp_ca_file: Path | None = None  # operator CA added to certifi's set

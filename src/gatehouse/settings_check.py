@@ -5,6 +5,7 @@ error."""
 
 from __future__ import annotations
 
+import ipaddress
 import ssl
 
 import pydantic
@@ -14,11 +15,15 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from gatehouse.crypto import load_secret_box
 from gatehouse.errors import SettingsError, ValidationError
+from gatehouse.mail.addresses import reject_control_characters
+from gatehouse.mail.config import validate_host
 from gatehouse.mail.endpoint import endpoint_from_url
+from gatehouse.mail.mime import split_sender
 from gatehouse.mail.trust import build_tls_context
 from gatehouse.settings import Settings
 
 ENV_PREFIX = "GATEHOUSE_"
+SENDER_FORM = "Use an address, with a name if you like, as in Gatehouse <no-reply@example.com>."
 DATABASE_URL_FORMS = (
     "use postgresql+asyncpg://user:password@host/database or sqlite+aiosqlite:///path/file"
 )
@@ -37,11 +42,14 @@ def load_settings() -> Settings:
 
 def check_settings(settings: Settings) -> None:
     """Raise SettingsError for the first setting that cannot work: the secret keys, the extra
-    CA file, the default mail server's URL, the database URL's form (not whether the
-    database answers: that is the command's own error) and the retry delays."""
+    CA file, the default mail server's URL and sender, the base domain, the database URL's
+    form (not whether the database answers: that is the command's own error) and the retry
+    delays."""
     load_secret_box(settings)
     _check_ca_file(settings)
     _check_default_smtp_url(settings)
+    _check_default_sender(settings)
+    _check_base_domain(settings)
     _check_database_url(settings)
     _check_retry_delays(settings)
 
@@ -84,6 +92,39 @@ def _check_default_smtp_url(settings: Settings) -> None:
             "GATEHOUSE_DEFAULT_SMTP_URL",
             "the port must be a number from 1 to 65535, as in smtps://host:465.",
         ) from None
+
+
+def _check_default_sender(settings: Settings) -> None:
+    # The From of every e-mail through the default server: a bad one fails them all later.
+    # Syntax only: the platform's own names (no-reply@gatehouse.localhost) are the operator's.
+    value = settings.default_sender
+    _, address = split_sender(value)
+    local, at, domain = address.rpartition("@")
+    problem = f"{value!r} is not an e-mail address. {SENDER_FORM}"
+    # parseaddr drops what it cannot read ("x@y z" gives "x@yz"): the address must stand as given.
+    blank = any(c.isspace() or not c.isprintable() for c in local)
+    if not (at and local and domain and address in value) or blank:
+        raise SettingsError("GATEHOUSE_DEFAULT_SENDER", problem)
+    try:
+        reject_control_characters(value, field="default_sender")
+        validate_host(domain)
+    except ValidationError:
+        raise SettingsError("GATEHOUSE_DEFAULT_SENDER", problem) from None
+
+
+def _check_base_domain(settings: Settings) -> None:
+    # Every tenant's host and every link in e-mails is <tenant id>.<base domain>.
+    problem = f"{settings.base_domain!r} is not a host name: use one as in id.example.com."
+    try:
+        ipaddress.ip_address(settings.base_domain.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        raise SettingsError("GATEHOUSE_BASE_DOMAIN", problem)
+    try:
+        validate_host(settings.base_domain)
+    except ValidationError:
+        raise SettingsError("GATEHOUSE_BASE_DOMAIN", problem) from None
 
 
 def _check_database_url(settings: Settings) -> None:

@@ -30,6 +30,9 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "DEFAULT_SMTP_URL",
         "SMTP_CA_FILE",
         "PUBLIC_PORT",
+        "PUBLIC_SCHEME",
+        "DEFAULT_SENDER",
+        "BASE_DOMAIN",
         "DEV",
         "WORKER_BATCH_SIZE",
         "RETRY_FIRST_SECONDS",
@@ -125,6 +128,57 @@ def test_a_longest_retry_delay_below_the_first_is_named(monkeypatch: pytest.Monk
         runner.invoke(app, ["worker"]),
         "GATEHOUSE_RETRY_MAX_SECONDS: must be at least GATEHOUSE_RETRY_FIRST_SECONDS (120).",
     )
+
+
+SENDER_FORM = "Use an address, with a name if you like, as in Gatehouse <no-reply@example.com>."
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("PUBLIC_PORT", "99999", "Input should be less than or equal to 65535 (got '99999')."),
+        ("PUBLIC_PORT", "0", "Input should be greater than or equal to 1 (got '0')."),
+        ("PUBLIC_SCHEME", "ftp", "Input should be 'http' or 'https' (got 'ftp')."),
+        ("DEFAULT_SENDER", "nope", f"'nope' is not an e-mail address. {SENDER_FORM}"),
+        (
+            "DEFAULT_SENDER",
+            "ops@mail example",
+            f"'ops@mail example' is not an e-mail address. {SENDER_FORM}",
+        ),
+        (
+            "BASE_DOMAIN",
+            "id example",
+            "'id example' is not a host name: use one as in id.example.com.",
+        ),
+        ("BASE_DOMAIN", "10.0.0.1", "'10.0.0.1' is not a host name: use one as in id.example.com."),
+    ],
+)
+def test_a_link_or_sender_setting_that_cannot_work_is_named(
+    variable: str, value: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settings every e-mail's links and default From are made of: before, any value was
+    taken (ftp:// links, port 99999, a From of "nope"), as README says none is."""
+    monkeypatch.setenv(f"GATEHOUSE_{variable}", value)
+    assert_refused(runner.invoke(app, ["tenant", "list"]), f"GATEHOUSE_{variable}: {message}")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DEFAULT_SENDER", "Gatehouse <no-reply@gatehouse.localhost>"),
+        ("DEFAULT_SENDER", "no-reply@mail"),
+        ("BASE_DOMAIN", "id.example.com"),
+        ("PUBLIC_SCHEME", "https"),
+        ("PUBLIC_PORT", "443"),
+    ],
+)
+def test_working_link_and_sender_settings_are_taken(
+    variable: str, value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The defaults' forms and a production's (the platform's own internal names too)."""
+    monkeypatch.setenv(f"GATEHOUSE_{variable}", value)
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
 
 
 def test_a_ca_file_that_cannot_be_loaded_is_named(
