@@ -19,9 +19,9 @@ from sqlalchemy.exc import DBAPIError
 
 from gatehouse.accounts.authorizations import KNOWN_SLUGS, parse_authorizations
 from gatehouse.accounts.clients import create_client
-from gatehouse.db.migrate import upgrade
+from gatehouse.db.migrate import schema_problem, upgrade
 from gatehouse.db.unreachable import unreachable_reason
-from gatehouse.errors import GatehouseError, SettingsError, ValidationError
+from gatehouse.errors import GatehouseError, SchemaError, SettingsError, ValidationError
 from gatehouse.mail import test_email
 from gatehouse.mail.worker import Worker
 from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD, DEMO_USER_PASSWORD, ensure_demo
@@ -101,15 +101,33 @@ def _settings() -> Settings:
     return _checked_settings()
 
 
+async def _require_schema(runtime: Runtime) -> None:
+    """Refuse to start on a database without this release's migrations. One that cannot be
+    reached is left to the command (a worker waits for it; the others say so)."""
+    try:
+        problem = await schema_problem(runtime.engine)
+    except (OSError, DBAPIError) as exc:
+        if unreachable_reason(exc) is None:
+            raise
+        return
+    if problem is not None:
+        raise SchemaError(problem)
+
+
+async def _schema_checked(runtime: Runtime) -> None:
+    """Nothing more: ``_run`` has checked the database's migrations before any work."""
+
+
 def _run(work: Callable[[Runtime], Awaitable[T]], *, options: Mapping[str, str] | None = None) -> T:
     """Run ``work`` with a fresh runtime; domain errors become a clear message and exit 1, a
     bad value naming its option (``options``: field -> option), a database that cannot be
-    reached saying so."""
+    reached or lacks this release's migrations saying so."""
     settings = _settings()
 
     async def main() -> T:
         runtime = build_runtime(settings)
         try:
+            await _require_schema(runtime)
             return await work(runtime)
         finally:
             await runtime.close()
@@ -131,6 +149,7 @@ def serve(
 ) -> None:
     """Serve the web application (and, unless GATEHOUSE_RUN_WORKER=0, the delivery worker)."""
     settings = _checked_settings(public_port=port)
+    _run(_schema_checked)  # before uvicorn starts: a database without migrations stops here
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if settings.dev:
         console.print(

@@ -7,6 +7,7 @@
     ├── ConflictError              the request contradicts current state (inactive user, ...)
     ├── TokenError                 a link token that is unknown, used or expired
     ├── SettingsError              an operator's GATEHOUSE_* setting cannot work; names the variable
+    ├── SchemaError                the database lacks this release's migrations (db upgrade)
     └── DeliveryError              sending an e-mail failed; ``retryable`` is part of the class
         ├── TransientDeliveryError     4xx, timeouts, refused or dropped connections: retry later
         └── PermanentDeliveryError     5xx, refused sender/recipient, auth, certificate: fail now
@@ -71,6 +72,11 @@ class TokenError(GatehouseError):
 
 
 CONNECTION_STEPS = frozenset({"dns", "connect", "tls", "starttls", "ehlo"})
+
+
+class SchemaError(GatehouseError):
+    """The database's migrations are not those of this release: the operator must run
+    ``gatehouse db upgrade`` before the command can start."""
 
 
 class SettingsError(GatehouseError):
