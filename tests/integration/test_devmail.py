@@ -1,8 +1,12 @@
-"""The development mail server's mailbox: its JSON shape, its listeners, and that no tenant host
-serves it (it shows every tenant's mail, links included)."""
+"""The development mail server's mailbox: its JSON shape, its listeners (the custom one keeping
+its port across restarts), and that no tenant host serves it (it shows every tenant's mail,
+links included)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from gatehouse.mail.devmail import DevMailServer, Listener
 from tests.support.live import LiveServer
 
 
@@ -44,3 +48,22 @@ def test_tenant_hosts_do_not_serve_the_mailbox(demo: LiveServer) -> None:
             for path in ("/_mailbox", "/_mailbox/api/messages", "/_mailbox/api/listeners")
         ]
     assert answers == [404, 404, 404]
+
+
+def test_the_custom_listener_keeps_its_port_across_restarts(tmp_path: Path) -> None:
+    """A second start on the same data directory listens on the first start's port, with the
+    same login, so a tenant configured with it still sends (it took a new port each time)."""
+
+    def custom(server: DevMailServer) -> Listener:
+        return next(listener for listener in server.listeners if listener.name == "custom")
+
+    first = DevMailServer(tmp_path)
+    first.start()
+    before = custom(first)
+    first.stop()
+    second = DevMailServer(tmp_path)
+    second.start()
+    try:
+        assert custom(second) == before
+    finally:
+        second.stop()

@@ -28,6 +28,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 MAX_MESSAGES = 500
+CUSTOM_LISTENER_FILE = "custom-listener.json"  # its user name, password and last port
 logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd logs every SMTP line at INFO
 # The custom listener is implicit TLS, which aiosmtpd's AUTH-without-STARTTLS warning ignores.
 warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
@@ -152,7 +153,9 @@ class DevMailServer:
         server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._ca.issue_cert("localhost", "127.0.0.1").configure_cert(server_context)
         default_port = _free_port(self._ports[0])
-        custom_port = _free_port(self._ports[1])
+        # The custom listener keeps its port across restarts where it can: the demo tenant's
+        # saved configuration points at it (a new port each `make run` broke its e-mail).
+        custom_port = _free_port(self._ports[1] or _remembered_port(self.directory))
         default = Controller(
             _CaptureHandler(self.mailbox, "default"),
             hostname="127.0.0.1",
@@ -172,6 +175,7 @@ class DevMailServer:
         for controller in (default, custom):
             controller.start()
             self._controllers.append(controller)
+        _remember_port(self.directory, custom_port)
         self.listeners = [
             Listener("default", "127.0.0.1", default_port, "starttls", None, None),
             Listener("custom", "localhost", custom_port, "ssl", username, password),
@@ -198,7 +202,7 @@ def _load_or_create_ca(directory: Path) -> trustme.CA:
 
 
 def _load_or_create_credentials(directory: Path) -> tuple[str, str]:
-    path = directory / "custom-listener.json"
+    path = directory / CUSTOM_LISTENER_FILE
     if path.exists():
         data = json.loads(path.read_text())
         return str(data["username"]), str(data["password"])
@@ -206,6 +210,17 @@ def _load_or_create_credentials(directory: Path) -> tuple[str, str]:
     path.touch(mode=0o600)
     path.write_text(json.dumps({"username": username, "password": password}))
     return username, password
+
+
+def _remembered_port(directory: Path) -> int:
+    """The custom listener's port at its last start (0: none yet)."""
+    data = json.loads((directory / CUSTOM_LISTENER_FILE).read_text())
+    return int(data.get("port", 0))
+
+
+def _remember_port(directory: Path, port: int) -> None:
+    path = directory / CUSTOM_LISTENER_FILE
+    path.write_text(json.dumps({**json.loads(path.read_text()), "port": port}))
 
 
 def _free_port(preferred: int) -> int:
