@@ -73,7 +73,7 @@ def verdict(route: Route, response: httpx.Response) -> str:
         return "other"
     forbidden = API_FORBIDDEN if route.is_api else CONSOLE_FORBIDDEN
     if response.status_code == 403:
-        if route.is_api and response.json() == {"detail": forbidden}:
+        if route.is_api and str(response.json().get("detail")).startswith(forbidden):
             return "refused"
         if not route.is_api and forbidden in response.text:
             return "refused"

@@ -101,14 +101,18 @@ def test_plain_user_cannot_sign_in_to_console(demo: LiveServer) -> None:
 
 
 def test_tiles_and_direct_urls_follow_authorizations(reader: str, demo: LiveServer) -> None:
-    """Without Manage Tenant Configuration there is no Tenant Settings tile and the URL is 403."""
+    """Without Manage Tenant Configuration there is no Tenant Settings tile and the URL is 403,
+    naming the authorization to ask for."""
     with demo.client() as client:
         sign_in(client, reader, READER_PASSWORD)
         home = client.get("/admin")
         settings = client.get("/admin/tenant-settings")
     assert home.status_code == 200 and "tenant-settings" not in home.text
     assert settings.status_code == 403
-    assert "You do not have the authorization this page needs." in settings.text
+    assert (
+        "You do not have the authorization this page needs: Manage Tenant Configuration."
+        in settings.text
+    )
 
 
 def test_tenant_settings_shows_administrative_information(demo: LiveServer) -> None:

@@ -109,7 +109,9 @@ def test_read_users_reads_but_cannot_reset(demo: LiveServer) -> None:
         reset = api.post(f"/admin/api/v1/users/{jane}/password-details/reset-counter")
     assert details.status_code == 200 and details.json()["password_reset"]["count"] == 0
     assert reset.status_code == 403
-    assert reset.json() == {"detail": "This client lacks the authorization this endpoint needs."}
+    assert reset.json() == {
+        "detail": "This client lacks the authorization this endpoint needs: manage-users."
+    }
 
 
 def test_client_without_user_authorizations_is_refused(demo: LiveServer) -> None:

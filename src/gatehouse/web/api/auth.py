@@ -23,7 +23,8 @@ from gatehouse.web.tenancy import CurrentTenant, DbSession
 
 basic = HTTPBasic(realm="Gatehouse admin API", auto_error=False)
 BAD_CREDENTIALS = "Invalid client ID or secret."
-FORBIDDEN = "This client lacks the authorization this endpoint needs."
+# The 403 answer names the authorizations' slugs, as `client create --authorization` takes them.
+FORBIDDEN = "This client lacks the authorization this endpoint needs"
 CROSS_SITE = "The API does not take changes sent by another site's page."
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sec-Fetch-Site values of requests a page of another origin made: same-site is another
@@ -76,12 +77,17 @@ async def current_client(
     return ApiCaller(client=client, tenant=tenant, authorizations=client_authorizations(client))
 
 
+def forbidden(needed: tuple[Authorization, ...]) -> str:
+    """The 403 answer, naming the authorizations any of which opens the endpoint."""
+    return f"{FORBIDDEN}: {' or '.join(a.value for a in needed)}."
+
+
 def require_client(*needed: Authorization) -> object:
     """A dependency admitting clients holding any of ``needed`` (403 otherwise)."""
 
     async def check(caller: Annotated[ApiCaller, Depends(current_client)]) -> ApiCaller:
         if not any(a in caller.authorizations for a in needed):
-            raise HTTPException(status_code=403, detail=FORBIDDEN)
+            raise HTTPException(status_code=403, detail=forbidden(needed))
         return caller
 
     return Depends(check)

@@ -16,7 +16,8 @@ from gatehouse.tenants.models import Tenant
 from gatehouse.web.tenancy import CurrentTenant, DbSession
 
 ADMIN_COOKIE = "gh_admin"
-FORBIDDEN = "You do not have the authorization this page needs."
+# The 403 page names what to ask for ("... needs: Manage Tenant Configuration.").
+FORBIDDEN = "You do not have the authorization this page needs"
 
 
 class SignInRequired(Exception):
@@ -87,12 +88,17 @@ async def signed_in_admin(request: Request, session: DbSession, tenant: Tenant) 
         return None
 
 
+def forbidden(needed: tuple[Authorization, ...]) -> str:
+    """The 403 message, naming the authorizations any of which opens the page."""
+    return f"{FORBIDDEN}: {' or '.join(a.label for a in needed)}."
+
+
 def require(*needed: Authorization) -> object:
     """A dependency admitting administrators holding any of ``needed`` (403 otherwise)."""
 
     async def check(admin: CurrentAdmin) -> Admin:
         if not any(admin.may(a) for a in needed):
-            raise HTTPException(status_code=403, detail=FORBIDDEN)
+            raise HTTPException(status_code=403, detail=forbidden(needed))
         return admin
 
     return Depends(check)
