@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, text
 from typer.testing import CliRunner, Result
 
 from gatehouse.cli import app
@@ -60,6 +61,19 @@ def test_a_database_of_an_older_release_names_both_revisions(tmp_path: Path) -> 
     )
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(app, ["tenant", "list"]).exit_code == 0
+
+
+def test_a_database_of_a_later_release_serves_this_one(tmp_path: Path) -> None:
+    """A revision this release does not know is a later release's (the database is upgraded
+    before the processes during a rolling upgrade): the command runs."""
+    settings = Settings(_env_file=None, data_dir=tmp_path)
+    upgrade(settings, HEAD)
+    engine = create_engine(settings.resolved_database_url().replace("+aiosqlite", ""))
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'f00dfeed0001'"))
+    engine.dispose()
+    result = runner.invoke(app, ["tenant", "list"])
+    assert result.exit_code == 0, result.output
 
 
 def test_serve_does_not_start_on_an_empty_database(tmp_path: Path) -> None:

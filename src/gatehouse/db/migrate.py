@@ -51,7 +51,11 @@ async def schema_problem(engine: AsyncEngine) -> str | None:
     None. Raises what the driver raises when the database cannot be reached."""
     async with engine.connect() as connection:
         current = await connection.run_sync(_current_revision)
-    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
-    if current == head:
+    scripts = ScriptDirectory(str(MIGRATIONS_DIR))
+    head = scripts.get_current_head()
+    known = {script.revision for script in scripts.walk_revisions()}
+    # A revision this release does not know is a later release's: during a rolling upgrade
+    # the database is migrated first, and the processes still on this release keep working.
+    if current == head or (current is not None and current not in known):
         return None
     return NOT_UPGRADED.format(current=current or "none (empty)", head=head)
