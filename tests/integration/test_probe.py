@@ -261,14 +261,17 @@ async def test_port_closed(tls_context: ssl.SSLContext) -> None:
 
 
 async def test_silent_server_times_out_in_tls_handshake(tls_context: ssl.SSLContext) -> None:
-    """A server that accepts but never answers times out (transient) during the handshake."""
+    """A server that accepts but never answers times out (transient) during the handshake,
+    with what to check (the message said only that it timed out)."""
     with SilentServer() as server:
         endpoint = SmtpEndpoint(server.host, server.port, "ssl")
         error = await probe_error(endpoint, tls_context, connect_timeout=0.5)
     assert isinstance(error, TransientDeliveryError)
     assert (error.step, error.message) == (
         "tls",
-        f"The mail server {endpoint.label} timed out during the TLS handshake.",
+        f"The mail server {endpoint.label} timed out during the TLS handshake. Check that the "
+        "host and port are the mail server's and that no firewall holds the connection; a busy "
+        "server may answer later.",
     )
 
 

@@ -83,6 +83,11 @@ CONNECT_REFUSED = (
 )
 CONNECT_FAILED = "Could not connect to {label}: {reason}."
 TIMED_OUT = "The mail server {label} timed out during {activity}."
+# Before the server has said anything: the address may not be a mail server's at all.
+TIMED_OUT_CONNECTING = (
+    "The mail server {label} timed out during {activity}. Check that the host and port are the "
+    "mail server's and that no firewall holds the connection; a busy server may answer later."
+)
 DISCONNECTED = "The mail server {label} closed the connection during {activity}."
 # --- login problems (step "auth", permanent) ---
 AUTH_FAILED = (
@@ -275,7 +280,8 @@ def _timeout_error(error: BaseException, step: str, endpoint: SmtpEndpoint) -> D
             message = GREETING_TIMEOUT_STARTTLS.format(label=endpoint.label)
             return TransientDeliveryError("connect", message, timed_out=True)
         step = "connect"
-    message = TIMED_OUT.format(label=endpoint.label, activity=_activity(step))
+    said = TIMED_OUT_CONNECTING if step in ("connect", "tls") else TIMED_OUT
+    message = said.format(label=endpoint.label, activity=_activity(step))
     return TransientDeliveryError(step, message, timed_out=True)
 
 
