@@ -44,7 +44,8 @@ def check_settings(settings: Settings) -> None:
     """Raise SettingsError for the first setting that cannot work: the secret keys, the extra
     CA file, the default mail server's URL and sender, the base domain, the database URL's
     form (not whether the database answers: that is the command's own error) and the retry
-    delays."""
+    delays; and that the data directory can be made where it is needed."""
+    _check_data_dir(settings)
     load_secret_box(settings)
     _check_ca_file(settings)
     _check_default_smtp_url(settings)
@@ -154,3 +155,18 @@ def _check_retry_delays(settings: Settings) -> None:
             "GATEHOUSE_RETRY_MAX_SECONDS",
             f"must be at least GATEHOUSE_RETRY_FIRST_SECONDS ({settings.retry_first_seconds:g}).",
         )
+
+
+def _check_data_dir(settings: Settings) -> None:
+    """The data directory holds the SQLite database and the key file made when no
+    GATEHOUSE_SECRET_KEYS are set: one that cannot be made is named here, not in a traceback."""
+    sqlite = settings.resolved_database_url().startswith("sqlite")
+    if not (sqlite or not settings.secret_keys):
+        return
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise SettingsError(
+            "GATEHOUSE_DATA_DIR", f"{settings.data_dir} cannot be made: {reason}."
+        ) from None

@@ -72,6 +72,20 @@ def test_no_key_at_all_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
+@pytest.mark.parametrize("command", [["tenant", "list"], ["db", "upgrade"]])
+def test_a_data_directory_that_cannot_be_made_is_named(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A data directory under a file (or without the right to make it) is one line naming the
+    variable; it was a Python traceback."""
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("GATEHOUSE_DATA_DIR", str(tmp_path / "file" / "data"))
+    assert_refused(
+        runner.invoke(app, command),
+        f"GATEHOUSE_DATA_DIR: {tmp_path / 'file' / 'data'} cannot be made: Not a directory.",
+    )
+
+
 def test_every_value_of_the_wrong_type_or_range_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATEHOUSE_DEV", "maybe")
     monkeypatch.setenv("GATEHOUSE_WORKER_BATCH_SIZE", "0")
