@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gatehouse.accounts import lockout
 from gatehouse.accounts.models import User
 from gatehouse.accounts.passwords import verify_password_off_loop
-from gatehouse.accounts.users import find_by_identifier
+from gatehouse.accounts.users import find_by_identifier, lock_user
 from gatehouse.applications.models import Application
 from gatehouse.processes.password_links import LOCKED, Outcome, send_password_link
 from gatehouse.tenants.models import Tenant
@@ -67,8 +67,18 @@ async def check_password(
     user confirms theirs (changing the password or the address), so a session in someone
     else's hands cannot guess it without the lockout. The caller commits either way."""
     # Verified in every case, so a locked account costs the same time.
-    ok = await verify_password_off_loop(user.password_hash, password)
-    if user.status != "active" or lockout.is_locked(user):
+    checked_hash = user.password_hash
+    ok = await verify_password_off_loop(checked_hash, password)
+    if _refused(user):
+        return LogonResult(None)
+    # ``user`` was read before the check, which takes tens of milliseconds: logons sent at
+    # once would all see the password unlocked and be decided on that. Decide on the user as
+    # it is now, with its other logons waiting (each then sees what this one decides).
+    await lock_user(session, user.tenant_id, user.id)
+    await session.refresh(user)
+    if user.password_hash != checked_hash:  # changed meanwhile: the new one decides
+        ok = await verify_password_off_loop(user.password_hash, password)
+    if _refused(user):
         return LogonResult(None)
     if ok:
         await lockout.record_success(session, user)
@@ -85,3 +95,8 @@ async def check_password(
         application=application,
     )
     return LogonResult(None, mail_queued=outcome is Outcome.QUEUED)
+
+
+def _refused(user: User) -> bool:
+    """Every password is refused alike for an inactive user or a locked password."""
+    return user.status != "active" or lockout.is_locked(user)
