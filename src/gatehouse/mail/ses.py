@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
@@ -18,6 +18,7 @@ from gatehouse.mail.config import get_config, log_saved
 from gatehouse.mail.models import MailServerConfig, SesDomain
 from gatehouse.mail.ses_client import SesClient
 from gatehouse.settings import Settings
+from gatehouse.tenants.models import Tenant
 
 MAX_DOMAINS = 2
 UNDER_PLATFORM_DOMAIN = "This is under the platform's domain, which no tenant can register."
@@ -26,6 +27,7 @@ RELATED_ELSEWHERE = (
     "subdomains belong to one tenant."
 )
 VERIFY_DEADLINE = timedelta(hours=72)
+REGISTRATION_LOCK = 0x5E5D0A1  # the advisory lock key of domain registrations (PostgreSQL)
 RELEASED = "Not verified within 72 hours; another tenant registered it."
 VERIFY_IN_TIME = (
     "Publish a domain's DNS records and verify it within 72 hours of adding it: after that, "
@@ -120,11 +122,14 @@ async def add_domain(
         raise ValidationError("domain", "This is the platform's domain; it is always available.")
     if domain.endswith(f".{settings.ses_default_domain}"):
         raise ValidationError("domain", UNDER_PLATFORM_DOMAIN)
+    # From the checks to the insert, one registration at a time: requests sent together all
+    # passed the checks while SES answered, and all were stored.
+    await lock_registrations(session, tenant_id)
     if len(await list_domains(session, tenant_id)) >= MAX_DOMAINS:
         raise ValidationError("domain", f"A tenant can have at most {MAX_DOMAINS} domains.")
     # A domain taken (here or by another tenant) is a refused field value, as a taken template
     # set or application name is: 422 naming the field.
-    taken = await session.get(SesDomain, domain)
+    taken = await session.get(SesDomain, domain, populate_existing=True)
     if taken is not None and (taken.tenant_id == tenant_id or await _holds(session, taken)):
         raise ValidationError("domain", f"The domain {domain} is already registered.")
     elsewhere = await _related_elsewhere(session, domain, tenant_id)
@@ -148,6 +153,23 @@ async def add_domain(
     )
     await session.flush()
     return record
+
+
+async def lock_registrations(session: AsyncSession, tenant_id: str) -> None:
+    """Serialize, until they end, the transactions that register a domain, platform-wide: the
+    rules span tenants (a domain and its subdomains are one tenant's). PostgreSQL: an advisory
+    lock of the transaction; SQLite: the database's write lock, which a transaction's first
+    write takes (an UPDATE that changes nothing of the tenant's row), held while SES is asked
+    (as a release held it already): adding a domain is a rare administrator's action."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(REGISTRATION_LOCK)))
+    else:
+        await session.execute(
+            update(Tenant)
+            .where(Tenant.id == tenant_id)
+            .values(display_name=Tenant.display_name)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def _related_elsewhere(session: AsyncSession, domain: str, tenant_id: str) -> list[SesDomain]:
