@@ -4,6 +4,7 @@ the domain's DeliveryError tree at this boundary."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -28,6 +29,28 @@ RETRYABLE_CODES = frozenset(
     }
 )
 SES_NOT_AVAILABLE = "The Amazon Simple Email Service option is not available on this platform."
+AWS_LOGGERS = ("boto3", "botocore")
+
+
+class _NoDebugRecords(logging.Filter):
+    """botocore logs every request at DEBUG with its body (an e-mail's raw message: its links
+    and codes, in base64) and its signed headers (the session token of temporary credentials):
+    drop those records, whatever level an operator turns on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+_NO_DEBUG = _NoDebugRecords()
+
+
+def quiet_aws_loggers() -> None:
+    """The filter on every boto3 and botocore logger there is. A filter acts on its own
+    logger's records only, and botocore makes its loggers as its modules load: called again
+    for each request, it finds those made since (adding it twice adds it once)."""
+    for name in list(logging.root.manager.loggerDict):
+        if name.split(".", 1)[0] in AWS_LOGGERS:
+            logging.getLogger(name).addFilter(_NO_DEBUG)
 
 
 @dataclass(frozen=True)
@@ -65,6 +88,7 @@ class SesClient:
     async def call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         """One sesv2 operation in a thread; AWS errors become DeliveryErrors naming the reason."""
         method = getattr(self._client, operation)
+        quiet_aws_loggers()
         try:
             result: dict[str, Any] = await asyncio.to_thread(method, **kwargs)
         except ClientError as exc:
