@@ -71,7 +71,9 @@ def create_api() -> FastAPI:
         title="Gatehouse admin API",
         version="1",
         description="Tenant administration. HTTP Basic with an API client's ID and secret.",
-        docs_url="/docs",
+        # No Swagger UI: it runs swagger-ui from a CDN on the tenant's origin, where a script
+        # acts with the console's cookie. The schema is at /openapi.json for any client.
+        docs_url=None,
         redoc_url=None,
     )
 
