@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -14,6 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from gatehouse.errors import ConfigurationError, PermanentDeliveryError, TransientDeliveryError
+from gatehouse.mail.diagnosis import REDACTED
 from gatehouse.settings import Settings
 
 RETRYABLE_CODES = frozenset(
@@ -30,6 +32,10 @@ RETRYABLE_CODES = frozenset(
 )
 SES_NOT_AVAILABLE = "The Amazon Simple Email Service option is not available on this platform."
 AWS_LOGGERS = ("boto3", "botocore")
+# An ARN of the platform's account ("arn:aws:iam::123456789012:user/ses"); group 1: its resource.
+_ARN = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:\d{12}:([^\s,;'\"`]+)")
+_ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
+PLATFORM_ACCOUNT = "the platform's AWS account"
 
 
 class _NoDebugRecords(logging.Filter):
@@ -125,7 +131,18 @@ class SesClient:
 def client_error(exc: ClientError) -> TransientDeliveryError | PermanentDeliveryError:
     error = exc.response.get("Error", {})
     code, message = str(error.get("Code", "Unknown")), str(error.get("Message", ""))
-    text = f"Amazon SES refused the request ({code}): {message}"
+    text = f"Amazon SES refused the request ({code}): {without_account(message)}"
     if code in RETRYABLE_CODES:
         return TransientDeliveryError("ses", text)
     return PermanentDeliveryError("ses", text)
+
+
+def without_account(message: str) -> str:
+    """An AWS message as a tenant may read it: AWS names the platform's account (its ID, IAM
+    users and roles) in refusals such as AccessDenied. An ARN of an SES identity becomes the
+    identity (``identity/acme.test``), any other "the platform's AWS account"."""
+
+    def shown(arn: re.Match[str]) -> str:
+        return arn.group(1) if arn.group(1).startswith("identity/") else PLATFORM_ACCOUNT
+
+    return _ACCOUNT_ID.sub(REDACTED, _ARN.sub(shown, message))
