@@ -59,6 +59,20 @@ def without_ses(demo: LiveServer, tmp_path: Path) -> Iterator[LiveServer]:
     server.stop()
 
 
+async def other_tenant(runtime: object) -> tuple[str, str]:
+    """A second tenant, "other", and its API client's ID and secret (Manage Tenant
+    Configuration)."""
+    async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
+        await create_tenant(session, display_name="Other", tenant_id="other")
+        new = await create_client(
+            session,
+            tenant_id="other",
+            name="ops",
+            authorizations=frozenset({Authorization.MANAGE_TENANT_CONFIGURATION}),
+        )
+    return new.client_id, new.secret
+
+
 def forgot(live: LiveServer) -> None:
     with live.client() as client:
         client.post("/service/users/forgotPassword", json={"identifier": "jane@demo.test"})
@@ -293,17 +307,6 @@ def test_a_domain_and_its_subdomains_belong_to_one_tenant(
     parent or a subdomain of another tenant's domain, or a subdomain of the platform's, is
     refused; the tenant's own subdomain is not."""
 
-    async def other_tenant(runtime: object) -> tuple[str, str]:
-        async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
-            await create_tenant(session, display_name="Other", tenant_id="other")
-            new = await create_client(
-                session,
-                tenant_id="other",
-                name="ops",
-                authorizations=frozenset({Authorization.MANAGE_TENANT_CONFIGURATION}),
-            )
-        return new.client_id, new.secret
-
     domains = "/admin/api/v1/mail-server/ses-domains"
     other_auth = demo.run(other_tenant)
     with demo.client() as client:
@@ -340,17 +343,6 @@ def test_a_domain_not_verified_in_time_is_released_to_another_tenant(
     could register a company's domain first and keep it from that company for good): the next
     tenant to add it, or a parent of it, takes it, and the first tenant's log says so without
     naming the other. A domain within its 72 hours still belongs to the first tenant."""
-
-    async def other_tenant(runtime: object) -> tuple[str, str]:
-        async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]
-            await create_tenant(session, display_name="Other", tenant_id="other")
-            new = await create_client(
-                session,
-                tenant_id="other",
-                name="ops",
-                authorizations=frozenset({Authorization.MANAGE_TENANT_CONFIGURATION}),
-            )
-        return new.client_id, new.secret
 
     async def age(runtime: object) -> None:
         async with runtime.sessions.begin() as session:  # type: ignore[attr-defined]

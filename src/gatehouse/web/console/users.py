@@ -4,6 +4,7 @@ unlock). *Read Users* sees everything; changing anything needs *Manage Users*.""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -35,6 +36,8 @@ from gatehouse.web.tenancy import CurrentRuntime, DbSession, request_origin
 router = APIRouter(prefix="/admin/users")
 UsersReader = Annotated[Admin, require(Authorization.MANAGE_USERS, Authorization.READ_USERS)]
 UsersManager = Annotated[Admin, require(Authorization.MANAGE_USERS)]
+# user_admin.unlock_password or unlock_email_codes (session, *, user, actor, actor_authorizations).
+Unlock = Callable[..., Awaitable[None]]
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 NO_SUCH_USER = "There is no such user in this tenant."
 CRUMB = ("User Management", "/admin/users")
@@ -287,16 +290,8 @@ async def send_reset_email(
 async def unlock(
     request: Request, session: DbSession, admin: UsersManager, user_id: str, form: CheckedForm
 ) -> Response:
-    user = await _user(session, admin, user_id)
-    try:
-        await user_admin.unlock_password(
-            session, user=user, actor=actor_of(admin), actor_authorizations=admin.authorizations
-        )
-    except PermissionDeniedError as exc:
-        return await _refused(request, session, admin, user_id, "authentication", exc)
-    await session.commit()
-    return RedirectResponse(
-        f"/admin/users/{user.id}?tab=authentication&msg=password-unlocked", status_code=303
+    return await _unlocked(
+        request, session, admin, user_id, user_admin.unlock_password, "password-unlocked"
     )
 
 
@@ -304,14 +299,29 @@ async def unlock(
 async def unlock_email_code(
     request: Request, session: DbSession, admin: UsersManager, user_id: str, form: CheckedForm
 ) -> Response:
+    return await _unlocked(
+        request, session, admin, user_id, user_admin.unlock_email_codes, "email-code-unlocked"
+    )
+
+
+async def _unlocked(
+    request: Request,
+    session: DbSession,
+    admin: Admin,
+    user_id: str,
+    unlock: Unlock,
+    done: str,
+) -> Response:
+    """One of the Password Details' unlocks; the tab again with ``done``'s message, or the
+    refusal on it."""
     user = await _user(session, admin, user_id)
     try:
-        await user_admin.unlock_email_codes(
+        await unlock(
             session, user=user, actor=actor_of(admin), actor_authorizations=admin.authorizations
         )
     except PermissionDeniedError as exc:
         return await _refused(request, session, admin, user_id, "authentication", exc)
     await session.commit()
     return RedirectResponse(
-        f"/admin/users/{user.id}?tab=authentication&msg=email-code-unlocked", status_code=303
+        f"/admin/users/{user.id}?tab=authentication&msg={done}", status_code=303
     )
