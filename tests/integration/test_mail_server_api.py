@@ -784,12 +784,18 @@ def test_mail_goes_through_the_custom_server_at_once(
 def test_after_delete_mail_goes_to_the_default_server(
     demo: LiveServer, api: httpx.Client, ssl_server: SmtpServer
 ) -> None:
-    """After DELETE, the next e-mail leaves through the platform default, from its sender."""
+    """After DELETE, the next e-mail leaves through the platform default, from its sender; a
+    DELETE sent again says that nothing was removed (it said "Configuration removed")."""
     assert api.put(API, json=config_for(ssl_server, reply_to=...)).status_code == 200
     forgot_password(demo)
     [first] = received(ssl_server, 1)
     assert first.message["Reply-To"] is None
     assert api.delete(API).json() == {"mode": "default", "message": "Configuration removed"}
+    again = {
+        "mode": "default",
+        "message": "No configuration to remove: the default mail server is in use.",
+    }
+    assert api.delete(API).json() == again  # sent again: nothing was removed now
     forgot_password(demo)
     [mail] = demo.wait_for_mail(lambda m: "jane@demo.test" in m.rcpt_to)
     assert (mail.listener, mail.sender) == ("default", DEFAULT_FROM)

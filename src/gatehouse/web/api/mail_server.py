@@ -72,6 +72,9 @@ class MailServerView(BaseModel):
     updated_by: str | None = None
 
 
+NOTHING_REMOVED = "No configuration to remove: the default mail server is in use."
+
+
 class RemoveAnswer(BaseModel):
     mode: Literal["default"]
     message: str
@@ -129,10 +132,15 @@ async def put_mail_server(
 
 @router.delete("", response_model=RemoveAnswer)
 async def delete_mail_server(caller: Caller, session: DbSession) -> RemoveAnswer:
-    """Return to the platform's default mail server."""
-    await mail_config.remove_config(session, tenant_id=caller.tenant.id, actor=caller.actor)
+    """Return to the platform's default mail server; sent again (or with nothing configured),
+    the same 200, saying that nothing was removed, as the console says nothing then."""
+    removed = await mail_config.remove_config(
+        session, tenant_id=caller.tenant.id, actor=caller.actor
+    )
     await session.commit()
-    return RemoveAnswer(mode="default", message=CONFIGURATION_REMOVED)
+    return RemoveAnswer(
+        mode="default", message=CONFIGURATION_REMOVED if removed else NOTHING_REMOVED
+    )
 
 
 @router.post("/test", response_model=ProbeAnswer)
