@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
@@ -187,10 +187,23 @@ async def update_client(
     return client
 
 
+async def _lock_client(session: AsyncSession, tenant_id: str, client_id: str) -> None:
+    """Serialize the changes of one client's secrets until the transaction ends: two at once
+    would both count the secrets before either wrote (three secrets, or none left). One
+    UPDATE of a non-key column, as accounts.users.lock_user() does for a user."""
+    await session.execute(
+        update(ApiClient)
+        .where(ApiClient.tenant_id == tenant_id, ApiClient.id == client_id)
+        .values(created_at=ApiClient.created_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def add_secret(
     session: AsyncSession, *, tenant_id: str, client_id: str, expiry: str, actor: str
 ) -> str:
     """A further secret (at most two in all); returned once."""
+    await _lock_client(session, tenant_id, client_id)
     view = await get_client(session, tenant_id, client_id)
     if len(view.secrets) >= MAX_SECRETS:
         raise ConflictError(TOO_MANY_SECRETS)
@@ -204,6 +217,7 @@ async def add_secret(
 async def delete_secret(
     session: AsyncSession, *, tenant_id: str, client_id: str, secret_id: str, actor: str
 ) -> None:
+    await _lock_client(session, tenant_id, client_id)
     view = await get_client(session, tenant_id, client_id)
     if secret_id not in {s.id for s in view.secrets}:
         raise NotFoundError("There is no such secret.")

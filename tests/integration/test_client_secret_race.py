@@ -1,0 +1,63 @@
+"""Add Secret sent twice at once for a system with one secret: one is added, the other is
+refused, so a system never has more than two (both were added: three secrets)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, select
+
+from gatehouse.accounts import clients
+from gatehouse.accounts.authorizations import Authorization
+from gatehouse.accounts.models import ApiClientSecret
+from gatehouse.errors import ConflictError
+from gatehouse.processes.onboarding import onboard_tenant
+from gatehouse.runtime import Runtime, build_runtime
+from gatehouse.settings import Settings
+
+
+@pytest.fixture
+async def runtime(clean_db: Settings) -> AsyncIterator[Runtime]:
+    runtime = build_runtime(clean_db)
+    async with runtime.sessions.begin() as session:
+        await onboard_tenant(
+            session,
+            settings=clean_db,
+            display_name="Acme",
+            admin_email="a@acme.test",
+            tenant_id="acme",
+            admin_password="Acme-Admin-1",
+        )
+    yield runtime
+    await runtime.close()
+
+
+async def test_two_secrets_added_at_once_leave_two_in_all(runtime: Runtime) -> None:
+    """Both requests read one secret before either wrote; now the second waits for the first."""
+    async with runtime.sessions.begin() as session:
+        new = await clients.create_client(
+            session,
+            tenant_id="acme",
+            name="ops",
+            authorizations=frozenset({Authorization.READ_USERS}),
+        )
+
+    async def add() -> str:
+        async with runtime.sessions.begin() as session:
+            try:
+                await clients.add_secret(
+                    session, tenant_id="acme", client_id=new.client_id, expiry="never", actor="t"
+                )
+            except ConflictError as exc:
+                return str(exc)
+            return "added"
+
+    outcomes = await asyncio.gather(add(), add())
+    async with runtime.sessions() as session:
+        count = await session.scalar(
+            select(func.count()).where(ApiClientSecret.client_id == new.client_id)
+        )
+    assert sorted(outcomes) == sorted(["added", clients.TOO_MANY_SECRETS])
+    assert count == 2
