@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import pytest
 from botocore.exceptions import ClientError
 
-from gatehouse.errors import ValidationError
+from gatehouse.errors import ConflictError, ValidationError
 from gatehouse.mail import ses
 from gatehouse.mail.ses_client import DnsRecord, SesClient
 from gatehouse.processes.onboarding import onboard_tenant
@@ -142,3 +142,55 @@ async def test_a_domain_and_its_subdomain_added_by_two_tenants_at_once(
         [overlap["example.test"], "added"],
     )
     assert len(await stored(runtime)) == 1
+
+
+async def test_a_domain_is_not_deleted_while_a_configuration_choosing_it_is_saved(
+    runtime: Runtime,
+) -> None:
+    """Delete Domain sent while Save of an SES configuration on that domain is between its
+    check and its write waits for the save, then is refused as for a domain in use (it deleted
+    the domain, and the configuration was stored on a domain that no longer existed)."""
+    client = SesClient(runtime.settings)
+    async with runtime.sessions.begin() as session:
+        await ses.add_domain(
+            session,
+            client,
+            tenant_id="acme",
+            domain="acme.test",
+            actor="t",
+            settings=runtime.settings,
+        )
+        (await ses.get_domain(session, "acme", "acme.test")).status = "verified"
+    checked, go = asyncio.Event(), asyncio.Event()
+
+    async def save() -> None:
+        async with runtime.sessions.begin() as session:
+            raw = {"from_username": "it", "from_domain": "acme.test"}
+            wanted = await ses.validate_ses(
+                session, raw, tenant_id="acme", settings=runtime.settings
+            )
+            checked.set()
+            await go.wait()
+            await ses.store_ses(session, tenant_id="acme", actor="t", wanted=wanted)
+
+    async def delete() -> str:
+        try:
+            async with runtime.sessions.begin() as session:
+                await ses.delete_domain(
+                    session, client, tenant_id="acme", domain="acme.test", actor="t"
+                )
+        except ConflictError as exc:
+            return str(exc)
+        return "deleted"
+
+    saving = asyncio.create_task(save())
+    await checked.wait()
+    deleting = asyncio.create_task(delete())
+    await asyncio.sleep(0.3)  # the delete runs now, or waits for the save
+    go.set()
+    await saving
+    assert await deleting == (
+        "The domain acme.test is used by the SES configuration; change or remove it first."
+    )
+    async with runtime.sessions() as session:
+        assert [d.domain for d in await ses.list_domains(session, "acme")] == ["acme.test"]

@@ -156,8 +156,9 @@ async def add_domain(
 
 
 async def lock_registrations(session: AsyncSession, tenant_id: str) -> None:
-    """Serialize, until they end, the transactions that register a domain, platform-wide: the
-    rules span tenants (a domain and its subdomains are one tenant's). PostgreSQL: an advisory
+    """Serialize, until they end, the transactions that register, delete or choose a domain
+    (saving an SES configuration), platform-wide: the rules span tenants (a domain and its
+    subdomains are one tenant's). PostgreSQL: an advisory
     lock of the transaction; SQLite: the database's write lock, which a transaction's first
     write takes (an UPDATE that changes nothing of the tenant's row), held while SES is asked
     (as a release held it already): adding a domain is a rare administrator's action."""
@@ -238,6 +239,8 @@ async def verify_domain(
 async def delete_domain(
     session: AsyncSession, client: SesClient, *, tenant_id: str, domain: str, actor: str
 ) -> None:
+    # Not while a save is between its check of the domains and its write (validate_ses).
+    await lock_registrations(session, tenant_id)
     record = await get_domain(session, tenant_id, domain)
     config = await get_config(session, tenant_id)
     if config is not None and config.mode == "ses" and domain in _domains_of(config):
@@ -276,6 +279,9 @@ def _text(raw: dict[str, Any], name: str) -> str:
 async def validate_ses(
     session: AsyncSession, raw: dict[str, Any], *, tenant_id: str, settings: Settings
 ) -> SesInput:
+    """The addresses wanted, on domains the tenant may choose; until the transaction ends, no
+    domain is deleted or released (the configuration is stored on them after this check)."""
+    await lock_registrations(session, tenant_id)
     choices = await choosable_domains(session, tenant_id, settings)
     from_username = validate_username(_text(raw, "from_username"), field="from_username")
     from_domain = _chosen_domain(_text(raw, "from_domain"), choices, field="from_domain")
