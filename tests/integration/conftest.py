@@ -1,6 +1,6 @@
 """Fixtures the delivery tests share: a test PKI of their own, a DeliverySetup on the clean
-test database (its runtimes and workers closed afterwards), and a PostgreSQL database of a
-test's own."""
+test database (its runtimes and workers closed afterwards), a runtime with one tenant, and a
+PostgreSQL database of a test's own."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from gatehouse.db.migrate import upgrade
+from gatehouse.processes.onboarding import onboard_tenant
+from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
 from tests.support.delivery import DeliverySetup
 from tests.support.live import run_in_thread
@@ -28,6 +30,23 @@ async def setup(clean_db: Settings, pki: Pki) -> AsyncIterator[DeliverySetup]:
     built = DeliverySetup(clean_db, pki)
     yield built
     await built.close()
+
+
+@pytest.fixture
+async def acme_runtime(clean_db: Settings) -> AsyncIterator[Runtime]:
+    """A runtime on the clean test database with one tenant, "acme", and its administrator."""
+    runtime = build_runtime(clean_db)
+    async with runtime.sessions.begin() as session:
+        await onboard_tenant(
+            session,
+            settings=clean_db,
+            display_name="Acme",
+            admin_email="a@acme.test",
+            tenant_id="acme",
+            admin_password="Acme-Admin-1",
+        )
+    yield runtime
+    await runtime.close()
 
 
 @pytest.fixture

@@ -4,39 +4,19 @@ refused, so a system never has more than two (both were added: three secrets).""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import func, select
 
 from gatehouse.accounts import clients
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import ApiClientSecret
 from gatehouse.errors import ConflictError
-from gatehouse.processes.onboarding import onboard_tenant
-from gatehouse.runtime import Runtime, build_runtime
-from gatehouse.settings import Settings
+from gatehouse.runtime import Runtime
 
 
-@pytest.fixture
-async def runtime(clean_db: Settings) -> AsyncIterator[Runtime]:
-    runtime = build_runtime(clean_db)
-    async with runtime.sessions.begin() as session:
-        await onboard_tenant(
-            session,
-            settings=clean_db,
-            display_name="Acme",
-            admin_email="a@acme.test",
-            tenant_id="acme",
-            admin_password="Acme-Admin-1",
-        )
-    yield runtime
-    await runtime.close()
-
-
-async def test_two_secrets_added_at_once_leave_two_in_all(runtime: Runtime) -> None:
+async def test_two_secrets_added_at_once_leave_two_in_all(acme_runtime: Runtime) -> None:
     """Both requests read one secret before either wrote; now the second waits for the first."""
-    async with runtime.sessions.begin() as session:
+    async with acme_runtime.sessions.begin() as session:
         new = await clients.create_client(
             session,
             tenant_id="acme",
@@ -45,7 +25,7 @@ async def test_two_secrets_added_at_once_leave_two_in_all(runtime: Runtime) -> N
         )
 
     async def add() -> str:
-        async with runtime.sessions.begin() as session:
+        async with acme_runtime.sessions.begin() as session:
             try:
                 await clients.add_secret(
                     session, tenant_id="acme", client_id=new.client_id, expiry="never", actor="t"
@@ -55,7 +35,7 @@ async def test_two_secrets_added_at_once_leave_two_in_all(runtime: Runtime) -> N
             return "added"
 
     outcomes = await asyncio.gather(add(), add())
-    async with runtime.sessions() as session:
+    async with acme_runtime.sessions() as session:
         count = await session.scalar(
             select(func.count()).where(ApiClientSecret.client_id == new.client_id)
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -11,9 +10,7 @@ from gatehouse.db.base import utcnow
 from gatehouse.mail import ses
 from gatehouse.mail.models import SesDomain
 from gatehouse.mail.ses_client import DnsRecord, IdentityState
-from gatehouse.processes.onboarding import onboard_tenant
-from gatehouse.runtime import Runtime, build_runtime
-from gatehouse.settings import Settings
+from gatehouse.runtime import Runtime
 
 
 class PendingSes:
@@ -29,37 +26,21 @@ class PendingSes:
         return self.state
 
 
-@pytest.fixture
-async def runtime(clean_db: Settings) -> AsyncIterator[Runtime]:
-    runtime = build_runtime(clean_db)
-    async with runtime.sessions.begin() as session:
-        await onboard_tenant(
-            session,
-            settings=clean_db,
-            display_name="Acme",
-            admin_email="a@acme.test",
-            tenant_id="acme",
-            admin_password="Acme-Admin-1",
-        )
-    yield runtime
-    await runtime.close()
-
-
-async def add_and_age(runtime: Runtime, client: PendingSes, age: timedelta) -> None:
-    async with runtime.sessions.begin() as session:
+async def add_and_age(acme_runtime: Runtime, client: PendingSes, age: timedelta) -> None:
+    async with acme_runtime.sessions.begin() as session:
         record = await ses.add_domain(
             session,
             client,
             tenant_id="acme",
             domain="acme.test",  # type: ignore[arg-type]
             actor="test",
-            settings=runtime.settings,
+            settings=acme_runtime.settings,
         )
         record.created_at = utcnow() - age
 
 
-async def verify(runtime: Runtime, client: PendingSes) -> str:
-    async with runtime.sessions.begin() as session:
+async def verify(acme_runtime: Runtime, client: PendingSes) -> str:
+    async with acme_runtime.sessions.begin() as session:
         record = await ses.verify_domain(session, client, tenant_id="acme", domain="acme.test")  # type: ignore[arg-type]
         return record.status
 
@@ -75,21 +56,21 @@ async def verify(runtime: Runtime, client: PendingSes) -> str:
     ],
 )
 async def test_verification_state(
-    runtime: Runtime, age: timedelta, state: IdentityState, expected: str
+    acme_runtime: Runtime, age: timedelta, state: IdentityState, expected: str
 ) -> None:
     """Verified when SES says so; Failed when SES says so or after 72 hours; else Pending."""
     client = PendingSes(state)
-    await add_and_age(runtime, client, age)
-    assert await verify(runtime, client) == expected
-    async with runtime.sessions() as session:
+    await add_and_age(acme_runtime, client, age)
+    assert await verify(acme_runtime, client) == expected
+    async with acme_runtime.sessions() as session:
         record = await session.get(SesDomain, "acme.test")
     assert record is not None and record.status == expected and record.checked_at is not None
 
 
-async def test_only_verified_domains_are_choosable(runtime: Runtime) -> None:
+async def test_only_verified_domains_are_choosable(acme_runtime: Runtime) -> None:
     """A pending domain is not offered; the platform's domain always is."""
     client = PendingSes(IdentityState(verified=False, failed=False))
-    await add_and_age(runtime, client, timedelta(hours=1))
-    settings = runtime.settings.model_copy(update={"ses_default_domain": "mail.platform.test"})
-    async with runtime.sessions() as session:
+    await add_and_age(acme_runtime, client, timedelta(hours=1))
+    settings = acme_runtime.settings.model_copy(update={"ses_default_domain": "mail.platform.test"})
+    async with acme_runtime.sessions() as session:
         assert await ses.choosable_domains(session, "acme", settings) == ["mail.platform.test"]
