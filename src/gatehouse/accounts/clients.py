@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
@@ -18,6 +18,7 @@ from gatehouse.accounts.passwords import verify_password_off_loop
 from gatehouse.crypto import hash_token, new_token, tokens_equal
 from gatehouse.db.base import utcnow
 from gatehouse.db.name_keys import name_key
+from gatehouse.db.row_lock import lock_rows
 from gatehouse.db.unique import unique_or
 from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 
@@ -189,13 +190,9 @@ async def update_client(
 
 async def _lock_client(session: AsyncSession, tenant_id: str, client_id: str) -> None:
     """Serialize the changes of one client's secrets until the transaction ends: two at once
-    would both count the secrets before either wrote (three secrets, or none left). One
-    UPDATE of a non-key column, as accounts.users.lock_user() does for a user."""
-    await session.execute(
-        update(ApiClient)
-        .where(ApiClient.tenant_id == tenant_id, ApiClient.id == client_id)
-        .values(created_at=ApiClient.created_at)
-        .execution_options(synchronize_session=False)
+    would both count the secrets before either wrote (three secrets, or none left)."""
+    await lock_rows(
+        session, ApiClient.created_at, ApiClient.tenant_id == tenant_id, ApiClient.id == client_id
     )
 
 

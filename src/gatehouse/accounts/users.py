@@ -18,6 +18,7 @@ from gatehouse.accounts.passwords import (
 )
 from gatehouse.db.base import utcnow
 from gatehouse.db.name_keys import name_key
+from gatehouse.db.row_lock import lock_rows
 from gatehouse.errors import ConflictError, ValidationError
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.tenants.models import Tenant
@@ -125,12 +126,7 @@ async def lock_identifiers(session: AsyncSession, tenant_id: str) -> None:
     that is someone's address. One UPDATE of a non-key column of the tenant's row does it on
     both databases, as lock_user() does for a user, without holding up the tenant's other
     writes (a key column's lock would block every row inserted for the tenant)."""
-    await session.execute(
-        update(Tenant)
-        .where(Tenant.id == tenant_id)
-        .values(display_name=Tenant.display_name)
-        .execution_options(synchronize_session=False)
-    )
+    await lock_rows(session, Tenant.display_name, Tenant.id == tenant_id)
 
 
 async def login_name_taken(

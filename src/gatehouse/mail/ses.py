@@ -8,11 +8,12 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
 from gatehouse.db.base import utcnow
+from gatehouse.db.row_lock import lock_rows
 from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 from gatehouse.mail.config import get_config, log_saved
 from gatehouse.mail.models import MailServerConfig, SesDomain
@@ -158,19 +159,13 @@ async def add_domain(
 async def lock_registrations(session: AsyncSession, tenant_id: str) -> None:
     """Serialize, until they end, the transactions that register, delete or choose a domain
     (saving an SES configuration), platform-wide: the rules span tenants (a domain and its
-    subdomains are one tenant's). PostgreSQL: an advisory
-    lock of the transaction; SQLite: the database's write lock, which a transaction's first
-    write takes (an UPDATE that changes nothing of the tenant's row), held while SES is asked
-    (as a release held it already): adding a domain is a rare administrator's action."""
+    subdomains are one tenant's). PostgreSQL: an advisory lock of the transaction; SQLite: the
+    database's write lock, which any row lock takes (the tenant's row here), held while SES is
+    asked (as a release held it already): adding a domain is a rare administrator's action."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(select(func.pg_advisory_xact_lock(REGISTRATION_LOCK)))
     else:
-        await session.execute(
-            update(Tenant)
-            .where(Tenant.id == tenant_id)
-            .values(display_name=Tenant.display_name)
-            .execution_options(synchronize_session=False)
-        )
+        await lock_rows(session, Tenant.display_name, Tenant.id == tenant_id)
 
 
 async def _related_elsewhere(session: AsyncSession, domain: str, tenant_id: str) -> list[SesDomain]:
