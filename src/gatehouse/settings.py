@@ -61,6 +61,10 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'gatehouse.sqlite3').resolve()}"
 
+    def uses_sqlite(self) -> bool:
+        """Whether the database is SQLite (a file under the data directory, by default)."""
+        return self.resolved_database_url().startswith("sqlite")
+
     def tenant_origin(self, host: str) -> str:
         """Origin (scheme://host[:port]) for links to pages on ``host``."""
         default_port = 443 if self.public_scheme == "https" else 80

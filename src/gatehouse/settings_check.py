@@ -160,8 +160,7 @@ def _check_retry_delays(settings: Settings) -> None:
 def _check_data_dir(settings: Settings) -> None:
     """The data directory holds the SQLite database and the key file made when no
     GATEHOUSE_SECRET_KEYS are set: one that cannot be made is named here, not in a traceback."""
-    sqlite = settings.resolved_database_url().startswith("sqlite")
-    if not (sqlite or not settings.secret_keys):
+    if settings.secret_keys and not settings.uses_sqlite():
         return
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

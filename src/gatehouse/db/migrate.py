@@ -33,7 +33,7 @@ def alembic_config(settings: Settings) -> Config:
 def upgrade(settings: Settings, revision: str = "head") -> None:
     """Bring the database to ``revision``; creates the SQLite data directory if needed (only
     then: on PostgreSQL the data directory may not exist, nor be writable, for its user)."""
-    if settings.resolved_database_url().startswith("sqlite"):
+    if settings.uses_sqlite():
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(settings), revision)
 

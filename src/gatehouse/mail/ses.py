@@ -137,7 +137,7 @@ async def add_domain(
     held = [other.domain for other in elsewhere if await _holds(session, other)]
     if held:
         raise ValidationError("domain", RELATED_ELSEWHERE.format(domain=domain, other=held[0]))
-    for stale in [taken, *elsewhere] if taken is not None else elsewhere:
+    for stale in [record for record in (taken, *elsewhere) if record is not None]:
         await _release(session, client, stale)
     records = await client.create_identity(domain)
     record = SesDomain(

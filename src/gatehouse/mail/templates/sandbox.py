@@ -361,11 +361,10 @@ def _syntax_column(env: ImmutableSandboxedEnvironment, line: str) -> int:
 
 
 def _syntax_position(
-    env: ImmutableSandboxedEnvironment, source: str, error: TemplateSyntaxError
+    env: ImmutableSandboxedEnvironment, source: str, lines: list[str], error: TemplateSyntaxError
 ) -> tuple[int, int]:
     """Where a syntax error is: for a tag never closed, where it opens (the parser notices it
     at the end, where nothing is wrong); else the broken tag or expression on the error's line."""
-    lines = source.split("\n")
     said = error.message or ""
     if said.startswith(END_OF_TEMPLATE) and INNERMOST_BLOCK in said:
         return unclosed_tag_at(env.lex(to_jinja(source)), lines)
@@ -393,7 +392,7 @@ def check_part(
     try:
         tree = env.parse(to_jinja(source))
     except TemplateSyntaxError as exc:
-        line, column = _syntax_position(env, source, exc)
+        line, column = _syntax_position(env, source, lines, exc)
         message = syntax_error_message(exc.message or "invalid template")
         return [TemplateProblem(part, line, column, message)], frozenset(), None
     except ValueError:  # an integer of more digits than Python converts (the lexer's int())
