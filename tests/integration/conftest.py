@@ -34,14 +34,15 @@ async def setup(clean_db: Settings, pki: Pki) -> AsyncIterator[DeliverySetup]:
 
 @pytest.fixture
 async def acme_runtime(clean_db: Settings) -> AsyncIterator[Runtime]:
-    """A runtime on the clean test database with one tenant, "acme", and its administrator."""
+    """A runtime on the clean test database with one tenant, "acme", and its administrator
+    (whose password is set: no activation e-mail in the queue)."""
     runtime = build_runtime(clean_db)
     async with runtime.sessions.begin() as session:
         await onboard_tenant(
             session,
             settings=clean_db,
             display_name="Acme",
-            admin_email="a@acme.test",
+            admin_email="admin@acme.test",
             tenant_id="acme",
             admin_password="Acme-Admin-1",
         )

@@ -20,7 +20,7 @@ import sys
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,8 +30,7 @@ from sqlalchemy import func, insert, select
 
 from gatehouse.db.base import new_id, utcnow
 from gatehouse.mail.models import DeliveryAttempt, OutboxMessage
-from gatehouse.processes.onboarding import onboard_tenant
-from gatehouse.runtime import Runtime, build_runtime
+from gatehouse.runtime import Runtime
 from gatehouse.settings import Settings
 from tests.bench.common import SINK_LOGIN, add_custom_configs
 from tests.bench.sink import Sink
@@ -45,23 +44,6 @@ START_TIMEOUT = 30.0
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     return Pki(tmp_path_factory.mktemp("worker-processes-pki"))
-
-
-@pytest.fixture
-async def runtime(clean_db: Settings) -> AsyncIterator[Runtime]:
-    """The test's own view of the database the worker processes use, with tenant ``acme``."""
-    runtime = build_runtime(clean_db)
-    async with runtime.sessions.begin() as session:
-        await onboard_tenant(
-            session,
-            settings=clean_db,
-            display_name="Acme",
-            admin_email="admin@acme.test",
-            tenant_id="acme",
-            admin_password="Acme-Admin-1",  # no activation e-mail in the queue
-        )
-    yield runtime
-    await runtime.close()
 
 
 class WorkerProcess:
@@ -142,7 +124,7 @@ def spawn(clean_db: Settings, pki: Pki, tmp_path: Path) -> Iterator[Callable[...
             worker.process.wait(timeout=10)
 
 
-async def queue_many(runtime: Runtime, count: int) -> list[str]:
+async def queue_many(acme_runtime: Runtime, count: int) -> list[str]:
     """``count`` messages to u0000@acme.test ... in one transaction, one INSERT."""
     recipients = [f"u{n:04d}@acme.test" for n in range(count)]
     now = utcnow()
@@ -161,25 +143,25 @@ async def queue_many(runtime: Runtime, count: int) -> list[str]:
         }
         for recipient in recipients
     ]
-    async with runtime.sessions.begin() as session:
+    async with acme_runtime.sessions.begin() as session:
         await session.execute(insert(OutboxMessage), rows)
     return recipients
 
 
-async def status_counts(runtime: Runtime) -> dict[str, int]:
-    async with runtime.sessions() as session:
+async def status_counts(acme_runtime: Runtime) -> dict[str, int]:
+    async with acme_runtime.sessions() as session:
         rows = await session.execute(
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         )
         return {status: count for status, count in rows.all()}
 
 
-async def all_sent(runtime: Runtime, count: int) -> bool:
-    return (await status_counts(runtime)).get("sent", 0) == count
+async def all_sent(acme_runtime: Runtime, count: int) -> bool:
+    return (await status_counts(acme_runtime)).get("sent", 0) == count
 
 
-async def some_sent(runtime: Runtime) -> bool:
-    return (await status_counts(runtime)).get("sent", 0) > 0
+async def some_sent(acme_runtime: Runtime) -> bool:
+    return (await status_counts(acme_runtime)).get("sent", 0) > 0
 
 
 def received(handler: RecordingHandler) -> Counter[str]:
@@ -188,13 +170,13 @@ def received(handler: RecordingHandler) -> Counter[str]:
 
 @pytest.mark.postgres
 async def test_two_worker_processes_deliver_each_message_exactly_once(
-    runtime: Runtime, pki: Pki, spawn: Callable[..., WorkerProcess]
+    acme_runtime: Runtime, pki: Pki, spawn: Callable[..., WorkerProcess]
 ) -> None:
     """2 worker processes drain 2,000 messages: every one arrives once, none twice, both work."""
     async with SmtpServer(pki, security="starttls", credentials=LOGIN) as server:
-        recipients = await queue_many(runtime, 2000)
+        recipients = await queue_many(acme_runtime, 2000)
         workers = [spawn(server), spawn(server)]
-        await wait_until(lambda: all_sent(runtime, 2000), "2,000 sent", timeout=120)
+        await wait_until(lambda: all_sent(acme_runtime, 2000), "2,000 sent", timeout=120)
         for worker in workers:
             worker.process.send_signal(signal.SIGTERM)
         codes = [await worker.wait_exit() for worker in workers]
@@ -204,7 +186,7 @@ async def test_two_worker_processes_deliver_each_message_exactly_once(
     assert codes == [0, 0]
     shares = [worker.sent() for worker in workers]
     assert sum(shares) == 2000 and min(shares) > 0, shares
-    async with runtime.sessions() as session:
+    async with acme_runtime.sessions() as session:
         attempts = await session.execute(
             select(DeliveryAttempt.outcome, func.count()).group_by(DeliveryAttempt.outcome)
         )
@@ -214,18 +196,18 @@ async def test_two_worker_processes_deliver_each_message_exactly_once(
 
 @pytest.mark.postgres
 async def test_a_tenants_connection_cap_holds_across_worker_processes(
-    runtime: Runtime, pki: Pki, spawn: Callable[..., WorkerProcess], tmp_path: Path
+    acme_runtime: Runtime, pki: Pki, spawn: Callable[..., WorkerProcess], tmp_path: Path
 ) -> None:
     """Two worker processes, one tenant with its own server and the default cap of 2: never
     more than 2 connections to that server at once (one worker serves the tenant at a time),
     and every message arrives once."""
     with Sink(tmp_path / "sink", SINK_LOGIN) as sink:
-        await add_custom_configs(runtime, ["acme"], sink.port)
-        await queue_many(runtime, 600)
+        await add_custom_configs(acme_runtime, ["acme"], sink.port)
+        await queue_many(acme_runtime, 600)
         async with SmtpServer(pki, security="starttls", credentials=LOGIN) as platform:
             trust_the_sink = {"smtp_ca_file": str(sink.ca_file), "allow_private_mail_hosts": "1"}
             workers = [spawn(platform, **trust_the_sink) for _ in range(2)]
-            await wait_until(lambda: all_sent(runtime, 600), "600 sent", timeout=120)
+            await wait_until(lambda: all_sent(acme_runtime, 600), "600 sent", timeout=120)
             for worker in workers:
                 worker.process.send_signal(signal.SIGTERM)
             assert [await worker.wait_exit() for worker in workers] == [0, 0]
@@ -255,22 +237,22 @@ class CrashWindowHandler(RecordingHandler):
 
 
 async def test_sigkill_mid_batch_loses_nothing(
-    runtime: Runtime, pki: Pki, spawn: Callable[..., WorkerProcess]
+    acme_runtime: Runtime, pki: Pki, spawn: Callable[..., WorkerProcess]
 ) -> None:
     """A worker killed with SIGKILL in the middle of a batch: every message is delivered after
     its lease expires; only messages the server had taken but the worker had not yet recorded
     as sent (the crash window) arrive twice."""
     handler = CrashWindowHandler(accept=5)
     async with SmtpServer(pki, security="starttls", credentials=LOGIN, handler=handler) as server:
-        recipients = await queue_many(runtime, 30)
+        recipients = await queue_many(acme_runtime, 30)
         doomed = spawn(server, worker_lease_seconds="5", smtp_timeout="60")
         await wait_until(lambda: _true(bool(handler.stalled)), "a send stalled in DATA")
         # Outcomes are written a group at a time (at least every 50 ms): kill once the sends
         # before the stall are recorded, so the kill lands mid-batch.
-        await wait_until(lambda: some_sent(runtime), "the first outcomes recorded")
+        await wait_until(lambda: some_sent(acme_runtime), "the first outcomes recorded")
         doomed.process.send_signal(signal.SIGKILL)
         assert await doomed.wait_exit() == -signal.SIGKILL
-        async with runtime.sessions() as session:
+        async with acme_runtime.sessions() as session:
             at_kill = {m.recipient: m for m in await session.scalars(select(OutboxMessage))}
         leased = {r: m.lease_until for r, m in at_kill.items() if m.status == "sending"}
         assert any(m.status == "sent" for m in at_kill.values())  # killed mid-batch:
@@ -278,7 +260,7 @@ async def test_sigkill_mid_batch_loses_nothing(
         handler.stalling = False
 
         successor = spawn(server, worker_lease_seconds="5")
-        await wait_until(lambda: all_sent(runtime, 30), "every message sent after the kill")
+        await wait_until(lambda: all_sent(acme_runtime, 30), "every message sent after the kill")
         successor.process.send_signal(signal.SIGTERM)
         assert await successor.wait_exit() == 0
     counts = received(handler)
@@ -286,7 +268,7 @@ async def test_sigkill_mid_batch_loses_nothing(
     twice = {r: n for r, n in counts.items() if n > 1}
     assert set(handler.stalled) <= set(twice) <= set(leased)  # only the crash window
     assert set(twice.values()) == {2}
-    async with runtime.sessions() as session:
+    async with acme_runtime.sessions() as session:
         messages = {m.recipient: m for m in await session.scalars(select(OutboxMessage))}
         attempts = Counter(
             (m.recipient, a.outcome)
@@ -322,20 +304,20 @@ class SlowDataHandler(RecordingHandler):
 
 
 async def test_sigterm_finishes_in_flight_sends_then_exits_zero(
-    runtime: Runtime, pki: Pki, spawn: Callable[..., WorkerProcess]
+    acme_runtime: Runtime, pki: Pki, spawn: Callable[..., WorkerProcess]
 ) -> None:
     """SIGTERM during a send: the send completes and is recorded, nothing stays leased, and the
     worker exits with status 0."""
     handler = SlowDataHandler(delay=0.5)
     async with SmtpServer(pki, security="starttls", credentials=LOGIN, handler=handler) as server:
-        await queue_many(runtime, 6)
+        await queue_many(acme_runtime, 6)
         worker = spawn(server)
         await wait_until(lambda: _true(bool(handler.started)), "a send in progress")
         in_flight = handler.started[0]
         worker.process.send_signal(signal.SIGTERM)
         assert await worker.wait_exit() == 0
     assert "stopped" in worker.text()
-    async with runtime.sessions() as session:
+    async with acme_runtime.sessions() as session:
         messages = {m.recipient: m for m in await session.scalars(select(OutboxMessage))}
     assert messages[in_flight].status == "sent"
     assert {m.status for m in messages.values()} <= {"sent", "queued"}  # none left leased
@@ -351,7 +333,7 @@ def scrape(port: int) -> list[str]:
 
 
 async def test_a_worker_serves_its_delivery_metrics_on_its_own_port(
-    runtime: Runtime, pki: Pki, spawn: Callable[..., WorkerProcess]
+    acme_runtime: Runtime, pki: Pki, spawn: Callable[..., WorkerProcess]
 ) -> None:
     """Behind web processes with GATEHOUSE_RUN_WORKER=0 (README: Deployment) the workers send
     every e-mail, so only they can count sent, failed, retried and the latency: before, their
@@ -359,7 +341,7 @@ async def test_a_worker_serves_its_delivery_metrics_on_its_own_port(
     depth stays with /metrics of the web (a worker would always say 0)."""
     port = free_port()
     async with SmtpServer(pki, security="starttls", credentials=LOGIN) as server:
-        await queue_many(runtime, 3)
+        await queue_many(acme_runtime, 3)
         worker = spawn(server, args=("--metrics-port", str(port)))
 
         async def counted() -> bool:
@@ -378,7 +360,7 @@ async def test_a_worker_serves_its_delivery_metrics_on_its_own_port(
 
 
 async def test_a_metrics_port_in_use_is_named(
-    runtime: Runtime, pki: Pki, spawn: Callable[..., WorkerProcess]
+    acme_runtime: Runtime, pki: Pki, spawn: Callable[..., WorkerProcess]
 ) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
