@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from gatehouse.db.migrate import upgrade
-from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
-from tests.support.delivery import DeliverySetup
+from tests.support.delivery import DeliverySetup, onboard_acme
 from tests.support.live import run_in_thread
 from tests.support.postgres import private_database
 from tests.support.smtp_servers import Pki
@@ -37,15 +36,7 @@ async def acme_runtime(clean_db: Settings) -> AsyncIterator[Runtime]:
     """A runtime on the clean test database with one tenant, "acme", and its administrator
     (whose password is set: no activation e-mail in the queue)."""
     runtime = build_runtime(clean_db)
-    async with runtime.sessions.begin() as session:
-        await onboard_tenant(
-            session,
-            settings=clean_db,
-            display_name="Acme",
-            admin_email="admin@acme.test",
-            tenant_id="acme",
-            admin_password="Acme-Admin-1",
-        )
+    await onboard_acme(runtime)
     yield runtime
     await runtime.close()
 

@@ -30,6 +30,20 @@ PLATFORM_SENDER = "no-reply@platform.test"
 CONTEXT = {"user": {"sp_name": "Acme", "ids_home_link": "http://acme.localhost/"}}
 
 
+async def onboard_acme(runtime: Runtime) -> None:
+    """Tenant ``acme`` and its administrator admin@acme.test, whose password is set (no
+    activation e-mail in the queue)."""
+    async with runtime.sessions.begin() as session:
+        await onboard_tenant(
+            session,
+            settings=runtime.settings,
+            display_name="Acme",
+            admin_email="admin@acme.test",
+            tenant_id="acme",
+            admin_password="Acme-Admin-1",
+        )
+
+
 class DeliverySetup:
     """Builds runtimes on the clean test database, and the workers that deliver with them."""
 
@@ -51,15 +65,7 @@ class DeliverySetup:
         )
         runtime = build_runtime(settings, extra_ca_files=(self.pki.ca_file,))
         self.runtimes.append(runtime)
-        async with runtime.sessions.begin() as session:
-            await onboard_tenant(
-                session,
-                settings=settings,
-                display_name="Acme",
-                admin_email="admin@acme.test",
-                tenant_id="acme",
-                admin_password="Acme-Admin-1",  # no activation e-mail in the queue
-            )
+        await onboard_acme(runtime)
         return runtime
 
     def worker(self, runtime: Runtime) -> Worker:
