@@ -3,6 +3,7 @@ minutes, a new code only after 3 minutes, 5 wrong codes lock it for 60 minutes."
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from datetime import timedelta
@@ -16,6 +17,7 @@ from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
 from gatehouse.db.base import utcnow
 from gatehouse.processes.demo import DEMO_USER_PASSWORD
+from gatehouse.processes.email_change import EMAIL_CHANGE_NEEDS_CODE
 from gatehouse.processes.models import EmailOtpCode
 from tests.support.accounts import add_user, api_client, sign_in, user_id_of
 from tests.support.live import LiveServer
@@ -170,6 +172,47 @@ def test_changing_the_password_keeps_the_sessions_code(demo: LiveServer, app_id:
         assert changed.headers["location"] == "/profile?msg=password-changed"
         again = browser.get(f"/?app={app_id}")
     assert (again.status_code, again.headers.get("location")) == (303, HOME)
+
+
+def email_of(live: LiveServer, user_id: str) -> str:
+    async def read(runtime: Any) -> str:
+        async with runtime.sessions() as session:
+            return str(await session.scalar(select(User.email).where(User.id == user_id)))
+
+    return live.run(read)
+
+
+def change_address(browser: httpx.Client, address: str) -> httpx.Response:
+    page = browser.get("/profile")
+    return browser.post(
+        "/profile/email",
+        data={
+            "email": address,
+            "email_password": DEMO_USER_PASSWORD,
+            "csrf_token": csrf_token(page),
+        },
+    )
+
+
+def test_the_address_moves_only_with_a_code_while_an_application_asks_for_one(
+    demo: LiveServer, app_id: str
+) -> None:
+    """Signed in with the password alone, the profile cannot move the address that receives
+    the codes (whoever had the password took the next code to their own address); signed in
+    with a code, it can."""
+    jane = user_id_of(demo, JANE)
+    with demo.client() as browser:
+        post_form(browser, "/", {"identifier": JANE, "password": DEMO_USER_PASSWORD})
+        refused = change_address(browser, "mallory@elsewhere.test")
+        assert refused.status_code == 400
+        assert html.escape(EMAIL_CHANGE_NEEDS_CODE) in refused.text
+        assert email_of(demo, jane) == JANE
+        log_on(browser, app_id)
+        [code] = codes(demo)
+        assert enter(browser, app_id, code).headers["location"] == HOME
+        done = change_address(browser, "jane.new@demo.test")
+    assert done.headers["location"] == "/profile?msg=email-changed"
+    assert email_of(demo, jane) == "jane.new@demo.test"
 
 
 def test_new_code_only_after_three_minutes(demo: LiveServer, app_id: str) -> None:

@@ -51,6 +51,17 @@ def _user_profile(tenant_id: str) -> Application:
     )
 
 
+async def asks_for_email_codes(session: AsyncSession, tenant_id: str) -> bool:
+    """Whether any application of the tenant asks for an e-mail code after the password (the
+    built-in one has a row once changed, so a switched-on User Profile is counted too)."""
+    found = await session.scalar(
+        select(Application.id)
+        .where(Application.tenant_id == tenant_id, Application.email_otp.is_(True))
+        .limit(1)
+    )
+    return found is not None
+
+
 def is_builtin(application: Application) -> bool:
     return application.id == USER_PROFILE_ID
 

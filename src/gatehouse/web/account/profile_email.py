@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from gatehouse.accounts.users import LANGUAGE_NAMES
+from gatehouse.accounts.users import LANGUAGE_NAMES, get_user
 from gatehouse.errors import ValidationError
 from gatehouse.processes.email_change import change_email
-from gatehouse.web.account.routes import confirm_current_password, field, signed_in_user
+from gatehouse.web.account.routes import confirm_current_password, field, user_session
 from gatehouse.web.csrf import checked_form
 from gatehouse.web.pages import render
 from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
@@ -29,8 +29,9 @@ async def change_email_address(
     runtime: CurrentRuntime,
     form: CheckedForm,
 ) -> Response:
-    user = await signed_in_user(request, session, tenant)
-    if user is None:
+    record = await user_session(request, session, tenant)
+    user = await get_user(session, tenant.id, record.user_id) if record else None
+    if record is None or user is None:
         return RedirectResponse("/", status_code=303)
     try:
         await confirm_current_password(
@@ -48,6 +49,7 @@ async def change_email_address(
             user=user,
             new_email=field(form, "email"),
             origin=request_origin(request, runtime),
+            code_passed=record.email_code_passed,
         )
     except ValidationError as exc:
         context = {
