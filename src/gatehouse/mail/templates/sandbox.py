@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes
@@ -21,6 +20,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from gatehouse.errors import ValidationError
+from gatehouse.mail.templates.compiled import SourceCache
 from gatehouse.mail.templates.syntax import (
     END_OF_TEMPLATE,
     INNERMOST_BLOCK,
@@ -32,6 +32,10 @@ from gatehouse.mail.templates.types import TemplateType
 MAX_SUBJECT_CHARS = 255
 MAX_BODY_CHARS = 100_000
 MAX_LOOP_ITERATIONS = 1_000
+# Compiled parts kept per process: as many as before, and at most this much source (about
+# 100 MB of compiled code at worst; usual templates have a few thousand characters).
+MAX_CACHED_PARTS = 1_024
+MAX_CACHED_SOURCE_CHARS = 5_000_000
 MAX_NUMBER_DIGITS = 18
 NUMBER_TOO_LONG = f"Numbers in templates may have at most {MAX_NUMBER_DIGITS} digits."
 # Where a long number stands (as Jinja writes integers: decimal, or 0x, 0o, 0b and digits).
@@ -140,6 +144,9 @@ def _environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
 
 TEXT_ENV = _environment(autoescape=False)
 HTML_ENV = _environment(autoescape=True)
+_COMPILED: SourceCache[Template] = SourceCache(
+    max_entries=MAX_CACHED_PARTS, max_chars=MAX_CACHED_SOURCE_CHARS
+)
 
 
 def new_loop_budget() -> Any:
@@ -456,10 +463,13 @@ def _bound_loops(tree: nodes.Template) -> nodes.Template:
     return tree
 
 
-@lru_cache(maxsize=1024)
 def compile_part(source: str, *, html: bool) -> Template:
     """The checked, loop-bounded, compiled template of one part (any type's placeholders);
-    TemplateRejected when it breaks a rule. Cached: the worker renders the same sources often."""
+    TemplateRejected when it breaks a rule. Kept: the worker renders the same sources often."""
+    return _COMPILED.get(source, html, lambda: _compile(source, html=html))
+
+
+def _compile(source: str, *, html: bool) -> Template:
     part = "html" if html else "text"
     problems, _, tree = check_part(source, part=part, kind=None)
     if tree is None:
