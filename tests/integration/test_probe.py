@@ -167,6 +167,20 @@ async def test_self_signed_certificate(pki: Pki, tls_context: ssl.SSLContext) ->
     )
 
 
+async def test_certificate_not_meant_for_a_server(pki: Pki, tls_context: ssl.SSLContext) -> None:
+    """A trusted certificate whose extended key usage is client authentication only fails at
+    tls and says what to install, not OpenSSL's "unsuitable certificate purpose"."""
+    with SmtpServer(pki, security="starttls", cert="client_only") as server:
+        error = await probe_error(server.endpoint(host="localhost"), tls_context)
+    assert isinstance(error, PermanentDeliveryError)
+    assert (error.step, error.message) == (
+        "tls",
+        "The server's certificate is not meant for a mail server: its extended key usage does "
+        "not include TLS server authentication (serverAuth). Install a certificate issued for "
+        "TLS servers on the mail server.",
+    )
+
+
 async def test_no_starttls_offered(pki: Pki, tls_context: ssl.SSLContext) -> None:
     """A server without STARTTLS fails at starttls; nothing is sent in plaintext."""
     handler = ScriptedHandler()

@@ -33,14 +33,14 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from gatehouse.mail.endpoint import SmtpEndpoint
 from gatehouse.mail.trust import build_tls_context
 
 HOST = "127.0.0.1"
-CertKind = Literal["valid", "expired", "wrong_name", "untrusted", "self_signed"]
+CertKind = Literal["valid", "expired", "wrong_name", "untrusted", "self_signed", "client_only"]
 ServerSecurity = Literal["ssl", "starttls", "none"]
 
 # aiosmtpd cannot see implicit TLS, so it warns about AUTH without TLS on implicit-TLS servers
@@ -88,8 +88,8 @@ class Pki:
         return self._contexts[cert]
 
     def _load_certificate(self, context: ssl.SSLContext, cert: CertKind) -> None:
-        if cert == "self_signed":
-            cert_file, key_file = self._self_signed_files()
+        if cert in ("self_signed", "client_only"):
+            cert_file, key_file = self._hand_made_files(cert)
             context.load_cert_chain(str(cert_file), str(key_file))
             return
         issuers: dict[CertKind, tuple[trustme.CA, tuple[str, ...], dict[str, Any]]] = {
@@ -105,11 +105,14 @@ class Pki:
         ca, names, dates = issuers[cert]
         ca.issue_cert(*names, **dates).configure_cert(context)
 
-    def _self_signed_files(self) -> tuple[Path, Path]:
+    def _hand_made_files(self, cert: CertKind) -> tuple[Path, Path]:
+        """What trustme cannot issue: a self-signed certificate, or one from the trusted CA
+        whose extended key usage allows client authentication only (not for a server)."""
         key = ec.generate_private_key(ec.SECP256R1())
+        organization = "Self Signed Tests" if cert == "self_signed" else "Client Only Tests"
         name = x509.Name(
             [
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Self Signed Tests"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
                 x509.NameAttribute(NameOID.COMMON_NAME, "localhost"),
             ]
         )
@@ -117,19 +120,29 @@ class Pki:
             [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]
         )
         now = datetime.datetime.now(datetime.UTC)
-        certificate = (
+        builder = (
             x509.CertificateBuilder()
             .subject_name(name)
-            .issuer_name(name)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + datetime.timedelta(days=30))
             .add_extension(san, critical=False)
-            .sign(key, hashes.SHA256())
         )
-        cert_file = self.directory / "self-signed.pem"
-        key_file = self.directory / "self-signed.key"
+        if cert == "self_signed":
+            certificate = builder.issuer_name(name).sign(key, hashes.SHA256())
+        else:
+            ca_cert = x509.load_pem_x509_certificate(self.ca.cert_pem.bytes())
+            ca_key = serialization.load_pem_private_key(self.ca.private_key_pem.bytes(), None)
+            assert isinstance(ca_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey)
+            client_auth = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH])
+            certificate = (
+                builder.issuer_name(ca_cert.subject)
+                .add_extension(client_auth, critical=False)
+                .sign(ca_key, hashes.SHA256())
+            )
+        cert_file = self.directory / f"{cert}.pem"
+        key_file = self.directory / f"{cert}.key"
         cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
         key_file.write_bytes(
             key.private_bytes(

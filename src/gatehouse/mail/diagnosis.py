@@ -54,6 +54,11 @@ TLS_WRONG_HOST_NO_NAMES = (
     "The server's certificate is not valid for {host}. Use the host name the certificate was "
     "issued for, or fix the certificate."
 )
+TLS_WRONG_PURPOSE = (
+    "The server's certificate is not meant for a mail server: its extended key usage does not "
+    "include TLS server authentication (serverAuth). Install a certificate issued for TLS "
+    "servers on the mail server."
+)
 TLS_UNVERIFIED = "The server's certificate could not be verified: {reason}."
 UNKNOWN_ISSUER = "an unknown certificate authority"
 UNKNOWN_DATE = "an unknown date"
@@ -251,6 +256,8 @@ def _certificate_error(
     if code == 18 or (facts is not None and facts.self_signed):
         subject = facts.subject if facts else endpoint.host
         return PermanentDeliveryError("tls", TLS_SELF_SIGNED.format(subject=subject))
+    if code == 26:  # X509_V_ERR_INVALID_PURPOSE: e.g. a certificate for clients only
+        return PermanentDeliveryError("tls", TLS_WRONG_PURPOSE)
     if code in (2, 19, 20, 21):  # no trusted issuer found for the chain
         issuer = facts.issuer if facts else UNKNOWN_ISSUER
         return PermanentDeliveryError("tls", TLS_UNTRUSTED.format(issuer=issuer))
