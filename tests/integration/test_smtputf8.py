@@ -4,8 +4,11 @@ server lacks it (they said "UnicodeEncodeError: 'ascii' codec can't encode ...")
 
 from __future__ import annotations
 
+import email
+import email.policy
 import ssl
 from collections.abc import Iterator
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -13,12 +16,14 @@ import pytest
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.errors import DeliveryError, PermanentDeliveryError
+from gatehouse.mail.configure import save_custom
 from gatehouse.mail.mime import build_message
 from gatehouse.mail.probe import probe_smtp
 from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.transports.smtp import SmtpTransport
 from gatehouse.mail.trust import build_tls_context
 from tests.integration.test_mail_server_api import API, make_client, state
+from tests.support.delivery import PLATFORM_LOGIN, DeliverySetup, load, platform_url, queue
 from tests.support.live import LiveServer
 from tests.support.smtp_servers import IGNORE_IMPLICIT_TLS_AUTH_WARNING, Pki, SmtpServer
 
@@ -170,3 +175,76 @@ def test_api_saves_an_internationalised_sender_only_where_it_can_be_sent(
     assert response.status_code == 422
     assert response.json() == {"detail": {"step": "mail", "message": NO_SMTPUTF8_SENDER}}
     assert state(api) == before
+
+
+IDN_DOMAIN_SENDER = "it@bücher.example"  # ASCII local part: it has an ASCII form
+IDN_DOMAIN_ASCII = "it@xn--bcher-kva.example"
+
+
+async def test_probe_sends_an_address_with_only_its_domain_internationalised_in_ascii(
+    server: SmtpServer, smtp_pki: Pki
+) -> None:
+    """A sender whose local part is ASCII passes the probe with or without SMTPUTF8: its
+    domain goes in A-labels (RFC 5321), so the administrator is never told to use an ASCII
+    address they already have."""
+    endpoint = server.endpoint(username=USER, password=PASSWORD)
+    report = await probe_smtp(
+        endpoint, tls_context=context(smtp_pki), allow_private=True, sender=IDN_DOMAIN_SENDER
+    )
+    assert "mail" in report.steps
+
+
+def defects(message: EmailMessage) -> list[str]:
+    """Every defect the standard library's parser found, in any part or header."""
+    found = [f"{part.get_content_type()}: {d!r}" for part in message.walk() for d in part.defects]
+    headers = [(name, value) for part in message.walk() for name, value in part.items()]
+    return found + [f"{name}: {d!r}" for name, value in headers for d in value.defects]
+
+
+async def test_internationalised_domains_reach_a_server_without_smtputf8_in_ascii(
+    setup: DeliverySetup, pki: Pki
+) -> None:
+    """Sender, Reply-To and recipient whose only non-ASCII part is the domain: the e-mail is
+    delivered by a server without SMTPUTF8, envelope and headers in A-labels, 7-bit, and the
+    standard library's parser finds no defect in it."""
+    login = ("acme-mailer", "Pässwörd-€")
+    with (
+        SmtpServer(pki, security="starttls", credentials=PLATFORM_LOGIN) as platform,
+        SmtpServer(pki, security="starttls", credentials=login) as custom,
+    ):
+        runtime = await setup.runtime(platform_url(platform.port))
+        async with runtime.sessions() as session:
+            await save_custom(
+                runtime,
+                session,
+                tenant_id="acme",
+                actor="test",
+                raw={
+                    "host": "localhost",
+                    "port": str(custom.port),
+                    "security": "starttls",
+                    "authentication": "password",
+                    "username": login[0],
+                    "password": login[1],
+                    "sender_email": IDN_DOMAIN_SENDER,
+                    "sender_name": 'Bücher IT, "Desk"',
+                    "reply_to": "hilfe@bücher.example",
+                },
+            )
+        [message_id] = await queue(runtime, "jane@müller.example")
+        assert await setup.worker(runtime).run_once() == 1
+    assert ((await load(runtime, message_id)).status, platform.handler.messages) == ("sent", [])
+    [received] = custom.handler.messages
+    assert (received.mail_from, received.rcpt_tos) == (
+        IDN_DOMAIN_ASCII,
+        ("jane@xn--mller-kva.example",),
+    )
+    assert received.raw.isascii()
+    strict = email.policy.default.clone(raise_on_defect=True)
+    message = email.message_from_bytes(received.raw, policy=strict)
+    assert isinstance(message, EmailMessage)
+    assert defects(message) == []
+    assert str(message["From"]) == f'"Bücher IT, \\"Desk\\"" <{IDN_DOMAIN_ASCII}>'
+    assert str(message["To"]) == "jane@xn--mller-kva.example"
+    assert str(message["Reply-To"]) == "hilfe@xn--bcher-kva.example"
+    assert message["Message-ID"] == f"<{message_id}@xn--bcher-kva.example>"

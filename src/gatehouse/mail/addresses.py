@@ -31,3 +31,20 @@ def reject_control_characters(value: str, *, field: str) -> None:
     """CR, LF, NUL and other control characters would let a value inject mail headers."""
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise ValidationError(field, "Line breaks and control characters are not allowed.")
+
+
+def wire_address(address: str) -> str:
+    """``address`` as mail carries it without SMTPUTF8 when it has such a form: a domain that
+    is not ASCII in A-labels (``it@bücher.example`` -> ``it@xn--bcher-kva.example``, RFC 5321
+    2.3.5) when the local part is ASCII. Addresses are stored with the domain as the user
+    typed it (Unicode); a non-ASCII local part has no ASCII form and stays as it is (only a
+    server with SMTPUTF8 takes it)."""
+    if address.isascii() or not address.rpartition("@")[0].isascii():
+        return address
+    try:
+        result = validate_email(
+            address, check_deliverability=False, allow_smtputf8=True, test_environment=True
+        )
+    except EmailNotValidError:  # validated when stored: keep it, the server will say
+        return address
+    return result.ascii_email or address

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gatehouse.db.base import new_id, utcnow
 from gatehouse.db.bulk import execute_many
 from gatehouse.errors import DeliveryError, TransientDeliveryError
+from gatehouse.mail.addresses import wire_address
 from gatehouse.mail.mime import build_message
 from gatehouse.mail.models import (
     FAILED,
@@ -302,17 +303,17 @@ class Dispatcher:
     ) -> tuple[str, bool]:
         """The server's reply, and whether another message waits for the connection."""
         message = job.message
+        sender, recipient = wire_address(route.sender_email), wire_address(message.recipient)
         mime = build_message(
             render(template, message.decoded_context()),
-            sender_email=route.sender_email,
+            sender_email=sender,
             sender_name=route.sender_name,
-            recipient=message.recipient,
-            reply_to=route.reply_to,
+            recipient=recipient,
+            reply_to=wire_address(route.reply_to) if route.reply_to else None,
             message_id=message.id,
         )
         transport = self._pool.get(route, lane=lane, group=group)
-        recipients = [message.recipient]
-        reply = await transport.send(mime, sender=route.sender_email, recipients=recipients)
+        reply = await transport.send(mime, sender=sender, recipients=[recipient])
         return reply, transport.in_use
 
     async def record(self, outcomes: list[Outcome], lease_owner: str) -> None:

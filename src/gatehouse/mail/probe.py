@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import aiosmtplib
 
 from gatehouse.errors import DeliveryError
+from gatehouse.mail.addresses import wire_address
 from gatehouse.mail.connect import StageLog, open_smtp
 from gatehouse.mail.diagnosis import diagnose, smtputf8_missing
 from gatehouse.mail.endpoint import SmtpEndpoint
@@ -39,9 +40,10 @@ class ProbeReport:
 
 async def _check_sender(smtp: aiosmtplib.SMTP, sender: str, log: StageLog) -> None:
     """MAIL FROM the sender, then RSET: finds servers that need a login or refuse the sender.
-    An internationalised sender is sent as every e-mail will be, with SMTPUTF8, which the
-    server must offer."""
+    The sender is sent as every e-mail will send it: a non-ASCII domain in A-labels, and a
+    non-ASCII local part with SMTPUTF8, which the server must then offer."""
     log.begin("mail")
+    sender = wire_address(sender)  # as every e-mail will send it
     options: list[str] = []
     if not sender.isascii():
         if not smtp.supports_extension("smtputf8"):
