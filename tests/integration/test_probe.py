@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.smtp import AuthResult
 
 from gatehouse.errors import (
     ConfigurationError,
@@ -29,6 +30,7 @@ from tests.support.smtp_servers import (
     UNTRUSTED_ISSUER,
     WRONG_NAMES,
     Pki,
+    RecordingHandler,
     ScriptedHandler,
     SilentServer,
     SmtpServer,
@@ -234,6 +236,29 @@ async def test_wrong_password(implicit_tls_server: SmtpServer, tls_context: ssl.
         "The server refused the login of user mailer: 535 5.7.8 Authentication credentials "
         "invalid. Check the user name and password."
     )
+    # One refused login, not one per method the server offers: each counts towards locking
+    # the mailbox or banning the platform's address at the provider.
+    assert implicit_tls_server.logins == ["PLAIN"]
+
+
+class NoCramMd5(RecordingHandler):
+    """Advertises CRAM-MD5 (which a client prefers) but answers it as unsupported."""
+
+    async def auth_CRAM__MD5(self, server: Any, args: list[str]) -> AuthResult:
+        await server.push("504 5.5.4 Unrecognized authentication type")
+        return AuthResult(success=False, handled=True)
+
+
+async def test_a_method_the_server_does_not_support_gives_way_to_the_next(
+    pki: Pki, tls_context: ssl.SSLContext
+) -> None:
+    """A login method answered with 504 (not supported) is followed by the next one offered:
+    the login passes with PLAIN."""
+    credentials = (USER, PASSWORD)
+    with SmtpServer(pki, "ssl", credentials=credentials, handler=NoCramMd5()) as server:
+        report = await probe(server.endpoint(username=USER, password=PASSWORD), tls_context)
+    assert "auth" in report.steps
+    assert server.logins == ["PLAIN"]
 
 
 async def test_login_required_but_none_configured(

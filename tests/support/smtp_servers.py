@@ -269,13 +269,16 @@ class ScriptedHandler(RecordingHandler):
         return await super().handle_DATA(server, session, envelope)
 
 
-def make_authenticator(username: str, password: str) -> Any:
-    """An aiosmtpd authenticator accepting exactly one user name and password."""
+def make_authenticator(username: str, password: str, mechanisms: list[str] | None = None) -> Any:
+    """An aiosmtpd authenticator accepting exactly one user name and password; it appends the
+    mechanism of every login it judges to ``mechanisms``."""
     expected = LoginPassword(username.encode(), password.encode())
 
     def authenticator(
         server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
     ) -> AuthResult:
+        if mechanisms is not None:
+            mechanisms.append(mechanism)
         if isinstance(auth_data, LoginPassword) and auth_data == expected:
             return AuthResult(success=True, auth_data=auth_data)
         # handled=False makes aiosmtpd answer 535; handled=True would leave the client hanging.
@@ -298,7 +301,8 @@ class SmtpServer:
 
     ``security``: ``ssl`` implicit TLS, ``starttls`` STARTTLS offered and required, ``none`` no
     TLS at all. ``credentials`` turns on AUTH and requires it before MAIL FROM. ``smtputf8``
-    offers SMTPUTF8 (internationalised addresses), which aiosmtpd leaves off by default."""
+    offers SMTPUTF8 (internationalised addresses), which aiosmtpd leaves off by default.
+    ``logins`` lists the mechanism of every login the server judged, in order."""
 
     pki: Pki
     security: ServerSecurity = "ssl"
@@ -309,12 +313,13 @@ class SmtpServer:
     host: str = HOST
     port: int = 0
     controller: Controller | None = field(default=None, init=False, repr=False)
+    logins: list[str] = field(default_factory=list, init=False)
 
     def _controller_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {"hostname": self.host, "port": self.port}
         options["enable_SMTPUTF8"] = self.smtputf8
         if self.credentials is not None:
-            options["authenticator"] = make_authenticator(*self.credentials)
+            options["authenticator"] = make_authenticator(*self.credentials, self.logins)
             options["auth_required"] = True
         # aiosmtpd only knows about TLS it negotiated itself (STARTTLS); with implicit TLS or
         # no TLS it must not demand TLS before AUTH.

@@ -112,8 +112,32 @@ async def _start_session(
     log.done()
     if endpoint.username:
         log.begin("auth")
-        await smtp.login(endpoint.username, endpoint.password or "")
+        await _login(smtp, endpoint.username, endpoint.password or "")
         log.done()
+
+
+# Replies meaning "not this method" (unsupported, too weak, malformed for this server): the
+# next method offered is tried. Any other refusal judged the credentials, or is temporary.
+_TRY_NEXT_METHOD = frozenset({500, 501, 502, 504, 534})
+
+
+async def _login(smtp: aiosmtplib.SMTP, username: str, password: str) -> None:
+    """AUTH with the methods both sides speak, in aiosmtplib's order of preference, stopping
+    at the first refusal of the credentials: SMTP.login() tries every method after a 535, and
+    each refused login counts at the provider towards locking the mailbox or banning the
+    platform's address. The SMTPExceptions say what SMTP.login() says (diagnosis reads them)."""
+    if not smtp.supports_extension("auth"):
+        raise aiosmtplib.SMTPException("The SMTP AUTH extension is not supported by this server.")
+    refused: aiosmtplib.SMTPAuthenticationError | None = None
+    for method in smtp.supported_auth_methods:
+        try:
+            await getattr(smtp, f"auth_{method.replace('-', '')}")(username, password)
+            return
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            if exc.code not in _TRY_NEXT_METHOD:
+                raise
+            refused = exc
+    raise refused or aiosmtplib.SMTPException("No suitable authentication method found.")
 
 
 async def fetch_peer_certificate(
