@@ -57,6 +57,9 @@ async def change_email_address(
             "user": user,
             "languages": LANGUAGE_NAMES,
             "error": exc.message,
+            "error_field": exc.field,
+            # The address typed stays in its field: the user corrects it, not types it again.
+            "new_email": field(form, "email"),
         }
         return render(request, "account/profile.html", context, status_code=400)
     await session.commit()

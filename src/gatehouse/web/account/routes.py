@@ -308,7 +308,10 @@ async def reset(
         return await _password_link_problem(request, session, runtime, tenant, token, exc)
     except ValidationError as exc:
         return render(
-            request, "account/set_password.html", {**context, "error": exc.message}, status_code=400
+            request,
+            "account/set_password.html",
+            {**context, "error": exc.message, "error_field": exc.field},
+            status_code=400,
         )
     alerted = await security_alerts.password_changed(
         session, tenant=tenant, user=used.user, origin=request_origin(request, runtime)
@@ -372,7 +375,10 @@ async def activate(
         )
     except ValidationError as exc:
         return render(
-            request, "account/set_password.html", {**context, "error": exc.message}, status_code=400
+            request,
+            "account/set_password.html",
+            {**context, "error": exc.message, "error_field": exc.field},
+            status_code=400,
         )
     user = used.user
     if not await authorizations_of(session, tenant.id, user.id):
@@ -532,7 +538,9 @@ async def change_language(
         return RedirectResponse("/", status_code=303)
     language = field(form, "language")
     if language not in LANGUAGES:
-        context = _profile_context(tenant, user, error="Choose a language from the list.")
+        context = _profile_context(
+            tenant, user, error="Choose a language from the list.", error_field="language"
+        )
         return render(request, "account/profile.html", context, status_code=400)
     if language != user.language:
         user.language = language
@@ -563,7 +571,7 @@ async def change_password(
             raise ValidationError("password", SAME_PASSWORD)
         await set_own_password(session, user, new_password, PASSWORD_CHANGED_ON_PROFILE)
     except ValidationError as exc:
-        context = _profile_context(tenant, user, error=exc.message)
+        context = _profile_context(tenant, user, error=exc.message, error_field=exc.field)
         return render(request, "account/profile.html", context, status_code=400)
     # Every session signed in with the old password ends, this page's too: it stays signed
     # in with a new one, so a stolen cookie (a reason to change a password) stops working.
