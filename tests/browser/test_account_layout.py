@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
 
+from gatehouse.accounts.authorizations import Authorization
+from tests.support.accounts import api_client
 from tests.support.live import LiveServer
 
 
@@ -29,4 +31,26 @@ def test_a_notice_stands_in_the_card_under_its_heading(browser: Browser, demo: L
     page.get_by_label("Password").fill("not-her-password")
     page.get_by_role("button", name="Sign in").click()
     notice_under_heading(page, "Sign in", "The e-mail, login name or password is not correct.")
+    page.close()
+
+
+def test_the_application_name_stays_under_the_heading(browser: Browser, demo: LiveServer) -> None:
+    """An application's logon page refusing a sign-in: "to Travel" stays right under "Sign in",
+    above the notice; it stood under the notice, pulled up against it by its negative margin."""
+    with demo.client(auth=api_client(demo, Authorization.MANAGE_APPLICATIONS)) as api:
+        app = api.post(
+            "/admin/api/v1/applications", json={"name": "Travel", "home_url": "https://t.example/"}
+        ).json()
+    page = browser.new_page()
+    page.goto(f"{demo.origin()}/?app={app['id']}")
+    page.get_by_label("E-mail or login name").fill("jane@demo.test")
+    page.get_by_label("Password").fill("not-her-password")
+    page.get_by_role("button", name="Sign in").click()
+    notice_under_heading(page, "Sign in", "The e-mail, login name or password is not correct.")
+    name = page.locator("section.card p.app-name")
+    expect(name).to_have_text("to Travel")
+    name_box = name.bounding_box()
+    alert_box = page.get_by_role("alert").bounding_box()
+    assert name_box is not None and alert_box is not None
+    assert name_box["y"] + name_box["height"] <= alert_box["y"]
     page.close()
