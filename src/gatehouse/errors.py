@@ -72,6 +72,8 @@ class TokenError(GatehouseError):
 
 
 CONNECTION_STEPS = frozenset({"dns", "connect", "tls", "starttls", "ehlo"})
+# The steps before the first e-mail of a connection: the same for every e-mail sent over it.
+SESSION_STEPS = CONNECTION_STEPS | {"auth"}
 
 
 class SchemaError(GatehouseError):
@@ -105,12 +107,13 @@ class DeliveryError(GatehouseError):
         self.timed_out = timed_out
 
     @property
-    def server_unavailable(self) -> bool:
-        """The next e-mail to the same server now would fail the same way: it could not be
-        reached, did not complete the handshake, stopped answering, or closed the channel."""
-        return self.retryable and (
-            self.timed_out or self.step in CONNECTION_STEPS or self.reply_code == 421
-        )
+    def fails_the_connection(self) -> bool:
+        """The next e-mail over the same connection now would fail the same way: the server
+        could not be reached, did not complete the handshake, stopped answering or closed the
+        channel; or it refused the session for good (its certificate, the login)."""
+        if not self.retryable:
+            return self.step in SESSION_STEPS
+        return self.timed_out or self.step in CONNECTION_STEPS or self.reply_code == 421
 
 
 class TransientDeliveryError(DeliveryError):

@@ -470,3 +470,33 @@ async def test_a_quoted_link_is_not_passed_on_to_the_messages_not_tried_after_it
     for text in stored:
         assert "reset-password?token=[redacted]" in text, text
         assert not any(token[:12] in text or token[-12:] in text for token in tokens.values())
+
+
+async def test_a_refused_login_is_not_tried_again_for_the_rest_of_the_batch(
+    setup: DeliverySetup, pki: Pki
+) -> None:
+    """Five messages, two connections, a server refusing the password: one refused login per
+    connection, not one per message (a provider counts them towards locking the mailbox); all
+    five fail at once, three of them saying they were not tried and why."""
+    async with SmtpServer(pki, security="starttls", credentials=PLATFORM_LOGIN) as server:
+        user, _ = PLATFORM_LOGIN
+        runtime = await setup.runtime(
+            f"smtp://{user}:changed-at-the-provider@127.0.0.1:{server.port}",
+            max_connections_per_tenant=2,
+        )
+        message_ids = await queue(runtime, *(f"u{n}@acme.test" for n in range(5)))
+        assert await setup.worker(runtime).run_once() == 5
+    assert len(server.logins) == 2  # one per connection
+    assert server.handler.messages == []
+    refused = (
+        f"The server refused the login of user {user}: 535 5.7.8 Authentication credentials "
+        "invalid. Check the user name and password."
+    )
+    errors = []
+    for message_id in message_ids:
+        message = await load(runtime, message_id)
+        assert (message.status, message.attempts) == ("failed", 1)
+        [attempt] = await attempts_of(runtime, message_id)
+        assert (attempt.outcome, attempt.step, attempt.reply_code) == ("failed", "auth", 535)
+        errors.append(attempt.error)
+    assert sorted(errors) == sorted([refused] * 2 + [f"{refused} {NOT_TRIED}"] * 3)

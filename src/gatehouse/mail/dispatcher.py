@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.db.base import new_id, utcnow
 from gatehouse.db.bulk import execute_many
-from gatehouse.errors import DeliveryError, TransientDeliveryError
+from gatehouse.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 from gatehouse.mail.addresses import wire_address
 from gatehouse.mail.mime import build_message
 from gatehouse.mail.models import (
@@ -292,10 +292,11 @@ class Dispatcher:
             await connection.execute(delete(_ATTEMPT_TABLE).where(_ATTEMPTS.id.in_(attempt_ids)))
 
     def not_tried(self, job: Job, failure: DeliveryError) -> Outcome:
-        """The outcome of a job not sent because its server failed moments earlier."""
-        error = TransientDeliveryError(
-            failure.step, f"{failure.message} {NOT_TRIED}", reply_code=failure.reply_code
-        )
+        """The outcome of a job not sent because its connection failed moments earlier: retried
+        as that failure is, or failed as it is (not one more refused login at the provider,
+        which counts them towards locking the mailbox)."""
+        kind = TransientDeliveryError if failure.retryable else PermanentDeliveryError
+        error = kind(failure.step, f"{failure.message} {NOT_TRIED}", reply_code=failure.reply_code)
         return Outcome(job, None, error, 0)
 
     async def _send(

@@ -593,7 +593,7 @@ class _Batch:
             return self._dispatcher.not_tried(job, failure)
         outcome = await self._dispatcher.send(job, lane=lane, group=group)
         error = outcome.error
-        if connection is not None and error is not None and error.server_unavailable:
+        if connection is not None and error is not None and error.fails_the_connection:
             self._unavailable.setdefault(connection, error)
         return outcome
 
