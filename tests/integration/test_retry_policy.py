@@ -81,7 +81,7 @@ async def test_a_transient_failure_after_the_configured_age_fails_the_email(
     setup: DeliverySetup, busy_server: SmtpServer
 ) -> None:
     """With GATEHOUSE_RETRY_GIVE_UP_HOURS=2: a 1-hour-old e-mail is retried, a 3-hour-old one
-    fails at this 451 with its error, its body erased."""
+    fails at this 451 with its error and the note that no retry follows, its body erased."""
     runtime = await setup.runtime(platform_url(busy_server.port), retry_give_up_hours=2)
     worker = setup.worker(runtime)
     young, old = await queue(runtime, "u0@acme.test", "u1@acme.test")
@@ -92,7 +92,7 @@ async def test_a_transient_failure_after_the_configured_age_fails_the_email(
     assert (await load(runtime, young)).status == QUEUED
     failed = await load(runtime, old)
     assert (failed.status, failed.attempts, failed.context) == (FAILED, 1, None)
-    assert failed.last_error == busy_error("u1@acme.test")
+    assert failed.last_error == f"{busy_error('u1@acme.test')} Given up after 2 hours of retries."
     [attempt] = await attempts_of(runtime, old)
     assert (attempt.outcome, attempt.reply_code) == ("failed", 451)
 
@@ -113,3 +113,5 @@ async def test_by_default_an_email_is_retried_for_24_hours(
     assert await worker.run_once(only=old) == 1
     statuses = [(await load(runtime, m)).status for m in (fresh, young, old)]
     assert statuses == [QUEUED, QUEUED, FAILED]
+    given_up = f"{busy_error('u2@acme.test')} Given up after 24 hours of retries."
+    assert (await load(runtime, old)).last_error == given_up

@@ -375,6 +375,8 @@ class Dispatcher:
             )
             next_at = now + timedelta(seconds=delay)
             return "retry", _state(QUEUED, next_at=next_at, error=last_error)
+        if error.retryable:  # a temporary failure, but the e-mail is too old to try again
+            last_error = f"{last_error} {gave_up(settings.retry_give_up_hours)}"
         return "failed", _state(FAILED, next_at=now, error=last_error)
 
     @staticmethod
@@ -411,6 +413,11 @@ def _without_secrets(error: DeliveryError, message: Queued) -> DeliveryError:
     if text == error.message:
         return error
     return type(error)(error.step, text, reply_code=error.reply_code, timed_out=error.timed_out)
+
+
+def gave_up(hours: float) -> str:
+    """Why an e-mail failed at a temporary error: the administrator sees that no retry follows."""
+    return f"Given up after {hours:g} hour{'' if hours == 1 else 's'} of retries."
 
 
 def _state(status: str, *, next_at: datetime, error: str) -> dict[str, Any]:
