@@ -160,7 +160,7 @@ def test_add_refusal_names_the_field_as_create_user_does(demo: LiveServer) -> No
         bad_address = add_admin(admin, "not-an-address", "read-users")
     assert bad_address.status_code == 422
     assert (
-        "E-Mail: Not a valid e-mail address: An email address must have an @-sign."
+        "E-Mail: Not a valid e-mail address: An e-mail address must have an @-sign."
         in bad_address.text
     )
     assert '<div class="field wide has-error">' in bad_address.text

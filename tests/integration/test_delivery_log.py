@@ -172,6 +172,7 @@ def test_console_log_filters_pages_and_shows_timeline(
     assert "<dd>Forgot Password</dd>" in timeline.text and "<dd>English</dd>" in timeline.text
     assert ">Failed</span>" in timeline.text
     assert "No e-mails match the filter." in by_recipient.text
+    assert "0 e-mails" not in by_recipient.text  # said once, not twice
     assert REJECTION in timeline.text and "reply 550" in timeline.text
     assert missing.status_code == 404
     for listing in (odd_page, beyond):  # the first page, and the last one

@@ -424,7 +424,7 @@ FIELD_ERRORS: list[tuple[dict[str, Any], str, str]] = [
     (
         {"sender_email": "not-an-address"},
         "sender_email",
-        "Not a valid e-mail address: An email address must have an @-sign.",
+        "Not a valid e-mail address: An e-mail address must have an @-sign.",
     ),
     (
         {"sender_name": "Acme\r\nBcc: victim@example.com"},

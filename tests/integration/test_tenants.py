@@ -127,7 +127,7 @@ def test_display_name_rules(cli_env: Settings, name: str) -> None:
     [
         (
             ["tenant", "create", "--display-name", "Acme", "--admin-email", "acme.test"],
-            "--admin-email: Not a valid e-mail address: An email address must have an @-sign.",
+            "--admin-email: Not a valid e-mail address: An e-mail address must have an @-sign.",
         ),
         (
             [
@@ -145,7 +145,7 @@ def test_display_name_rules(cli_env: Settings, name: str) -> None:
         ),
         (
             ["mail", "send-test", "--tenant", "demo", "--to", "ops"],
-            "--to: Not a valid e-mail address: An email address must have an @-sign.",
+            "--to: Not a valid e-mail address: An e-mail address must have an @-sign.",
         ),
         (
             ["tenant", "add-domain", "demo", "not a domain"],

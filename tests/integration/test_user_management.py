@@ -49,7 +49,7 @@ def reset_count(page_text: str) -> int:
 
 def test_tile_list_search_and_paging(demo: LiveServer) -> None:
     """The tile leads to the first 20 users; search matches name, e-mail or login name; the
-    next page holds the rest."""
+    next page holds the rest; a search finding nobody says so once."""
     for n in range(22):
         add_user(demo, f"member{n:02d}@demo.test")
     with demo.client() as admin:
@@ -62,6 +62,7 @@ def test_tile_list_search_and_paging(demo: LiveServer) -> None:
         not_a_page = admin.get("/admin/users?page=abc")
         superscript = admin.get("/admin/users?page=%C2%B2")  # a digit to str.isdigit()
         blank = admin.get("/admin/users", params={"q": " "})
+        nobody = admin.get("/admin/users", params={"q": "nobody-here"})
     assert 'href="/admin/users"' in home.text and "User Management" in home.text
     assert "24 users." in first.text and len(USER_LINK_RE.findall(first.text)) == 20
     assert "Page 1 of 2" in first.text and len(USER_LINK_RE.findall(second.text)) == 4
@@ -70,6 +71,7 @@ def test_tile_list_search_and_paging(demo: LiveServer) -> None:
     assert superscript.status_code == 200 and "Page 1 of 2" in superscript.text
     assert "10 users match" in by_mail.text
     assert "24 users." in blank.text and "match" not in blank.text  # white space: no search
+    assert "No users match “nobody-here”." in nobody.text and "0 users" not in nobody.text
 
 
 def test_create_user_sends_the_activation_email(demo: LiveServer) -> None:

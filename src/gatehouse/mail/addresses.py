@@ -22,8 +22,9 @@ def normalize_email(value: str, *, field: str) -> str:
         result = validate_email(
             value, check_deliverability=False, allow_smtputf8=True, test_environment=True
         )
-    except EmailNotValidError as exc:
-        raise ValidationError(field, f"Not a valid e-mail address: {exc}") from None
+    except EmailNotValidError as exc:  # the library's reason, spelt as our messages spell it
+        reason = str(exc).replace("email address", "e-mail address")
+        raise ValidationError(field, f"Not a valid e-mail address: {reason}") from None
     return result.normalized.lower()
 
 
