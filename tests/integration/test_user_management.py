@@ -625,3 +625,14 @@ def test_users_of_another_tenant_are_404(demo: LiveServer) -> None:
         change = admin.post(f"/admin/users/{foreign}/deactivate", data={"csrf_token": token})
     assert page.status_code == change.status_code == 404
     assert "There is no such user in this tenant." in page.text
+
+
+def test_a_refusal_after_a_redirect_is_announced_as_an_alert(demo: LiveServer) -> None:
+    """The message shown after a redirect: a refusal (the user at the e-mail limit) is an
+    alert, which screen readers announce at once; a success is a polite status."""
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        refused = admin.get("/admin/users?msg=reset-email-at-limit")
+        sent = admin.get("/admin/users?msg=reset-email-sent")
+    assert '<div class="alert alert-error" role="alert">No e-mail was sent: ' in refused.text
+    assert '<div class="alert alert-success" role="status">The Reset Password e-mail' in sent.text
