@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     worker_max_connections: int = Field(default=200, ge=1)  # open SMTP connections per worker
     smtp_connect_timeout: float = Field(default=10.0, gt=0)
     smtp_timeout: float = Field(default=30.0, gt=0)
+    smtp_ehlo_name: str = ""  # the name given in EHLO; empty: the base domain
     # Transient failures: the first retry after about this many seconds, doubling up to the
     # most, until the e-mail is this many hours old (then it fails).
     retry_first_seconds: float = Field(default=30.0, gt=0)
@@ -60,6 +61,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'gatehouse.sqlite3').resolve()}"
+
+    def ehlo_name(self) -> str:
+        """The name our SMTP client gives in EHLO. Not the machine's own name: a container's
+        or a bare host name is not a fully qualified domain, which relays may refuse."""
+        return self.smtp_ehlo_name or self.base_domain
 
     def uses_sqlite(self) -> bool:
         """Whether the database is SQLite (a file under the data directory, by default)."""

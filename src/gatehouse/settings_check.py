@@ -42,15 +42,16 @@ def load_settings() -> Settings:
 
 def check_settings(settings: Settings) -> None:
     """Raise SettingsError for the first setting that cannot work: the secret keys, the extra
-    CA file, the default mail server's URL and sender, the base domain, the database URL's
-    form (not whether the database answers: that is the command's own error) and the retry
-    delays; and that the data directory can be made where it is needed."""
+    CA file, the default mail server's URL and sender, the base domain, the EHLO name, the
+    database URL's form (not whether the database answers: that is the command's own error)
+    and the retry delays; and that the data directory can be made where it is needed."""
     _check_data_dir(settings)
     load_secret_box(settings)
     _check_ca_file(settings)
     _check_default_smtp_url(settings)
     _check_default_sender(settings)
     _check_base_domain(settings)
+    _check_ehlo_name(settings)
     _check_database_url(settings)
     _check_retry_delays(settings)
 
@@ -126,6 +127,31 @@ def _check_base_domain(settings: Settings) -> None:
         validate_host(settings.base_domain)
     except ValidationError:
         raise SettingsError("GATEHOUSE_BASE_DOMAIN", problem) from None
+
+
+def _check_ehlo_name(settings: Settings) -> None:
+    # Sent in every EHLO: a host name (RFC 5321 4.1.1.1), or an address literal as [192.0.2.1].
+    name = settings.smtp_ehlo_name
+    if not name or _address_literal(name):
+        return
+    try:
+        validate_host(name)
+    except ValidationError:
+        raise SettingsError(
+            "GATEHOUSE_SMTP_EHLO_NAME",
+            f"{name!r} is not a host name: use this machine's public name, as in mail.example.com.",
+        ) from None
+
+
+def _address_literal(name: str) -> bool:
+    if not (name.startswith("[") and name.endswith("]")):
+        return False
+    address = name[1:-1].removeprefix("IPv6:")
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_database_url(settings: Settings) -> None:

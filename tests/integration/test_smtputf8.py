@@ -122,7 +122,12 @@ async def test_transport_sends_with_smtputf8_or_fails_permanently_naming_the_add
     failure naming the step and the address (a transient "Unexpected error" was retried)."""
     endpoint = server.endpoint(username=USER, password=PASSWORD)
     transport = SmtpTransport(
-        endpoint, tls_context=context(smtp_pki), allow_private=True, connect_timeout=3, timeout=5
+        endpoint,
+        tls_context=context(smtp_pki),
+        allow_private=True,
+        connect_timeout=3,
+        timeout=5,
+        ehlo_name="gatehouse.test",
     )
     try:
         send = transport.send(

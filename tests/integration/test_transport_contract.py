@@ -52,7 +52,12 @@ def smtp_harness(pki: Pki, stack: ExitStack) -> Harness:
         if port is not None:
             endpoint = type(endpoint)("127.0.0.1", port, "ssl")
         return SmtpTransport(
-            endpoint, tls_context=context, allow_private=True, connect_timeout=3, timeout=5
+            endpoint,
+            tls_context=context,
+            allow_private=True,
+            connect_timeout=3,
+            timeout=5,
+            ehlo_name="gatehouse.test",
         )
 
     return Harness(
@@ -164,6 +169,7 @@ async def test_smtp_server_receives_the_message_byte_for_byte(tmp_path: Path) ->
             allow_private=True,
             connect_timeout=3,
             timeout=5,
+            ehlo_name="gatehouse.test",
         )
         for body in bodies:
             await transport.send(body, sender=SENDER, recipients=["a@x.test"])

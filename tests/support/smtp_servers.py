@@ -166,11 +166,21 @@ class ReceivedMessage:
 
 
 class RecordingHandler:
-    """Accepts every message and records it in ``messages`` (thread-safe)."""
+    """Accepts every message and records it in ``messages``, and the name each client gave in
+    EHLO in ``ehlo_names`` (thread-safe)."""
 
     def __init__(self) -> None:
         self.messages: list[ReceivedMessage] = []
+        self.ehlo_names: list[str] = []
         self._lock = threading.Lock()
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        with self._lock:
+            self.ehlo_names.append(hostname)
+        session.host_name = hostname  # a hook of this form must say the client greeted
+        return responses
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = bytes(envelope.original_content or envelope.content)
@@ -242,8 +252,7 @@ class ScriptedHandler(RecordingHandler):
     ) -> list[str]:
         if "EHLO" in self.stall:
             await asyncio.sleep(self.stall_seconds)
-        session.host_name = hostname  # a hook of this form must say the client greeted
-        return responses
+        return await super().handle_EHLO(server, session, envelope, hostname, responses)
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]

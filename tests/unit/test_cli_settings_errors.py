@@ -33,6 +33,7 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "PUBLIC_SCHEME",
         "DEFAULT_SENDER",
         "BASE_DOMAIN",
+        "SMTP_EHLO_NAME",
         "DEV",
         "WORKER_BATCH_SIZE",
         "RETRY_FIRST_SECONDS",
@@ -165,6 +166,18 @@ SENDER_FORM = "Use an address, with a name if you like, as in Gatehouse <no-repl
             "'id example' is not a host name: use one as in id.example.com.",
         ),
         ("BASE_DOMAIN", "10.0.0.1", "'10.0.0.1' is not a host name: use one as in id.example.com."),
+        (
+            "SMTP_EHLO_NAME",
+            "mail host",
+            "'mail host' is not a host name: use this machine's public name, as in "
+            "mail.example.com.",
+        ),
+        (
+            "SMTP_EHLO_NAME",
+            "[10.0.0.300]",
+            "'[10.0.0.300]' is not a host name: use this machine's public name, as in "
+            "mail.example.com.",
+        ),
     ],
 )
 def test_a_link_or_sender_setting_that_cannot_work_is_named(
@@ -182,6 +195,9 @@ def test_a_link_or_sender_setting_that_cannot_work_is_named(
         ("DEFAULT_SENDER", "Gatehouse <no-reply@gatehouse.localhost>"),
         ("DEFAULT_SENDER", "no-reply@mail"),
         ("BASE_DOMAIN", "id.example.com"),
+        ("SMTP_EHLO_NAME", "mail.example.com"),
+        ("SMTP_EHLO_NAME", "[192.0.2.1]"),
+        ("SMTP_EHLO_NAME", "[IPv6:2001:db8::1]"),
         ("PUBLIC_SCHEME", "https"),
         ("PUBLIC_PORT", "443"),
     ],

@@ -42,6 +42,7 @@ async def probe_custom(
         connect_timeout=settings.smtp_connect_timeout,
         overall_timeout=settings.smtp_timeout,
         sender=wanted.sender_email,
+        local_hostname=settings.ehlo_name(),
     )
 
 

@@ -54,6 +54,7 @@ class TransportPool:
             allow_private=route.allow_private,
             connect_timeout=self._settings.smtp_connect_timeout,
             timeout=self._settings.smtp_timeout,
+            ehlo_name=self._settings.ehlo_name(),
         )
         self._transports[owner] = (route.key, transport)
         return transport

@@ -28,8 +28,10 @@ class SmtpTransport:
         allow_private: bool,
         connect_timeout: float,
         timeout: float,
+        ehlo_name: str,
     ) -> None:
         self.endpoint = endpoint
+        self._ehlo_name = ehlo_name
         self._tls_context = tls_context
         self._allow_private = allow_private
         self._connect_timeout = connect_timeout
@@ -112,6 +114,7 @@ class SmtpTransport:
                 allow_private=self._allow_private,
                 connect_timeout=self._connect_timeout,
                 timeout=self._timeout,
+                local_hostname=self._ehlo_name,
             )
         return self._connection
 
