@@ -483,3 +483,62 @@ def test_expired_secret_is_refused(demo: LiveServer) -> None:
     lifetime = demo.run(expire)
     assert abs(lifetime) < timedelta(minutes=1)  # the same day and time a year later
     assert api_status(demo, client_id, secret) == 401
+
+
+def last_used(page: httpx.Response) -> list[str]:
+    """The Last used cell of each secret on a system's page, oldest secret first."""
+    return re.findall(r'<td class="last-used">([^<]*)</td>', page.text)
+
+
+def test_a_secret_shows_when_it_last_authenticated_a_call(demo: LiveServer) -> None:
+    """Rotation: after the new secret's first call, its Last used shows that minute while the
+    old one's stays as it was, so an administrator sees which secret a system still uses.
+    A refused secret is not counted."""
+    with admin_client(demo) as admin:
+        created = add_system(admin, "Rotating", "1y", "read-users")
+        client_id = CLIENT_RE.search(created.text).group(1)  # type: ignore[union-attr]
+        old = SECRET_RE.search(created.text).group(1)  # type: ignore[union-attr]
+        assert last_used(admin.get(f"/admin/administrators/systems/{client_id}")) == [
+            "No calls recorded"
+        ]
+        assert api_status(demo, client_id, old) == 200
+        new_page = add_secret(admin, client_id, "1y")
+        new = SECRET_RE.search(new_page.text).group(1)  # type: ignore[union-attr]
+        after_old = last_used(admin.get(f"/admin/administrators/systems/{client_id}"))
+        assert api_status(demo, client_id, new) == 200
+        assert api_status(demo, client_id, new + "x") == 401
+        after_new = last_used(admin.get(f"/admin/administrators/systems/{client_id}"))
+    minute = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
+    assert minute.fullmatch(after_old[0]) and after_old[1] == "No calls recorded"
+    assert after_new[0] == after_old[0] and minute.fullmatch(after_new[1])
+
+
+def test_a_secrets_last_use_is_written_at_most_once_a_minute(demo: LiveServer) -> None:
+    """A call within a minute of the recorded one writes nothing (a system calling every second
+    would write every time); a call after it moves Last used on."""
+    with admin_client(demo) as admin:
+        created = add_system(admin, "Busy", "1y", "read-users")
+    client_id = CLIENT_RE.search(created.text).group(1)  # type: ignore[union-attr]
+    secret = SECRET_RE.search(created.text).group(1)  # type: ignore[union-attr]
+
+    async def set_last_used(runtime: Any, seconds_ago: int) -> Any:
+        at = utcnow() - timedelta(seconds=seconds_ago)
+        async with runtime.sessions.begin() as session:
+            stored = await session.scalar(
+                select(ApiClientSecret).where(ApiClientSecret.client_id == client_id)
+            )
+            stored.last_used_at = at
+        return at
+
+    async def read_last_used(runtime: Any) -> Any:
+        async with runtime.sessions() as session:
+            return await session.scalar(
+                select(ApiClientSecret.last_used_at).where(ApiClientSecret.client_id == client_id)
+            )
+
+    recent = demo.run(lambda runtime: set_last_used(runtime, 30))
+    assert api_status(demo, client_id, secret) == 200
+    assert demo.run(read_last_used) == recent
+    stale = demo.run(lambda runtime: set_last_used(runtime, 90))
+    assert api_status(demo, client_id, secret) == 200
+    assert demo.run(read_last_used) > stale + timedelta(seconds=80)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gatehouse import audit
 from gatehouse.accounts.authorizations import Authorization, labels_of
@@ -25,6 +25,7 @@ from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 RESOURCE = "api-clients"
 SHA256_PREFIX = "sha256$"
 MAX_SECRETS = 2
+LAST_USED_EVERY = timedelta(minutes=1)  # how precise a secret's last use is kept
 # expiry choice -> (label, lifetime in calendar years; None: never expires)
 EXPIRIES: dict[str, tuple[str, int | None]] = {
     "1y": ("1 year", 1),
@@ -235,30 +236,55 @@ async def delete_client(
     await session.flush()
 
 
+@dataclass(frozen=True)
+class Authenticated:
+    client: ApiClient
+    secret: ApiClientSecret  # the one the call gave
+
+
 async def authenticate_client(
     session: AsyncSession, *, tenant_id: str, client_id: str, secret: str
-) -> ApiClient | None:
+) -> Authenticated | None:
     """The client of *this* tenant with this unexpired secret, else None. Each stored secret
     is checked (an unknown client costs one check too), so a match is found by either."""
     client = await session.get(ApiClient, client_id) if _is_uuid(client_id) else None
     if client is not None and client.tenant_id != tenant_id:
         client = None
-    hashes: list[str] = []
+    secrets: list[ApiClientSecret] = []
     if client is not None:
         rows = await session.scalars(
-            select(ApiClientSecret.secret_hash).where(
+            select(ApiClientSecret).where(
                 ApiClientSecret.client_id == client.id,
                 (ApiClientSecret.expires_at.is_(None)) | (ApiClientSecret.expires_at > utcnow()),
             )
         )
-        hashes = list(rows.all())
-    if not hashes:
+        secrets = list(rows.all())
+    if client is None or not secrets:
         hash_client_secret(secret)  # the cost of one check
         return None
-    matched = False
-    for secret_hash in hashes:
-        matched = await secret_matches(secret_hash, secret) or matched
-    return client if matched else None
+    matched: ApiClientSecret | None = None
+    for stored in secrets:
+        if await secret_matches(stored.secret_hash, secret):
+            matched = stored
+    return Authenticated(client, matched) if matched is not None else None
+
+
+async def note_secret_used(
+    sessions: async_sessionmaker[AsyncSession], secret: ApiClientSecret
+) -> None:
+    """Record that ``secret`` authenticated a call, at most once a minute (a system calling
+    every second would otherwise write every time), in a transaction of its own: a call that
+    reads only commits nothing."""
+    now = utcnow()
+    if secret.last_used_at is not None and now - secret.last_used_at < LAST_USED_EVERY:
+        return
+    async with sessions.begin() as session:
+        await session.execute(
+            update(ApiClientSecret)
+            .where(ApiClientSecret.id == secret.id)
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def hash_client_secret(secret: str) -> str:

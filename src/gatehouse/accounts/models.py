@@ -103,6 +103,8 @@ class ApiClientSecret(Base):
     secret_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # None: never
+    # When a call last authenticated with it (to the minute): which secret a system still uses.
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class WebSession(Base):

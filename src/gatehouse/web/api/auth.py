@@ -16,10 +16,14 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from gatehouse.accounts.authorizations import Authorization
-from gatehouse.accounts.clients import authenticate_client, client_authorizations
+from gatehouse.accounts.clients import (
+    authenticate_client,
+    client_authorizations,
+    note_secret_used,
+)
 from gatehouse.accounts.models import ApiClient
 from gatehouse.tenants.models import Tenant
-from gatehouse.web.tenancy import CurrentTenant, DbSession
+from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession
 
 basic = HTTPBasic(realm="Gatehouse admin API", auto_error=False)
 BAD_CREDENTIALS = "Invalid client ID or secret."
@@ -58,22 +62,25 @@ async def current_client(
     request: Request,
     session: DbSession,
     tenant: CurrentTenant,
+    runtime: CurrentRuntime,
     credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)],
 ) -> ApiCaller:
     if request.method not in SAFE_METHODS and from_another_site(request):
         raise HTTPException(status_code=403, detail=CROSS_SITE)
-    client = None
+    found = None
     if credentials is not None:
-        client = await authenticate_client(
+        found = await authenticate_client(
             session,
             tenant_id=tenant.id,
             client_id=credentials.username,
             secret=credentials.password,
         )
-    if client is None:
+    if found is None:
         raise HTTPException(
             status_code=401, detail=BAD_CREDENTIALS, headers={"WWW-Authenticate": "Basic"}
         )
+    await note_secret_used(runtime.sessions, found.secret)
+    client = found.client
     return ApiCaller(client=client, tenant=tenant, authorizations=client_authorizations(client))
 
 
