@@ -85,7 +85,8 @@ def shift_code(live: LiveServer, **ago: timedelta) -> None:
 
 
 def test_code_by_email_completes_sign_in(demo: LiveServer, app_id: str) -> None:
-    """Password, then the 8-digit code from the e-mail (browser language): signed in at home."""
+    """Password, then the 8-digit code from the e-mail (browser language): signed in at home;
+    a wrong code is refused, its field marked."""
     with demo.client(headers={"accept-language": "de"}) as browser:
         first = log_on(browser, app_id)
         assert first.status_code == 303
@@ -101,6 +102,9 @@ def test_code_by_email_completes_sign_in(demo: LiveServer, app_id: str) -> None:
         # Shown on the code page the POST led to, so a reload does not post the code again.
         assert (wrong.url.path, wrong.url.params["refused"]) == ("/logon/code", "wrong")
         assert "The code is not correct. 4 attempts left." in wrong.text
+        # The field the message is about is marked for assistive technology; not before.
+        marked = 'name="code" aria-invalid="true" aria-describedby="page-error"'
+        assert marked in wrong.text and marked not in page.text
         reloaded = browser.get(wrong.url)
         assert "The code is not correct. 4 attempts left." in reloaded.text
         done = enter(browser, app_id, f"{code[:4]} {code[4:]}")

@@ -117,10 +117,12 @@ def _page(
     application: Application | None,
     *,
     error: str | None = None,
+    error_field: str | None = None,
     locked: bool = False,
     status_code: int = 200,
 ) -> Response:
-    """The code page; ``locked``: codes are locked (the error says until when), so no form."""
+    """The code page; ``locked``: codes are locked (the error says until when), so no form;
+    ``error_field``: the field the error is about, marked for assistive technology."""
     shown = None if application is None or is_builtin(application) else application
     context = {
         "tenant": tenant,
@@ -128,6 +130,7 @@ def _page(
         "app_id": shown.id if shown else "",
         "address": email_otp.mask_address(user.email),
         "error": error,
+        "error_field": error_field,
         "locked": locked,
     }
     return render(request, "account/email_code.html", context, status_code=status_code)
@@ -155,7 +158,8 @@ async def code_page(
     if standing.locked_until is not None:
         error = email_otp.locked_message(standing.locked_until)
         return _page(request, tenant, user, application, error=error, locked=True)
-    return _page(request, tenant, user, application, error=_refusal(refused, standing))
+    error = _refusal(refused, standing)
+    return _page(request, tenant, user, application, error=error, error_field=error and "code")
 
 
 def _refusal(reason: str, standing: email_otp.Standing) -> str | None:
