@@ -46,8 +46,10 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(client_app, name="client")
 app.add_typer(mail_app, name="mail")
 app.add_typer(secrets_app, name="secrets")
-console = Console()
-error_console = Console(stderr=True)
+# No wrapping at the terminal's width (80 columns in a pipe, journald's too): each message is
+# one line, as README promises and log searches need.
+console = Console(soft_wrap=True)
+error_console = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 

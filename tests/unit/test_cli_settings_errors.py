@@ -45,7 +45,7 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def said(result: Result) -> str:
-    """The output as one line (Rich wraps it at the terminal's width)."""
+    """The output as one line (several wrong settings are one line each)."""
     return " ".join(result.output.split())
 
 
@@ -253,3 +253,23 @@ def test_serve_refuses_a_port_out_of_range() -> None:
     assert "Invalid value for '--port': Input should be less than or equal to 65535" in " ".join(
         result.stderr.split()
     )
+
+
+def test_a_long_refusal_is_one_line_in_a_pipe(tmp_path: Path) -> None:
+    """Under systemd or in a pipe (no terminal, no COLUMNS) the message is one line: Rich
+    wrapped it at 80 columns, so journald showed it as three entries."""
+    environment = {k: v for k, v in os.environ.items() if k not in {"COLUMNS", "LINES"}}
+    environment |= {
+        "GATEHOUSE_DATA_DIR": str(tmp_path),
+        "GATEHOUSE_SECRET_KEYS": GOOD_KEY,
+        "GATEHOUSE_DATABASE_URL": "not a url",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "gatehouse", "tenant", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"Error: GATEHOUSE_DATABASE_URL: not a database URL: {URL_FORMS}\n"
