@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from gatehouse.errors import GatehouseError, SettingsError
+from gatehouse.errors import GatehouseError, SettingsError, UndecryptableSecretError
 from gatehouse.settings import Settings
 
 KEY_FILE_NAME = "secret.keys"
@@ -37,7 +37,7 @@ class SecretBox:
         try:
             return self._fernet.rotate(ciphertext.encode()).decode()
         except InvalidToken as exc:
-            raise GatehouseError(
+            raise UndecryptableSecretError(
                 "a stored secret cannot be decrypted with the current keys"
             ) from exc
 
@@ -46,7 +46,7 @@ class SecretBox:
         try:
             return self._fernet.decrypt(ciphertext.encode(), ttl=max_age_seconds).decode()
         except InvalidToken as exc:
-            raise GatehouseError(
+            raise UndecryptableSecretError(
                 "a stored secret cannot be decrypted with the current keys"
             ) from exc
 

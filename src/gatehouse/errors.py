@@ -8,6 +8,7 @@
     ├── TokenError                 a link token that is unknown, used or expired
     ├── SettingsError              an operator's GATEHOUSE_* setting cannot work; names the variable
     ├── SchemaError                the database lacks this release's migrations (db upgrade)
+    ├── UndecryptableSecretError   no key of GATEHOUSE_SECRET_KEYS decrypts a stored secret
     └── DeliveryError              sending an e-mail failed; ``retryable`` is part of the class
         ├── TransientDeliveryError     4xx, timeouts, refused or dropped connections: retry later
         └── PermanentDeliveryError     5xx, refused sender/recipient, auth, certificate: fail now
@@ -23,6 +24,11 @@ from collections.abc import Mapping
 
 class GatehouseError(Exception):
     """Root of every error Gatehouse raises on purpose."""
+
+
+class UndecryptableSecretError(GatehouseError):
+    """A stored secret that no current key decrypts: the key it was stored with was removed
+    from GATEHOUSE_SECRET_KEYS (or the keys are another platform's)."""
 
 
 class ValidationError(GatehouseError):

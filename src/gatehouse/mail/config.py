@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gatehouse import audit
 from gatehouse.crypto import SecretBox
 from gatehouse.db.base import utcnow
-from gatehouse.errors import ValidationError
+from gatehouse.errors import UndecryptableSecretError, ValidationError
 from gatehouse.mail.addresses import normalize_email, reject_control_characters
 from gatehouse.mail.endpoint import DEFAULT_PORTS, Security, SmtpEndpoint
 from gatehouse.mail.models import MailServerConfig
@@ -30,6 +30,8 @@ PASSWORD_REBIND = (
     "Enter the password again: the host, port, security or user name changed, and the stored "
     "password is only ever sent to the server it was entered for."
 )
+# The key it was stored with is gone from GATEHOUSE_SECRET_KEYS: only a new entry helps.
+PASSWORD_UNDECRYPTABLE = "Enter the password again: the stored one can no longer be decrypted."
 # Fields recorded in the change log, in display order; the password only as "changed".
 LOGGED_FIELDS = (
     "host",
@@ -193,7 +195,10 @@ def resolve_password(
         raise ValidationError("password", PASSWORD_REQUIRED)
     if (current.host, current.port, current.security, current.username) != wanted.binding():
         raise ValidationError("password", PASSWORD_REBIND)
-    return box.decrypt(stored)
+    try:
+        return box.decrypt(stored)
+    except UndecryptableSecretError:  # before, a 500 (console and API)
+        raise ValidationError("password", PASSWORD_UNDECRYPTABLE) from None
 
 
 def endpoint_for(wanted: CustomServerInput, password: str | None) -> SmtpEndpoint:

@@ -34,7 +34,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.db.base import new_id, utcnow
 from gatehouse.db.bulk import execute_many
-from gatehouse.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from gatehouse.errors import (
+    DeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    UndecryptableSecretError,
+)
 from gatehouse.mail.addresses import wire_address
 from gatehouse.mail.mime import build_message
 from gatehouse.mail.models import (
@@ -145,6 +150,19 @@ class Outcome:
     connection_wanted: bool = False
 
 
+# A tenant's password stored under a key since removed from GATEHOUSE_SECRET_KEYS: the
+# administrator can enter it again, the operator can put the key back. Before, the tenant saw
+# "Internal error (GatehouseError)." and the log a traceback for every batch.
+PASSWORD_UNDECRYPTABLE = (
+    "The stored password of your mail server can no longer be decrypted: save the "
+    "configuration again with its password. Your e-mails wait and are tried again."
+)
+UNDECRYPTABLE_LOG = (
+    "tenant %s: no key of GATEHOUSE_SECRET_KEYS decrypts its mail server password, its e-mails "
+    "wait: put back the key it was stored with, or have its administrators enter it again"
+)
+
+
 def _internal(exc: Exception) -> TransientDeliveryError:
     return TransientDeliveryError("internal", f"Internal error ({type(exc).__name__}).")
 
@@ -236,8 +254,11 @@ class Dispatcher:
             )
         except DeliveryError as exc:
             return exc
-        except Exception as exc:  # say, a password no key decrypts: that tenant's mail waits,
-            log.exception("resolving the route of tenant %s failed", tenant_id)  # others go
+        except UndecryptableSecretError:  # that tenant's mail waits for the key or a new entry
+            log.error(UNDECRYPTABLE_LOG, tenant_id)
+            return TransientDeliveryError("config", PASSWORD_UNDECRYPTABLE)
+        except Exception as exc:  # a bug: that tenant's mail waits, others go
+            log.exception("resolving the route of tenant %s failed", tenant_id)
             return _internal(exc)
 
     @staticmethod

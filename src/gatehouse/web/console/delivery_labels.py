@@ -36,6 +36,7 @@ STEP_LABELS = {
     "ses": "Amazon SES",
     "render": "template",
     "internal": "Gatehouse",
+    "config": "configuration",
 }
 
 
