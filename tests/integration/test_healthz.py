@@ -1,9 +1,12 @@
-"""/healthz: 200 while the database answers, 503 (not a 500 and a traceback) once it does not,
-so a load balancer takes the process out instead of seeing a crash."""
+"""/healthz and /metrics: 200 while the database answers, 503 (not a 500 and a traceback) once it
+does not, so a load balancer takes the process out instead of seeing a crash."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from gatehouse.settings import Settings
 from tests.support.live import LiveServer, start_live_server
@@ -33,3 +36,28 @@ def test_healthz_is_200_when_the_database_answers(live: LiveServer) -> None:
         answer = client.get("/healthz")
     assert answer.status_code == 200
     assert answer.json() == {"status": "ok"}
+
+
+def test_metrics_is_503_without_a_traceback_when_the_database_does_not_answer(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A scrape while the database is away: 503 and one warning; it was a 500 with a traceback
+    in the log at every scrape."""
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url="postgresql+asyncpg://gatehouse@127.0.0.1:1/gatehouse",
+        secret_keys=KEY,
+        run_worker=False,
+    )
+    server = start_live_server(settings)
+    try:
+        with caplog.at_level(logging.WARNING), server.client(None) as client:
+            answer = client.get("/metrics")
+    finally:
+        server.stop()
+    assert (answer.status_code, answer.text) == (
+        503,
+        "503 Service Unavailable\n\nThe database is not answering.\n",
+    )
+    assert [r.exc_info for r in caplog.records if r.exc_info] == []
+    assert "metrics: the database does not answer: ConnectionRefusedError" in caplog.messages

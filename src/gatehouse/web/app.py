@@ -57,6 +57,8 @@ API_PREFIX = "/admin/api/"
 JSON_PREFIXES = (API_PREFIX, "/service/", "/_mailbox/api/", "/healthz")
 HEALTH_OK = {"status": "ok"}
 HEALTH_DATABASE_DOWN = {"status": "unavailable", "database": "not answering"}
+# Without the database, neither the queue's depth nor whether the host is a tenant's is known.
+METRICS_DATABASE_DOWN = "503 Service Unavailable\n\nThe database is not answering.\n"
 HEADINGS = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Not allowed"}
 GENERIC_MESSAGES = {
     "Not Found": "There is no page at this address.",
@@ -149,13 +151,17 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
         """Prometheus text format: queue depth from the database, this process's counters.
         Platform-wide figures are no tenant's business: a tenant's host answers 404."""
         runtime: Runtime = request.app.state.runtime
-        async with runtime.sessions() as session:
-            host = request.headers.get("host", "")
-            if await tenant_for_host(session, host, base_domain=settings.base_domain):
-                raise HTTPException(status_code=404, detail="Not Found")
-            waiting = await session.scalar(
-                select(func.count()).where(OutboxMessage.status.in_(("queued", "sending")))
-            )
+        try:
+            async with runtime.sessions() as session:
+                host = request.headers.get("host", "")
+                if await tenant_for_host(session, host, base_domain=settings.base_domain):
+                    raise HTTPException(status_code=404, detail="Not Found")
+                waiting = await session.scalar(
+                    select(func.count()).where(OutboxMessage.status.in_(("queued", "sending")))
+                )
+        except (OSError, SQLAlchemyError) as exc:  # as /healthz: no 500 and traceback per scrape
+            log.warning("metrics: the database does not answer: %s", type(exc).__name__)
+            return PlainTextResponse(METRICS_DATABASE_DOWN, status_code=503)
         runtime.metrics.queued.set(int(waiting or 0))
         return Response(runtime.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
