@@ -24,6 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from gatehouse.db.base import utcnow
 from gatehouse.db.engine import is_sqlite
+from gatehouse.db.unreachable import unreachable_reason
 from gatehouse.errors import DeliveryError
 from gatehouse.mail import affinity, ratelimit
 from gatehouse.mail.dispatcher import (
@@ -155,11 +156,11 @@ class Worker:
                     leased_at = time.monotonic()
                     jobs = await self.take(limit=None if in_hand else FIRST_BATCH)
                     failures = 0
-                except Exception:  # the database away, say: keep the worker alive, back off
+                except Exception as exc:  # the database away, say: keep the worker alive, back off
                     failures += 1
-                    log.exception("delivery worker %s: claiming failed", self.owner)
-                    backoff = settings.worker_poll_seconds * 2 ** min(failures, 10)
-                    await self._idle(min(30.0, backoff))
+                    backoff = min(30.0, settings.worker_poll_seconds * 2 ** min(failures, 10))
+                    _log_claim_failure(self.owner, exc, backoff)
+                    await self._idle(backoff)
                     continue
                 if jobs:
                     handled += len(jobs)
@@ -662,3 +663,13 @@ class _Batch:
                 self._held.intersection_update(kept.all())
             self._renew_at = time.monotonic() + self._lease.total_seconds() / 2
             self._send_until = self._send_deadline(started)
+
+
+def _log_claim_failure(owner: str, exc: Exception, retry_in: float) -> None:
+    """A database that cannot be reached is one line per try (it was a traceback of some fifty
+    lines each time, up to every 30 s of an outage); anything else keeps its traceback."""
+    reason = unreachable_reason(exc)
+    if reason is None:
+        log.exception("delivery worker %s: claiming failed", owner)
+    else:
+        log.warning("delivery worker %s: %s; trying again in %g s", owner, reason, retry_in)
