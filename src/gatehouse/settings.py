@@ -28,28 +28,28 @@ class Settings(BaseSettings):
     secret_keys: str = ""  # comma-separated Fernet keys, newest first; empty: key file in data_dir
     dev: bool = False
     run_worker: bool = True  # `serve` runs the delivery worker in-process
-    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    worker_poll_seconds: float = Field(default=1.0, gt=0, allow_inf_nan=False)
     worker_batch_size: int = Field(default=500, ge=1, le=1000)
     worker_lease_seconds: int = Field(default=120, ge=5)
     max_connections_per_tenant: int = Field(default=2, ge=1, le=16)  # providers refuse many
     default_max_connections: int = Field(default=4, ge=1, le=64)  # to the platform default server
     worker_max_connections: int = Field(default=200, ge=1)  # open SMTP connections per worker
-    smtp_connect_timeout: float = Field(default=10.0, gt=0)
-    smtp_timeout: float = Field(default=30.0, gt=0)
+    smtp_connect_timeout: float = Field(default=10.0, gt=0, allow_inf_nan=False)
+    smtp_timeout: float = Field(default=30.0, gt=0, allow_inf_nan=False)
     smtp_ehlo_name: str = ""  # the name given in EHLO; empty: the base domain
     # Transient failures: the first retry after about this many seconds, doubling up to the
     # most, until the e-mail is this many hours old (then it fails).
-    retry_first_seconds: float = Field(default=30.0, gt=0)
-    retry_max_seconds: float = Field(default=3600.0, gt=0)
-    retry_give_up_hours: float = Field(default=24.0, gt=0)
+    retry_first_seconds: float = Field(default=30.0, gt=0, allow_inf_nan=False)
+    retry_max_seconds: float = Field(default=3600.0, gt=0, allow_inf_nan=False)
+    retry_give_up_hours: float = Field(default=24.0, gt=0, allow_inf_nan=False)
     session_hours: int = Field(default=8, ge=1)
     # Self-registrations per tenant from one client network in any hour; 0: no limit.
     registrations_per_client_hour: int = Field(default=10, ge=0)
     ses_region: str = ""  # the platform's Amazon SES account (credentials: the AWS chain)
     ses_endpoint_url: str = ""  # e.g. a local moto server in tests and development
     ses_default_domain: str = ""  # the platform's verified sending domain offered to tenants
-    dev_smtp_default_port: int = 0  # 0: a free port is picked at start
-    dev_smtp_custom_port: int = 0
+    dev_smtp_default_port: int = Field(default=0, ge=0, le=65535)  # 0: a free port at start
+    dev_smtp_custom_port: int = Field(default=0, ge=0, le=65535)
 
     @property
     def ses_available(self) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import ssl
+from urllib.parse import urlsplit
 
 import pydantic
 from pydantic_core import ErrorDetails
@@ -43,8 +44,9 @@ def load_settings() -> Settings:
 def check_settings(settings: Settings) -> None:
     """Raise SettingsError for the first setting that cannot work: the secret keys, the extra
     CA file, the default mail server's URL and sender, the base domain, the EHLO name, the
-    database URL's form (not whether the database answers: that is the command's own error)
-    and the retry delays; and that the data directory can be made where it is needed."""
+    database URL's form (not whether the database answers: that is the command's own error),
+    the retry delays and the platform's SES account; and that the data directory can be made
+    where it is needed."""
     _check_data_dir(settings)
     load_secret_box(settings)
     _check_ca_file(settings)
@@ -54,6 +56,7 @@ def check_settings(settings: Settings) -> None:
     _check_ehlo_name(settings)
     _check_database_url(settings)
     _check_retry_delays(settings)
+    _check_ses(settings)
 
 
 def _variable(problem: ErrorDetails) -> str:
@@ -195,3 +198,40 @@ def _check_data_dir(settings: Settings) -> None:
         raise SettingsError(
             "GATEHOUSE_DATA_DIR", f"{settings.data_dir} cannot be made: {reason}."
         ) from None
+
+
+def _check_ses(settings: Settings) -> None:
+    """The platform's SES account: before, a region or domain that cannot work was taken, and
+    every e-mail of the tenants on the SES option failed later as an internal error."""
+    if settings.ses_region and not _is_aws_region(settings.ses_region):
+        raise SettingsError(
+            "GATEHOUSE_SES_REGION",
+            f"{settings.ses_region!r} is not an AWS region name: use one as in eu-west-1.",
+        )
+    if settings.ses_default_domain:
+        problem = (
+            f"{settings.ses_default_domain!r} is not a domain name: use one as in example.com."
+        )
+        try:
+            validate_host(settings.ses_default_domain)
+        except ValidationError:
+            raise SettingsError("GATEHOUSE_SES_DEFAULT_DOMAIN", problem) from None
+    endpoint = urlsplit(settings.ses_endpoint_url)
+    if settings.ses_endpoint_url and not (endpoint.scheme in ("http", "https") and endpoint.netloc):
+        raise SettingsError(
+            "GATEHOUSE_SES_ENDPOINT_URL",
+            f"{settings.ses_endpoint_url!r} is not an http or https URL: use one as in "
+            "http://127.0.0.1:5000.",
+        )
+
+
+def _is_aws_region(name: str) -> bool:
+    """As boto3 takes it (imported here: only a platform with SES needs botocore loaded)."""
+    from botocore.exceptions import InvalidRegionError
+    from botocore.utils import validate_region_name
+
+    try:
+        validate_region_name(name)
+    except InvalidRegionError:
+        return False
+    return True

@@ -38,6 +38,9 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "WORKER_BATCH_SIZE",
         "RETRY_FIRST_SECONDS",
         "RETRY_MAX_SECONDS",
+        "SES_REGION",
+        "SES_DEFAULT_DOMAIN",
+        "SES_ENDPOINT_URL",
     ]:
         monkeypatch.delenv(f"GATEHOUSE_{name}", raising=False)
     monkeypatch.setenv("GATEHOUSE_DATA_DIR", str(tmp_path))
@@ -273,3 +276,50 @@ def test_a_long_refusal_is_one_line_in_a_pipe(tmp_path: Path) -> None:
     )
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == f"Error: GATEHOUSE_DATABASE_URL: not a database URL: {URL_FORMS}\n"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DEV_SMTP_DEFAULT_PORT", "-1", "Input should be greater than or equal to 0 (got '-1')."),
+        (
+            "DEV_SMTP_CUSTOM_PORT",
+            "70000",
+            "Input should be less than or equal to 65535 (got '70000').",
+        ),
+        ("SMTP_TIMEOUT", "inf", "Input should be a finite number (got 'inf')."),
+        ("RETRY_FIRST_SECONDS", "inf", "Input should be a finite number (got 'inf')."),
+        (
+            "SES_REGION",
+            "eu west 1",
+            "'eu west 1' is not an AWS region name: use one as in eu-west-1.",
+        ),
+        (
+            "SES_DEFAULT_DOMAIN",
+            "mail example",
+            "'mail example' is not a domain name: use one as in example.com.",
+        ),
+        (
+            "SES_ENDPOINT_URL",
+            "localhost:5000",
+            "'localhost:5000' is not an http or https URL: use one as in http://127.0.0.1:5000.",
+        ),
+    ],
+)
+def test_a_port_timeout_or_ses_setting_that_cannot_work_is_named(
+    variable: str, value: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """These were taken: a dev listener port of -1 failed `serve` with a traceback, an endless
+    timeout or first retry delay was accepted, and an SES region, domain or endpoint of no
+    usable form failed every e-mail on the SES option as an internal error."""
+    monkeypatch.setenv(f"GATEHOUSE_{variable}", value)
+    assert_refused(runner.invoke(app, ["tenant", "list"]), f"GATEHOUSE_{variable}: {message}")
+
+
+def test_a_working_ses_account_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A region, a domain and a local endpoint as a development platform has them."""
+    monkeypatch.setenv("GATEHOUSE_SES_REGION", "eu-west-1")
+    monkeypatch.setenv("GATEHOUSE_SES_DEFAULT_DOMAIN", "mail.example.com")
+    monkeypatch.setenv("GATEHOUSE_SES_ENDPOINT_URL", "http://127.0.0.1:5000")
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
