@@ -69,6 +69,14 @@ def stop_seconds(settings: Settings) -> float:
     return sending + KEPT_SECONDS_AT_STOP
 
 
+# Every e-mail of the tenants on the platform's default server then fails at once ("No default
+# mail server is configured"): said at start, not first in the tenants' delivery logs. In dev
+# mode only `serve` has the development mail server; a `gatehouse worker` has none either.
+NO_DEFAULT_SERVER_AT_START = (
+    "delivery worker %s: GATEHOUSE_DEFAULT_SMTP_URL is not set, so every e-mail of the tenants "
+    "on the platform's default server fails"
+)
+
 # After a lease renewal failed, the next try.
 RENEW_RETRY_SECONDS = 5.0
 
@@ -100,6 +108,8 @@ class Worker:
     async def run(self) -> None:
         """Deliver until stop(); the batches in hand are finished first (SIGTERM)."""
         log.info("delivery worker %s started", self.owner)
+        if not self._runtime.settings.default_smtp_url:
+            log.warning(NO_DEFAULT_SERVER_AT_START, self.owner)
         try:
             await self._pump(until_idle=False)
         finally:
