@@ -4,7 +4,9 @@ parse, their settings exist, and systemd waits long enough for a stopping worker
 from __future__ import annotations
 
 import configparser
+import os
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,27 @@ def test_the_example_environment_names_only_real_settings() -> None:
         if line.startswith("GATEHOUSE_")
     ]
     assert names and set(names) <= set(Settings.model_fields)
+
+
+def systemd_values(text: str) -> dict[str, str]:
+    """EnvironmentFile= as systemd reads these lines: KEY=VALUE, one pair of quotes removed."""
+    pairs = (line.split("=", 1) for line in text.splitlines() if line.startswith("GATEHOUSE_"))
+    return {name: value.strip().removeprefix('"').removesuffix('"') for name, value in pairs}
+
+
+def test_the_example_environment_reads_the_same_in_a_shell_and_in_systemd() -> None:
+    """One-off commands (`gatehouse db upgrade`) take the file through a shell: its unquoted
+    sender ("Example Identity <no-reply@...>") was a shell syntax error."""
+    path = DEPLOY / "env.example"
+    shell = subprocess.run(
+        ["sh", "-c", 'set -a; . "$1"; env', "sh", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": os.environ["PATH"]},
+    )
+    from_shell = dict(
+        line.split("=", 1) for line in shell.stdout.splitlines() if line.startswith("GATEHOUSE_")
+    )
+    assert from_shell == systemd_values(path.read_text())
+    assert from_shell["GATEHOUSE_DEFAULT_SENDER"] == "Example Identity <no-reply@id.example.com>"
