@@ -284,7 +284,13 @@ def tenant_list() -> None:
 
 
 @tenant_app.command("add-domain")
-def tenant_add_domain(tenant_id: str, domain: str) -> None:
+def tenant_add_domain(
+    tenant_id: Annotated[str, typer.Argument(help="The tenant's ID (see `tenant list`).")],
+    domain: Annotated[
+        str,
+        typer.Argument(help="A host name outside GATEHOUSE_BASE_DOMAIN, as in id.acme.com."),
+    ],
+) -> None:
     """Serve the tenant also on DOMAIN (its pages and /admin)."""
 
     async def work(runtime: Runtime) -> None:
