@@ -14,6 +14,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     start_http_server,
 )
@@ -26,19 +27,36 @@ class Metrics:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
 
     def __post_init__(self) -> None:
+        # No ``*_created`` gauge beside each counter: a start timestamp under the counter's
+        # HELP, which dashboards took for a figure (a process-wide switch of prometheus_client).
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         r = self.registry
-        self.sent = Counter("gatehouse_mail_sent", "E-mails delivered", registry=r)
-        self.failed = Counter("gatehouse_mail_failed", "E-mails that failed for good", registry=r)
+        self.sent = Counter(
+            "gatehouse_mail_sent",
+            "E-mails this process delivered (the mail server or SES accepted them)",
+            registry=r,
+        )
+        self.failed = Counter(
+            "gatehouse_mail_failed",
+            "E-mails this process failed for good (a permanent error, or too old to retry)",
+            registry=r,
+        )
         self.retried = Counter(
-            "gatehouse_mail_retried", "Attempts that will be retried", registry=r
+            "gatehouse_mail_retried",
+            "Attempts of this process that failed for now; the e-mail is tried again later",
+            registry=r,
         )
         self.latency = Histogram(
             "gatehouse_mail_delivery_seconds",
-            "Time from enqueue to delivery",
+            "Seconds from queueing to delivery, of the e-mails this process delivered",
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
-        self.queued = Gauge("gatehouse_mail_queued", "E-mails waiting or being sent", registry=r)
+        self.queued = Gauge(
+            "gatehouse_mail_queued",
+            "E-mails queued or being sent by any process (from the database, when scraped)",
+            registry=r,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
