@@ -158,8 +158,8 @@ async def code_page(
     if standing.locked_until is not None:
         error = email_otp.locked_message(standing.locked_until)
         return _page(request, tenant, user, application, error=error, locked=True)
-    error = _refusal(refused, standing)
-    return _page(request, tenant, user, application, error=error, error_field=error and "code")
+    refusal = _refusal(refused, standing)
+    return _page(request, tenant, user, application, error=refusal, error_field=refusal and "code")
 
 
 def _refusal(reason: str, standing: email_otp.Standing) -> str | None:
