@@ -17,7 +17,7 @@ from gatehouse.mail.dispatcher import NOT_TRIED
 from gatehouse.mail.models import QUEUED, OutboxMessage
 from gatehouse.mail.outbox import enqueue
 from gatehouse.mail.worker import Worker
-from gatehouse.runtime import Runtime
+from gatehouse.runtime import Runtime, build_runtime
 from tests.support.delivery import (
     CONTEXT,
     PLATFORM_LOGIN,
@@ -500,3 +500,27 @@ async def test_a_refused_login_is_not_tried_again_for_the_rest_of_the_batch(
         assert (attempt.outcome, attempt.step, attempt.reply_code) == ("failed", "auth", 535)
         errors.append(attempt.error)
     assert sorted(errors) == sorted([refused] * 2 + [f"{refused} {NOT_TRIED}"] * 3)
+
+
+async def test_without_a_default_server_an_email_waits_and_is_sent_once_it_is_set(
+    setup: DeliverySetup, pki: Pki, platform: SmtpServer
+) -> None:
+    """No GATEHOUSE_DEFAULT_SMTP_URL (the operator's setting is missing): the e-mail is not
+    failed but waits, saying why; a worker with the setting made delivers it."""
+    runtime = await setup.runtime("")
+    [message_id] = await queue(runtime, "u0@acme.test")
+    assert await setup.worker(runtime).run_once() == 1
+    message = await load(runtime, message_id)
+    assert (message.status, message.attempts, message.last_error) == (
+        QUEUED,
+        1,
+        "config: No default mail server is configured for the platform "
+        "(GATEHOUSE_DEFAULT_SMTP_URL): the e-mail waits for it and is tried again.",
+    )
+    settings = runtime.settings.model_copy(update={"default_smtp_url": platform_url(platform.port)})
+    fixed = build_runtime(settings, extra_ca_files=(pki.ca_file,))  # the same database
+    setup.runtimes.append(fixed)
+    await make_due(fixed)
+    assert await setup.worker(fixed).run_once() == 1
+    assert (await load(fixed, message_id)).status == "sent"
+    assert [m.rcpt_tos for m in platform.handler.messages] == [("u0@acme.test",)]

@@ -56,7 +56,7 @@ async def test_a_worker_without_its_database_logs_one_line_per_try(
 async def test_a_worker_without_a_default_mail_server_says_so_at_start(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Without GATEHOUSE_DEFAULT_SMTP_URL every e-mail on the default server fails at once; the
+    """Without GATEHOUSE_DEFAULT_SMTP_URL every e-mail on the default server waits; the
     operator learnt it only from the tenants' delivery logs (a `gatehouse worker` in dev mode
     too: the development mail server runs in `serve` only)."""
     settings = Settings(data_dir=tmp_path, secret_keys=KEY, worker_poll_seconds=0.05, dev=True)
@@ -64,5 +64,5 @@ async def test_a_worker_without_a_default_mail_server_says_so_at_start(
         worker = await run_briefly(settings)
     assert caplog.messages[0] == (
         f"delivery worker {worker.owner}: GATEHOUSE_DEFAULT_SMTP_URL is not set, so every "
-        "e-mail of the tenants on the platform's default server fails"
+        "e-mail of the tenants on the platform's default server waits for it"
     )

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 
 from gatehouse.crypto import SecretBox
-from gatehouse.errors import ConfigurationError
+from gatehouse.errors import ConfigurationError, TransientDeliveryError
 from gatehouse.mail.config import stored_endpoint
 from gatehouse.mail.endpoint import SmtpEndpoint, endpoint_from_url
 from gatehouse.mail.mime import split_sender
@@ -16,7 +16,8 @@ from gatehouse.mail.ses_client import SES_NOT_AVAILABLE
 from gatehouse.settings import Settings
 
 NO_DEFAULT_SERVER = (
-    "No default mail server is configured for the platform (GATEHOUSE_DEFAULT_SMTP_URL)."
+    "No default mail server is configured for the platform (GATEHOUSE_DEFAULT_SMTP_URL): the "
+    "e-mail waits for it and is tried again."
 )
 
 
@@ -36,9 +37,11 @@ class Route:
 
 
 def default_route(settings: Settings) -> Route:
-    """The platform's default server; the operator chose it, so private addresses are fine."""
+    """The platform's default server; the operator chose it, so private addresses are fine.
+    Without one the e-mail waits (retried as after a temporary failure): the operator's
+    setting is missing, and once set, nothing queued meanwhile is lost."""
     if not settings.default_smtp_url:
-        raise ConfigurationError("config", NO_DEFAULT_SERVER)
+        raise TransientDeliveryError("config", NO_DEFAULT_SERVER)
     name, address = split_sender(settings.default_sender)
     return Route(
         key="default",

@@ -69,12 +69,13 @@ def stop_seconds(settings: Settings) -> float:
     return sending + KEPT_SECONDS_AT_STOP
 
 
-# Every e-mail of the tenants on the platform's default server then fails at once ("No default
-# mail server is configured"): said at start, not first in the tenants' delivery logs. In dev
-# mode only `serve` has the development mail server; a `gatehouse worker` has none either.
+# Every e-mail of the tenants on the platform's default server then waits ("No default mail
+# server is configured"), until the setting is made or the e-mail is too old to try: said at
+# start, not first in the tenants' delivery logs. In dev mode only `serve` has the development
+# mail server; a `gatehouse worker` has none either.
 NO_DEFAULT_SERVER_AT_START = (
     "delivery worker %s: GATEHOUSE_DEFAULT_SMTP_URL is not set, so every e-mail of the tenants "
-    "on the platform's default server fails"
+    "on the platform's default server waits for it"
 )
 
 # After a lease renewal failed, the next try.
