@@ -162,6 +162,28 @@ async def test_every_outcome_refused_is_a_fault_of_the_write_not_of_the_values()
     assert recorder.unwritten == {"m1", "m2"} and recorder.behind
 
 
+async def test_a_group_refused_for_its_text_alone_is_recorded_bare_at_last(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every outcome of the group refused, but for their values: once given up on, their bare
+    forms are taken, so they are written rather than kept (and retried) for ever."""
+    database = Database()
+    recorder = recorder_on(database)
+    for message_id in ("m1", "m2"):
+        await recorder.add(dataclasses.replace(outcome(message_id), reply=UNSTORABLE_REPLY))
+    with caplog.at_level(logging.ERROR, logger="gatehouse.mail.recorder"):
+        for _ in range(2):
+            with pytest.raises(DatabaseBehind):
+                await recorder.flush()
+        await recorder.flush()
+    assert database.written == ["m1", "m2"]
+    assert not recorder.behind and recorder.unwritten == set()
+    bare = (
+        "the database refused the outcome of message {}; it was recorded without the server's text"
+    )
+    assert [r.getMessage() for r in caplog.records][-2:] == [bare.format("m1"), bare.format("m2")]
+
+
 async def test_refused_outcomes_do_not_slow_the_others_down() -> None:
     """A refusal is no sign of a database away: the next flush is not put off."""
     clock = Clock()

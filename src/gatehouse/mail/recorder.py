@@ -123,10 +123,28 @@ class OutcomeRecorder:
                 if not _refused_values(exc):  # untried first: a refused one cannot block them
                     return outcomes[n:] + [o for o, _ in refused], True
                 refused.append((outcome, exc))
-        if not written and len(refused) > 1:  # every one: a fault of the write, not the values
+        if not written and len(refused) > 1 and not await self._values_at_fault(refused):
             log.error("the database refused every outcome of a group", exc_info=refused[0][1])
             return outcomes, True
         return [kept for o, exc in refused for kept in await self._refused(o, exc)], False
+
+    async def _values_at_fault(self, refused: list[tuple[Outcome, Exception]]) -> bool:
+        """Every outcome of a group refused is a fault of the write (a new constraint no
+        outcome meets, say), unless, refused ``DROP_AFTER`` times, the first one's bare form is
+        taken: then it was their values, and the others are given up on as one refused alone."""
+        for outcome, _ in refused:
+            message_id = outcome.job.message.id
+            self._refusals[message_id] = self._refusals.get(message_id, 0) + 1
+        first, error = refused[0]
+        if self._refusals[first.job.message.id] < DROP_AFTER:
+            return False
+        try:
+            await self._record([_bare(first)])
+        except Exception:
+            return False
+        _log_recorded_bare(first.job.message.id, error)
+        del refused[0]
+        return True
 
     async def _record(self, outcomes: list[Outcome]) -> None:
         await self._dispatcher.record(outcomes, self.owner)
@@ -145,12 +163,7 @@ class OutcomeRecorder:
         del self._refusals[message_id]
         try:
             await self._record([_bare(outcome)])
-            log.error(
-                "the database refused the outcome of message %s; it was recorded without the "
-                "server's text",
-                message_id,
-                exc_info=error,
-            )
+            _log_recorded_bare(message_id, error)
         except Exception:
             self.unwritten.discard(message_id)
             log.error(
@@ -170,6 +183,14 @@ class OutcomeRecorder:
         backoff = min(MAX_BACKOFF_SECONDS, FLUSH_SECONDS * 2 ** min(self._failures, 10))
         self._retry_at = self._clock() + backoff
         log.warning("%d outcomes kept: the database is away (next try in %.1f s)", kept, backoff)
+
+
+def _log_recorded_bare(message_id: str, error: Exception) -> None:
+    log.error(
+        "the database refused the outcome of message %s; it was recorded without the server's text",
+        message_id,
+        exc_info=error,
+    )
 
 
 def _bare(outcome: Outcome) -> Outcome:
