@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from gatehouse.db.base import utcnow
-from gatehouse.mail.configure import save_custom
+from gatehouse.mail.configure import save_custom, save_ses
 from gatehouse.mail.dispatcher import NOT_TRIED
 from gatehouse.mail.models import QUEUED, OutboxMessage
 from gatehouse.mail.outbox import enqueue
@@ -28,6 +28,7 @@ from tests.support.delivery import (
     platform_url,
     queue,
 )
+from tests.support.moto_ses import PLATFORM_DOMAIN, MotoSes
 from tests.support.smtp_servers import (
     UNTRUSTED_ISSUER,
     Pki,
@@ -524,3 +525,39 @@ async def test_without_a_default_server_an_email_waits_and_is_sent_once_it_is_se
     assert await setup.worker(fixed).run_once() == 1
     assert (await load(fixed, message_id)).status == "sent"
     assert [m.rcpt_tos for m in platform.handler.messages] == [("u0@acme.test",)]
+
+
+async def test_with_ses_turned_off_an_email_waits_and_is_sent_once_it_is_back(
+    setup: DeliverySetup, platform: SmtpServer, moto_ses: MotoSes
+) -> None:
+    """A tenant on Amazon SES, on a worker without SES (the operator turned it off, or this
+    worker lacks the setting): the e-mail is not failed, nor sent through the default server,
+    but waits saying why; a worker with SES delivers it."""
+    moto_ses.reset()
+    runtime = await setup.runtime(platform_url(platform.port))
+    async with runtime.sessions() as session:
+        await save_ses(
+            runtime,
+            session,
+            tenant_id="acme",
+            actor="admin:admin@acme.test",
+            raw={"mode": "ses", "from_username": "no-reply", "from_domain": PLATFORM_DOMAIN},
+        )
+    without_ses = build_runtime(runtime.settings.model_copy(update={"ses_region": ""}))
+    setup.runtimes.append(without_ses)
+    [message_id] = await queue(without_ses, "u0@acme.test")
+    assert await setup.worker(without_ses).run_once() == 1
+    message = await load(without_ses, message_id)
+    assert (message.status, message.attempts, message.last_error) == (
+        QUEUED,
+        1,
+        "config: The Amazon Simple Email Service option is not available on this platform: the "
+        "e-mail waits for it, or for another mail server configuration, and is tried again.",
+    )
+    assert platform.handler.messages == [] and moto_ses.sent() == []
+    await make_due(runtime)
+    assert await setup.worker(runtime).run_once() == 1
+    assert (await load(runtime, message_id)).status == "sent"
+    sent = [(m["source"], list(dict.fromkeys(m["destinations"]))) for m in moto_ses.sent()]
+    assert sent == [(f"no-reply@{PLATFORM_DOMAIN}", ["u0@acme.test"])]  # moto lists To again
+    assert platform.handler.messages == []

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 
 from gatehouse.crypto import SecretBox
-from gatehouse.errors import ConfigurationError, TransientDeliveryError
+from gatehouse.errors import TransientDeliveryError
 from gatehouse.mail.config import stored_endpoint
 from gatehouse.mail.endpoint import SmtpEndpoint, endpoint_from_url
 from gatehouse.mail.mime import split_sender
@@ -18,6 +18,11 @@ from gatehouse.settings import Settings
 NO_DEFAULT_SERVER = (
     "No default mail server is configured for the platform (GATEHOUSE_DEFAULT_SMTP_URL): the "
     "e-mail waits for it and is tried again."
+)
+
+SES_WAITED_FOR = (
+    f"{SES_NOT_AVAILABLE[:-1]}: the e-mail waits for it, or for another mail server "
+    "configuration, and is tried again."
 )
 
 
@@ -77,9 +82,11 @@ def route_of(
 
 def _ses_route(config: MailServerConfig, settings: Settings) -> Route:
     """The platform's SES account with the tenant's From and Reply to. If the operator has since
-    turned SES off, the e-mail fails: it never falls back to the default server."""
+    turned SES off (or this worker lacks the setting), the e-mail waits as without a default
+    server, until SES is back or the tenant's administrator chooses another configuration; it
+    never falls back to the default server."""
     if not settings.ses_available:
-        raise ConfigurationError("config", SES_NOT_AVAILABLE)
+        raise TransientDeliveryError("config", SES_WAITED_FOR)
     return Route(
         key="ses",
         owner="ses",
