@@ -4,6 +4,7 @@ switches; their authorizations and CSRF tokens."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from gatehouse.accounts.authorizations import Authorization
 from gatehouse.applications import service as application_service
 from gatehouse.mail.templates import sets as template_sets
 from gatehouse.processes.settings import get_settings
+from gatehouse.web.console import email_templates
 from tests.support.accounts import add_user, sign_in
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token
@@ -625,3 +627,38 @@ def test_an_unclosed_tag_is_explained_without_jinja(console: httpx.Client) -> No
         "where it ends.</li>"
     ) in refused.text
     assert "Jinja" not in refused.text
+
+
+def test_templates_are_checked_and_previewed_off_the_event_loop(
+    console: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checking and rendering a dense template of 100,000 characters takes most of a second:
+    done on the event loop, every request of the process (every tenant's) would wait for it."""
+    on_loop: list[tuple[str, bool]] = []
+
+    def recorded(name: str, function: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                asyncio.get_running_loop()
+                on_loop.append((name, True))
+            except RuntimeError:  # no loop runs in this thread
+                on_loop.append((name, False))
+            return function(*args, **kwargs)
+
+        return call
+
+    for module, name in (
+        (email_templates, "check_template"),
+        (email_templates, "render_email"),
+        (template_sets, "check_template"),
+    ):
+        monkeypatch.setattr(module, name, recorded(name, getattr(module, name)))
+    set_id = create_set(console)
+    path = f"{SETS}/{set_id}/templates/forgot-password/de"
+    values = {"subject": "Hallo", "text": "Link: " + LINK, "html": LINK}
+    preview = console.post(path, data=template_form(console, path, action="preview", **values))
+    assert preview.status_code == 200 and "Link: http://demo.localhost:" in preview.text
+    saved = console.post(path, data=template_form(console, path, **values))
+    assert saved.status_code == 303, saved.text
+    assert {name for name, _ in on_loop} == {"check_template", "render_email"}
+    assert [name for name, loop in on_loop if loop] == []

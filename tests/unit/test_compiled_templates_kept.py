@@ -4,8 +4,10 @@ only by their number, so a tenant's large templates cannot fill a process's memo
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
 
+from gatehouse.mail.templates.compiled import SourceCache
 from gatehouse.mail.templates.sandbox import MAX_BODY_CHARS, compile_part
 
 
@@ -31,3 +33,23 @@ def test_small_sources_stay_compiled() -> None:
     """The worker's usual templates, a few thousand characters each, are compiled once."""
     source = "Hello {{ user.firstName }}, your code is {{ other.code }}."
     assert compile_part(source, html=False) is compile_part(source, html=False)
+
+
+def test_threads_making_the_same_entry_count_its_source_once() -> None:
+    """The console checks templates in threads while the worker renders on the event loop:
+    two making the same entry at once keep one, and its characters are counted once (counted
+    twice, the budget would shrink for good with every such race)."""
+    cache: SourceCache[str] = SourceCache(max_entries=10, max_chars=1_000)
+    both_making = threading.Barrier(2)
+
+    def make() -> str:
+        both_making.wait(timeout=10)
+        return "compiled"
+
+    threads = [threading.Thread(target=cache.get, args=("source", "html", make)) for _ in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert cache.get("source", "html", lambda: "made again") == "compiled"
+    assert cache._chars == len("source")
