@@ -404,7 +404,7 @@ def test_private_address_is_refused_with_the_guard_on(
     by_address = run_in_thread(lambda: save("127.0.0.1"))
     assert (by_name.step, by_name.message) == (
         "dns",
-        PRIVATE_ADDRESS.format(host="localhost", address="127.0.0.1"),
+        PRIVATE_ADDRESS.format(host="localhost"),
     )
     assert (by_address.step, by_address.message) == (
         "dns",

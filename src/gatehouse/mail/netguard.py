@@ -17,9 +17,11 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 DNS_NOT_FOUND = "The host name {host} could not be found (DNS). Check the spelling of the host."
 DNS_TEMPORARY = "The host name {host} could not be looked up right now (DNS); try again later."
 DNS_TIMEOUT = "Looking up the host name {host} timed out (DNS); try again later."
+# Which private address a name has is not said: the platform's resolver may answer names of
+# its own network, whose addresses are no business of a tenant's administrator.
 PRIVATE_ADDRESS = (
-    "The mail server {host} is at {address}, and private network addresses are not allowed. "
-    "Use the server's public host name."
+    "The mail server {host} is on a private network, and private network addresses are not "
+    "allowed. Use the server's public host name."
 )
 PRIVATE_LITERAL = (
     "The mail server address {address} is on a private network, and private network addresses "
@@ -109,8 +111,9 @@ async def resolve_mail_addresses(
     if not allow_private:
         for address in addresses:
             if is_private_address(address):
-                template = PRIVATE_LITERAL if literal is not None else PRIVATE_ADDRESS
+                if literal is None:
+                    raise ConfigurationError("dns", PRIVATE_ADDRESS.format(host=host))
                 raise ConfigurationError(
-                    "dns", template.format(host=host, address=display_address(address))
+                    "dns", PRIVATE_LITERAL.format(address=display_address(address))
                 )
     return list(dict.fromkeys(str(address) for address in addresses))
