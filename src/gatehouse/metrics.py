@@ -2,7 +2,8 @@
 
 A web process answers them at /metrics (with the queue's depth, counted in the database); a
 ``gatehouse worker``, which has no web server, on a port of its own (``--metrics-port``): the
-sent, failed, retried and latency figures are counted by the process that sends."""
+sent, failed, retried and latency figures are counted by the process that sends (a web process
+with ``run_worker`` off leaves them out)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,12 @@ class Metrics:
             "E-mails queued or being sent by any process (from the database, when scraped)",
             registry=r,
         )
+
+    def without_delivery_figures(self) -> None:
+        """For a web process without a worker: it sends nothing, and counters that always say 0
+        beside the workers' would be summed into dashboards as if they were figures."""
+        for collector in (self.sent, self.failed, self.retried, self.latency):
+            self.registry.unregister(collector)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

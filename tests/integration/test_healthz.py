@@ -61,3 +61,23 @@ def test_metrics_is_503_without_a_traceback_when_the_database_does_not_answer(
     )
     assert [r.exc_info for r in caplog.records if r.exc_info] == []
     assert "metrics: the database does not answer: ConnectionRefusedError" in caplog.messages
+
+
+def test_a_web_process_without_a_worker_leaves_the_delivery_figures_out(
+    live: LiveServer, tmp_path: Path
+) -> None:
+    """With GATEHOUSE_RUN_WORKER=0 the process sends nothing: its sent, failed, retried and
+    latency would say 0 for ever beside the workers' (README: Operations). The queue's depth,
+    counted in the database, stays."""
+    settings = live.settings.model_copy(
+        update={"data_dir": tmp_path, "public_port": None, "run_worker": False}
+    )
+    server = start_live_server(settings)
+    try:
+        with server.client(None) as client:
+            answer = client.get("/metrics")
+    finally:
+        server.stop()
+    assert answer.status_code == 200
+    figures = [line.split()[0] for line in answer.text.splitlines() if line[:1] != "#"]
+    assert figures == ["gatehouse_mail_queued"]

@@ -47,3 +47,11 @@ def test_the_exposition_parses_with_meaningful_help_and_no_labels() -> None:
     assert [(f.name, f.type, f.documentation) for f in families] == EXPECTED
     labels = {name for f in families for sample in f.samples for name in sample.labels}
     assert labels == {"le"}
+
+
+def test_a_process_that_sends_nothing_leaves_the_delivery_figures_out() -> None:
+    """A web process without a worker: its counters would always say 0 beside the workers'."""
+    metrics = Metrics()
+    metrics.without_delivery_figures()
+    families = list(text_string_to_metric_families(metrics.render().decode()))
+    assert [f.name for f in families] == ["gatehouse_mail_queued"]

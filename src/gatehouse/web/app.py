@@ -100,6 +100,8 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
         runtime = _start_runtime(settings, devmail)
         app.state.runtime = api.state.runtime = runtime
         worker_task = _start_worker(runtime) if settings.run_worker else None
+        if worker_task is None:
+            runtime.metrics.without_delivery_figures()
         try:
             yield
         finally:
