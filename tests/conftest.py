@@ -17,14 +17,19 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from gatehouse.db.migrate import upgrade
 from gatehouse.db.models import Base
 from gatehouse.settings import Settings
-from tests.support.live import LiveServer, free_port, run_in_thread, start_live_server
+from tests.support.live import (
+    TEST_SECRET_KEY,
+    LiveServer,
+    free_port,
+    run_in_thread,
+    start_live_server,
+)
 from tests.support.moto_ses import PLATFORM_DOMAIN, MotoSes, start_moto
 from tests.support.moto_ses import REGION as SES_REGION
 from tests.support.postgres import private_database
 from tests.support.smtp_servers import Pki
 
 REQUIRE_ALL = os.environ.get("GATEHOUSE_TEST_REQUIRE_ALL") == "1"
-TEST_SECRET_KEY = "bqZtUmq3Qkq6dP0b1xYkFJXWq2Q8LZr0sVxq5bW8yC4="
 
 
 def _database_url(data_dir: Path) -> str:

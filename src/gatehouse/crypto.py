@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -27,6 +28,16 @@ class SecretBox:
         if not keys:
             raise GatehouseError("at least one secret key is needed")
         self._fernet = MultiFernet([Fernet(key) for key in keys])
+        self._keys = [base64.urlsafe_b64decode(key) for key in keys]
+
+    def mac(self, purpose: str, value: str) -> str:
+        """A MAC of ``value`` for ``purpose`` under the newest key: only the platform can make
+        one, and one made for a purpose is worth nothing for another."""
+        return _mac(self._keys[0], purpose, value)
+
+    def mac_matches(self, purpose: str, value: str, mac: str) -> bool:
+        """Whether ``mac`` is ``value``'s for ``purpose`` under any key (rotation)."""
+        return any(tokens_equal(_mac(key, purpose, value), mac) for key in self._keys)
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
@@ -49,6 +60,13 @@ class SecretBox:
             raise UndecryptableSecretError(
                 "a stored secret cannot be decrypted with the current keys"
             ) from exc
+
+
+def _mac(key: bytes, purpose: str, value: str) -> str:
+    # A key of its own per purpose, derived from the Fernet key, which encrypts nothing with it.
+    derived = hmac.new(key, b"gatehouse mac: " + purpose.encode(), hashlib.sha256).digest()
+    digest = hmac.new(derived, value.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def load_secret_box(settings: Settings) -> SecretBox:

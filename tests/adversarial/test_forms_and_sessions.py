@@ -40,8 +40,9 @@ from tests.adversarial.world import (
     wait_outbox_idle,
 )
 from tests.support.live import LiveServer
-from tests.support.pages import csrf_token
+from tests.support.pages import csrf_token, signed_csrf
 
+PLANTED = "planted-by-a-neighbouring-subdomain"
 COOKIE_NAMES = ("gh_csrf", "gh_admin", "gh_user", "gh_pending")
 LOCKED_RE = re.compile(r"try again after (\d\d):(\d\d) UTC")
 
@@ -68,7 +69,8 @@ def world(live: LiveServer) -> World:
 
 def test_every_form_refuses_a_missing_or_wrong_csrf_token(live: LiveServer, world: World) -> None:
     """With a valid session, each form posted without a token, with a token but no cookie,
-    and with a wrong token: 403 with the CSRF sentence, and no row of the database changes."""
+    with a wrong token, with the cookie's value as the token, and with a planted cookie
+    repeated in the form: 403 with the CSRF sentence, and no row of the database changes."""
     admin = console(live, world.tenant_id, world.admin_email, ADMIN_PASSWORD)
     user = end_user(live, world.tenant_id, world.user_email, USER_PASSWORD)
     try:
@@ -78,7 +80,7 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(live: LiveServer, worl
         for route in form_routes():
             client = admin if route.is_console else user
             url = fill(route, world.path_values())
-            good = client.cookies["gh_csrf"]
+            good = signed_csrf(client.cookies["gh_csrf"])
             attempts: dict[str, dict[str, Any]] = {
                 "missing": {"data": form_fields(route)},
                 "wrong": {"data": {**form_fields(route), "csrf_token": good[:-4] + "AAAA"}},
@@ -86,6 +88,15 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(live: LiveServer, worl
                 "no cookie": {
                     "data": {**form_fields(route), "csrf_token": good},
                     "headers": {"cookie": _cookies_without_csrf(client)},
+                },
+                # Double submit unsigned: the cookie's own value in the field.
+                "cookie as token": {
+                    "data": {**form_fields(route), "csrf_token": client.cookies["gh_csrf"]},
+                },
+                # A cookie planted from a neighbouring subdomain, repeated in the form.
+                "planted": {
+                    "data": {**form_fields(route), "csrf_token": PLANTED},
+                    "headers": {"cookie": f"{_cookies_without_csrf(client)}; gh_csrf={PLANTED}"},
                 },
             }
             for name, kwargs in attempts.items():
@@ -142,7 +153,7 @@ def test_every_cookie_is_httponly_samesite_lax_and_secure_under_https(
         page = client.get("/admin/signin")
         seen.update(set_cookies(page))
         token = csrf_token(page)
-        sent = {"cookie": f"gh_csrf={token}"}  # httpx keeps Secure cookies off plain http
+        sent = {"cookie": seen["gh_csrf"].split(";")[0]}  # httpx keeps Secure ones off http
         steps = [
             ("/admin/signin", {"identifier": world.admin_email, "password": ADMIN_PASSWORD}),
             ("/", {"identifier": world.user_email, "password": USER_PASSWORD}),
@@ -233,7 +244,12 @@ def test_sign_in_renews_the_session_and_sign_out_revokes_it(live: LiveServer, wo
                 csrf = client.cookies["gh_csrf"]
                 csrf_before.append(csrf)
                 answer = client.post(
-                    path, data={"identifier": email, "password": password, "csrf_token": csrf}
+                    path,
+                    data={
+                        "identifier": email,
+                        "password": password,
+                        "csrf_token": signed_csrf(csrf),
+                    },
                 )
                 assert answer.status_code == 303, answer.text
                 issued = set_cookies(answer)
@@ -245,7 +261,9 @@ def test_sign_in_renews_the_session_and_sign_out_revokes_it(live: LiveServer, wo
             assert hash_token(planted) not in rows and hash_token(tokens[1]) in rows
             assert client.get(home).status_code == 200
             out_path = "/admin/signout" if kind == "console" else "/logout"
-            signed_out = client.post(out_path, data={"csrf_token": client.cookies["gh_csrf"]})
+            signed_out = client.post(
+                out_path, data={"csrf_token": signed_csrf(client.cookies["gh_csrf"])}
+            )
             assert signed_out.status_code == 303
             assert rows != session_rows(live, world.tenant_id)
             assert session_rows(live, world.tenant_id)[hash_token(tokens[1])] is not None

@@ -26,6 +26,7 @@ from tests.adversarial.world import (
     wait_outbox_idle,
 )
 from tests.support.live import LiveServer
+from tests.support.pages import signed_csrf
 
 CSRF = "isolation-csrf-token-0123456789abcdef"
 SIGN_IN_REDIRECTS = {"/admin/signin", "/", "/?msg=session-expired"}
@@ -83,7 +84,7 @@ def call(
     url, kwargs = request_for(route, world)
     headers: dict[str, str] = {}
     if route.is_form:
-        kwargs.setdefault("data", {})["csrf_token"] = CSRF
+        kwargs.setdefault("data", {})["csrf_token"] = signed_csrf(CSRF)
         cookies = f"{cookies}; gh_csrf={CSRF}" if cookies else f"gh_csrf={CSRF}"
     if cookies:
         headers["cookie"] = cookies
@@ -176,7 +177,7 @@ def test_references_to_other_tenants_resources_in_queries_and_bodies(
     a, b = worlds
     before = snapshot(live, a.tenant_id)
     admin, api, anon = clients["b_admin"], clients["b_api"], clients["b_anon"]
-    form = {"csrf_token": CSRF}
+    form = {"csrf_token": signed_csrf(CSRF)}
     csrf = {"cookie": f"gh_csrf={CSRF}"}
     answers = {
         "logon page ?app=": anon.get(f"/?app={a.application_id}"),
@@ -207,7 +208,7 @@ def test_references_to_other_tenants_resources_in_queries_and_bodies(
         ),
         "console: B's app gets A's set": admin.post(
             f"/admin/applications/{b.application_id}",
-            data={"csrf_token": admin.cookies["gh_csrf"], "name": "x"}
+            data={"csrf_token": signed_csrf(admin.cookies["gh_csrf"]), "name": "x"}
             | {"home_url": "https://x.test/", "template_set_id": a.set_id},
         ),
         "api: B's app gets A's set": api.put(

@@ -61,7 +61,9 @@ def test_session_cookie_flags(demo: LiveServer) -> None:
 def test_session_cookie_is_secure_under_https(demo: LiveServer) -> None:
     """Behind a TLS-terminating proxy (X-Forwarded-Proto: https) the cookie is Secure."""
     with demo.client(headers={"x-forwarded-proto": "https"}) as client:
-        token = csrf_token(client.get("/admin/signin"))
+        page = client.get("/admin/signin")
+        token = csrf_token(page)
+        csrf_cookie = page.headers["set-cookie"].split(";")[0]
         # httpx keeps Secure cookies off plain http, so the test sends the CSRF cookie itself.
         response = client.post(
             "/admin/signin",
@@ -70,7 +72,7 @@ def test_session_cookie_is_secure_under_https(demo: LiveServer) -> None:
                 "password": DEMO_ADMIN_PASSWORD,
                 "csrf_token": token,
             },
-            headers={"cookie": f"gh_csrf={token}"},
+            headers={"cookie": csrf_cookie},
         )
     cookie = next(
         v

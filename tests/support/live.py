@@ -19,6 +19,8 @@ from gatehouse.runtime import build_runtime
 from gatehouse.settings import Settings
 from gatehouse.web.app import create_app
 
+TEST_SECRET_KEY = "bqZtUmq3Qkq6dP0b1xYkFJXWq2Q8LZr0sVxq5bW8yC4="  # the tests' servers' key
+
 T = TypeVar("T")
 
 

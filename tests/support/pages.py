@@ -7,8 +7,18 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from gatehouse.crypto import SecretBox
+from gatehouse.web.csrf import MAC_PURPOSE
+from tests.support.live import TEST_SECRET_KEY
+
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 LINK_RE = re.compile(r"https?://\S+?(?:reset-password|activate)\?token=[\w-]+")
+
+
+def signed_csrf(cookie: str) -> str:
+    """The form field that goes with CSRF cookie ``cookie`` on the tests' servers (their pages
+    carry it; a test posting without a page signs the cookie it holds or plants)."""
+    return SecretBox([TEST_SECRET_KEY.encode()]).mac(MAC_PURPOSE, cookie)
 
 
 def csrf_token(page: httpx.Response) -> str:

@@ -49,3 +49,16 @@ def test_a_ciphertext_older_than_its_maximum_age_is_refused() -> None:
     assert SecretBox([key]).decrypt(old) == "secret"  # a stored secret has no age limit
     with pytest.raises(GatehouseError, match="cannot be decrypted"):
         SecretBox([key]).decrypt(old, max_age_seconds=120)
+
+
+def test_macs_are_the_platforms_per_purpose_and_survive_rotation() -> None:
+    """A MAC (the forms' CSRF field) matches its value and purpose only, made with the
+    platform's key: after a new key is put first, one made before still matches."""
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    mac = SecretBox([old]).mac("csrf", "cookie-value")
+    assert mac != SecretBox([new]).mac("csrf", "cookie-value")
+    assert SecretBox([new, old]).mac_matches("csrf", "cookie-value", mac)
+    assert not SecretBox([new]).mac_matches("csrf", "cookie-value", mac)
+    assert not SecretBox([old]).mac_matches("csrf", "other-value", mac)
+    assert not SecretBox([old]).mac_matches("other-purpose", "cookie-value", mac)
+    assert SecretBox([new, old]).mac("csrf", "cookie-value") != mac  # made with the newest

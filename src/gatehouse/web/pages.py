@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from gatehouse.crypto import new_token
 from gatehouse.processes.email_limit import USER_AT_LIMIT
 from gatehouse.web.console import delivery_labels
-from gatehouse.web.csrf import CSRF_COOKIE, set_csrf_cookie
+from gatehouse.web.csrf import CSRF_COOKIE, form_token, set_csrf_cookie
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -110,7 +110,8 @@ def render(
         token = new_token()
         request.state.csrf_token = token
     flash = FLASH_MESSAGES.get(request.query_params.get("msg", ""))
-    page = {"request": request, "csrf_token": token, "flash": flash, **(context or {})}
+    fields = form_token(request, token)
+    page = {"request": request, "csrf_token": fields, "flash": flash, **(context or {})}
     response = templates.TemplateResponse(request, template, page, status_code=status_code)
     if fresh:
         set_csrf_cookie(request, response, token)
