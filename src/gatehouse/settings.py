@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     retry_first_seconds: float = Field(default=30.0, gt=0, allow_inf_nan=False)
     retry_max_seconds: float = Field(default=3600.0, gt=0, allow_inf_nan=False)
     retry_give_up_hours: float = Field(default=24.0, gt=0, allow_inf_nan=False)
+    # Sent and failed e-mails are deleted from the delivery log this many days after queueing.
+    delivery_log_days: int = Field(default=30, ge=1, le=3650)
     session_hours: int = Field(default=8, ge=1)
     # Self-registrations per tenant from one client network in any hour; 0: no limit.
     registrations_per_client_hour: int = Field(default=10, ge=0)

@@ -101,6 +101,14 @@ def test_every_value_of_the_wrong_type_or_range_is_named(monkeypatch: pytest.Mon
     )
 
 
+def test_a_delivery_log_kept_less_than_a_day_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEHOUSE_DELIVERY_LOG_DAYS", "0")
+    assert_refused(
+        runner.invoke(app, ["worker"]),
+        "GATEHOUSE_DELIVERY_LOG_DAYS: Input should be greater than or equal to 1 (got '0').",
+    )
+
+
 @pytest.mark.parametrize(
     ("url", "why"),
     [

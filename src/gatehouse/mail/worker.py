@@ -37,6 +37,7 @@ from gatehouse.mail.dispatcher import (
 )
 from gatehouse.mail.models import QUEUED, SENDING, OutboxMessage
 from gatehouse.mail.recorder import FLUSH_SECONDS, DatabaseBehind, OutcomeRecorder
+from gatehouse.mail.retention import PURGE_EVERY_SECONDS, purge_delivery_log
 from gatehouse.mail.transports.base import SEND_NOT_AFTER, LeaseRunningOut, check_send_deadline
 from gatehouse.mail.transports.pool import TransportPool
 from gatehouse.mail.transports.smtp import transaction_seconds
@@ -78,6 +79,11 @@ NO_DEFAULT_SERVER_AT_START = (
     "on the platform's default server waits for it"
 )
 
+PURGED = (
+    "delivery worker %s: the e-mails queued more than %d days ago deleted from the delivery log: %d"
+)
+PURGE_FAILED = "delivery worker %s: purging the delivery log failed (%s); tried again in an hour"
+
 # After a lease renewal failed, the next try.
 RENEW_RETRY_SECONDS = 5.0
 
@@ -111,10 +117,28 @@ class Worker:
         log.info("delivery worker %s started", self.owner)
         if not self._runtime.settings.default_smtp_url:
             log.warning(NO_DEFAULT_SERVER_AT_START, self.owner)
+        purging = asyncio.create_task(self._purge_hourly())
         try:
             await self._pump(until_idle=False)
         finally:
+            purging.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purging
             await self.close()
+
+    async def _purge_hourly(self) -> None:
+        """The delivery log's old e-mails deleted at start and every hour (mail/retention.py)."""
+        days = self._runtime.settings.delivery_log_days
+        while True:
+            try:
+                purged = await purge_delivery_log(
+                    self._runtime.sessions, days=days, locking=not is_sqlite(self._runtime.engine)
+                )
+                if purged:
+                    log.info(PURGED, self.owner, days, purged)
+            except Exception as exc:  # the database away, say: the next hour's purge
+                log.warning(PURGE_FAILED, self.owner, type(exc).__name__)
+            await asyncio.sleep(PURGE_EVERY_SECONDS)
 
     async def drain(self) -> int:
         """Deliver until nothing is due and nothing is in hand; how many were handled."""
