@@ -17,7 +17,7 @@ from gatehouse.web.console.auth import Admin, require
 from gatehouse.web.console.charts import hourly_chart
 from gatehouse.web.console.delivery_labels import RETRYING, STATUS_LABELS
 from gatehouse.web.pages import page_number, render
-from gatehouse.web.tenancy import DbSession
+from gatehouse.web.tenancy import CurrentRuntime, DbSession
 
 LIST_PAGE = "/admin/tenant-settings/mail-delivery"
 router = APIRouter(prefix=LIST_PAGE)
@@ -43,6 +43,7 @@ async def delivery_page(
     request: Request,
     session: DbSession,
     admin: TenantConfigAdmin,
+    runtime: CurrentRuntime,
     status: str = "",
     recipient: str = "",
     page: str = "1",
@@ -72,6 +73,7 @@ async def delivery_page(
             }
         ),
         "error": error,
+        "kept_days": runtime.settings.delivery_log_days,
         "totals": {
             name: sum(getattr(h, name) for h in hours) for name in ("sent", "retried", "failed")
         },
