@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from gatehouse.accounts.models import WebSession
 from gatehouse.db.base import utcnow
 from gatehouse.db.engine import is_sqlite
 from gatehouse.mail import retention
@@ -46,6 +47,11 @@ async def kept(runtime: Runtime) -> tuple[set[str], int]:
     return ids, int(attempts or 0)
 
 
+async def sessions_left(runtime: Runtime) -> int:
+    async with runtime.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(WebSession)) or 0)
+
+
 async def test_old_sent_and_failed_emails_are_deleted_with_their_attempts(
     setup: DeliverySetup, pki: Pki, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -71,19 +77,30 @@ async def test_old_sent_and_failed_emails_are_deleted_with_their_attempts(
 async def test_a_running_worker_purges_at_start(
     setup: DeliverySetup, pki: Pki, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Wired in: a worker started purges the log with the operator's number of days."""
+    """Wired in: a worker started purges the log with the operator's number of days, and the
+    rows whose use is over (housekeeping.py; a session expired two days ago here)."""
     async with SmtpServer(pki, security="starttls", credentials=PLATFORM_LOGIN) as server:
         runtime = await setup.runtime(platform_url(server.port), delivery_log_days=7)
         old, recent = await queue(runtime, "old@acme.test", "recent@acme.test")
         assert await setup.worker(runtime).run_once() == 2
     await age(runtime, [old], days=8)
     await age(runtime, [recent], days=6)
+    async with runtime.sessions.begin() as session:
+        session.add(
+            WebSession(
+                token_hash="expired",
+                tenant_id="acme",
+                user_id="u1",
+                kind="user",
+                expires_at=utcnow() - timedelta(days=2),
+            )
+        )
     worker = setup.worker(runtime)
     with caplog.at_level(logging.INFO, logger="gatehouse.mail.worker"):
         running = asyncio.create_task(worker.run())
         try:
             async with asyncio.timeout(15):
-                while (await kept(runtime))[0] != {recent}:
+                while (await kept(runtime))[0] != {recent} or await sessions_left(runtime):
                     await asyncio.sleep(0.05)
         finally:
             worker.stop()

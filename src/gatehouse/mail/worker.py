@@ -26,6 +26,7 @@ from gatehouse.db.base import utcnow
 from gatehouse.db.engine import is_sqlite
 from gatehouse.db.unreachable import unreachable_reason
 from gatehouse.errors import DeliveryError
+from gatehouse.housekeeping import purge_expired
 from gatehouse.mail import affinity, ratelimit
 from gatehouse.mail.dispatcher import (
     QUEUED_COLUMNS,
@@ -82,7 +83,7 @@ NO_DEFAULT_SERVER_AT_START = (
 PURGED = (
     "delivery worker %s: the e-mails queued more than %d days ago deleted from the delivery log: %d"
 )
-PURGE_FAILED = "delivery worker %s: purging the delivery log failed (%s); tried again in an hour"
+PURGE_FAILED = "delivery worker %s: purging old rows failed (%s); tried again in an hour"
 
 # After a lease renewal failed, the next try.
 RENEW_RETRY_SECONDS = 5.0
@@ -127,15 +128,16 @@ class Worker:
             await self.close()
 
     async def _purge_hourly(self) -> None:
-        """The delivery log's old e-mails deleted at start and every hour (mail/retention.py)."""
+        """The delivery log's old e-mails (mail/retention.py) and the rows whose use is over
+        (housekeeping.py) deleted at start and every hour."""
         days = self._runtime.settings.delivery_log_days
+        sessions, locking = self._runtime.sessions, not is_sqlite(self._runtime.engine)
         while True:
             try:
-                purged = await purge_delivery_log(
-                    self._runtime.sessions, days=days, locking=not is_sqlite(self._runtime.engine)
-                )
+                purged = await purge_delivery_log(sessions, days=days, locking=locking)
                 if purged:
                     log.info(PURGED, self.owner, days, purged)
+                await purge_expired(sessions, locking=locking)
             except Exception as exc:  # the database away, say: the next hour's purge
                 log.warning(PURGE_FAILED, self.owner, type(exc).__name__)
             await asyncio.sleep(PURGE_EVERY_SECONDS)

@@ -1,0 +1,57 @@
+"""What every worker deletes at start and every hour: rows whose use is over, which would
+otherwise pile up for ever (one per sign-in, per link, per limited e-mail) and slow down the
+queries that look for the live ones. The delivery log's own rule is in mail/retention.py.
+
+- sessions a day after they expired (a revoked one expires too; after that no cookie opens it);
+- links 30 days after they expired: till then an expired link still says so and offers a new
+  one, as the e-mail that carried it may still be in the delivery log; after that it is "not
+  valid";
+- the e-mails the per-user limit counted, two days later (it looks back 24 hours)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, select
+
+from gatehouse.accounts.models import LimitedEmail, LinkToken, WebSession
+from gatehouse.db.base import utcnow
+from gatehouse.db.engine import SessionFactory
+
+SESSIONS_KEPT = timedelta(days=1)
+LINKS_KEPT = timedelta(days=30)
+LIMITED_KEPT = timedelta(days=2)
+BATCH = 1000  # rows per transaction: short, so sign-ins never wait long behind it
+
+
+async def purge_expired(
+    sessions: SessionFactory, *, locking: bool, now: datetime | None = None
+) -> int:
+    """Delete what is over (above); how many rows. ``locking`` (PostgreSQL): rows another
+    worker's purge holds are skipped, so two purges never wait for each other, nor deadlock."""
+    now = now or utcnow()
+    rules = (
+        (WebSession.token_hash, WebSession.expires_at < now - SESSIONS_KEPT),
+        (LinkToken.token_hash, LinkToken.expires_at < now - LINKS_KEPT),
+        (LimitedEmail.id, LimitedEmail.at < now - LIMITED_KEPT),
+    )
+    return sum([await _purge(sessions, key, over, locking=locking) for key, over in rules])
+
+
+async def _purge(
+    sessions: SessionFactory, key: Any, over: ColumnElement[bool], *, locking: bool
+) -> int:
+    """Delete the rows of ``key``'s table where ``over``, ``BATCH`` at a time."""
+    purged = 0
+    while True:
+        async with sessions.begin() as session:
+            chosen = select(key).where(over).limit(BATCH)
+            if locking:
+                chosen = chosen.with_for_update(skip_locked=True)
+            keys = list((await session.scalars(chosen)).all())
+            if keys:
+                await session.execute(delete(key.class_).where(key.in_(keys)))
+        purged += len(keys)
+        if len(keys) < BATCH:
+            return purged
