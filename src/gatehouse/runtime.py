@@ -31,6 +31,9 @@ class Runtime:
     tls_context: ssl.SSLContext
     mail_queued: asyncio.Event = field(default_factory=asyncio.Event)
     metrics: Metrics = field(default_factory=Metrics)
+    # This release's migrations were found applied (/healthz checks until they are: a process
+    # started while the database was away could not check at start).
+    schema_current: bool = False
 
     def wake_worker(self) -> None:
         """Called after a commit that queued mail, so an in-process worker starts at once."""

@@ -7,11 +7,16 @@ import logging
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 
+from gatehouse.db.migrate import MIGRATIONS_DIR, upgrade
 from gatehouse.settings import Settings
 from tests.support.live import LiveServer, start_live_server
 
 KEY = "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg="
+SCRIPTS = ScriptDirectory(str(MIGRATIONS_DIR))
+HEAD = str(SCRIPTS.get_current_head())
+PREVIOUS = str(SCRIPTS.get_revision(HEAD).down_revision)
 
 
 def test_healthz_is_503_when_the_database_does_not_answer(tmp_path: Path) -> None:
@@ -81,3 +86,28 @@ def test_a_web_process_without_a_worker_leaves_the_delivery_figures_out(
     assert answer.status_code == 200
     figures = [line.split()[0] for line in answer.text.splitlines() if line[:1] != "#"]
     assert figures == ["gatehouse_mail_queued"]
+
+
+def test_healthz_is_503_until_the_database_has_this_releases_migrations(tmp_path: Path) -> None:
+    """A process started while the database was away could not check its migrations at
+    start: /healthz said "ok" over a database every page then failed on. It checks until
+    they are applied, naming what to run."""
+    settings = Settings(
+        _env_file=None, data_dir=tmp_path, secret_keys=KEY, run_worker=False, dev=False
+    )
+    upgrade(settings, PREVIOUS)
+    server = start_live_server(settings)
+    try:
+        with server.client(None) as client:
+            behind = client.get("/healthz")
+            upgrade(settings)
+            upgraded = client.get("/healthz")
+    finally:
+        server.stop()
+    assert behind.status_code == 503
+    assert behind.json() == {
+        "status": "unavailable",
+        "database": f"The database is at revision {PREVIOUS}, and this release needs {HEAD}: "
+        "run `gatehouse db upgrade` first (once per release, before the new processes start).",
+    }
+    assert (upgraded.status_code, upgraded.json()) == (200, {"status": "ok"})

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gatehouse.db.migrate import schema_problem
 from gatehouse.mail.devmail import DevMailServer
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.worker import Worker, stop_seconds
@@ -137,15 +138,22 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz(request: Request) -> JSONResponse:
-        """Up, and the database answers: 200; else 503, which a load balancer or an
-        orchestrator takes for "not ready" (before, a 500 with a traceback in the log)."""
+        """Up, and the database answers with this release's migrations: 200; else 503, which
+        a load balancer or an orchestrator takes for "not ready" (before, a 500 with a
+        traceback in the log; and a process started while the database was away answered
+        "ok" over a database it could not use)."""
         runtime: Runtime = request.app.state.runtime
         try:
             async with runtime.sessions() as session:
                 await session.execute(select(1))
+            problem = None if runtime.schema_current else await schema_problem(runtime.engine)
         except (OSError, SQLAlchemyError) as exc:
             log.warning("health check: the database does not answer: %s", type(exc).__name__)
             return JSONResponse(HEALTH_DATABASE_DOWN, status_code=503)
+        if problem is not None:
+            log.warning("health check: %s", problem)
+            return JSONResponse({"status": "unavailable", "database": problem}, status_code=503)
+        runtime.schema_current = True
         return JSONResponse(HEALTH_OK)
 
     @app.get("/metrics", include_in_schema=False)
