@@ -40,7 +40,7 @@ from tests.adversarial.world import (
     wait_outbox_idle,
 )
 from tests.support.live import LiveServer
-from tests.support.pages import csrf_token, signed_csrf
+from tests.support.pages import csrf_for, csrf_token
 
 PLANTED = "planted-by-a-neighbouring-subdomain"
 COOKIE_NAMES = ("gh_csrf", "gh_admin", "gh_user", "gh_pending")
@@ -69,10 +69,15 @@ def world(live: LiveServer) -> World:
 
 def test_every_form_refuses_a_missing_or_wrong_csrf_token(live: LiveServer, world: World) -> None:
     """With a valid session, each form posted without a token, with a token but no cookie,
-    with a wrong token, with the cookie's value as the token, and with a planted cookie
-    repeated in the form: 403 with the CSRF sentence, and no row of the database changes."""
+    with a wrong token, with the cookie's value as the token, with a planted cookie repeated
+    in the form, and with a cookie and token a page gave someone else planted beside the
+    session: 403 with the CSRF sentence, and no row of the database changes."""
     admin = console(live, world.tenant_id, world.admin_email, ADMIN_PASSWORD)
     user = end_user(live, world.tenant_id, world.user_email, USER_PASSWORD)
+    # Anyone gets a cookie and the field that goes with it from any page: an attacker who can
+    # plant cookies plants the pair got as nobody, or in a session of their own.
+    with live.client(world.tenant_id) as stranger:
+        theirs = {path: _pair(stranger, path) for path in ("/admin/signin", "/")}
     try:
         wait_outbox_idle(live)
         before = snapshot(live)
@@ -80,7 +85,8 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(live: LiveServer, worl
         for route in form_routes():
             client = admin if route.is_console else user
             url = fill(route, world.path_values())
-            good = signed_csrf(client.cookies["gh_csrf"])
+            good = csrf_for(client, url)
+            planted_cookie, planted_field = theirs["/admin/signin" if route.is_console else "/"]
             attempts: dict[str, dict[str, Any]] = {
                 "missing": {"data": form_fields(route)},
                 "wrong": {"data": {**form_fields(route), "csrf_token": good[:-4] + "AAAA"}},
@@ -98,6 +104,13 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(live: LiveServer, worl
                     "data": {**form_fields(route), "csrf_token": PLANTED},
                     "headers": {"cookie": f"{_cookies_without_csrf(client)}; gh_csrf={PLANTED}"},
                 },
+                # A pair the server gave someone else, planted with the victim's session.
+                "planted pair": {
+                    "data": {**form_fields(route), "csrf_token": planted_field},
+                    "headers": {
+                        "cookie": f"{_cookies_without_csrf(client)}; gh_csrf={planted_cookie}"
+                    },
+                },
             }
             for name, kwargs in attempts.items():
                 answer = client.post(url, **kwargs)
@@ -108,6 +121,12 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(live: LiveServer, worl
     finally:
         admin.close()
         user.close()
+
+
+def _pair(client: httpx.Client, path: str) -> tuple[str, str]:
+    """The CSRF cookie and form field a page at ``path`` gives ``client``."""
+    page = client.get(path)
+    return client.cookies["gh_csrf"], csrf_token(page)
 
 
 def _cookies_without_csrf(client: httpx.Client) -> str:
@@ -248,7 +267,7 @@ def test_sign_in_renews_the_session_and_sign_out_revokes_it(live: LiveServer, wo
                     data={
                         "identifier": email,
                         "password": password,
-                        "csrf_token": signed_csrf(csrf),
+                        "csrf_token": csrf_for(client, path),
                     },
                 )
                 assert answer.status_code == 303, answer.text
@@ -261,9 +280,7 @@ def test_sign_in_renews_the_session_and_sign_out_revokes_it(live: LiveServer, wo
             assert hash_token(planted) not in rows and hash_token(tokens[1]) in rows
             assert client.get(home).status_code == 200
             out_path = "/admin/signout" if kind == "console" else "/logout"
-            signed_out = client.post(
-                out_path, data={"csrf_token": signed_csrf(client.cookies["gh_csrf"])}
-            )
+            signed_out = client.post(out_path, data={"csrf_token": csrf_for(client, out_path)})
             assert signed_out.status_code == 303
             assert rows != session_rows(live, world.tenant_id)
             assert session_rows(live, world.tenant_id)[hash_token(tokens[1])] is not None

@@ -34,7 +34,7 @@ from gatehouse.db.models import Base
 from gatehouse.mail.models import MailServerConfig, OutboxMessage
 from gatehouse.processes.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD
 from tests.support.live import LiveServer
-from tests.support.pages import csrf_token, link_in, path_of, signed_csrf
+from tests.support.pages import csrf_for, csrf_token, link_in, path_of
 from tests.support.smtp_servers import (
     IGNORE_IMPLICIT_TLS_AUTH_WARNING,
     Pki,
@@ -191,7 +191,7 @@ def server_config(server: SmtpServer, password: str | None, **extra: Any) -> dic
 
 def form(client: httpx.Client, page: str, data: dict[str, Any]) -> httpx.Response:
     """Post a console form with the page's CSRF token."""
-    return client.post(page, data={**data, "csrf_token": signed_csrf(client.cookies["gh_csrf"])})
+    return client.post(page, data={**data, "csrf_token": csrf_for(client, page)})
 
 
 def test_no_secret_in_any_log_page_answer_audit_entry_or_column(
@@ -298,7 +298,7 @@ def test_no_secret_in_any_log_page_answer_audit_entry_or_column(
                         "token": token_of(link),
                         "password": NEW_USER_PASSWORD,
                         "password_confirm": NEW_USER_PASSWORD,
-                        "csrf_token": signed_csrf(browser.cookies["gh_csrf"]),
+                        "csrf_token": csrf_for(browser, action),
                     },
                 )
                 assert done.status_code == 303, done.text[:300]

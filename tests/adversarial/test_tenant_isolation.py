@@ -13,6 +13,7 @@ from urllib.parse import unquote_plus
 
 import httpx
 import pytest
+from starlette.requests import cookie_parser
 
 from tests.adversarial.catalogue import Route, documented_routes, request_for, served_routes
 from tests.adversarial.world import (
@@ -26,7 +27,7 @@ from tests.adversarial.world import (
     wait_outbox_idle,
 )
 from tests.support.live import LiveServer
-from tests.support.pages import signed_csrf
+from tests.support.pages import csrf_for, signed_csrf
 
 CSRF = "isolation-csrf-token-0123456789abcdef"
 SIGN_IN_REDIRECTS = {"/admin/signin", "/", "/?msg=session-expired"}
@@ -84,8 +85,8 @@ def call(
     url, kwargs = request_for(route, world)
     headers: dict[str, str] = {}
     if route.is_form:
-        kwargs.setdefault("data", {})["csrf_token"] = signed_csrf(CSRF)
         cookies = f"{cookies}; gh_csrf={CSRF}" if cookies else f"gh_csrf={CSRF}"
+        kwargs.setdefault("data", {})["csrf_token"] = signed_csrf(CSRF, cookie_parser(cookies))
     if cookies:
         headers["cookie"] = cookies
     response = client.request(route.method, url, headers=headers, **kwargs)
@@ -208,7 +209,8 @@ def test_references_to_other_tenants_resources_in_queries_and_bodies(
         ),
         "console: B's app gets A's set": admin.post(
             f"/admin/applications/{b.application_id}",
-            data={"csrf_token": signed_csrf(admin.cookies["gh_csrf"]), "name": "x"}
+            data={"csrf_token": csrf_for(admin, f"/admin/applications/{b.application_id}")}
+            | {"name": "x"}
             | {"home_url": "https://x.test/", "template_set_id": a.set_id},
         ),
         "api: B's app gets A's set": api.put(

@@ -1,10 +1,15 @@
 """CSRF protection for every form: a random token in an HttpOnly cookie, and in each form's
-hidden field the platform's MAC of it (signed double submit). Unsigned, whoever can plant a
-cookie for the host (a neighbouring subdomain, a network attacker on plain http) could post a
-form with the value planted; the MAC is made only with the platform's keys. SameSite=Lax
-cookies add a second line of defence."""
+hidden field the platform's MAC of it and of the session cookies the request carries (signed
+double submit). Unsigned, whoever can plant a cookie for the host (a neighbouring subdomain, a
+network attacker on plain http) could post a form with the value planted; the MAC is made only
+with the platform's keys. Bound to the session too: any visitor gets a cookie and its field
+from any page, and such a pair, planted beside a victim's session, must be worth nothing.
+SameSite=Lax cookies add a second line of defence."""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Mapping
 
 from fastapi import HTTPException, Request
 from starlette.datastructures import FormData
@@ -16,6 +21,10 @@ from gatehouse.web.nul import NUL_REFUSED, form_holds_nul
 CSRF_COOKIE = "gh_csrf"
 CSRF_FIELD = "csrf_token"
 MAC_PURPOSE = "csrf"
+# The session cookies a form's field is bound to (web.console.auth.ADMIN_COOKIE and
+# web.account.routes.USER_COOKIE; named here, as those modules import this one). A page and
+# the forms it posts are on the same side (/admin or not), so they are sent the same ones.
+SESSION_COOKIES = ("gh_admin", "gh_user")
 CSRF_FAILED = "The form has expired or did not come from this site. Reload the page and try again."
 
 
@@ -30,8 +39,14 @@ def set_csrf_cookie(request: Request, response: Response, token: str) -> None:
 
 
 def form_token(request: Request, cookie_token: str) -> str:
-    """What the forms of a page carry for the cookie's ``cookie_token``."""
-    return _box(request).mac(MAC_PURPOSE, cookie_token)
+    """What the forms of a page carry for the cookie's ``cookie_token`` (and the request's
+    sessions)."""
+    return _box(request).mac(MAC_PURPOSE, signed_value(cookie_token, request.cookies))
+
+
+def signed_value(cookie_token: str, cookies: Mapping[str, str]) -> str:
+    """What the forms' MAC is of: the CSRF cookie's token and the session cookies sent."""
+    return json.dumps([cookie_token, *(cookies.get(name, "") for name in SESSION_COOKIES)])
 
 
 def _box(request: Request) -> SecretBox:
@@ -55,7 +70,7 @@ async def checked_form(request: Request) -> FormData:
     if (
         not cookie
         or not isinstance(field, str)
-        or not _box(request).mac_matches(MAC_PURPOSE, cookie, field)
+        or not _box(request).mac_matches(MAC_PURPOSE, signed_value(cookie, request.cookies), field)
     ):
         raise HTTPException(status_code=403, detail=CSRF_FAILED)
     return form
