@@ -184,6 +184,26 @@ async def test_a_group_refused_for_its_text_alone_is_recorded_bare_at_last(
     assert [r.getMessage() for r in caplog.records][-2:] == [bare.format("m1"), bare.format("m2")]
 
 
+async def test_a_late_comer_to_a_group_given_up_on_is_refused_three_times_too() -> None:
+    """An outcome that joined the group at its third refusal was refused once then: as one
+    refused alone, it is recorded bare at its own third refusal, not at its second."""
+    database = Database()
+    recorder = recorder_on(database)
+    for message_id in ("m1", "m2"):
+        await recorder.add(dataclasses.replace(outcome(message_id), reply=UNSTORABLE_REPLY))
+    for _ in range(2):
+        with pytest.raises(DatabaseBehind):
+            await recorder.flush()
+    await recorder.add(dataclasses.replace(outcome("m3"), reply=UNSTORABLE_REPLY))
+    await recorder.flush()  # m1 and m2 bare; m3 refused once
+    assert database.written == ["m1", "m2"] and recorder.unwritten == {"m3"}
+    await recorder.flush()  # m3 refused twice
+    assert database.written == ["m1", "m2"] and recorder.unwritten == {"m3"}
+    await recorder.flush()  # the third time: recorded bare
+    assert database.written == ["m1", "m2", "m3"]
+    assert not recorder.behind and recorder.unwritten == set()
+
+
 async def test_refused_outcomes_do_not_slow_the_others_down() -> None:
     """A refusal is no sign of a database away: the next flush is not put off."""
     clock = Clock()

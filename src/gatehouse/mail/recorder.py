@@ -144,6 +144,8 @@ class OutcomeRecorder:
             return False
         _log_recorded_bare(first.job.message.id, error)
         del refused[0]
+        for outcome, _ in refused:  # ``_refused`` counts this refusal of theirs
+            self._refusals[outcome.job.message.id] -= 1
         return True
 
     async def _record(self, outcomes: list[Outcome]) -> None:
