@@ -5,7 +5,9 @@ switches; their authorizations and CSRF tokens."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import re
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -662,3 +664,31 @@ def test_templates_are_checked_and_previewed_off_the_event_loop(
     assert saved.status_code == 303, saved.text
     assert {name for name, _ in on_loop} == {"check_template", "render_email"}
     assert [name for name, loop in on_loop if loop] == []
+
+
+def test_two_saves_at_once_of_a_template_the_set_lacks_both_save(
+    demo: LiveServer, console: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A double-clicked Save of a deleted template: both requests pass the check (held there
+    until both have), then the second waits for the first's row and updates it; it was a 500
+    (the second insert of the same template)."""
+    set_id = create_set(console)
+    path = f"{SETS}/{set_id}/templates/forgot-password/it"
+    deleted = console.post(f"{path}/delete", data={"csrf_token": csrf_token(console.get(path))})
+    assert deleted.status_code == 303
+    both_checked = threading.Barrier(2, timeout=10)
+    checked = template_sets.check_template
+
+    def held(*args: Any, **kwargs: Any) -> None:
+        checked(*args, **kwargs)
+        both_checked.wait()
+
+    monkeypatch.setattr(template_sets, "check_template", held)
+    values = {"subject": "Gesperrt", "text": "Testo " + LINK, "html": "<p>Testo</p> " + LINK}
+    with demo.client() as other:
+        sign_in(other, "admin@demo.test")
+        forms = [(client, template_form(client, path, **values)) for client in (console, other)]
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            saves = list(pool.map(lambda pair: pair[0].post(path, data=pair[1]), forms))
+    assert [save.status_code for save in saves] == [303, 303], [s.text[:200] for s in saves]
+    assert "Gesperrt" in console.get(path).text

@@ -15,6 +15,7 @@ from gatehouse import audit
 from gatehouse.applications.service import DEFAULT_SET_ID, applications_using
 from gatehouse.db.base import utcnow
 from gatehouse.db.name_keys import name_key
+from gatehouse.db.row_lock import lock_rows
 from gatehouse.db.unique import unique_or
 from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 from gatehouse.mail.templates.defaults import DEFAULT_SET, TemplateText
@@ -216,7 +217,10 @@ async def save_template(
     await asyncio.to_thread(
         check_template, kind, subject=template.subject, text=template.text, html=template.html
     )
-    stored = await session.get(EmailTemplate, (row.id, slug, language))
+    # Two saves of a template the set lacks would both insert it (a double-clicked Save):
+    # the second waits here, then finds the first's row and updates it.
+    await lock_rows(session, TemplateSet.updated_at, TemplateSet.id == row.id)
+    stored = await session.get(EmailTemplate, (row.id, slug, language), populate_existing=True)
     if stored is None:
         stored = EmailTemplate(set_id=row.id, tenant_id=tenant_id, type=slug, language=language)
         session.add(stored)
