@@ -39,6 +39,7 @@ from gatehouse.mail.dispatcher import (
 from gatehouse.mail.models import QUEUED, SENDING, OutboxMessage
 from gatehouse.mail.recorder import FLUSH_SECONDS, DatabaseBehind, OutcomeRecorder
 from gatehouse.mail.retention import PURGE_EVERY_SECONDS, purge_delivery_log
+from gatehouse.mail.templates.render import compile_parts, compiled
 from gatehouse.mail.transports.base import SEND_NOT_AFTER, LeaseRunningOut, check_send_deadline
 from gatehouse.mail.transports.pool import TransportPool
 from gatehouse.mail.transports.smtp import transaction_seconds
@@ -264,6 +265,12 @@ class Worker:
         """Tenants in parallel; each tenant over at most ``max_connections_per_tenant`` reused
         connections (lanes), each lane sending its share of the tenant's messages in order.
         ``leased_at``: ``time.monotonic()`` before the claim that leased ``jobs``."""
+        # Templates not compiled yet are, in a thread: on this loop, a dense one would hold up
+        # every batch in hand (and, in `serve`, every request) for most of a second.
+        cold = {job.template for job in jobs if job.template is not None}
+        cold = {template for template in cold if not compiled(template)}
+        if cold:
+            await asyncio.to_thread(compile_parts, cold)
         by_tenant: dict[str, list[Job]] = defaultdict(list)
         for job in jobs:
             by_tenant[job.message.tenant_id].append(job)

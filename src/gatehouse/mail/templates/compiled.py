@@ -25,6 +25,10 @@ class SourceCache(Generic[T]):
         self._chars = 0
         self._lock = threading.Lock()
 
+    def has(self, source: str, key: object) -> bool:
+        with self._lock:
+            return (source, key) in self._kept
+
     def get(self, source: str, key: object, make: Callable[[], T]) -> T:
         entry = (source, key)
         with self._lock:

@@ -6,6 +6,8 @@ StrictUndefined, HTML autoescaped, loops bounded), and its output is cut off pas
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable
 from typing import Any
 
 from jinja2 import Template, TemplateError
@@ -16,6 +18,7 @@ from gatehouse.mail.templates.sandbox import (
     TemplateRejected,
     compile_part,
     end_loop_budget,
+    is_compiled,
     new_loop_budget,
 )
 from gatehouse.mail.templates.types import OPTIONAL_PLACEHOLDERS
@@ -67,6 +70,26 @@ def _run(
             raise OutputTooLarge(too_large)
         chunks.append(chunk)
     return "".join(chunks)
+
+
+def _parts(template: TemplateText) -> tuple[tuple[str, bool], ...]:
+    """Each part's source, and whether it is HTML."""
+    return (template.subject, False), (template.text, False), (template.html, True)
+
+
+def compiled(template: TemplateText) -> bool:
+    """Whether every part of ``template`` is compiled and kept already."""
+    return all(is_compiled(part, html=html) for part, html in _parts(template))
+
+
+def compile_parts(templates: Iterable[TemplateText]) -> None:
+    """Check and compile the parts of ``templates`` now, to keep (a dense template of 100,000
+    characters takes most of a second: the worker does it in a thread, not on its loop). A part
+    the rules refuse is left to ``render``, which says why."""
+    for template in templates:
+        for part, html in _parts(template):
+            with contextlib.suppress(TemplateRejected):
+                compile_part(part, html=html)
 
 
 def render(template: TemplateText, context: dict[str, Any]) -> TemplateText:

@@ -469,6 +469,11 @@ def compile_part(source: str, *, html: bool) -> Template:
     return _COMPILED.get(source, html, lambda: _compile(source, html=html))
 
 
+def is_compiled(source: str, *, html: bool) -> bool:
+    """Whether ``compile_part`` has the part at hand (else it checks and compiles it)."""
+    return _COMPILED.has(source, html)
+
+
 def _compile(source: str, *, html: bool) -> Template:
     part = "html" if html else "text"
     problems, _, tree = check_part(source, part=part, kind=None)

@@ -1,0 +1,40 @@
+"""The worker checks and compiles a template it has not compiled yet in a thread: on its loop,
+a dense one (100,000 characters take most of a second) held up every batch in hand and, in
+`serve`, every request of the process."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from gatehouse.mail.templates import sandbox
+from gatehouse.mail.templates.compiled import SourceCache
+from tests.support.delivery import PLATFORM_LOGIN, DeliverySetup, platform_url, queue
+from tests.support.smtp_servers import Pki, SmtpServer
+
+
+async def test_templates_new_to_the_worker_are_compiled_off_its_loop(
+    setup: DeliverySetup, pki: Pki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh: SourceCache[Any] = SourceCache(max_entries=100, max_chars=1_000_000)
+    monkeypatch.setattr(sandbox, "_COMPILED", fresh)  # nothing compiled in this process yet
+    on_loop: list[bool] = []
+    compile_now = sandbox._compile
+
+    def recorded(source: str, *, html: bool) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:  # no loop runs in this thread
+            on_loop.append(False)
+        return compile_now(source, html=html)
+
+    monkeypatch.setattr(sandbox, "_compile", recorded)
+    async with SmtpServer(pki, security="starttls", credentials=PLATFORM_LOGIN) as server:
+        runtime = await setup.runtime(platform_url(server.port))
+        await queue(runtime, "u0@acme.test", "u1@acme.test")
+        assert await setup.worker(runtime).run_once() == 2
+        assert len(server.handler.messages) == 2
+    assert on_loop == [False, False, False]  # subject, text and HTML, once, in a thread
