@@ -5,6 +5,7 @@ never falls back to the platform default."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -561,3 +562,38 @@ async def test_with_ses_turned_off_an_email_waits_and_is_sent_once_it_is_back(
     sent = [(m["source"], list(dict.fromkeys(m["destinations"]))) for m in moto_ses.sent()]
     assert sent == [(f"no-reply@{PLATFORM_DOMAIN}", ["u0@acme.test"])]  # moto lists To again
     assert platform.handler.messages == []
+
+
+async def test_a_worker_without_ses_says_so_at_start_when_tenants_use_it(
+    setup: DeliverySetup, platform: SmtpServer, moto_ses: MotoSes, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Said at start, not first in the tenants' delivery logs (a worker without SES where no
+    tenant uses it says nothing)."""
+    moto_ses.reset()
+    runtime = await setup.runtime(platform_url(platform.port))
+    without_ses = build_runtime(runtime.settings.model_copy(update={"ses_region": ""}))
+    setup.runtimes.append(without_ses)
+
+    async def started() -> list[str]:
+        caplog.clear()
+        worker = setup.worker(without_ses)
+        with caplog.at_level(logging.WARNING, logger="gatehouse.mail.worker"):
+            running = asyncio.create_task(worker.run())
+            await asyncio.sleep(0.3)
+            worker.stop()
+            await running
+        return [m.replace(worker.owner, "W") for m in caplog.messages]
+
+    assert await started() == []
+    async with runtime.sessions() as session:
+        await save_ses(
+            runtime,
+            session,
+            tenant_id="acme",
+            actor="admin:admin@acme.test",
+            raw={"mode": "ses", "from_username": "no-reply", "from_domain": PLATFORM_DOMAIN},
+        )
+    assert await started() == [
+        "delivery worker W: GATEHOUSE_SES_REGION and GATEHOUSE_SES_DEFAULT_DOMAIN are not both "
+        "set, so the e-mails of the tenants on Amazon SES (1) wait when this worker claims them"
+    ]

@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, Table, Update, and_, bindparam, or_, select, update
+from sqlalchemy import Row, Select, Table, Update, and_, bindparam, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -36,7 +37,7 @@ from gatehouse.mail.dispatcher import (
     Queued,
     give_way,
 )
-from gatehouse.mail.models import QUEUED, SENDING, OutboxMessage
+from gatehouse.mail.models import QUEUED, SENDING, MailServerConfig, OutboxMessage
 from gatehouse.mail.recorder import FLUSH_SECONDS, DatabaseBehind, OutcomeRecorder
 from gatehouse.mail.retention import PURGE_EVERY_SECONDS, purge_delivery_log
 from gatehouse.mail.templates.render import compile_parts, compiled
@@ -86,6 +87,11 @@ PURGED = (
 )
 PURGE_FAILED = "delivery worker %s: purging old rows failed (%s); tried again in an hour"
 
+NO_SES_AT_START = (
+    "delivery worker %s: GATEHOUSE_SES_REGION and GATEHOUSE_SES_DEFAULT_DOMAIN are not both set, "
+    "so the e-mails of the tenants on Amazon SES (%d) wait when this worker claims them"
+)
+
 # After a lease renewal failed, the next try.
 RENEW_RETRY_SECONDS = 5.0
 
@@ -119,6 +125,7 @@ class Worker:
         log.info("delivery worker %s started", self.owner)
         if not self._runtime.settings.default_smtp_url:
             log.warning(NO_DEFAULT_SERVER_AT_START, self.owner)
+        await self._warn_without_ses()
         purging = asyncio.create_task(self._purge_hourly())
         try:
             await self._pump(until_idle=False)
@@ -127,6 +134,23 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await purging
             await self.close()
+
+    async def _warn_without_ses(self) -> None:
+        """Said at start, not first in the tenants' delivery logs: tenants on Amazon SES whose
+        e-mails this worker, lacking the platform's SES settings, can only put off."""
+        if self._runtime.settings.ses_available:
+            return
+        try:
+            async with self._runtime.sessions() as session:
+                tenants = await session.scalar(
+                    select(func.count())
+                    .select_from(MailServerConfig)
+                    .where(MailServerConfig.mode == "ses")
+                )
+        except (OSError, SQLAlchemyError):  # the database away: the claims will say so
+            return
+        if tenants:
+            log.warning(NO_SES_AT_START, self.owner, tenants)
 
     async def _purge_hourly(self) -> None:
         """The delivery log's old e-mails (mail/retention.py) and the rows whose use is over
