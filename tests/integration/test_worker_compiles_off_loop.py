@@ -4,13 +4,14 @@ a dense one (100,000 characters take most of a second) held up every batch in ha
 
 from __future__ import annotations
 
-import asyncio
+import threading
 from typing import Any
 
 import pytest
 
 from gatehouse.mail.templates import sandbox
 from gatehouse.mail.templates.compiled import SourceCache
+from gatehouse.mail.templates.threads import THREAD_NAME_PREFIX
 from tests.support.delivery import PLATFORM_LOGIN, DeliverySetup, platform_url, queue
 from tests.support.smtp_servers import Pki, SmtpServer
 
@@ -24,11 +25,7 @@ async def test_templates_new_to_the_worker_are_compiled_off_its_loop(
     compile_now = sandbox._compile
 
     def recorded(source: str, *, html: bool) -> Any:
-        try:
-            asyncio.get_running_loop()
-            on_loop.append(True)
-        except RuntimeError:  # no loop runs in this thread
-            on_loop.append(False)
+        on_loop.append(not threading.current_thread().name.startswith(THREAD_NAME_PREFIX))
         return compile_now(source, html=html)
 
     monkeypatch.setattr(sandbox, "_compile", recorded)
@@ -37,4 +34,4 @@ async def test_templates_new_to_the_worker_are_compiled_off_its_loop(
         await queue(runtime, "u0@acme.test", "u1@acme.test")
         assert await setup.worker(runtime).run_once() == 2
         assert len(server.handler.messages) == 2
-    assert on_loop == [False, False, False]  # subject, text and HTML, once, in a thread
+    assert on_loop == [False, False, False]  # subject, text and HTML, once, in a template thread

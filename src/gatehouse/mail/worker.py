@@ -41,6 +41,7 @@ from gatehouse.mail.models import QUEUED, SENDING, MailServerConfig, OutboxMessa
 from gatehouse.mail.recorder import FLUSH_SECONDS, DatabaseBehind, OutcomeRecorder
 from gatehouse.mail.retention import PURGE_EVERY_SECONDS, purge_delivery_log
 from gatehouse.mail.templates.render import compile_parts, compiled
+from gatehouse.mail.templates.threads import off_loop
 from gatehouse.mail.transports.base import SEND_NOT_AFTER, LeaseRunningOut, check_send_deadline
 from gatehouse.mail.transports.pool import TransportPool
 from gatehouse.mail.transports.smtp import transaction_seconds
@@ -294,7 +295,7 @@ class Worker:
         cold = {job.template for job in jobs if job.template is not None}
         cold = {template for template in cold if not compiled(template)}
         if cold:
-            await asyncio.to_thread(compile_parts, cold)
+            await off_loop(compile_parts, cold)
         by_tenant: dict[str, list[Job]] = defaultdict(list)
         for job in jobs:
             by_tenant[job.message.tenant_id].append(job)

@@ -4,7 +4,6 @@ language. A template is stored only after ``sandbox.check_template`` accepted it
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +20,7 @@ from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 from gatehouse.mail.templates.defaults import DEFAULT_SET, TemplateText
 from gatehouse.mail.templates.models import EmailTemplate, TemplateSet
 from gatehouse.mail.templates.sandbox import check_template
+from gatehouse.mail.templates.threads import off_loop
 from gatehouse.mail.templates.types import TEMPLATE_LANGUAGES, TEMPLATE_TYPES, TemplateType
 
 DEFAULT_SET_NAME = "Default"
@@ -214,7 +214,7 @@ async def save_template(
     check_language(language)
     row = await _custom_row(session, tenant_id, set_id)
     # In a thread: checking a dense template of 100,000 characters takes most of a second.
-    await asyncio.to_thread(
+    await off_loop(
         check_template, kind, subject=template.subject, text=template.text, html=template.html
     )
     # Two saves of a template the set lacks would both insert it (a double-clicked Save):

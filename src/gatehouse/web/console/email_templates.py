@@ -4,7 +4,6 @@ delete from a custom set (its e-mails fall back), and send a test of it to an ad
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -20,6 +19,7 @@ from gatehouse.mail.templates.render import render as render_email
 from gatehouse.mail.templates.resolve import Wanted, resolve_template
 from gatehouse.mail.templates.samples import queue_sample_email, sample_context
 from gatehouse.mail.templates.sandbox import TemplateProblem, TemplateRejected, check_template
+from gatehouse.mail.templates.threads import off_loop
 from gatehouse.mail.templates.types import (
     PLACEHOLDER_DESCRIPTIONS,
     TEMPLATE_LANGUAGES,
@@ -61,7 +61,7 @@ async def _preview(template: TemplateText, language: str, admin: Admin, origin: 
         inviter_name=_admin_name(admin),
     )
     try:
-        return await asyncio.to_thread(render_email, template, values)
+        return await off_loop(render_email, template, values)
     except PermanentDeliveryError as exc:
         return exc.message
 
@@ -224,7 +224,7 @@ async def save_or_preview(
     previewing = field(form, "action") == "preview"
     try:
         if previewing:
-            await asyncio.to_thread(
+            await off_loop(
                 check_template,
                 kind,
                 subject=template.subject,
