@@ -153,7 +153,9 @@ def flags_ok(header: str, *, https: bool) -> bool:
 def test_every_cookie_is_httponly_samesite_lax_and_secure_under_https(
     live: LiveServer, world: World, https: bool
 ) -> None:
-    """The CSRF, console, end-user and pending-code cookies, over http and behind a TLS proxy."""
+    """The CSRF, console, end-user and pending-code cookies, over http and behind a TLS proxy
+    (where the CSRF cookie is ``__Host-gh_csrf``: Secure, for path / and without a domain, so
+    browsers let no subdomain and no plain http page set it)."""
     headers = {"x-forwarded-proto": "https"} if https else {}
     seen: dict[str, str] = {}
 
@@ -172,7 +174,8 @@ def test_every_cookie_is_httponly_samesite_lax_and_secure_under_https(
         page = client.get("/admin/signin")
         seen.update(set_cookies(page))
         token = csrf_token(page)
-        sent = {"cookie": seen["gh_csrf"].split(";")[0]}  # httpx keeps Secure ones off http
+        csrf_name = "__Host-gh_csrf" if https else "gh_csrf"  # no subdomain can plant it
+        sent = {"cookie": seen[csrf_name].split(";")[0]}  # httpx keeps Secure ones off http
         steps = [
             ("/admin/signin", {"identifier": world.admin_email, "password": ADMIN_PASSWORD}),
             ("/", {"identifier": world.user_email, "password": USER_PASSWORD}),
@@ -189,7 +192,9 @@ def test_every_cookie_is_httponly_samesite_lax_and_secure_under_https(
             answer = client.post(path, data={**data, "csrf_token": token}, headers=sent)
             assert answer.status_code == 303, answer.text
             seen.update(set_cookies(answer))
-    assert set(seen) == set(COOKIE_NAMES)
+    names = [n.replace("gh_csrf", csrf_name) for n in COOKIE_NAMES]
+    assert set(seen) == set(names)
+    assert "; path=/;" in seen[csrf_name].lower() + ";" and "domain=" not in seen[csrf_name].lower()
     bad = {name: header for name, header in seen.items() if not flags_ok(header, https=https)}
     assert not bad
 

@@ -4,7 +4,10 @@ double submit). Unsigned, whoever can plant a cookie for the host (a neighbourin
 network attacker on plain http) could post a form with the value planted; the MAC is made only
 with the platform's keys. Bound to the session too: any visitor gets a cookie and its field
 from any page, and such a pair, planted beside a victim's session, must be worth nothing.
-SameSite=Lax cookies add a second line of defence."""
+Over https the cookie is ``__Host-gh_csrf``, which browsers let no subdomain and no plain http
+page set: a pair cannot be planted at all, not even for the forms used before signing in
+(logon, forgot password), where there is no session to bind to. SameSite=Lax cookies add a
+further line of defence."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from gatehouse.crypto import SecretBox, new_token
 from gatehouse.web.nul import NUL_REFUSED, form_holds_nul
 
 CSRF_COOKIE = "gh_csrf"
+SECURE_CSRF_COOKIE = "__Host-gh_csrf"  # over https (Secure, path /, no Domain, as the prefix asks)
 CSRF_FIELD = "csrf_token"
 MAC_PURPOSE = "csrf"
 # The session cookies a form's field is bound to (web.console.auth.ADMIN_COOKIE and
@@ -32,9 +36,19 @@ def is_https(request: Request) -> bool:
     return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
 
 
+def csrf_cookie_name(request: Request) -> str:
+    return SECURE_CSRF_COOKIE if is_https(request) else CSRF_COOKIE
+
+
+def csrf_cookie(request: Request) -> str | None:
+    """The token of the request's CSRF cookie, if it sent one."""
+    return request.cookies.get(csrf_cookie_name(request))
+
+
 def set_csrf_cookie(request: Request, response: Response, token: str) -> None:
+    secure = is_https(request)
     response.set_cookie(
-        CSRF_COOKIE, token, httponly=True, samesite="lax", secure=is_https(request), path="/"
+        csrf_cookie_name(request), token, httponly=True, samesite="lax", secure=secure, path="/"
     )
 
 
@@ -65,7 +79,7 @@ async def checked_form(request: Request) -> FormData:
     form = await request.form()
     if form_holds_nul(form):
         raise HTTPException(status_code=400, detail=NUL_REFUSED)
-    cookie = request.cookies.get(CSRF_COOKIE, "")
+    cookie = csrf_cookie(request) or ""
     field = form.get(CSRF_FIELD)
     if (
         not cookie

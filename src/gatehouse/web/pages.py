@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from gatehouse.crypto import new_token
 from gatehouse.processes.email_limit import USER_AT_LIMIT
 from gatehouse.web.console import delivery_labels
-from gatehouse.web.csrf import CSRF_COOKIE, form_token, set_csrf_cookie
+from gatehouse.web.csrf import csrf_cookie, form_token, set_csrf_cookie
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -104,7 +104,7 @@ def render(
     status_code: int = 200,
 ) -> HTMLResponse:
     """Render ``template`` with the CSRF token (issuing the cookie if the browser has none)."""
-    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "csrf_token", None)
+    token = csrf_cookie(request) or getattr(request.state, "csrf_token", None)
     fresh = token is None
     if token is None:
         token = new_token()
