@@ -528,14 +528,8 @@ async def test_without_a_default_server_an_email_waits_and_is_sent_once_it_is_se
     assert [m.rcpt_tos for m in platform.handler.messages] == [("u0@acme.test",)]
 
 
-async def test_with_ses_turned_off_an_email_waits_and_is_sent_once_it_is_back(
-    setup: DeliverySetup, platform: SmtpServer, moto_ses: MotoSes
-) -> None:
-    """A tenant on Amazon SES, on a worker without SES (the operator turned it off, or this
-    worker lacks the setting): the e-mail is not failed, nor sent through the default server,
-    but waits saying why; a worker with SES delivers it."""
-    moto_ses.reset()
-    runtime = await setup.runtime(platform_url(platform.port))
+async def choose_ses(runtime: Runtime) -> None:
+    """Tenant acme chooses Amazon SES, from no-reply@ the platform's domain."""
     async with runtime.sessions() as session:
         await save_ses(
             runtime,
@@ -544,8 +538,25 @@ async def test_with_ses_turned_off_an_email_waits_and_is_sent_once_it_is_back(
             actor="admin:admin@acme.test",
             raw={"mode": "ses", "from_username": "no-reply", "from_domain": PLATFORM_DOMAIN},
         )
-    without_ses = build_runtime(runtime.settings.model_copy(update={"ses_region": ""}))
-    setup.runtimes.append(without_ses)
+
+
+def runtime_without_ses(setup: DeliverySetup, runtime: Runtime) -> Runtime:
+    """A runtime on ``runtime``'s database whose settings lack the platform's SES account."""
+    without = build_runtime(runtime.settings.model_copy(update={"ses_region": ""}))
+    setup.runtimes.append(without)
+    return without
+
+
+async def test_with_ses_turned_off_an_email_waits_and_is_sent_once_it_is_back(
+    setup: DeliverySetup, platform: SmtpServer, moto_ses: MotoSes
+) -> None:
+    """A tenant on Amazon SES, on a worker without SES (the operator turned it off, or this
+    worker lacks the setting): the e-mail is not failed, nor sent through the default server,
+    but waits saying why; a worker with SES delivers it."""
+    moto_ses.reset()
+    runtime = await setup.runtime(platform_url(platform.port))
+    await choose_ses(runtime)
+    without_ses = runtime_without_ses(setup, runtime)
     [message_id] = await queue(without_ses, "u0@acme.test")
     assert await setup.worker(without_ses).run_once() == 1
     message = await load(without_ses, message_id)
@@ -571,8 +582,7 @@ async def test_a_worker_without_ses_says_so_at_start_when_tenants_use_it(
     tenant uses it says nothing)."""
     moto_ses.reset()
     runtime = await setup.runtime(platform_url(platform.port))
-    without_ses = build_runtime(runtime.settings.model_copy(update={"ses_region": ""}))
-    setup.runtimes.append(without_ses)
+    without_ses = runtime_without_ses(setup, runtime)
 
     async def started() -> list[str]:
         caplog.clear()
@@ -585,14 +595,7 @@ async def test_a_worker_without_ses_says_so_at_start_when_tenants_use_it(
         return [m.replace(worker.owner, "W") for m in caplog.messages]
 
     assert await started() == []
-    async with runtime.sessions() as session:
-        await save_ses(
-            runtime,
-            session,
-            tenant_id="acme",
-            actor="admin:admin@acme.test",
-            raw={"mode": "ses", "from_username": "no-reply", "from_domain": PLATFORM_DOMAIN},
-        )
+    await choose_ses(runtime)
     assert await started() == [
         "delivery worker W: GATEHOUSE_SES_REGION and GATEHOUSE_SES_DEFAULT_DOMAIN are not both "
         "set, so the e-mails of the tenants on Amazon SES (1) wait when this worker claims them"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import httpx
 import pytest
 from alembic.script import ScriptDirectory
 
@@ -19,6 +20,16 @@ HEAD = str(SCRIPTS.get_current_head())
 PREVIOUS = str(SCRIPTS.get_revision(HEAD).down_revision)
 
 
+def get_once(settings: Settings, path: str) -> httpx.Response:
+    """``path`` on a live server of its own with ``settings``, stopped afterwards."""
+    server = start_live_server(settings)
+    try:
+        with server.client(None) as client:
+            return client.get(path)
+    finally:
+        server.stop()
+
+
 def test_healthz_is_503_when_the_database_does_not_answer(tmp_path: Path) -> None:
     settings = Settings(
         data_dir=tmp_path,
@@ -26,12 +37,7 @@ def test_healthz_is_503_when_the_database_does_not_answer(tmp_path: Path) -> Non
         secret_keys=KEY,
         run_worker=False,
     )
-    server = start_live_server(settings)
-    try:
-        with server.client(None) as client:
-            answer = client.get("/healthz")
-    finally:
-        server.stop()
+    answer = get_once(settings, "/healthz")
     assert answer.status_code == 503
     assert answer.json() == {"status": "unavailable", "database": "not answering"}
 
@@ -54,12 +60,8 @@ def test_metrics_is_503_without_a_traceback_when_the_database_does_not_answer(
         secret_keys=KEY,
         run_worker=False,
     )
-    server = start_live_server(settings)
-    try:
-        with caplog.at_level(logging.WARNING), server.client(None) as client:
-            answer = client.get("/metrics")
-    finally:
-        server.stop()
+    with caplog.at_level(logging.WARNING):
+        answer = get_once(settings, "/metrics")
     assert (answer.status_code, answer.text) == (
         503,
         "503 Service Unavailable\n\nThe database is not answering.\n",
@@ -77,12 +79,7 @@ def test_a_web_process_without_a_worker_leaves_the_delivery_figures_out(
     settings = live.settings.model_copy(
         update={"data_dir": tmp_path, "public_port": None, "run_worker": False}
     )
-    server = start_live_server(settings)
-    try:
-        with server.client(None) as client:
-            answer = client.get("/metrics")
-    finally:
-        server.stop()
+    answer = get_once(settings, "/metrics")
     assert answer.status_code == 200
     figures = [line.split()[0] for line in answer.text.splitlines() if line[:1] != "#"]
     assert figures == ["gatehouse_mail_queued"]
