@@ -559,7 +559,9 @@ class _Batch:
         self._owner = recorder.owner
         self._lanes, self._stopping = lanes, stopping
         self._lease = timedelta(seconds=runtime.settings.worker_lease_seconds)
-        self._renew_at = time.monotonic() + self._lease.total_seconds() / 2
+        # From the claim, as the send deadline below: the batch may begin well after it (its
+        # templates compiled first, in threads that previews may keep busy).
+        self._renew_at = leased_at + self._lease.total_seconds() / 2
         # No send begins later than this (monotonic): the lease as this process last set it,
         # less the longest an SMTP transaction takes (or a quarter of the lease, if shorter:
         # renewals come at half), so a send begun in time ends before another worker may
