@@ -173,7 +173,7 @@ def test_console_log_filters_pages_and_shows_timeline(
     assert ">Failed</span>" in timeline.text
     assert "No e-mails match the filter." in by_recipient.text
     assert "0 e-mails" not in by_recipient.text  # said once, not twice
-    kept = "Sent and failed e-mails are kept here for 30 days after they were queued."
+    kept = "Sent and failed e-mails are kept here for 30 days after their last try."
     assert kept in page.text and kept in by_recipient.text  # GATEHOUSE_DELIVERY_LOG_DAYS
     assert REJECTION in timeline.text and "reply 550" in timeline.text
     assert missing.status_code == 404

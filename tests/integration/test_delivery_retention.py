@@ -1,4 +1,4 @@
-"""The delivery log keeps an e-mail GATEHOUSE_DELIVERY_LOG_DAYS after it was queued: sent and
+"""The delivery log keeps an e-mail GATEHOUSE_DELIVERY_LOG_DAYS after its last try: sent and
 failed ones older than that are deleted with their attempts (mail/retention.py), by every
 worker at start and every hour; queued ones never."""
 
@@ -22,13 +22,20 @@ from tests.support.delivery import PLATFORM_LOGIN, DeliverySetup, platform_url, 
 from tests.support.smtp_servers import Pki, SmtpServer
 
 
-async def age(runtime: Runtime, message_ids: list[str], days: float) -> None:
-    """Make ``message_ids`` look queued ``days`` ago."""
+async def age(
+    runtime: Runtime, message_ids: list[str], days: float, *, queued_days: float | None = None
+) -> None:
+    """Make ``message_ids`` look last tried ``days`` ago (and queued then, or ``queued_days``
+    ago)."""
+    now = utcnow()
     async with runtime.sessions.begin() as session:
         await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(message_ids))
-            .values(created_at=utcnow() - timedelta(days=days))
+            .values(
+                next_attempt_at=now - timedelta(days=days),
+                created_at=now - timedelta(days=days if queued_days is None else queued_days),
+            )
         )
 
 
@@ -55,8 +62,9 @@ async def sessions_left(runtime: Runtime) -> int:
 async def test_old_sent_and_failed_emails_are_deleted_with_their_attempts(
     setup: DeliverySetup, pki: Pki, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Sent and failed e-mails queued more than 30 days ago go, a batch at a time (two here);
-    one of 29 days, and a queued one however old, stay."""
+    """Sent and failed e-mails last tried more than 30 days ago go, a batch at a time (two
+    here); one tried 29.9 days ago stays, even if queued 40 days ago (it failed after days of
+    retries), and so does a queued one however old."""
     monkeypatch.setattr(retention, "BATCH", 2)
     async with SmtpServer(pki, security="starttls", credentials=PLATFORM_LOGIN) as server:
         runtime = await setup.runtime(platform_url(server.port))
@@ -65,7 +73,7 @@ async def test_old_sent_and_failed_emails_are_deleted_with_their_attempts(
     await fail(runtime, old[0])
     [waiting] = await queue(runtime, "later@acme.test")
     await age(runtime, [*old, waiting], days=30.1)
-    await age(runtime, [recent], days=29.9)
+    await age(runtime, [recent], days=29.9, queued_days=40)
     assert await kept(runtime) == ({*old, recent, waiting}, 4)
     purged = await purge_delivery_log(
         runtime.sessions, days=30, locking=not is_sqlite(runtime.engine)
@@ -106,6 +114,6 @@ async def test_a_running_worker_purges_at_start(
             worker.stop()
             await running
     assert (
-        f"delivery worker {worker.owner}: the e-mails queued more than 7 days ago deleted "
+        f"delivery worker {worker.owner}: the e-mails last tried more than 7 days ago deleted "
         "from the delivery log: 1"
     ) in caplog.messages

@@ -1,8 +1,12 @@
 """How long the delivery log keeps an e-mail. A sent or failed e-mail (its recipient, status,
-errors and attempts) is deleted ``GATEHOUSE_DELIVERY_LOG_DAYS`` after it was queued: the log
-is for finding out why an e-mail did not arrive, and recipients' addresses are personal data
-that must not pile up for ever (nor slow every tenant's delivery log down). Queued e-mails and
-those being sent are never deleted. Every worker purges once an hour, a batch at a time."""
+errors and attempts) is deleted ``GATEHOUSE_DELIVERY_LOG_DAYS`` after its last try: the log is
+for finding out why an e-mail did not arrive, and recipients' addresses are personal data that
+must not pile up for ever (nor slow every tenant's delivery log down). Queued e-mails and those
+being sent are never deleted. Every worker purges once an hour, a batch at a time.
+
+The last try is ``next_attempt_at``, which the outcome sets to its time: counted from it, an
+e-mail failed after a day of retries is kept as long as one that failed at once, and
+``ix_outbox_due`` (status, next_attempt_at) finds the old ones without reading the others."""
 
 from __future__ import annotations
 
@@ -25,16 +29,18 @@ BATCH = 500
 async def purge_delivery_log(
     sessions: SessionFactory, *, days: int, locking: bool, now: datetime | None = None
 ) -> int:
-    """Delete the sent and failed e-mails queued more than ``days`` ago, with their attempts;
-    how many. ``locking`` (PostgreSQL): rows another worker's purge holds are skipped, so two
-    purges at once never wait for each other, nor deadlock."""
+    """Delete the sent and failed e-mails last tried more than ``days`` ago, with their
+    attempts; how many. ``locking`` (PostgreSQL): rows another worker's purge holds are
+    skipped, so two purges at once never wait for each other, nor deadlock."""
     cutoff = (now or utcnow()) - timedelta(days=days)
     purged = 0
     while True:
         async with sessions.begin() as session:
             chosen = (
                 select(OutboxMessage.id)
-                .where(OutboxMessage.status.in_((SENT, FAILED)), OutboxMessage.created_at < cutoff)
+                .where(
+                    OutboxMessage.status.in_((SENT, FAILED)), OutboxMessage.next_attempt_at < cutoff
+                )
                 .limit(BATCH)
             )
             if locking:

@@ -84,7 +84,8 @@ NO_DEFAULT_SERVER_AT_START = (
 )
 
 PURGED = (
-    "delivery worker %s: the e-mails queued more than %d days ago deleted from the delivery log: %d"
+    "delivery worker %s: the e-mails last tried more than %d days ago deleted from the delivery "
+    "log: %d"
 )
 PURGE_FAILED = "delivery worker %s: purging old rows failed (%s); tried again in an hour"
 
