@@ -348,8 +348,8 @@ def mail_send_test(
     """Queue a test e-mail through the tenant's configuration, like every other e-mail."""
 
     async def work(runtime: Runtime) -> None:
-        message_id = await test_email.queue_test_email(
-            runtime, tenant_id=tenant, recipient=to, language=language
+        message_id = await test_email.queue_test_email(  # the operator's: not limited
+            runtime, tenant_id=tenant, recipient=to, language=language, limited=False
         )
         console.print(f"Test e-mail {message_id} queued.")
         if wait:

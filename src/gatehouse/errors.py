@@ -69,6 +69,14 @@ class ConflictError(GatehouseError):
         return f"{labels.get(self.field, self.field)}: {self.message}"
 
 
+class LimitReachedError(GatehouseError):
+    """A limit on how often something may be done is reached for now (429)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class TokenError(GatehouseError):
     """A link token is unknown, already used, or expired."""
 

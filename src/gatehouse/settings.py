@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     retry_give_up_hours: float = Field(default=24.0, gt=0, allow_inf_nan=False)
     # Sent and failed e-mails are deleted from the delivery log this many days after queueing.
     delivery_log_days: int = Field(default=30, ge=1, le=3650)
+    # Test e-mails (of the mail server, of one template) a tenant may send in any hour; 0: no
+    # limit. They go to any address typed, with the tenant's template, maybe via our servers.
+    test_emails_per_tenant_hour: int = Field(default=20, ge=0)
     session_hours: int = Field(default=8, ge=1)
     # Self-registrations per tenant from one client network in any hour; 0: no limit.
     registrations_per_client_hour: int = Field(default=10, ge=0)

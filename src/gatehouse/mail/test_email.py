@@ -9,21 +9,31 @@ from gatehouse.mail.addresses import normalize_email
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.outbox import enqueue
 from gatehouse.mail.templates.types import DEFAULT_LANGUAGE, TEMPLATE_LANGUAGES
+from gatehouse.mail.test_limit import TEST_EMAIL_PROCESS, check_test_email_allowed
 from gatehouse.mail.worker import Worker
 from gatehouse.runtime import Runtime
 from gatehouse.tenants.service import get_tenant, tenant_host
 
 
 async def queue_test_email(
-    runtime: Runtime, *, tenant_id: str, recipient: str, language: str = DEFAULT_LANGUAGE
+    runtime: Runtime,
+    *,
+    tenant_id: str,
+    recipient: str,
+    language: str = DEFAULT_LANGUAGE,
+    limited: bool = True,
 ) -> str:
     """Queue the test e-mail in ``language`` (the administrator's who asked for it; English
-    where the platform has no translation); its ID."""
+    where the platform has no translation); its ID. ``limited``: counted against the tenant's
+    test e-mails per hour (mail/test_limit.py); the operator's command line is not."""
     recipient = normalize_email(recipient, field="to")
     if language not in TEMPLATE_LANGUAGES:
         raise ValidationError("language", f"Choose one of: {', '.join(TEMPLATE_LANGUAGES)}.")
     async with runtime.sessions.begin() as session:
         tenant = await get_tenant(session, tenant_id)
+        if limited:
+            limit = runtime.settings.test_emails_per_tenant_hour
+            await check_test_email_allowed(session, tenant_id=tenant.id, limit=limit)
         origin = runtime.settings.tenant_origin(
             tenant_host(tenant, base_domain=runtime.settings.base_domain)
         )
@@ -39,7 +49,7 @@ async def queue_test_email(
         message = await enqueue(
             session,
             tenant_id=tenant.id,
-            process="test-email",
+            process=TEST_EMAIL_PROCESS,
             recipient=recipient,
             context=context,
             language=language,

@@ -12,6 +12,7 @@ from gatehouse.mail.addresses import normalize_email
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.outbox import enqueue
 from gatehouse.mail.templates.defaults import security_alert_text
+from gatehouse.mail.test_limit import check_test_email_allowed
 from gatehouse.tenants.models import Tenant
 
 SAMPLE_TOKEN = "sample-link-not-valid"
@@ -58,10 +59,13 @@ async def queue_sample_email(
     recipient: str,
     origin: str,
     inviter_name: str,
+    limit: int,
 ) -> OutboxMessage:
     """The test of one template: the set's template (with the usual fallback) rendered with
-    sample values, queued like every other e-mail. The caller commits and wakes the worker."""
+    sample values, queued like every other e-mail, ``limit`` tests an hour at most for the
+    tenant (mail/test_limit.py). The caller commits and wakes the worker."""
     recipient = normalize_email(recipient, field="to")
+    await check_test_email_allowed(session, tenant_id=tenant.id, limit=limit)
     return await enqueue(
         session,
         tenant_id=tenant.id,

@@ -13,7 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from gatehouse.errors import ConflictError, DeliveryError, NotFoundError, ValidationError
+from gatehouse.errors import (
+    ConflictError,
+    DeliveryError,
+    LimitReachedError,
+    NotFoundError,
+    ValidationError,
+)
 from gatehouse.web.api import (
     applications,
     invitations,
@@ -115,6 +121,10 @@ def _install_error_answers(api: FastAPI) -> None:
     @api.exception_handler(ConflictError)
     async def conflict(request: Request, exc: ConflictError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, 409)
+
+    @api.exception_handler(LimitReachedError)
+    async def limit_reached(request: Request, exc: LimitReachedError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, 429)
 
     @api.exception_handler(DeliveryError)
     async def probe_error(request: Request, exc: DeliveryError) -> JSONResponse:

@@ -214,7 +214,12 @@ async def delete_email_template(
     return Response(status_code=204)
 
 
-@router.post(TEMPLATE_PATH + "/test", response_model=TestAnswer, status_code=202)
+@router.post(
+    TEMPLATE_PATH + "/test",
+    response_model=TestAnswer,
+    status_code=202,
+    responses={429: {"description": "The tenant sent the test e-mails of the hour allowed"}},
+)
 async def test_email_template(
     set_id: str,
     template_type: str,
@@ -239,6 +244,7 @@ async def test_email_template(
         recipient=body.to,
         origin=request_origin(request, runtime),
         inviter_name=caller.client.name,
+        limit=runtime.settings.test_emails_per_tenant_hour,
     )
     await session.commit()
     runtime.wake_worker()

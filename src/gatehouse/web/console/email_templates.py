@@ -12,7 +12,13 @@ from starlette.datastructures import FormData, UploadFile
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.users import LANGUAGE_NAMES
-from gatehouse.errors import ConflictError, NotFoundError, PermanentDeliveryError, ValidationError
+from gatehouse.errors import (
+    ConflictError,
+    LimitReachedError,
+    NotFoundError,
+    PermanentDeliveryError,
+    ValidationError,
+)
 from gatehouse.mail.templates import sets
 from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.templates.render import render as render_email
@@ -324,6 +330,20 @@ async def send_test(
             recipient=field(form, "to") or admin.user.email,
             origin=origin,
             inviter_name=_admin_name(admin),
+            limit=runtime.settings.test_emails_per_tenant_hour,
+        )
+    except LimitReachedError as exc:
+        return await _page(
+            request,
+            session,
+            admin,
+            info=info,
+            kind=kind,
+            language=language,
+            origin=origin,
+            error=exc.message,
+            status_code=429,
+            test_to=field(form, "to"),
         )
     except ValidationError as exc:
         return await _page(

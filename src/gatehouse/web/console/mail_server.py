@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from gatehouse import audit
 from gatehouse.accounts.authorizations import Authorization
-from gatehouse.errors import ConflictError, DeliveryError, ValidationError
+from gatehouse.errors import ConflictError, DeliveryError, LimitReachedError, ValidationError
 from gatehouse.mail import config as mail_config
 from gatehouse.mail import delivery_log, ses
 from gatehouse.mail.configure import save_custom
@@ -248,5 +248,8 @@ async def send_test_email(
             session, admin, request, error=field_error_text(exc), test_to=to
         )
         return render(request, "console/mail_server.html", context, status_code=422)
+    except LimitReachedError as exc:
+        context = await page_context(session, admin, request, error=exc.message, test_to=to)
+        return render(request, "console/mail_server.html", context, status_code=429)
     tab = request.query_params.get("tab", "default")
     return RedirectResponse(f"{PAGE}?tab={tab}&test={message_id}", status_code=303)
