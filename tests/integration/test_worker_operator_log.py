@@ -51,6 +51,7 @@ async def test_a_worker_without_its_database_logs_one_line_per_try(
         "(GATEHOUSE_DATABASE_URL): Connection refused; trying again in 0.1 s"
     )
     assert "s3cret-pw" not in caplog.text
+    assert [m for m in caplog.messages if "purging" in m] == []  # said by the claims already
 
 
 async def test_a_worker_without_a_default_mail_server_says_so_at_start(

@@ -165,8 +165,9 @@ class Worker:
                 if purged:
                     log.info(PURGED, self.owner, days, purged)
                 await purge_expired(sessions, locking=locking)
-            except Exception as exc:  # the database away, say: the next hour's purge
-                log.warning(PURGE_FAILED, self.owner, type(exc).__name__)
+            except Exception as exc:  # tried again with the next hour's purge
+                if unreachable_reason(exc) is None:  # else the claims say so, once per try
+                    log.warning(PURGE_FAILED, self.owner, type(exc).__name__)
             await asyncio.sleep(PURGE_EVERY_SECONDS)
 
     async def drain(self) -> int:
