@@ -12,11 +12,10 @@ import httpx
 from sqlalchemy import update
 
 from gatehouse.accounts.authorizations import Authorization
-from gatehouse.accounts.clients import create_client
 from gatehouse.db.base import utcnow
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.test_email import queue_test_email
-from tests.support.accounts import sign_in
+from tests.support.accounts import api_client, sign_in
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token
 
@@ -50,20 +49,6 @@ def age_tests(live: LiveServer, minutes: int) -> None:
     live.run(work)
 
 
-def api_auth(live: LiveServer) -> tuple[str, str]:
-    async def work(runtime: Any) -> tuple[str, str]:
-        async with runtime.sessions.begin() as session:
-            new = await create_client(
-                session,
-                tenant_id="demo",
-                name="ops",
-                authorizations=frozenset({Authorization.MANAGE_TENANT_CONFIGURATION}),
-            )
-        return new.client_id, new.secret
-
-    return live.run(work)
-
-
 def send_tests(console: httpx.Client, api: httpx.Client) -> list[httpx.Response]:
     """One test e-mail each way: mail server page, template page, REST API."""
     answers = []
@@ -79,7 +64,10 @@ def send_tests(console: httpx.Client, api: httpx.Client) -> list[httpx.Response]
 
 def test_a_tenants_test_emails_are_limited_per_hour(demo: LiveServer) -> None:
     queue_by_operator(demo, 20)  # the operator's are not refused, but count
-    with demo.client() as console, demo.client(auth=api_auth(demo)) as api:
+    with (
+        demo.client() as console,
+        demo.client(auth=api_client(demo, Authorization.MANAGE_TENANT_CONFIGURATION)) as api,
+    ):
         sign_in(console, "admin@demo.test")
         refused = send_tests(console, api)
         assert [answer.status_code for answer in refused] == [429, 429, 429]

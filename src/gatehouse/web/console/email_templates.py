@@ -332,7 +332,8 @@ async def send_test(
             inviter_name=_admin_name(admin),
             limit=runtime.settings.test_emails_per_tenant_hour,
         )
-    except LimitReachedError as exc:
+    except (ValidationError, LimitReachedError) as exc:
+        limited = isinstance(exc, LimitReachedError)
         return await _page(
             request,
             session,
@@ -341,21 +342,8 @@ async def send_test(
             kind=kind,
             language=language,
             origin=origin,
-            error=exc.message,
-            status_code=429,
-            test_to=field(form, "to"),
-        )
-    except ValidationError as exc:
-        return await _page(
-            request,
-            session,
-            admin,
-            info=info,
-            kind=kind,
-            language=language,
-            origin=origin,
-            error=f"To: {exc.message}",
-            status_code=422,
+            error=exc.message if limited else f"To: {exc.message}",
+            status_code=429 if limited else 422,
             test_to=field(form, "to"),  # to correct, not to send again to someone else
         )
     await session.commit()
