@@ -11,12 +11,10 @@ queries that look for the live ones. The delivery log's own rule is in mail/rete
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import ColumnElement, delete, select
 
 from gatehouse.accounts.models import LimitedEmail, LinkToken, WebSession
 from gatehouse.db.base import utcnow
+from gatehouse.db.batches import delete_in_batches
 from gatehouse.db.engine import SessionFactory
 
 SESSIONS_KEPT = timedelta(days=1)
@@ -36,22 +34,9 @@ async def purge_expired(
         (LinkToken.token_hash, LinkToken.expires_at < now - LINKS_KEPT),
         (LimitedEmail.id, LimitedEmail.at < now - LIMITED_KEPT),
     )
-    return sum([await _purge(sessions, key, over, locking=locking) for key, over in rules])
-
-
-async def _purge(
-    sessions: SessionFactory, key: Any, over: ColumnElement[bool], *, locking: bool
-) -> int:
-    """Delete the rows of ``key``'s table where ``over``, ``BATCH`` at a time."""
-    purged = 0
-    while True:
-        async with sessions.begin() as session:
-            chosen = select(key).where(over).limit(BATCH)
-            if locking:
-                chosen = chosen.with_for_update(skip_locked=True)
-            keys = list((await session.scalars(chosen)).all())
-            if keys:
-                await session.execute(delete(key.class_).where(key.in_(keys)))
-        purged += len(keys)
-        if len(keys) < BATCH:
-            return purged
+    return sum(
+        [
+            await delete_in_batches(sessions, key, over, batch=BATCH, locking=locking)
+            for key, over in rules
+        ]
+    )

@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     retry_first_seconds: float = Field(default=30.0, gt=0, allow_inf_nan=False)
     retry_max_seconds: float = Field(default=3600.0, gt=0, allow_inf_nan=False)
     retry_give_up_hours: float = Field(default=24.0, gt=0, allow_inf_nan=False)
-    # Sent and failed e-mails are deleted from the delivery log this many days after queueing.
+    # Sent and failed e-mails are deleted from the delivery log this many days after their last
+    # try.
     delivery_log_days: int = Field(default=30, ge=1, le=3650)
     # Test e-mails (of the mail server, of one template) a tenant may send in any hour; 0: no
     # limit. They go to any address typed, with the tenant's template, maybe via our servers.

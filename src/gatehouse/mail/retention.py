@@ -10,16 +10,12 @@ e-mail failed after a day of retries is kept as long as one that failed at once,
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
-
 from gatehouse.db.base import utcnow
+from gatehouse.db.batches import delete_in_batches
 from gatehouse.db.engine import SessionFactory
-from gatehouse.mail.models import FAILED, SENT, DeliveryAttempt, OutboxMessage
-
-log = logging.getLogger(__name__)
+from gatehouse.mail.models import FAILED, SENT, OutboxMessage
 
 PURGE_EVERY_SECONDS = 3600.0
 # Messages deleted per transaction: short, so claims and outcomes never wait long behind it.
@@ -33,24 +29,7 @@ async def purge_delivery_log(
     attempts; how many. ``locking`` (PostgreSQL): rows another worker's purge holds are
     skipped, so two purges at once never wait for each other, nor deadlock."""
     cutoff = (now or utcnow()) - timedelta(days=days)
-    purged = 0
-    while True:
-        async with sessions.begin() as session:
-            chosen = (
-                select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.status.in_((SENT, FAILED)), OutboxMessage.next_attempt_at < cutoff
-                )
-                .limit(BATCH)
-            )
-            if locking:
-                chosen = chosen.with_for_update(skip_locked=True)
-            ids = list((await session.scalars(chosen)).all())
-            if ids:
-                await session.execute(
-                    delete(DeliveryAttempt).where(DeliveryAttempt.message_id.in_(ids))
-                )
-                await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
-        purged += len(ids)
-        if len(ids) < BATCH:
-            return purged
+    old = OutboxMessage.status.in_((SENT, FAILED)) & (OutboxMessage.next_attempt_at < cutoff)
+    # Their attempts go with them: delivery_attempts.message_id is ON DELETE CASCADE (SQLite
+    # enforces it too: db/engine.py turns foreign keys on).
+    return await delete_in_batches(sessions, OutboxMessage.id, old, batch=BATCH, locking=locking)
