@@ -25,10 +25,12 @@ CSRF_COOKIE = "gh_csrf"
 SECURE_CSRF_COOKIE = "__Host-gh_csrf"  # over https (Secure, path /, no Domain, as the prefix asks)
 CSRF_FIELD = "csrf_token"
 MAC_PURPOSE = "csrf"
-# The session cookies a form's field is bound to (web.console.auth.ADMIN_COOKIE and
-# web.account.routes.USER_COOKIE; named here, as those modules import this one). A page and
-# the forms it posts are on the same side (/admin or not), so they are sent the same ones.
-SESSION_COOKIES = ("gh_admin", "gh_user")
+# The session cookies (the console's and the end-user pages'), named here for the modules
+# that set them, as a form's field is bound to them. A page and the forms it posts are on the
+# same side (/admin or not), so they are sent the same ones.
+ADMIN_COOKIE = "gh_admin"
+USER_COOKIE = "gh_user"
+SESSION_COOKIES = (ADMIN_COOKIE, USER_COOKIE)
 CSRF_FAILED = "The form has expired or did not come from this site. Reload the page and try again."
 
 

@@ -45,14 +45,18 @@ from gatehouse.web.account.applications import (
     page_extras,
     served_application,
 )
-from gatehouse.web.csrf import checked_form, is_https, rotate_csrf_cookie
+from gatehouse.web.csrf import (
+    ADMIN_COOKIE,
+    USER_COOKIE,
+    checked_form,
+    is_https,
+    rotate_csrf_cookie,
+)
 from gatehouse.web.pages import render
 from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
 from gatehouse.web.timing import answer_floor
 
 router = APIRouter()
-USER_COOKIE = "gh_user"
-ADMIN_COOKIE = "gh_admin"
 LOGON_FAILED = "The e-mail, login name or password is not correct."
 PASSWORDS_DIFFER = "The two passwords do not match."
 WRONG_CURRENT_PASSWORD = "The current password is not correct."

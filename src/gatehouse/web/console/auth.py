@@ -13,9 +13,9 @@ from gatehouse.accounts.models import User
 from gatehouse.accounts.sessions import load_session
 from gatehouse.accounts.users import authorizations_of, get_user
 from gatehouse.tenants.models import Tenant
+from gatehouse.web.csrf import ADMIN_COOKIE
 from gatehouse.web.tenancy import CurrentTenant, DbSession
 
-ADMIN_COOKIE = "gh_admin"
 # The 403 page names what to ask for ("... needs: Manage Tenant Configuration.").
 FORBIDDEN = "You do not have the authorization this page needs"
 

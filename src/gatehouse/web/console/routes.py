@@ -16,7 +16,6 @@ from gatehouse.processes.logon import log_on
 from gatehouse.tenants import service as tenants
 from gatehouse.web.account.routes import field, signed_in
 from gatehouse.web.console.auth import (
-    ADMIN_COOKIE,
     Admin,
     CurrentAdmin,
     require,
@@ -24,7 +23,7 @@ from gatehouse.web.console.auth import (
     signed_in_admin,
 )
 from gatehouse.web.console.tiles import visible_groups
-from gatehouse.web.csrf import checked_form, rotate_csrf_cookie
+from gatehouse.web.csrf import ADMIN_COOKIE, checked_form, rotate_csrf_cookie
 from gatehouse.web.pages import render
 from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
 
