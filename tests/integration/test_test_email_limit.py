@@ -32,9 +32,7 @@ def queue_by_operator(live: LiveServer, count: int) -> None:
 
     async def work(runtime: Any) -> None:
         for n in range(count):
-            await queue_test_email(
-                runtime, tenant_id="demo", recipient=f"t{n}@demo.test", limited=False
-            )
+            await queue_test_email(runtime, tenant_id="demo", recipient=f"t{n}@demo.test", limit=0)
 
     live.run(work)
 

@@ -21,19 +21,17 @@ async def queue_test_email(
     tenant_id: str,
     recipient: str,
     language: str = DEFAULT_LANGUAGE,
-    limited: bool = True,
+    limit: int,
 ) -> str:
     """Queue the test e-mail in ``language`` (the administrator's who asked for it; English
-    where the platform has no translation); its ID. ``limited``: counted against the tenant's
-    test e-mails per hour (mail/test_limit.py); the operator's command line is not."""
+    where the platform has no translation); its ID. ``limit`` tests an hour at most for the
+    tenant (mail/test_limit.py; 0, the operator's command line: none)."""
     recipient = normalize_email(recipient, field="to")
     if language not in TEMPLATE_LANGUAGES:
         raise ValidationError("language", f"Choose one of: {', '.join(TEMPLATE_LANGUAGES)}.")
     async with runtime.sessions.begin() as session:
         tenant = await get_tenant(session, tenant_id)
-        if limited:
-            limit = runtime.settings.test_emails_per_tenant_hour
-            await check_test_email_allowed(session, tenant_id=tenant.id, limit=limit)
+        await check_test_email_allowed(session, tenant_id=tenant.id, limit=limit)
         origin = runtime.settings.tenant_origin(
             tenant_host(tenant, base_domain=runtime.settings.base_domain)
         )

@@ -241,7 +241,11 @@ async def send_test_email(
     to = str(form.get("to") or admin.user.email)
     try:
         message_id = await queue_test_email(
-            runtime, tenant_id=admin.tenant.id, recipient=to, language=admin.user.language
+            runtime,
+            tenant_id=admin.tenant.id,
+            recipient=to,
+            language=admin.user.language,
+            limit=runtime.settings.test_emails_per_tenant_hour,
         )
     except ValidationError as exc:
         context = await page_context(
