@@ -12,10 +12,14 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.accounts.models import LinkToken, User
+from gatehouse.accounts.tokens import mark_renewed
 from gatehouse.db.base import utcnow
+from gatehouse.processes import password_links
 from gatehouse.processes.demo import DEMO_ADMIN_PASSWORD, DEMO_USER_PASSWORD
 from tests.support.accounts import (
     JANE,
@@ -94,6 +98,31 @@ def test_expired_link_at_the_limit_says_so_and_sends_nothing(demo: LiveServer) -
     assert f"This link has expired. {LIMIT_SENTENCE}" in retry.text  # not marked renewed
     time.sleep(0.5)
     assert len(mails_to(demo)) == 3
+
+
+def test_an_expired_link_purged_while_followed_is_not_valid(
+    demo: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hourly purge deletes links 30 days after they expired; one deleted between being
+    found and being marked renewed is refused as not valid, not answered with an error 500."""
+
+    async def purged_first(session: AsyncSession, record: LinkToken) -> bool:
+        await session.execute(
+            delete(LinkToken)
+            .where(LinkToken.token_hash == record.token_hash)
+            .execution_options(synchronize_session=False)
+        )
+        return await mark_renewed(session, record)
+
+    monkeypatch.setattr(password_links, "mark_renewed", purged_first)
+    forgot(demo, JANE)
+    [first] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+    expire_links(demo)
+    with demo.client() as client:
+        page = client.get(path_of(link_in(first.text)))
+    assert page.status_code == 400 and "This link is not valid. Request a new one." in page.text
+    time.sleep(0.5)
+    assert len(mails_to(demo)) == 1
 
 
 def test_used_link_is_refused_with_its_reason(demo: LiveServer) -> None:

@@ -87,15 +87,15 @@ def check_current(record: LinkToken, password_changed_at: datetime | None) -> No
 
 
 async def find_token(
-    session: AsyncSession, *, tenant_id: str, token: str, purpose: str
+    session: AsyncSession, *, tenant_id: str, token: str, purpose: str, fresh: bool = False
 ) -> LinkToken | None:
-    return await session.scalar(
-        select(LinkToken).where(
-            LinkToken.token_hash == hash_token(token),
-            LinkToken.tenant_id == tenant_id,
-            LinkToken.purpose == purpose,
-        )
+    """The link's row; ``fresh`` reads it again over what the session already holds."""
+    query = select(LinkToken).where(
+        LinkToken.token_hash == hash_token(token),
+        LinkToken.tenant_id == tenant_id,
+        LinkToken.purpose == purpose,
     )
+    return await session.scalar(query.execution_options(populate_existing=fresh))
 
 
 async def mark_renewed(session: AsyncSession, record: LinkToken) -> bool:

@@ -158,10 +158,7 @@ async def renew_expired_link(
     # The user's lock first, then the token's row: the order setting a password takes too.
     await lock_user(session, tenant.id, user.id)
     if not await mark_renewed(session, record):
-        await session.refresh(record)
-        if record.used_at is not None:
-            raise TokenError(TOKEN_USED)
-        raise TokenError(TOKEN_RENEWED if record.renewed_at is not None else TOKEN_EXPIRED)
+        raise TokenError(await _why_not_renewed(session, tenant, token))
     process = record.process if record.process in LINK_PLACEHOLDERS else FORGOT
     outcome = await send_password_link(  # as the first was: its application, its language rule
         session,
@@ -179,3 +176,16 @@ async def renew_expired_link(
     record.renewed_at = None
     await session.flush()
     return LINK_EXPIRED_AT_LIMIT, outcome
+
+
+async def _why_not_renewed(session: AsyncSession, tenant: Tenant, token: str) -> str:
+    """The reason a link found expired could not be marked renewed, read again: another visit
+    renewed or used it meanwhile, or the hourly purge deleted it (long expired)."""
+    current = await find_token(
+        session, tenant_id=tenant.id, token=token, purpose=RESET_PASSWORD, fresh=True
+    )
+    if current is None:
+        return LINK_NOT_VALID
+    if current.used_at is not None:
+        return TOKEN_USED
+    return TOKEN_RENEWED if current.renewed_at is not None else TOKEN_EXPIRED
