@@ -18,6 +18,7 @@ from gatehouse.mail.dispatcher import NOT_TRIED
 from gatehouse.mail.models import QUEUED, OutboxMessage
 from gatehouse.mail.outbox import enqueue
 from gatehouse.mail.worker import Worker
+from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import Runtime, build_runtime
 from tests.support.delivery import (
     CONTEXT,
@@ -472,6 +473,63 @@ async def test_a_quoted_link_is_not_passed_on_to_the_messages_not_tried_after_it
     for text in stored:
         assert "reset-password?token=[redacted]" in text, text
         assert not any(token[:12] in text or token[-12:] in text for token in tokens.values())
+
+
+async def test_another_tenants_recipient_is_not_passed_on_to_the_messages_not_tried(
+    setup: DeliverySetup, pki: Pki
+) -> None:
+    """Tenants on the platform default share its connections: a 421 to one tenant's recipient
+    makes the worker skip the next messages of that connection, another tenant's too, and
+    tell each why; that tenant's delivery log must not show the first tenant's recipient."""
+    handler = ScriptedHandler(replies={"RCPT": "421 4.7.0 Too busy, try later"})
+    async with SmtpServer(pki, security="starttls", handler=handler) as server:
+        runtime = await setup.runtime(
+            f"smtp://127.0.0.1:{server.port}",
+            max_connections_per_tenant=1,
+            default_max_connections=1,  # every tenant over the one connection
+        )
+        async with runtime.sessions.begin() as session:
+            await onboard_tenant(
+                session,
+                settings=runtime.settings,
+                display_name="Beta",
+                admin_email="admin@beta.test",
+                tenant_id="beta",
+                admin_password="Beta-Admin-1",
+            )
+            recipients = {
+                "acme": ["a1@acme.test", "a2@acme.test"],
+                "beta": ["b1@beta.test", "b2@beta.test"],
+            }
+            ids = {
+                tenant: [
+                    (
+                        await enqueue(
+                            session,
+                            tenant_id=tenant,
+                            process="test-email",
+                            recipient=recipient,
+                            context=CONTEXT,
+                        )
+                    ).id
+                    for recipient in addresses
+                ]
+                for tenant, addresses in recipients.items()
+            }
+        assert await setup.worker(runtime).run_once() == 4
+    stored: dict[str, list[str]] = {tenant: [] for tenant in ids}
+    for tenant, message_ids in ids.items():
+        for message_id in message_ids:
+            stored[tenant].append(str((await load(runtime, message_id)).last_error))
+            stored[tenant] += [str(a.error) for a in await attempts_of(runtime, message_id)]
+    texts = [text for tenant_texts in stored.values() for text in tenant_texts]
+    # Each tenant's first message was tried (both waited for the connection), the second not.
+    assert sum(NOT_TRIED in text for text in texts) == 4  # its last error and its attempt
+    for tenant, tenant_texts in stored.items():
+        others = [r for t, rs in recipients.items() if t != tenant for r in rs]
+        for text in tenant_texts:
+            assert not any(other in text for other in others), text
+            assert "421 4.7.0 Too busy, try later" in text
 
 
 async def test_a_refused_login_is_not_tried_again_for_the_rest_of_the_batch(

@@ -13,6 +13,7 @@ import dataclasses
 import json
 import logging
 import random
+import re
 import time
 import typing
 from datetime import datetime, timedelta
@@ -41,6 +42,7 @@ from gatehouse.errors import (
     UndecryptableSecretError,
 )
 from gatehouse.mail.addresses import wire_address
+from gatehouse.mail.diagnosis import REDACTED
 from gatehouse.mail.mime import build_message
 from gatehouse.mail.models import (
     FAILED,
@@ -312,12 +314,15 @@ class Dispatcher:
             attempt_ids = [job.attempt_id for job in jobs if job.message.id in back]
             await connection.execute(delete(_ATTEMPT_TABLE).where(_ATTEMPTS.id.in_(attempt_ids)))
 
-    def not_tried(self, job: Job, failure: DeliveryError) -> Outcome:
-        """The outcome of a job not sent because its connection failed moments earlier: retried
-        as that failure is, or failed as it is (not one more refused login at the provider,
-        which counts them towards locking the mailbox)."""
+    def not_tried(self, job: Job, failure: DeliveryError, failed: Queued) -> Outcome:
+        """The outcome of a job not sent because its connection failed moments earlier, with
+        ``failed``'s message: retried as that failure is, or failed as it is (not one more
+        refused login at the provider, which counts them towards locking the mailbox)."""
         kind = TransientDeliveryError if failure.retryable else PermanentDeliveryError
-        error = kind(failure.step, f"{failure.message} {NOT_TRIED}", reply_code=failure.reply_code)
+        text = failure.message
+        if failed.tenant_id != job.message.tenant_id:  # the platform default's connections
+            text = _without_recipient(text, failed.recipient)
+        error = kind(failure.step, f"{text} {NOT_TRIED}", reply_code=failure.reply_code)
         return Outcome(job, None, error, 0)
 
     async def _send(
@@ -434,6 +439,15 @@ def _without_secrets(error: DeliveryError, message: Queued) -> DeliveryError:
     if text == error.message:
         return error
     return type(error)(error.step, text, reply_code=error.reply_code, timed_out=error.timed_out)
+
+
+def _without_recipient(text: str, recipient: str) -> str:
+    """``text`` without ``recipient`` (as stored, and as it went over the wire), which a
+    failure names at RCPT TO and a server's reply may quote: the text is passed on to the
+    messages of another tenant sharing the connection, whose log must not show it."""
+    for address in {recipient, wire_address(recipient)}:
+        text = re.sub(re.escape(address), REDACTED, text, flags=re.IGNORECASE)
+    return text
 
 
 def gave_up(hours: float) -> str:

@@ -575,7 +575,8 @@ class _Batch:
         self._expiring: set[str] = set()  # not sent: their leases could not be renewed
         self._jobs = {job.message.id: job for job in jobs}
         self._held = set(self._jobs)  # leased and not yet sent
-        self._unavailable: dict[str, DeliveryError] = {}  # connection -> why it is not used
+        # connection -> why it is not used, and the message that found it out
+        self._unavailable: dict[str, tuple[DeliveryError, Queued]] = {}
         self._renewing = asyncio.Lock()
         self._done = asyncio.Event()
 
@@ -664,11 +665,11 @@ class _Batch:
         )
         failure = self._unavailable.get(connection) if connection is not None else None
         if failure is not None:
-            return self._dispatcher.not_tried(job, failure)
+            return self._dispatcher.not_tried(job, *failure)
         outcome = await self._dispatcher.send(job, lane=lane, group=group)
         error = outcome.error
         if connection is not None and error is not None and error.fails_the_connection:
-            self._unavailable.setdefault(connection, error)
+            self._unavailable.setdefault(connection, (error, job.message))
         return outcome
 
     async def _flush_every(self, seconds: float) -> None:
