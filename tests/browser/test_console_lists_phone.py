@@ -1,0 +1,67 @@
+"""The console's other lists on a phone, in a real browser: Administrators (users and systems)
+and Applications stack each row into labelled lines inside the window, as User Management's
+list does (their tables scrolled sideways, the Authorizations column off the edge)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from gatehouse.accounts.authorizations import Authorization
+from tests.support.accounts import api_client
+from tests.support.browser import sign_in_to_console
+from tests.support.live import LiveServer
+
+PHONE = {"width": 375, "height": 740}
+
+
+@pytest.mark.parametrize(
+    ("path", "cell", "label"),
+    [
+        (
+            "/admin/administrators",
+            "#administrators td[data-label=Authorizations]",
+            "Authorizations",
+        ),
+        ("/admin/administrators", "#systems td[data-label=Authorizations]", "Authorizations"),
+        (
+            "/admin/applications",
+            "table.applications td[data-label='Second factor']",
+            "Second factor",
+        ),
+    ],
+)
+def test_a_rows_last_column_is_inside_a_phone_window(
+    browser: Browser, demo: LiveServer, path: str, cell: str, label: str
+) -> None:
+    """At 375 px the first row's cell ``label`` and its label are within the window, and the
+    page does not scroll sideways."""
+    api_client(demo, Authorization.MANAGE_APPLICATIONS)  # a row in Systems
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    sign_in_to_console(page, demo.origin())
+    page.goto(f"{demo.origin()}{path}")
+    found = page.locator(cell).first
+    expect(found).to_be_visible()
+    box = found.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert found.evaluate("cell => getComputedStyle(cell, '::before').content") == f'"{label}"'
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    context.close()
+
+
+def test_you_stays_beside_your_name_on_a_phone(browser: Browser, demo: LiveServer) -> None:
+    """The stacked Name line reads "Ada Admin (you)": "(you)" is no line of its own under the
+    label (each of the cell's children took a place of the label's grid)."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    sign_in_to_console(page, demo.origin())
+    page.goto(f"{demo.origin()}/admin/administrators")
+    name = page.locator("#administrators td[data-label=Name]").first
+    you = name.get_by_text("(you)")
+    expect(you).to_be_visible()
+    name_box, you_box = name.bounding_box(), you.bounding_box()
+    assert name_box is not None and you_box is not None
+    assert you_box["x"] > name_box["x"] + 100, (name_box, you_box)  # beside the label's column
+    context.close()
