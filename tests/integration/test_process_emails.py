@@ -507,6 +507,31 @@ def test_mail_server_test_email_speaks_the_administrators_language(demo: LiveSer
     assert '<html lang="de">' in mail.html
 
 
+@pytest.mark.parametrize(
+    "page_path",
+    [
+        "/admin/tenant-settings/mail-server",
+        "/admin/email-template-sets/default/templates/forgot-password/en",
+    ],
+)
+def test_the_test_email_form_keeps_the_address_it_sent_to(demo: LiveServer, page_path: str) -> None:
+    """After Send Test E-Mail the page says where the test went, and its To field still holds
+    that address for the next test (it went back to the administrator's own)."""
+    action = {
+        "/admin/tenant-settings/mail-server": "/admin/tenant-settings/mail-server/test-email",
+    }.get(page_path, f"{page_path}/test")
+    with demo.client() as console:
+        sign_in(console, "admin@demo.test")
+        page = console.get(page_path)
+        sent = console.post(
+            action, data={"to": "it-desk@demo.test", "csrf_token": csrf_token(page)}
+        )
+        assert sent.status_code == 303, sent.text
+        after = console.get(sent.headers["location"])
+    assert "it-desk@demo.test" in after.text.split('id="test-outcome"')[1].split("</div>")[0]
+    assert re.search(r'<input id="to" name="to" [^>]*value="it-desk@demo.test"', after.text)
+
+
 def test_the_test_email_greets_a_user_of_the_tenant_by_first_name(demo: LiveServer) -> None:
     """To a user of the tenant, the test e-mail says "Hello Ada," (it said "Hello admin,",
     the address's local part, which stays for addresses of no user)."""
