@@ -74,11 +74,23 @@ def test_an_administrator_without_a_name_is_named_by_address(demo: LiveServer) -
         added = add_admin(admin, "noname@demo.test", "read-users")
         listing = admin.get(added.headers["location"]).text
         row = listing[listing.index('data-label="E-mail">noname@demo.test</td>') :]
-        link = re.search(r'href="(/admin/administrators/[0-9a-f]{32})">Edit', row)
+        link = re.search(r'href="(/admin/administrators/[0-9a-f]{32})"[^>]*>Edit', row)
         assert link is not None
         page = admin.get(link.group(1))
     assert "<title>noname@demo.test · Administrator" in page.text
     assert "<h1>noname@demo.test</h1>" in page.text
+
+
+def test_each_rows_link_names_its_administrator_or_system(demo: LiveServer) -> None:
+    """A screen reader's list of links reads "Edit Jane Doe" and "Manage Billing", not one
+    "Edit" per administrator and one "Manage" per system."""
+    with admin_client(demo) as admin:
+        assert add_admin(admin, JANE, "read-users").status_code == 303
+        assert add_system(admin, "Billing", "never", "read-users").status_code == 200
+        listing = admin.get("/admin/administrators").text
+    assert 'aria-label="Edit Jane Doe">Edit</a>' in listing
+    assert 'aria-label="Edit Ada Admin">Edit</a>' in listing
+    assert 'aria-label="Manage Billing">Manage</a>' in listing
 
 
 def test_add_existing_user_then_remove(demo: LiveServer) -> None:
