@@ -518,6 +518,8 @@ def test_a_users_own_changes_are_in_their_change_log(demo: LiveServer) -> None:
         sign_in(console, "admin@demo.test")
         page = console.get(f"/admin/users/{user_id_of(demo, JANE)}").text
     log = page.split("Change log")[1]
+    # The column says who changed it: here the user, no administrator.
+    assert "<th>Changed by</th>" in log and "<th>Administrator</th>" not in log
     by_jane = "<td>jane@demo.test (the user)</td><td>Changed</td>"
     for change in (
         "Language = Deutsch",
