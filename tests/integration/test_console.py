@@ -286,3 +286,23 @@ def test_the_sign_in_page_of_a_signed_in_administrator_leads_on(demo: LiveServer
     assert onward.headers["location"] == "/admin/users?q=jane"
     assert elsewhere.headers["location"] == "/admin"
     assert form.status_code == 200 and 'name="identifier"' in form.text
+
+
+@pytest.mark.parametrize(
+    ("path", "current"),
+    [
+        ("/admin/tenant-settings/mail-server?tab=custom", "Custom Mail Server"),
+        ("/admin/tenant-settings/mail-server", "Default"),
+    ],
+)
+def test_page_sections_are_links_marked_current(demo: LiveServer, path: str, current: str) -> None:
+    """The row of sections above a page is a row of links (each loads a page), the open one
+    marked aria-current: tab roles promised a screen reader tab panels and arrow keys that
+    these pages do not have."""
+    with demo.client() as client:
+        sign_in(client, "admin@demo.test", DEMO_ADMIN_PASSWORD)
+        page = client.get(path)
+    assert page.status_code == 200
+    assert 'role="tab' not in page.text and "aria-selected" not in page.text
+    assert page.text.count('aria-current="page"') == 1
+    assert f'aria-current="page">{current}</a>' in page.text

@@ -136,7 +136,10 @@ def test_self_registration_from_an_application_uses_its_set_and_browser_language
     assert mail.subject == "Bienvenido"
     assert lf(mail.text).strip() == f"Lucía @ Travel: {link}"
     # Back to Travel's logon page, which signs in to Travel (it was the tenant's own page).
-    assert activate(demo, link).headers["location"] == f"/?app={app['id']}&msg=password-set"
+    assert activate(demo, link).headers["location"] == f"/?app={app['id']}&msg=account-activated"
+    with demo.client() as browser:  # the logon page says the account is active now
+        logon = browser.get(f"/?app={app['id']}&msg=account-activated")
+    assert "Your account is active. You can sign in now." in logon.text
     with demo.client() as console:  # the activation is in the user's change log
         sign_in(console, "admin@demo.test")
         page = console.get(f"/admin/users/{user_id_of(demo, 'lucia@demo.test')}").text

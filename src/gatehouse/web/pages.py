@@ -43,6 +43,7 @@ delivery_labels.register(templates.env)
 FLASH_MESSAGES: dict[str, tuple[str, str]] = {
     "signed-out": ("success", "You have signed out."),
     "password-set": ("success", "Your password has been set. You can sign in now."),
+    "account-activated": ("success", "Your account is active. You can sign in now."),
     "password-changed": ("success", "Your password has been changed."),
     "profile-saved": ("success", "Your profile has been saved."),
     "activated": ("success", "Your account is active. Welcome to the administration console."),

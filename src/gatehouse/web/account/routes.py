@@ -327,12 +327,14 @@ async def reset(
     return RedirectResponse(location, status_code=303)
 
 
-async def _logon_after_link(session: AsyncSession, tenant: Tenant, used: UsedLink) -> str:
+async def _logon_after_link(
+    session: AsyncSession, tenant: Tenant, used: UsedLink, *, flash: str = "password-set"
+) -> str:
     """The logon page of the application the link's process started from (if it still
     exists), so the user signs in to it and goes on there; else the tenant's own."""
     application = await applications.remembered_application(session, tenant.id, used.application_id)
     query = app_query(application)  # "?app=<id>", or "" for User Profile's own page
-    return f"/{query}{'&' if query else '?'}msg=password-set"
+    return f"/{query}{'&' if query else '?'}msg={flash}"
 
 
 @router.get("/activate", response_class=HTMLResponse)
@@ -386,7 +388,7 @@ async def activate(
         )
     user = used.user
     if not await authorizations_of(session, tenant.id, user.id):
-        location = await _logon_after_link(session, tenant, used)
+        location = await _logon_after_link(session, tenant, used, flash="account-activated")
         await session.commit()
         return RedirectResponse(location, status_code=303)
     # An administrator's activation lands in the console, signed in.
