@@ -47,6 +47,7 @@ from gatehouse.web.console.routes import router as console_router
 from gatehouse.web.console.ses import router as ses_router
 from gatehouse.web.console.template_sets import router as template_sets_router
 from gatehouse.web.console.users import router as users_router
+from gatehouse.web.head import HeadAsGet
 from gatehouse.web.mailbox import mailbox_router
 from gatehouse.web.nul import NUL_REFUSED
 from gatehouse.web.pages import render
@@ -211,6 +212,7 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    app.add_middleware(HeadAsGet)  # outermost: every GET answer, headers included, also for HEAD
     return app
 
 

@@ -1,0 +1,27 @@
+"""HEAD answered as GET without the body (RFC 9110, 9.3.2). FastAPI routes answer only the
+methods they name, so a monitor or link checker asking HEAD got 405 for every page and for
+/healthz, and took a working service for a broken one."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class HeadAsGet:
+    """ASGI middleware: a HEAD request runs as GET; its headers are sent, its body is not."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] != "http.response.body":
+                await send(message)
+            elif not message.get("more_body", False):  # one empty end of the body
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
