@@ -51,15 +51,16 @@ def _user_profile(tenant_id: str) -> Application:
     )
 
 
-async def asks_for_email_codes(session: AsyncSession, tenant_id: str) -> bool:
-    """Whether any application of the tenant asks for an e-mail code after the password (the
-    built-in one has a row once changed, so a switched-on User Profile is counted too)."""
-    found = await session.scalar(
-        select(Application.id)
+async def asking_for_email_codes(session: AsyncSession, tenant_id: str) -> Application | None:
+    """The first (by name) of the tenant's applications asking for an e-mail code after the
+    password, if any (the built-in one has a row once changed, so a switched-on User Profile
+    is counted too)."""
+    return await session.scalar(
+        select(Application)
         .where(Application.tenant_id == tenant_id, Application.email_otp.is_(True))
+        .order_by(Application.name, Application.id)
         .limit(1)
     )
-    return found is not None
 
 
 def is_builtin(application: Application) -> bool:

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gatehouse.accounts.models import User
 from gatehouse.accounts.tokens import revoke_unused
 from gatehouse.accounts.users import find_by_email, lock_identifiers, login_name_taken
-from gatehouse.applications.service import asks_for_email_codes
+from gatehouse.applications.service import asking_for_email_codes
 from gatehouse.errors import ValidationError
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.processes import security_alerts
@@ -18,8 +18,8 @@ from gatehouse.tenants.models import Tenant
 SAME_ADDRESS = "This is already your e-mail address."
 ADDRESS_TAKEN = "Another account uses this e-mail address."
 EMAIL_CHANGE_NEEDS_CODE = (
-    "An application asks for a code sent to your e-mail address: to change the address, first "
-    "sign in to that application with its code."
+    "{application} asks for a code sent to your e-mail address: to change the address, first "
+    "sign in to {application} with its code."
 )
 
 
@@ -35,8 +35,9 @@ async def change_email(
     """Change the address; True when a security alert was queued. While an application asks
     for e-mail codes, only a session signed in with one (``code_passed``) may: the password
     alone would move the next code to an address of its holder's choosing."""
-    if not code_passed and await asks_for_email_codes(session, tenant.id):
-        raise ValidationError("email", EMAIL_CHANGE_NEEDS_CODE)
+    asking = None if code_passed else await asking_for_email_codes(session, tenant.id)
+    if asking is not None:  # named: the user knows where to sign in
+        raise ValidationError("email", EMAIL_CHANGE_NEEDS_CODE.format(application=asking.name))
     email = normalize_email(new_email, field="email")
     if email == user.email:
         raise ValidationError("email", SAME_ADDRESS)
