@@ -84,6 +84,22 @@ def test_expired_link_sends_a_new_one_once(demo: LiveServer) -> None:
     assert limit_rows(demo)["counted"] == 2  # the renewal is counted like any reset e-mail
 
 
+def test_head_of_an_expired_link_sends_nothing(demo: LiveServer) -> None:
+    """Mail scanners ask HEAD of the links in e-mails: that neither sends a new link nor uses
+    up the link's one renewal, which the user's own visit then makes."""
+    forgot(demo, JANE)
+    [first] = demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
+    expire_links(demo)
+    old = path_of(link_in(first.text))
+    with demo.client() as client:
+        head = client.head(old)
+        time.sleep(0.5)
+        assert head.status_code == 400 and len(mails_to(demo)) == 1
+        page = client.get(old)
+    assert page.status_code == 200 and RENEWED in page.text
+    demo.wait_for_mail(lambda m: m.rcpt_to == [JANE], count=2)
+
+
 def test_expired_link_at_the_limit_says_so_and_sends_nothing(demo: LiveServer) -> None:
     """With three e-mails already sent, an expired link explains the limit instead."""
     for _ in range(3):

@@ -180,7 +180,8 @@ async def renew_expired_link(
 
 async def _why_not_renewed(session: AsyncSession, tenant: Tenant, token: str) -> str:
     """The reason a link found expired could not be marked renewed, read again: another visit
-    renewed or used it meanwhile, or the hourly purge deleted it (long expired)."""
+    renewed or used it meanwhile, or it was deleted (the hourly purge of long-expired links,
+    or an address change revoking the unused ones)."""
     current = await find_token(
         session, tenant_id=tenant.id, token=token, purpose=RESET_PASSWORD, fresh=True
     )

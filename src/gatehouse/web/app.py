@@ -205,7 +205,7 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
         answer is sniffed as another type, no request carries a referrer (a reset page's
         address holds its token: its own stylesheet's request would log it at a proxy), and
         no answer but a static file is stored by the browser (Back after Sign out would show a
-        profile again). Registered last, so it wraps the other middleware's answers too."""
+        profile again). Registered after the checks above, so it wraps their answers too."""
         response: Response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
         if not request.url.path.startswith("/static/"):

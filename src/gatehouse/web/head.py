@@ -1,10 +1,21 @@
 """HEAD answered as GET without the body (RFC 9110, 9.3.2). FastAPI routes answer only the
 methods they name, so a monitor or link checker asking HEAD got 405 for every page and for
-/healthz, and took a working service for a broken one."""
+/healthz, and took a working service for a broken one.
+
+HEAD must change nothing: the one GET that does (an expired reset link sends a new one) asks
+``is_head`` first, since mail scanners ask HEAD of the links in e-mails."""
 
 from __future__ import annotations
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+HEAD_FLAG = "gatehouse.head"  # in the scope of a HEAD request run as GET
+
+
+def is_head(request: Request) -> bool:
+    """Whether the GET being answered is a HEAD request's."""
+    return bool(request.scope.get(HEAD_FLAG))
 
 
 class HeadAsGet:
@@ -24,4 +35,4 @@ class HeadAsGet:
             elif not message.get("more_body", False):  # one empty end of the body
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-        await self.app({**scope, "method": "GET"}, receive, without_body)
+        await self.app({**scope, "method": "GET", HEAD_FLAG: True}, receive, without_body)

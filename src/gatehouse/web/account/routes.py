@@ -52,6 +52,7 @@ from gatehouse.web.csrf import (
     is_https,
     rotate_csrf_cookie,
 )
+from gatehouse.web.head import is_head
 from gatehouse.web.pages import render
 from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
 from gatehouse.web.timing import answer_floor
@@ -453,8 +454,8 @@ async def _password_link_problem(
     exc: TokenError,
 ) -> Response:
     """A used or unknown link is refused with its reason; an expired one sends a new link
-    (once, within the e-mail limit) and says so."""
-    if exc.reason != TOKEN_EXPIRED:
+    (once, within the e-mail limit) and says so, unless only HEAD asked, as mail scanners do."""
+    if exc.reason != TOKEN_EXPIRED or is_head(request):
         return await _link_problem(
             request, session, tenant, exc, token=token, purpose=RESET_PASSWORD
         )
