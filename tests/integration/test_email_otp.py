@@ -361,6 +361,21 @@ def test_user_profile_can_ask_for_a_code_too(demo: LiveServer) -> None:
     assert mail.subject == "Your sign-in code for Demo Tenant"
 
 
+def test_the_refusal_names_user_profile_as_users_know_it(demo: LiveServer) -> None:
+    """Signed in with the password before User Profile asked for codes, the profile's refusal
+    names it by the tenant's display name, as its e-mails do, not "User Profile"."""
+    with demo.client() as browser:
+        post_form(browser, "/", {"identifier": JANE, "password": DEMO_USER_PASSWORD})
+        with demo.client(auth=api_client(demo, Authorization.MANAGE_APPLICATIONS)) as api:
+            api.put("/admin/api/v1/applications/user-profile", json={"email_otp": True})
+        refused = change_address(browser, "jane.new@demo.test")
+    assert refused.status_code == 400
+    assert (
+        "Demo Tenant asks for a code sent to your e-mail address: to change the address, first "
+        "sign in to Demo Tenant with its code."
+    ) in refused.text
+
+
 def test_email_otp_takes_only_a_json_boolean(demo: LiveServer, app_id: str) -> None:
     """A switch sent as "yes", 0 or "false" (read as true or false before) is refused naming
     the field, and nothing of the change is stored."""

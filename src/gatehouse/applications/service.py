@@ -58,7 +58,7 @@ async def asking_for_email_codes(session: AsyncSession, tenant_id: str) -> Appli
     return await session.scalar(
         select(Application)
         .where(Application.tenant_id == tenant_id, Application.email_otp.is_(True))
-        .order_by(Application.name, Application.id)
+        .order_by(Application.name_key, Application.id)  # the same first on every database
         .limit(1)
     )
 

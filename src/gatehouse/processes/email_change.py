@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gatehouse.accounts.models import User
 from gatehouse.accounts.tokens import revoke_unused
 from gatehouse.accounts.users import find_by_email, lock_identifiers, login_name_taken
-from gatehouse.applications.service import asking_for_email_codes
+from gatehouse.applications.service import asking_for_email_codes, sp_name
 from gatehouse.errors import ValidationError
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.processes import security_alerts
@@ -37,7 +37,8 @@ async def change_email(
     alone would move the next code to an address of its holder's choosing."""
     asking = None if code_passed else await asking_for_email_codes(session, tenant.id)
     if asking is not None:  # named: the user knows where to sign in
-        raise ValidationError("email", EMAIL_CHANGE_NEEDS_CODE.format(application=asking.name))
+        name = sp_name(asking, tenant)  # User Profile's is the tenant's display name
+        raise ValidationError("email", EMAIL_CHANGE_NEEDS_CODE.format(application=name))
     email = normalize_email(new_email, field="email")
     if email == user.email:
         raise ValidationError("email", SAME_ADDRESS)
