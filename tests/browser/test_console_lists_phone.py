@@ -51,17 +51,27 @@ def test_a_rows_last_column_is_inside_a_phone_window(
     context.close()
 
 
-def test_you_stays_beside_your_name_on_a_phone(browser: Browser, demo: LiveServer) -> None:
-    """The stacked Name line reads "Ada Admin (you)": "(you)" is no line of its own under the
-    label (each of the cell's children took a place of the label's grid)."""
+@pytest.mark.parametrize(
+    ("path", "cell", "mark"),
+    [
+        ("/admin/administrators", "#administrators td[data-label=Name]", "(you)"),
+        ("/admin/applications", "table.applications td[data-label=Name]", "Built-in"),
+    ],
+)
+def test_a_mark_stays_beside_its_name_on_a_phone(
+    browser: Browser, demo: LiveServer, path: str, cell: str, mark: str
+) -> None:
+    """The stacked Name line reads "Ada Admin (you)" and "User Profile Built-in": the mark is
+    no line of its own under the label (each of the cell's children took a place of the
+    label's grid)."""
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     sign_in_to_console(page, demo.origin())
-    page.goto(f"{demo.origin()}/admin/administrators")
-    name = page.locator("#administrators td[data-label=Name]").first
-    you = name.get_by_text("(you)")
-    expect(you).to_be_visible()
-    name_box, you_box = name.bounding_box(), you.bounding_box()
-    assert name_box is not None and you_box is not None
-    assert you_box["x"] > name_box["x"] + 100, (name_box, you_box)  # beside the label's column
+    page.goto(f"{demo.origin()}{path}")
+    name = page.locator(cell).filter(has_text=mark).first
+    marked = name.get_by_text(mark)
+    expect(marked).to_be_visible()
+    name_box, mark_box = name.bounding_box(), marked.bounding_box()
+    assert name_box is not None and mark_box is not None
+    assert mark_box["x"] > name_box["x"] + 100, (name_box, mark_box)  # beside the label's column
     context.close()

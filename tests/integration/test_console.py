@@ -293,6 +293,7 @@ def test_the_sign_in_page_of_a_signed_in_administrator_leads_on(demo: LiveServer
     [
         ("/admin/tenant-settings/mail-server?tab=custom", "Custom Mail Server"),
         ("/admin/tenant-settings/mail-server", "Default"),
+        ("/admin/email-template-sets/default/templates/forgot-password/de", "Deutsch"),
     ],
 )
 def test_page_sections_are_links_marked_current(demo: LiveServer, path: str, current: str) -> None:
