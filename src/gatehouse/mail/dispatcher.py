@@ -444,7 +444,8 @@ def _without_secrets(error: DeliveryError, message: Queued) -> DeliveryError:
 def _without_recipient(text: str, recipient: str) -> str:
     """``text`` without ``recipient`` (as stored, and as it went over the wire), which a
     failure names at RCPT TO and a server's reply may quote: the text is passed on to the
-    messages of another tenant sharing the connection, whose log must not show it."""
+    messages of another tenant sharing the connection, whose log must not show it. A reply
+    quoting more of the message (its subject at DATA, say) is rare and is passed on as is."""
     for address in {recipient, wire_address(recipient)}:
         text = re.sub(re.escape(address), REDACTED, text, flags=re.IGNORECASE)
     return text
