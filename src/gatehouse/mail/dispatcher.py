@@ -314,14 +314,14 @@ class Dispatcher:
             attempt_ids = [job.attempt_id for job in jobs if job.message.id in back]
             await connection.execute(delete(_ATTEMPT_TABLE).where(_ATTEMPTS.id.in_(attempt_ids)))
 
-    def not_tried(self, job: Job, failure: DeliveryError, failed: Queued) -> Outcome:
-        """The outcome of a job not sent because its connection failed moments earlier, with
-        ``failed``'s message: retried as that failure is, or failed as it is (not one more
+    def not_tried(self, job: Job, failure: DeliveryError, *, found_by: Queued) -> Outcome:
+        """The outcome of a job not sent because its connection failed moments earlier, as
+        ``found_by``'s try found: retried as that failure is, or failed as it is (not one more
         refused login at the provider, which counts them towards locking the mailbox)."""
         kind = TransientDeliveryError if failure.retryable else PermanentDeliveryError
         text = failure.message
-        if failed.tenant_id != job.message.tenant_id:  # the platform default's connections
-            text = _without_recipient(text, failed.recipient)
+        if found_by.tenant_id != job.message.tenant_id:  # the platform default's connections
+            text = _without_recipient(text, found_by.recipient)
         error = kind(failure.step, f"{text} {NOT_TRIED}", reply_code=failure.reply_code)
         return Outcome(job, None, error, 0)
 

@@ -663,9 +663,10 @@ class _Batch:
             if job.route is not None and job.error is None
             else None
         )
-        failure = self._unavailable.get(connection) if connection is not None else None
-        if failure is not None:
-            return self._dispatcher.not_tried(job, *failure)
+        unavailable = self._unavailable.get(connection) if connection is not None else None
+        if unavailable is not None:
+            failure, found_by = unavailable
+            return self._dispatcher.not_tried(job, failure, found_by=found_by)
         outcome = await self._dispatcher.send(job, lane=lane, group=group)
         error = outcome.error
         if connection is not None and error is not None and error.fails_the_connection:
