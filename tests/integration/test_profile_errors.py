@@ -1,0 +1,51 @@
+"""The profile's refused forms: the error stands in the card of the form that was refused,
+where the user is when the page reloads on it, not at the top of the page."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from gatehouse.processes.demo import DEMO_USER_PASSWORD
+from tests.support.accounts import JANE
+from tests.support.live import LiveServer
+from tests.support.pages import csrf_token, post_form
+
+ERROR = '<div class="alert alert-error" role="alert" id="page-error">{}</div>'
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "card", "message"),
+    [
+        (
+            "/profile/email",
+            {"email": "jane.new@demo.test", "email_password": "Not-Her-Password-1"},
+            "Change e-mail address",
+            "The current password is not correct.",
+        ),
+        (
+            "/profile/password",
+            {
+                "current_password": DEMO_USER_PASSWORD,
+                "password": "Jane-Second-2026",
+                "password_confirm": "Jane-Other-2026",
+            },
+            "Change password",
+            "The two passwords do not match.",
+        ),
+    ],
+)
+def test_a_refused_forms_error_is_in_its_card(
+    demo: LiveServer, path: str, data: dict[str, str], card: str, message: str
+) -> None:
+    with demo.client() as client:
+        assert post_form(client, "/", {"identifier": JANE, "password": DEMO_USER_PASSWORD})
+        refused = client.post(path, data={**data, "csrf_token": csrf_token(client.get("/profile"))})
+    assert refused.status_code == 400
+    page = refused.text
+    error = ERROR.format(html.escape(message))
+    assert page.count('id="page-error"') == 1  # once, in the card, not also at the top
+    start = page.index(f"<h2>{card}</h2>")
+    end = page.find("<section", start)
+    assert error in page[start:end]
