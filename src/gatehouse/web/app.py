@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -70,14 +71,22 @@ GENERIC_MESSAGES = {
 
 class _RedactLinkTokens(logging.Filter):
     """uvicorn's access log shows each request line: the token of a reset or activation link
-    opened in a browser would be logged with it. Replace such values by "[redacted]"."""
+    opened in a browser would be logged with it. Replace such values by "[redacted]", also
+    under a percent-encoded name (``tok%65n=``), which the application decodes and takes."""
 
-    TOKEN = re.compile(r"((?:^|[?&])token=)[^&\s\"]+")
+    PARAMETER = re.compile(r"((?:^|[?&])([^?&=\s\"]*)=)([^&\s\"]+)")
+
+    @staticmethod
+    def _redacted(match: re.Match[str]) -> str:
+        if unquote_plus(match.group(2)) != "token":
+            return match.group(0)
+        return f"{match.group(1)}[redacted]"
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                self.TOKEN.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in record.args
+                self.PARAMETER.sub(self._redacted, a) if isinstance(a, str) else a
+                for a in record.args
             )
         return True
 
