@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import signal
+import socket
 from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
 from typing import Annotated, NoReturn, TypeVar
@@ -189,8 +191,11 @@ def worker(
                     host=metrics_host, port=metrics_port
                 )
             except OSError as exc:
+                # A name that does not resolve, or an address not this machine's: the host's
+                # fault; a port in use or not allowed: the port's.
+                host_wrong = isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL
                 raise ValidationError(
-                    "metrics_port",
+                    "metrics_host" if host_wrong else "metrics_port",
                     f"cannot listen on {metrics_host}:{metrics_port}: {exc.strerror or exc}.",
                 ) from None
         loop = asyncio.get_running_loop()
@@ -203,7 +208,7 @@ def worker(
             if metrics_server is not None:
                 metrics_server.shutdown()
 
-    _run(work, options={"metrics_port": "--metrics-port"})
+    _run(work, options={"metrics_port": "--metrics-port", "metrics_host": "--metrics-host"})
 
 
 @db_app.command("upgrade")

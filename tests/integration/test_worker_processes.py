@@ -372,3 +372,17 @@ async def test_a_metrics_port_in_use_is_named(
     assert " ".join(worker.text().split()) == (
         f"Error: --metrics-port: cannot listen on 127.0.0.1:{port}: Address already in use."
     )
+
+
+async def test_a_metrics_host_that_cannot_be_listened_on_is_named(
+    acme_runtime: Runtime, pki: Pki, spawn: Callable[..., WorkerProcess]
+) -> None:
+    """The host is what is wrong, not the port: the error names --metrics-host."""
+    port = free_port()
+    async with SmtpServer(pki, security="starttls", credentials=LOGIN) as server:
+        worker = spawn(server, args=("--metrics-port", str(port), "--metrics-host", "192.0.2.1"))
+        assert await worker.wait_exit() == 1
+    assert " ".join(worker.text().split()) == (
+        f"Error: --metrics-host: cannot listen on 192.0.2.1:{port}: "
+        "Cannot assign requested address."
+    )
