@@ -146,6 +146,11 @@ def _run(work: Callable[[Runtime], Awaitable[T]], *, options: Mapping[str, str] 
         _fail_unreachable(exc)
 
 
+# Below the web unit's TimeoutStopSec (40 s, deploy/): requests still running then (a probe
+# of a slow tenant server) are ended by uvicorn, not the process killed by systemd.
+GRACEFUL_SHUTDOWN_SECONDS = 30
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -161,9 +166,43 @@ def serve(
             f"console: http://demo.{settings.base_domain}:{port}/admin  "
             f"mailbox: http://{settings.base_domain}:{port}/_mailbox"
         )
+    listener = _listening_socket(host, port)
     app = create_app(settings)
     freeze_heap()
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="info")
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        log_level="info",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
+    # uvicorn says where it listens only for the sockets it binds itself.
+    logging.getLogger("gatehouse.serve").info("listening on http://%s:%d", host, port)
+    uvicorn.Server(config).run(sockets=[listener])
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before the application (and its in-process worker, which
+    would claim a batch) starts: a port in use fails the command in one line, as uvicorn's
+    own bind, after the start, did not."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+    except OSError as exc:
+        listener.close()
+        option = "--host" if _address_at_fault(exc) else "--port"
+        _fail(f"{option}: cannot listen on {host}:{port}: {exc.strerror or exc}.")
+    listener.set_inheritable(True)
+    return listener
+
+
+def _address_at_fault(exc: OSError) -> bool:
+    """Whether listening failed for the address (a name that does not resolve, an address not
+    this machine's), not for the port (in use, or not allowed)."""
+    return isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL
 
 
 @app.command()
@@ -191,11 +230,8 @@ def worker(
                     host=metrics_host, port=metrics_port
                 )
             except OSError as exc:
-                # A name that does not resolve, or an address not this machine's: the host's
-                # fault; a port in use or not allowed: the port's.
-                host_wrong = isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL
                 raise ValidationError(
-                    "metrics_host" if host_wrong else "metrics_port",
+                    "metrics_host" if _address_at_fault(exc) else "metrics_port",
                     f"cannot listen on {metrics_host}:{metrics_port}: {exc.strerror or exc}.",
                 ) from None
         loop = asyncio.get_running_loop()

@@ -5,6 +5,7 @@ with "ok"), and the others printed an SQL traceback ("no such table: tenants")."
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -90,3 +91,34 @@ def test_serve_does_not_start_on_an_empty_database(tmp_path: Path) -> None:
     assert " ".join(result.stderr.split()) == (
         f"Error: The database is at revision none (empty), and this release needs {HEAD}: " + ADVICE
     )
+
+
+@pytest.mark.parametrize(
+    ("host", "option", "reason"),
+    [("127.0.0.1", "--port", "Address already in use"), ("192.0.2.1", "--host", None)],
+)
+def test_serve_on_an_address_it_cannot_listen_on_stops_at_once(
+    tmp_path: Path, host: str, option: str, reason: str | None
+) -> None:
+    """A port in use (or an address not this machine's) stops `serve` with one line naming the
+    option, before the application and its in-process worker start (uvicorn's own bind came
+    after them: the worker could claim a batch, and its traceback ended the command)."""
+    upgrade(Settings(_env_file=None, data_dir=tmp_path), HEAD)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "gatehouse", "serve", "--host", host, "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "COLUMNS": "200", "GATEHOUSE_DEV": "0"},
+        )
+    assert result.returncode == 1, result.stderr
+    expected = f"Error: {option}: cannot listen on {host}:{port}: "
+    said_line = " ".join(result.stderr.split())
+    assert said_line.startswith(expected) and said_line.count("Error:") == 1, said_line
+    if reason is not None:
+        assert said_line == f"{expected}{reason}."
+    assert "delivery worker" not in result.stderr + result.stdout
