@@ -12,7 +12,9 @@ from tests.support.accounts import JANE
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token, post_form
 
-ERROR = '<div class="alert alert-error" role="alert" id="page-error" tabindex="-1" autofocus>{}</div>'
+ERROR = (
+    '<div class="alert alert-error" role="alert" id="page-error" tabindex="-1" autofocus>{}</div>'
+)
 
 
 @pytest.mark.parametrize(
