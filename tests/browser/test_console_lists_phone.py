@@ -9,10 +9,13 @@ from playwright.sync_api import Browser, expect
 
 from gatehouse.accounts.authorizations import Authorization
 from tests.support.accounts import api_client
-from tests.support.browser import sign_in_to_console
+from tests.support.browser import (
+    console_on_a_phone,
+    inside_the_phone,
+    label_of,
+    scrolls_sideways,
+)
 from tests.support.live import LiveServer
-
-PHONE = {"width": 375, "height": 740}
 
 
 @pytest.mark.parametrize(
@@ -37,18 +40,12 @@ def test_a_rows_last_column_is_inside_a_phone_window(
     """At 375 px the first row's cell ``label`` and its label are within the window, and the
     page does not scroll sideways."""
     api_client(demo, Authorization.MANAGE_APPLICATIONS)  # a row in Systems
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    sign_in_to_console(page, demo.origin())
-    page.goto(f"{demo.origin()}{path}")
-    found = page.locator(cell).first
-    expect(found).to_be_visible()
-    box = found.bounding_box()
-    assert box is not None
-    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
-    assert found.evaluate("cell => getComputedStyle(cell, '::before').content") == f'"{label}"'
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    context.close()
+    with console_on_a_phone(browser, demo.origin(), path) as page:
+        found = page.locator(cell).first
+        expect(found).to_be_visible()
+        inside_the_phone(found)
+        assert label_of(found) == f'"{label}"'
+        assert not scrolls_sideways(page)
 
 
 @pytest.mark.parametrize(
@@ -64,14 +61,10 @@ def test_a_mark_stays_beside_its_name_on_a_phone(
     """The stacked Name line reads "Ada Admin (you)" and "User Profile Built-in": the mark is
     no line of its own under the label (each of the cell's children took a place of the
     label's grid)."""
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    sign_in_to_console(page, demo.origin())
-    page.goto(f"{demo.origin()}{path}")
-    name = page.locator(cell).filter(has_text=mark).first
-    marked = name.get_by_text(mark)
-    expect(marked).to_be_visible()
-    name_box, mark_box = name.bounding_box(), marked.bounding_box()
-    assert name_box is not None and mark_box is not None
-    assert mark_box["x"] > name_box["x"] + 100, (name_box, mark_box)  # beside the label's column
-    context.close()
+    with console_on_a_phone(browser, demo.origin(), path) as page:
+        name = page.locator(cell).filter(has_text=mark).first
+        marked = name.get_by_text(mark)
+        expect(marked).to_be_visible()
+        name_box, mark_box = name.bounding_box(), marked.bounding_box()
+        assert name_box is not None and mark_box is not None
+        assert mark_box["x"] > name_box["x"] + 100, (name_box, mark_box)  # beside the label

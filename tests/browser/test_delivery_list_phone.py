@@ -9,10 +9,9 @@ from sqlalchemy import insert
 from gatehouse.db.base import new_id, utcnow
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.runtime import Runtime
-from tests.support.browser import sign_in_to_console
+from tests.support.browser import console_on_a_phone, inside_the_phone
 from tests.support.live import LiveServer
 
-PHONE = {"width": 375, "height": 740}
 LONG_PROCESS = "On-Behalf Registration (template test)"
 
 
@@ -44,14 +43,8 @@ def test_a_long_process_name_wraps_inside_a_phone_window(
     """At 375 px the Process line shows the whole name within the window: its text is no
     wider than its cell, and the cell ends inside the window."""
     demo.run(template_test_sent)
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    sign_in_to_console(page, demo.origin())
-    page.goto(f"{demo.origin()}/admin/tenant-settings/mail-delivery")
-    process = page.locator("table.delivery td.process").first
-    expect(process).to_have_text(LONG_PROCESS)
-    box = process.bounding_box()
-    assert box is not None
-    assert box["x"] + box["width"] <= PHONE["width"], box
-    assert process.evaluate("cell => cell.scrollWidth <= cell.clientWidth")
-    context.close()
+    with console_on_a_phone(browser, demo.origin(), "/admin/tenant-settings/mail-delivery") as page:
+        process = page.locator("table.delivery td.process").first
+        expect(process).to_have_text(LONG_PROCESS)
+        inside_the_phone(process)
+        assert process.evaluate("cell => cell.scrollWidth <= cell.clientWidth")

@@ -7,25 +7,22 @@ from playwright.sync_api import Browser, expect
 
 from gatehouse.processes.demo import DEMO_USER_PASSWORD
 from tests.support.accounts import JANE
+from tests.support.browser import phone_page
 from tests.support.live import LiveServer
-
-PHONE = {"width": 375, "height": 740}
 
 
 def test_the_page_opens_on_the_refused_forms_error(browser: Browser, demo: LiveServer) -> None:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.goto(f"{demo.origin()}/")
-    page.get_by_label("E-mail or login name").fill(JANE)
-    page.get_by_label("Password").fill(DEMO_USER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{demo.origin()}/profile")
-    page.locator("#current_password").fill(DEMO_USER_PASSWORD)
-    page.get_by_label("New password", exact=True).fill("Jane-Second-2026")
-    page.get_by_label("Repeat the new password").fill("Jane-Other-2026")
-    page.get_by_role("button", name="Change password").click()
-    error = page.get_by_role("alert")
-    expect(error).to_have_text("The two passwords do not match.")
-    expect(error).to_be_in_viewport()
-    expect(error).to_be_focused()
-    context.close()
+    with phone_page(browser) as page:
+        page.goto(f"{demo.origin()}/")
+        page.get_by_label("E-mail or login name").fill(JANE)
+        page.get_by_label("Password").fill(DEMO_USER_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(f"{demo.origin()}/profile")
+        page.locator("#current_password").fill(DEMO_USER_PASSWORD)
+        page.get_by_label("New password", exact=True).fill("Jane-Second-2026")
+        page.get_by_label("Repeat the new password").fill("Jane-Other-2026")
+        page.get_by_role("button", name="Change password").click()
+        error = page.get_by_role("alert")
+        expect(error).to_have_text("The two passwords do not match.")
+        expect(error).to_be_in_viewport()
+        expect(error).to_be_focused()

@@ -5,30 +5,20 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 
-from tests.support.browser import sign_in_to_console
+from tests.support.browser import console_on_a_phone, inside_the_phone, label_of
 from tests.support.live import LiveServer
-
-PHONE = {"width": 375, "height": 740}
 
 
 def test_every_language_of_a_template_is_inside_a_phone_window(
     browser: Browser, demo: LiveServer
 ) -> None:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    sign_in_to_console(page, demo.origin())
-    page.goto(f"{demo.origin()}/admin/email-template-sets/default")
-    row = page.locator("table.template-grid tbody tr", has_text="Forgot Password")
-    links = row.locator("td a")
-    assert links.count() == 8
-    for index in range(8):
-        link = links.nth(index)
-        expect(link).to_be_visible()
-        box = link.bounding_box()
-        assert box is not None
-        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (index, box)
-    chinese = row.locator("td[data-label=ZH]")
-    assert chinese.evaluate("cell => getComputedStyle(cell, '::before').content") == '"ZH"'
-    scroller = page.locator("div.table-scroll", has=row)
-    assert scroller.evaluate("box => box.scrollWidth <= box.clientWidth")
-    context.close()
+    with console_on_a_phone(browser, demo.origin(), "/admin/email-template-sets/default") as page:
+        row = page.locator("table.template-grid tbody tr", has_text="Forgot Password")
+        links = row.locator("td a")
+        assert links.count() == 8
+        for index in range(8):
+            expect(links.nth(index)).to_be_visible()
+            inside_the_phone(links.nth(index))
+        assert label_of(row.locator("td[data-label=ZH]")) == '"ZH"'
+        scroller = page.locator("div.table-scroll", has=row)
+        assert scroller.evaluate("box => box.scrollWidth <= box.clientWidth")

@@ -6,23 +6,15 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 
-from tests.support.browser import sign_in_to_console
+from tests.support.browser import console_on_a_phone, inside_the_phone, scrolls_sideways
 from tests.support.live import LiveServer
-
-PHONE = {"width": 375, "height": 740}
 
 
 def test_the_built_in_mark_is_one_line_on_a_phone(browser: Browser, demo: LiveServer) -> None:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    sign_in_to_console(page, demo.origin())
-    page.goto(f"{demo.origin()}/admin/email-template-sets")
-    mark = page.locator("table.sets td[data-label=Kind]").get_by_text("Built-in, read-only")
-    expect(mark).to_be_visible()
-    line = page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight) || 24")
-    box = mark.bounding_box()
-    assert box is not None
-    assert box["height"] < 1.5 * line, box  # one line, not three
-    assert box["x"] + box["width"] <= PHONE["width"], box
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    context.close()
+    with console_on_a_phone(browser, demo.origin(), "/admin/email-template-sets") as page:
+        mark = page.locator("table.sets td[data-label=Kind]").get_by_text("Built-in, read-only")
+        expect(mark).to_be_visible()
+        line = page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight) || 24")
+        box = inside_the_phone(mark)
+        assert box["height"] < 1.5 * line, box  # one line, not three
+        assert not scrolls_sideways(page)
