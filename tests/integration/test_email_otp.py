@@ -196,6 +196,14 @@ def change_address(browser: httpx.Client, address: str) -> httpx.Response:
     )
 
 
+def code_needed(application: str) -> str:
+    """The profile's refusal to change the address while ``application`` asks for codes."""
+    return (
+        f"{application} asks for a code sent to your e-mail address: to change the address, "
+        f"first sign in to {application} with its code."
+    )
+
+
 def test_the_address_moves_only_with_a_code_while_an_application_asks_for_one(
     demo: LiveServer, app_id: str
 ) -> None:
@@ -207,10 +215,7 @@ def test_the_address_moves_only_with_a_code_while_an_application_asks_for_one(
         post_form(browser, "/", {"identifier": JANE, "password": DEMO_USER_PASSWORD})
         refused = change_address(browser, "mallory@elsewhere.test")
         assert refused.status_code == 400
-        assert (
-            "Travel asks for a code sent to your e-mail address: to change the address, first "
-            "sign in to Travel with its code."
-        ) in refused.text
+        assert code_needed("Travel") in refused.text
         assert email_of(demo, jane) == JANE
         log_on(browser, app_id)
         [code] = codes(demo)
@@ -370,10 +375,7 @@ def test_the_refusal_names_user_profile_as_users_know_it(demo: LiveServer) -> No
             api.put("/admin/api/v1/applications/user-profile", json={"email_otp": True})
         refused = change_address(browser, "jane.new@demo.test")
     assert refused.status_code == 400
-    assert (
-        "Demo Tenant asks for a code sent to your e-mail address: to change the address, first "
-        "sign in to Demo Tenant with its code."
-    ) in refused.text
+    assert code_needed("Demo Tenant") in refused.text
 
 
 def test_email_otp_takes_only_a_json_boolean(demo: LiveServer, app_id: str) -> None:
