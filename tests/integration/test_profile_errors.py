@@ -20,6 +20,7 @@ ERROR = (
 @pytest.mark.parametrize(
     ("path", "data", "card", "message"),
     [
+        ("/profile/language", {"language": "xx"}, "Language", "Choose a language from the list."),
         (
             "/profile/email",
             {"email": "jane.new@demo.test", "email_password": "Not-Her-Password-1"},

@@ -58,6 +58,7 @@ async def change_email_address(
             "languages": LANGUAGE_NAMES,
             "error": exc.message,
             "error_field": exc.field,
+            "error_form": "email",  # its card shows the error
             # The address typed stays in its field: the user corrects it, not types it again.
             "new_email": field(form, "email"),
         }

@@ -546,7 +546,11 @@ async def change_language(
     language = field(form, "language")
     if language not in LANGUAGES:
         context = _profile_context(
-            tenant, user, error="Choose a language from the list.", error_field="language"
+            tenant,
+            user,
+            error="Choose a language from the list.",
+            error_field="language",
+            error_form="language",
         )
         return render(request, "account/profile.html", context, status_code=400)
     if language != user.language:
@@ -578,7 +582,9 @@ async def change_password(
             raise ValidationError("password", SAME_PASSWORD)
         await set_own_password(session, user, new_password, PASSWORD_CHANGED_ON_PROFILE)
     except ValidationError as exc:
-        context = _profile_context(tenant, user, error=exc.message, error_field=exc.field)
+        context = _profile_context(
+            tenant, user, error=exc.message, error_field=exc.field, error_form="password"
+        )
         return render(request, "account/profile.html", context, status_code=400)
     # Every session signed in with the old password ends, this page's too: it stays signed
     # in with a new one, so a stolen cookie (a reason to change a password) stops working.
