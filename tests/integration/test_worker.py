@@ -322,50 +322,6 @@ async def test_on_stop_unsent_messages_go_back_to_the_queue_uncounted(
         assert (await session.scalars(select(DeliveryAttempt))).all() == []
 
 
-async def test_on_stop_a_lane_waiting_for_its_connection_sends_nothing(
-    clean_db: Settings, pki: Pki
-) -> None:
-    """SIGTERM while one lane sends and another waits for the same connection: the send in
-    flight finishes, the waiting lane begins none (its wait and its own send would both come
-    before the worker exits, past the stop budget), and its messages go back uncounted."""
-    handler = GatedData(gated=1)  # the first DATA is held until the gate opens
-    with SmtpServer(pki, security="starttls", credentials=SINK_LOGIN, handler=handler) as smtp:
-        user, password = SINK_LOGIN
-        settings = clean_db.model_copy(
-            update={
-                "default_smtp_url": f"smtp://{user}:{password}@127.0.0.1:{smtp.port}",
-                "dev": False,
-                "max_connections_per_tenant": 2,  # two lanes ...
-                "default_max_connections": 1,  # ... over one connection
-                "smtp_timeout": 60,  # the held DATA must not time out
-            }
-        )
-        runtime = build_runtime(settings, extra_ca_files=(pki.ca_file,))
-        worker = Worker(runtime)
-        try:
-            await onboard(runtime, "acme")
-            await queue(runtime, 4)
-            sending = asyncio.create_task(worker.run_once())
-            await wait_until(lambda: handler.arrived == 1, "the first DATA")
-            await asyncio.sleep(0.2)  # the other lane is waiting for the connection
-            worker.stop()
-            handler.gates[0].set()
-            assert await sending == 4
-            assert len(handler.messages) == 1
-            assert handler.arrived == 1
-            assert await statuses(runtime) == {"sent": 1, "queued": 3}
-            async with runtime.sessions() as session:
-                queued = (
-                    await session.scalars(
-                        select(OutboxMessage).where(OutboxMessage.status == "queued")
-                    )
-                ).all()
-            assert [(m.attempts, m.lease_owner) for m in queued] == [(0, None)] * 3
-        finally:
-            await worker.close()
-            await runtime.close()
-
-
 async def test_a_tenants_connections_close_once_none_of_its_mail_is_in_hand(
     clean_db: Settings, tmp_path: Path
 ) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -119,8 +118,7 @@ class Worker:
         self._lanes = asyncio.Semaphore(runtime.settings.worker_max_connections)
 
     def stop(self) -> None:
-        """Finish the sends in flight, queue the other messages in hand again, then return from
-        run()."""
+        """Finish the messages in hand, then return from run()."""
         self._stopping.set()
         self._runtime.wake_worker()
 
@@ -604,12 +602,7 @@ class _Batch:
                 raise result
 
     async def _lane(self, jobs: list[Job], *, lane: int, group: int) -> None:
-        # This lane's task only. Once the worker is stopping, no send may begin, also not one
-        # whose lane was waiting for the connection another lane used when SIGTERM came: that
-        # wait and this send would both come before the worker exits (past its stop budget).
-        deadline = SEND_NOT_AFTER.set(
-            lambda: -math.inf if self._stopping.is_set() else self._send_until
-        )
+        deadline = SEND_NOT_AFTER.set(lambda: self._send_until)  # this lane's task only
         try:
             async with self._lanes:
                 for job in jobs:
@@ -624,8 +617,6 @@ class _Batch:
                         check_send_deadline()
                         outcome = await self._outcome(job, lane=lane, group=group)
                     except LeaseRunningOut:
-                        if self._stopping.is_set():  # still held: released, uncounted
-                            return
                         self._skip_expiring(job)
                         continue
                     self._held.discard(job.message.id)
