@@ -390,7 +390,7 @@ def mail_send_test(
 
     async def work(runtime: Runtime) -> None:
         message_id = await test_email.queue_test_email(  # the operator's: not limited
-            runtime, tenant_id=tenant, recipient=to, language=language, limit=0
+            runtime, tenant_id=tenant, recipient=to, language=language, limit=0, delivered_here=wait
         )
         console.print(f"Test e-mail {message_id} queued.")
         if wait:

@@ -24,6 +24,7 @@ from gatehouse.mail.outbox import USER_DEACTIVATED, enqueue
 from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.templates.models import EmailTemplate
 from gatehouse.mail.templates.sets import create_set
+from gatehouse.mail.test_email import deliver_now, queue_test_email
 from gatehouse.mail.worker import FIRST_BATCH, LINGER_SECONDS, Worker
 from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import Runtime, build_runtime
@@ -322,6 +323,50 @@ async def test_on_stop_unsent_messages_go_back_to_the_queue_uncounted(
         assert (await session.scalars(select(DeliveryAttempt))).all() == []
 
 
+async def test_on_stop_a_lane_waiting_for_its_connection_sends_nothing(
+    clean_db: Settings, pki: Pki
+) -> None:
+    """SIGTERM while one lane sends and another waits for the same connection: the send in
+    flight finishes, the waiting lane begins none (its wait and its own send would both come
+    before the worker exits, past the stop budget), and its messages go back uncounted."""
+    handler = GatedData(gated=1)  # the first DATA is held until the gate opens
+    with SmtpServer(pki, security="starttls", credentials=SINK_LOGIN, handler=handler) as smtp:
+        user, password = SINK_LOGIN
+        settings = clean_db.model_copy(
+            update={
+                "default_smtp_url": f"smtp://{user}:{password}@127.0.0.1:{smtp.port}",
+                "dev": False,
+                "max_connections_per_tenant": 2,  # two lanes ...
+                "default_max_connections": 1,  # ... over one connection
+                "smtp_timeout": 60,  # the held DATA must not time out
+            }
+        )
+        runtime = build_runtime(settings, extra_ca_files=(pki.ca_file,))
+        worker = Worker(runtime)
+        try:
+            await onboard(runtime, "acme")
+            await queue(runtime, 4)
+            sending = asyncio.create_task(worker.run_once())
+            await wait_until(lambda: handler.arrived == 1, "the first DATA")
+            await asyncio.sleep(0.2)  # the other lane is waiting for the connection
+            worker.stop()
+            handler.gates[0].set()
+            assert await sending == 4
+            assert len(handler.messages) == 1
+            assert handler.arrived == 1
+            assert await statuses(runtime) == {"sent": 1, "queued": 3}
+            async with runtime.sessions() as session:
+                queued = (
+                    await session.scalars(
+                        select(OutboxMessage).where(OutboxMessage.status == "queued")
+                    )
+                ).all()
+            assert [(m.attempts, m.lease_owner) for m in queued] == [(0, None)] * 3
+        finally:
+            await worker.close()
+            await runtime.close()
+
+
 async def test_a_tenants_connections_close_once_none_of_its_mail_is_in_hand(
     clean_db: Settings, tmp_path: Path
 ) -> None:
@@ -503,3 +548,32 @@ async def test_a_batch_reads_its_configurations_and_templates_together(
     gone = english["t00"].template  # its application deleted since: User Profile's set
     assert gone is not None and gone.subject == "Own subject"
     await worker.close()
+
+
+async def test_a_test_email_the_command_line_delivers_is_left_to_it(
+    runtime: Runtime, server: SmtpServer
+) -> None:
+    """``gatehouse mail send-test`` delivers its e-mail itself: a running worker claiming it
+    first left the command reporting "sending: not delivered yet" (having sent it with that
+    worker's keys and settings). Held for the caller, it is claimed by the caller alone, or by
+    any worker after HELD_FOR_CALLER, had the caller died."""
+    delivered, left = [
+        await queue_test_email(
+            runtime, tenant_id="acme", recipient=to, limit=0, delivered_here=True
+        )
+        for to in ("ops@acme.test", "left@acme.test")
+    ]
+    running = Worker(runtime)
+    try:
+        assert await running.take() == []
+        assert await deliver_now(runtime, delivered) == "sent to ops@acme.test"
+        assert [m.rcpt_tos for m in server.handler.messages] == [("ops@acme.test",)]
+        async with runtime.sessions.begin() as session:  # the caller died: time passes
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == left)
+                .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+            )
+        assert [job.message.id for job in await running.take()] == [left]
+    finally:
+        await running.close()

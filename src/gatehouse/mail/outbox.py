@@ -4,6 +4,7 @@ to a mail server."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, exists, update
@@ -29,7 +30,9 @@ async def enqueue(
     user_id: str | None = None,
     application_id: str | None = None,
     template_set_id: str | None = None,
+    not_before: datetime | None = None,
 ) -> OutboxMessage:
+    """The e-mail, due at once or, for the workers' claims, not before ``not_before``."""
     message = OutboxMessage(
         tenant_id=tenant_id,
         user_id=user_id,
@@ -40,6 +43,8 @@ async def enqueue(
         recipient=recipient,
         context=context,
     )
+    if not_before is not None:
+        message.next_attempt_at = not_before
     session.add(message)
     await session.flush()
     return message

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -118,7 +119,8 @@ class Worker:
         self._lanes = asyncio.Semaphore(runtime.settings.worker_max_connections)
 
     def stop(self) -> None:
-        """Finish the messages in hand, then return from run()."""
+        """Finish the sends in flight, queue the other messages in hand again, then return from
+        run()."""
         self._stopping.set()
         self._runtime.wake_worker()
 
@@ -385,8 +387,8 @@ class Worker:
         expired = [*eligible, _lease_expired(now)]
         statement = _candidates(expired, OutboxMessage.lease_until, size, lock=postgres)
         picked = self._not_held(await session.execute(statement))
-        if len(picked) < size:
-            queued = [*eligible, _queued_due(now)]
+        if len(picked) < size:  # ``only`` (deliver_now) is taken before it is due
+            queued = [*eligible, _queued_due(now) if only is None else _queued()]
             statement = _candidates(
                 queued, OutboxMessage.next_attempt_at, size - len(picked), lock=postgres
             )
@@ -404,7 +406,7 @@ class Worker:
         ids = [message_id for message_id, _ in ratelimit.trim(picked, allowed)]
         if not ids:
             return []
-        return await self._take(session, ids, now, locked=postgres)
+        return await self._take(session, ids, now, locked=postgres, early=only is not None)
 
     def _not_held(self, rows: Iterable[Row[tuple[str, str]]]) -> list[tuple[str, str]]:
         """IDs and tenants of candidate ``rows``, but those this worker still holds. Skipped
@@ -419,15 +421,16 @@ class Worker:
         ]
 
     async def _take(
-        self, session: AsyncSession, ids: list[str], now: datetime, *, locked: bool
+        self, session: AsyncSession, ids: list[str], now: datetime, *, locked: bool, early: bool
     ) -> list[Queued]:
-        """Lease and count an attempt for each of ``ids`` still due, before anything is sent;
-        in the order of ``ids``. ``locked``: every one of ``ids`` is locked ``FOR UPDATE`` by
-        this transaction (PostgreSQL), so none is tested again; otherwise another process may
-        have been quicker, and each is."""
+        """Lease and count an attempt for each of ``ids`` still due (``early``: still queued),
+        before anything is sent; in the order of ``ids``. ``locked``: every one of ``ids`` is
+        locked ``FOR UPDATE`` by this transaction (PostgreSQL), so none is tested again;
+        otherwise another process may have been quicker, and each is."""
         lease_until = now + timedelta(seconds=self._runtime.settings.worker_lease_seconds)
+        rechecked = _TAKE_EARLY_RECHECKED if early else _TAKE_RECHECKED
         taken = await session.execute(
-            _TAKE_LOCKED if locked else _TAKE_RECHECKED,
+            _TAKE_LOCKED if locked else rechecked,
             {"b_ids": ids, "b_now": now, "b_owner": self.owner, "b_until": lease_until},
         )
         queued = []
@@ -456,8 +459,12 @@ def _reap(in_hand: set[asyncio.Task[None]], done: set[asyncio.Task[None]]) -> No
 _MESSAGE_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
 
 
+def _queued() -> ColumnElement[bool]:
+    return OutboxMessage.status == QUEUED
+
+
 def _queued_due(now: object) -> ColumnElement[bool]:
-    return and_(OutboxMessage.status == QUEUED, OutboxMessage.next_attempt_at <= now)
+    return and_(_queued(), OutboxMessage.next_attempt_at <= now)
 
 
 def _lease_expired(now: object) -> ColumnElement[bool]:
@@ -484,11 +491,12 @@ def _candidates(
     return statement.with_for_update(skip_locked=True) if lock else statement
 
 
-def _take_statement(*, recheck: bool) -> Update:
+def _take_statement(*, recheck: ColumnElement[bool] | None) -> Update:
     """The claim's UPDATE, built once and its compiled form cached (built per claim with the IDs
     as a literal list, the statement and its cache key were made again over up to 1,000 IDs).
 
-    ``recheck`` (SQLite): it tests again that each message is still due, since another process
+    ``recheck`` (SQLite): it tests again that each message is still due (or, for deliver_now,
+    still queued), since another process
     may have taken it since the candidates were read. On PostgreSQL the candidates are locked
     (``FOR UPDATE``) in the claim's transaction, and a row changed before it was locked was
     tested again on its latest version then, so no one can have changed them since. There the
@@ -497,10 +505,9 @@ def _take_statement(*, recheck: bool) -> Update:
     quiet, PostgreSQL read every due message that way and compared each with the whole list of
     IDs (35 ms of the server's time per claim of 500 among 3,000 due messages instead of 7)."""
     ids = _MESSAGE_TABLE.c.id.in_(bindparam("b_ids", expanding=True))
-    still_due = _due(bindparam("b_now", type_=_MESSAGE_TABLE.c.next_attempt_at.type))
     return (
         update(_MESSAGE_TABLE)
-        .where(and_(ids, still_due) if recheck else ids)
+        .where(ids if recheck is None else and_(ids, recheck))
         .values(
             status=SENDING,
             lease_owner=bindparam("b_owner"),
@@ -511,8 +518,11 @@ def _take_statement(*, recheck: bool) -> Update:
     )
 
 
-_TAKE_LOCKED = _take_statement(recheck=False)  # b_now unused: SQLite's statement takes it
-_TAKE_RECHECKED = _take_statement(recheck=True)
+_NOW = bindparam("b_now", type_=_MESSAGE_TABLE.c.next_attempt_at.type)
+_TAKE_LOCKED = _take_statement(recheck=None)  # b_now unused: SQLite's statements take it
+_TAKE_RECHECKED = _take_statement(recheck=_due(_NOW))
+# deliver_now's one message, taken before it is due: still queued, or its lease over.
+_TAKE_EARLY_RECHECKED = _take_statement(recheck=or_(_queued(), _lease_expired(_NOW)))
 # Leases still held, extended; the IDs of those it extended. A lease owner means sending, so
 # the status is not tested (see Dispatcher.release).
 RENEW = (
@@ -602,7 +612,12 @@ class _Batch:
                 raise result
 
     async def _lane(self, jobs: list[Job], *, lane: int, group: int) -> None:
-        deadline = SEND_NOT_AFTER.set(lambda: self._send_until)  # this lane's task only
+        # This lane's task only. Once the worker is stopping, no send may begin, also not one
+        # whose lane was waiting for the connection another lane used when SIGTERM came: that
+        # wait and this send would both come before the worker exits (past its stop budget).
+        deadline = SEND_NOT_AFTER.set(
+            lambda: -math.inf if self._stopping.is_set() else self._send_until
+        )
         try:
             async with self._lanes:
                 for job in jobs:
@@ -617,6 +632,8 @@ class _Batch:
                         check_send_deadline()
                         outcome = await self._outcome(job, lane=lane, group=group)
                     except LeaseRunningOut:
+                        if self._stopping.is_set():  # still held: released, uncounted
+                            return
                         self._skip_expiring(job)
                         continue
                     self._held.discard(job.message.id)
