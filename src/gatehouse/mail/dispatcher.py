@@ -57,7 +57,7 @@ from gatehouse.mail.outbox import (
     withdraw_claimed_of_inactive_users,
 )
 from gatehouse.mail.quoted_secrets import without_secrets
-from gatehouse.mail.routing import Route, route_of
+from gatehouse.mail.routing import DEFAULT_OWNER, Route, route_of
 from gatehouse.mail.templates.defaults import TemplateText
 from gatehouse.mail.templates.render import render
 from gatehouse.mail.templates.resolve import TemplateSources, Wanted
@@ -68,6 +68,23 @@ from gatehouse.runtime import Runtime
 log = logging.getLogger(__name__)
 
 NOT_TRIED = "Not tried: an e-mail just before it to the same server failed this way."
+# The reply another tenant's e-mail got (tenants on the platform default share its connections):
+# it may quote that e-mail's recipient, subject or more, so only its code is passed on.
+NOT_TRIED_AFTER_ANOTHER_TENANT = (
+    "Not tried: the mail server answered {code} to another tenant's e-mail just before it, on "
+    "the same connection; that reply is not shown here."
+)
+# Told to the tenants on the platform default instead of the diagnosis, which names the
+# platform's user name (an access key ID, at some providers) and gives advice meant for a
+# tenant's own server; the operator finds the diagnosis in the worker's log.
+PLATFORM_LOGIN_FAILED = (
+    "The platform's mail server did not accept the platform's login. Only the platform "
+    "operator can correct this; the delivery worker's log says why."
+)
+PLATFORM_LOGIN_LOGGED = (
+    "the platform default mail server (GATEHOUSE_DEFAULT_SMTP_URL) did not accept the login: %s "
+    "Every e-mail through it fails until that is corrected."
+)
 # A batch's Python work (claimed rows, jobs, attempt rows, outcomes to write) gives the event
 # loop back after this many messages: the replies of the batches being sent would otherwise
 # wait behind all of it.
@@ -289,6 +306,8 @@ class Dispatcher:
                 raise  # not sent, and not ours to record: the worker leaves it to a later claim
             except DeliveryError as exc:
                 error = _without_secrets(exc, job.message)
+                if job.route.owner == DEFAULT_OWNER and error.step == "auth":
+                    error = _platform_login_failed(error)
             except Exception as exc:  # never lose a message to a bug: retry it, log the cause
                 log.exception("unexpected error delivering message %s", job.message.id)
                 error = _internal(exc)
@@ -319,10 +338,10 @@ class Dispatcher:
         ``found_by``'s try found: retried as that failure is, or failed as it is (not one more
         refused login at the provider, which counts them towards locking the mailbox)."""
         kind = TransientDeliveryError if failure.retryable else PermanentDeliveryError
-        text = failure.message
+        text = f"{failure.message} {NOT_TRIED}"
         if found_by.tenant_id != job.message.tenant_id:  # the platform default's connections
-            text = _without_recipient(text, found_by.recipient)
-        error = kind(failure.step, f"{text} {NOT_TRIED}", reply_code=failure.reply_code)
+            text = _of_another_tenant(failure, found_by.recipient)
+        error = kind(failure.step, text, reply_code=failure.reply_code)
         return Outcome(job, None, error, 0)
 
     async def _send(
@@ -441,14 +460,25 @@ def _without_secrets(error: DeliveryError, message: Queued) -> DeliveryError:
     return type(error)(error.step, text, reply_code=error.reply_code, timed_out=error.timed_out)
 
 
-def _without_recipient(text: str, recipient: str) -> str:
-    """``text`` without ``recipient`` (as stored, and as it went over the wire), which a
-    failure names at RCPT TO and a server's reply may quote: the text is passed on to the
-    messages of another tenant sharing the connection, whose log must not show it. A reply
-    quoting more of the message (its subject at DATA, say) is rare and is passed on as is."""
+def _of_another_tenant(failure: DeliveryError, recipient: str) -> str:
+    """Why a message was not tried, when another tenant's e-mail to ``recipient`` found the
+    connection failed: the server's reply to it by its code alone; a failure of the connection
+    itself (refused, timed out, untrusted) as it is, without that recipient (as stored, and as
+    it went over the wire), which a failure may name."""
+    if failure.reply_code is not None and failure.message != PLATFORM_LOGIN_FAILED:
+        return NOT_TRIED_AFTER_ANOTHER_TENANT.format(code=failure.reply_code)
+    text = f"{failure.message} {NOT_TRIED}"
     for address in {recipient, wire_address(recipient)}:
         text = re.sub(re.escape(address), REDACTED, text, flags=re.IGNORECASE)
     return text
+
+
+def _platform_login_failed(error: DeliveryError) -> DeliveryError:
+    """The platform default's login refused (or impossible): the tenant is told that only the
+    operator can correct it, the operator (the log) why."""
+    log.error(PLATFORM_LOGIN_LOGGED, error.message)
+    kind = TransientDeliveryError if error.retryable else PermanentDeliveryError
+    return kind("auth", PLATFORM_LOGIN_FAILED, reply_code=error.reply_code)
 
 
 def gave_up(hours: float) -> str:

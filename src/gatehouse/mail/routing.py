@@ -26,6 +26,11 @@ SES_WAITED_FOR = (
 )
 
 
+# The platform default's route owner: its connections are shared by every tenant without a
+# configuration of its own.
+DEFAULT_OWNER = "default"
+
+
 @dataclass(frozen=True)
 class Route:
     """``key`` names the transport instance to reuse: equal keys, same server and credentials.
@@ -49,8 +54,8 @@ def default_route(settings: Settings) -> Route:
         raise TransientDeliveryError("config", NO_DEFAULT_SERVER)
     name, address = split_sender(settings.default_sender)
     return Route(
-        key="default",
-        owner="default",
+        key=DEFAULT_OWNER,
+        owner=DEFAULT_OWNER,
         endpoint=endpoint_from_url(settings.default_smtp_url),
         allow_private=True,
         sender_email=address,

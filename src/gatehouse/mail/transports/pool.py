@@ -8,7 +8,7 @@ import asyncio
 import ssl
 import time
 
-from gatehouse.mail.routing import Route
+from gatehouse.mail.routing import DEFAULT_OWNER, Route
 from gatehouse.mail.ses_client import SesClient
 from gatehouse.mail.transports.base import Transport
 from gatehouse.mail.transports.ses import SesTransport
@@ -65,7 +65,7 @@ class TransportPool:
         settings = self._settings
         if route.kind == "ses":
             return "ses"
-        if route.owner == "default":
+        if route.owner == DEFAULT_OWNER:
             slot = group * settings.max_connections_per_tenant + lane
             slot %= settings.default_max_connections
         else:
