@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gatehouse.accounts.models import LimitedEmail
 from gatehouse.accounts.users import lock_user
 from gatehouse.db.base import utcnow
+from gatehouse.mail.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +47,37 @@ USER_AT_LIMIT = (
 
 
 @dataclass(frozen=True)
+class CountedEmail:
+    """One e-mail the limit counts, with where its delivery stands: counting it does not mean
+    it was sent (it may wait for a retry, or have failed). ``status`` is None once its
+    message is no longer in the delivery log."""
+
+    at: datetime  # when it was asked for and counted
+    process: str
+    message_id: str | None
+    status: str | None
+    attempts: int
+    template_set_id: None = None  # never a template's test: as the console's labels expect
+
+
+@dataclass(frozen=True)
 class LimitState:
     """What the administrator sees next to *Password Reset*."""
 
     count: int
     limit: int
-    sent_at: list[datetime]  # oldest first
+    emails: list[CountedEmail]  # oldest first
     refused: int  # refusals in the window
     last_refused_at: datetime | None
 
     @property
     def reached(self) -> bool:
         return self.count >= self.limit
+
+    @property
+    def sent_at(self) -> list[datetime]:
+        """When each counted e-mail was asked for (the API's ``sent_at``)."""
+        return [email.at for email in self.emails]
 
 
 async def take_slot(
@@ -96,7 +116,7 @@ async def limit_state(session: AsyncSession, *, tenant_id: str, user_id: str) ->
     return LimitState(
         count=len(counted),
         limit=LIMIT,
-        sent_at=[row.at for row in counted],
+        emails=await _with_delivery(session, tenant_id, counted),
         refused=len(refused),
         last_refused_at=refused[-1].at if refused else None,
     )
@@ -120,6 +140,25 @@ async def reset_counter(session: AsyncSession, *, tenant_id: str, user_id: str) 
         .execution_options(synchronize_session=False)
     )
     return before
+
+
+async def _with_delivery(
+    session: AsyncSession, tenant_id: str, counted: list[LimitedEmail]
+) -> list[CountedEmail]:
+    """The counted e-mails with their messages' status and attempts (the tenant's only)."""
+    ids = [row.message_id for row in counted if row.message_id]
+    rows = await session.execute(
+        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts).where(
+            OutboxMessage.tenant_id == tenant_id, OutboxMessage.id.in_(ids)
+        )
+    )
+    delivery = {row.id: (row.status, row.attempts) for row in rows}
+    return [
+        CountedEmail(
+            row.at, row.process, row.message_id, *delivery.get(row.message_id or "", (None, 0))
+        )
+        for row in counted
+    ]
 
 
 async def _window(

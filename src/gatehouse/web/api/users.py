@@ -44,10 +44,21 @@ class UserList(BaseModel):
     pages: int
 
 
+class CountedEmailView(BaseModel):
+    """One counted e-mail: when it was asked for, and its delivery's status (None once it is
+    no longer in the delivery log)."""
+
+    at: datetime
+    process: str
+    message_id: str | None
+    status: str | None
+
+
 class PasswordReset(BaseModel):
     count: int
     limit: int
-    sent_at: list[datetime]
+    sent_at: list[datetime]  # when each was asked for: kept for the clients that read it
+    emails: list[CountedEmailView]
     refused: int
     last_refused_at: datetime | None
 
@@ -98,6 +109,15 @@ async def _details(session: DbSession, user: User) -> PasswordDetailsView:
             count=limit.count,
             limit=limit.limit,
             sent_at=limit.sent_at,
+            emails=[
+                CountedEmailView(
+                    at=email.at,
+                    process=email.process,
+                    message_id=email.message_id,
+                    status=email.status,
+                )
+                for email in limit.emails
+            ],
             refused=limit.refused,
             last_refused_at=limit.last_refused_at,
         ),

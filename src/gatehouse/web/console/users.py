@@ -187,6 +187,7 @@ async def _user_context(
         "held": labels_of(held),
         "details": await user_admin.password_details(session, user),
         "may_manage": admin.may(Authorization.MANAGE_USERS),
+        "may_see_delivery": admin.may(Authorization.MANAGE_TENANT_CONFIGURATION),
         "changes": await audit.entries(
             session,
             tenant_id=admin.tenant.id,
