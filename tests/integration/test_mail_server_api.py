@@ -31,7 +31,7 @@ from gatehouse.mail.diagnosis import (
     TLS_WRONG_HOST,
 )
 from gatehouse.mail.models import OutboxMessage
-from gatehouse.mail.netguard import PRIVATE_ADDRESS, PRIVATE_LITERAL
+from gatehouse.mail.netguard import NOT_FOUND_OR_PRIVATE, PRIVATE_LITERAL
 from gatehouse.mail.probe import PROBE_PASSED
 from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import build_runtime
@@ -404,7 +404,7 @@ def test_private_address_is_refused_with_the_guard_on(
     by_address = run_in_thread(lambda: save("127.0.0.1"))
     assert (by_name.step, by_name.message) == (
         "dns",
-        PRIVATE_ADDRESS.format(host="localhost"),
+        NOT_FOUND_OR_PRIVATE.format(host="localhost"),
     )
     assert (by_address.step, by_address.message) == (
         "dns",

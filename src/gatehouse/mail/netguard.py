@@ -17,11 +17,12 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 DNS_NOT_FOUND = "The host name {host} could not be found (DNS). Check the spelling of the host."
 DNS_TEMPORARY = "The host name {host} could not be looked up right now (DNS); try again later."
 DNS_TIMEOUT = "Looking up the host name {host} timed out (DNS); try again later."
-# Which private address a name has is not said: the platform's resolver may answer names of
-# its own network, whose addresses are no business of a tenant's administrator.
-PRIVATE_ADDRESS = (
-    "The mail server {host} is on a private network, and private network addresses are not "
-    "allowed. Use the server's public host name."
+# Where private targets are not allowed, a name on a private network is told as one that
+# could not be found: the platform's resolver may answer names of its own network, and a
+# tenant's administrator must learn neither their addresses nor which of them exist.
+NOT_FOUND_OR_PRIVATE = (
+    "The host name {host} could not be found (DNS), or it is on a private network, where "
+    "mail servers are not allowed. Check the spelling, and use the server's public host name."
 )
 PRIVATE_LITERAL = (
     "The mail server address {address} is on a private network, and private network addresses "
@@ -105,14 +106,23 @@ async def resolve_mail_addresses(
 
     Raises ConfigurationError (step ``dns``) for unknown names and, unless ``allow_private``,
     for names or literals that point at private, loopback, link-local, multicast, reserved or
-    unspecified addresses; TransientDeliveryError when the resolver cannot answer now."""
+    unspecified addresses (a name so, in the words of an unknown one);
+    TransientDeliveryError when the resolver cannot answer now."""
     literal = _literal_address(host)
-    addresses = [literal] if literal is not None else await _lookup(host, port, dns_timeout)
+    if literal is not None:
+        addresses = [literal]
+    elif allow_private:
+        addresses = await _lookup(host, port, dns_timeout)
+    else:
+        try:
+            addresses = await _lookup(host, port, dns_timeout)
+        except ConfigurationError as exc:
+            raise ConfigurationError("dns", NOT_FOUND_OR_PRIVATE.format(host=host)) from exc
     if not allow_private:
         for address in addresses:
             if is_private_address(address):
                 if literal is None:
-                    raise ConfigurationError("dns", PRIVATE_ADDRESS.format(host=host))
+                    raise ConfigurationError("dns", NOT_FOUND_OR_PRIVATE.format(host=host))
                 raise ConfigurationError(
                     "dns", PRIVATE_LITERAL.format(address=display_address(address))
                 )
