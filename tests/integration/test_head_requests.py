@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
+from gatehouse.web.head import HeadAsGet
 from tests.support.live import LiveServer
 
 
@@ -33,3 +35,40 @@ def test_head_follows_get_and_no_other_method(demo: LiveServer) -> None:
     assert console.status_code == 303
     assert console.headers["location"].startswith("/admin/signin")
     assert post_only.status_code == 405 and post_only.content == b""
+
+
+def test_head_of_a_static_file_is_answered_by_the_file_server(demo: LiveServer) -> None:
+    """A static file's HEAD gives its length and type without the file's bytes, as GET does
+    with them."""
+    with demo.client() as client:
+        got = client.get("/static/gatehouse.css")
+        head = client.head("/static/gatehouse.css")
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-length"] == got.headers["content-length"] == str(len(got.content))
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["x-frame-options"] == got.headers["x-frame-options"]
+
+
+async def test_head_goes_as_head_to_an_application_that_answers_it() -> None:
+    """Under ``native``, HEAD reaches the application as HEAD (StaticFiles answers it from the
+    file's size; run as GET it read the whole file to drop it); elsewhere as GET."""
+    seen: list[tuple[str, str]] = []
+
+    async def application(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append((scope["method"], scope["path"]))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"body"})
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    middleware = HeadAsGet(application, native=("/static/",))
+    for path in ("/static/gatehouse.css", "/"):
+        await middleware({"type": "http", "method": "HEAD", "path": path}, receive, send)
+    assert seen == [("HEAD", "/static/gatehouse.css"), ("GET", "/")]
+    assert [m.get("body") for m in sent if m["type"] == "http.response.body"] == [b"body", b""]

@@ -57,6 +57,7 @@ from gatehouse.web.tenancy import UNKNOWN_HOST
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/admin/api/"
+STATIC_PATH = "/static"
 JSON_PREFIXES = (API_PREFIX, "/service/", "/_mailbox/api/", "/healthz")
 HEALTH_OK = {"status": "ok"}
 HEALTH_DATABASE_DOWN = {"status": "unavailable", "database": "not answering"}
@@ -124,7 +125,7 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
 
     app = FastAPI(title="Gatehouse", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.devmail = devmail
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.mount(STATIC_PATH, StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount("/admin/api/v1", api)
     app.include_router(service_router)
     app.include_router(console_router)
@@ -221,7 +222,8 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    app.add_middleware(HeadAsGet)  # outermost: every GET answer, headers included, also for HEAD
+    # Outermost: every GET answer, headers included, also for HEAD; static files answer it.
+    app.add_middleware(HeadAsGet, native=(f"{STATIC_PATH}/",))
     return app
 
 

@@ -19,13 +19,20 @@ def is_head(request: Request) -> bool:
 
 
 class HeadAsGet:
-    """ASGI middleware: a HEAD request runs as GET; its headers are sent, its body is not."""
+    """ASGI middleware: a HEAD request runs as GET; its headers are sent, its body is not.
+    Paths under ``native`` go to an application that answers HEAD itself (StaticFiles, which
+    as GET would read a whole file to drop it)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, native: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.native = native
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "HEAD"
+            or scope["path"].startswith(self.native)
+        ):
             await self.app(scope, receive, send)
             return
 
