@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # Test e-mails (of the mail server, of one template) a tenant may send in any hour; 0: no
     # limit. They go to any address typed, with the tenant's template, maybe via our servers.
     test_emails_per_tenant_hour: int = Field(default=20, ge=0)
+    # E-mails to new users (invitations, users created in the console) a tenant may send in
+    # any hour; 0: no limit. They go to any address typed, with the tenant's template.
+    new_user_emails_per_tenant_hour: int = Field(default=500, ge=0)
     session_hours: int = Field(default=8, ge=1)
     # Self-registrations per tenant from one client network in any hour; 0: no limit.
     registrations_per_client_hour: int = Field(default=10, ge=0)

@@ -346,6 +346,7 @@ def test_on_behalf_registration_in_profile_language(demo: LiveServer, api: httpx
                 email="amelie@demo.test",
                 first_name="Amélie",
                 language="fr",
+                limit=0,
             )
         runtime.wake_worker()
 

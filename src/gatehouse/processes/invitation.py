@@ -11,6 +11,7 @@ from gatehouse.accounts.users import create_user
 from gatehouse.applications.models import Application
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.processes.activation import send_activation
+from gatehouse.processes.new_user_limit import check_new_user_email_allowed
 from gatehouse.processes.user_log import record_user_change
 from gatehouse.tenants.models import Tenant
 
@@ -29,8 +30,11 @@ async def invite(
     inviter_name: str,
     origin: str,
     actor: str,
+    limit: int,
 ) -> tuple[User, OutboxMessage]:
-    """The new user and the queued e-mail; ConflictError when the address already has a user."""
+    """The new user and the queued e-mail; ConflictError when the address already has a user,
+    LimitReachedError past ``limit`` e-mails to new users in the hour (new_user_limit)."""
+    await check_new_user_email_allowed(session, tenant_id=tenant.id, limit=limit)
     user = await create_user(
         session,
         tenant_id=tenant.id,

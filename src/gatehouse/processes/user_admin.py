@@ -27,6 +27,7 @@ from gatehouse.mail.addresses import normalize_email
 from gatehouse.mail.outbox import withdraw_user_mail
 from gatehouse.processes import email_limit, email_otp
 from gatehouse.processes.activation import send_activation
+from gatehouse.processes.new_user_limit import check_new_user_email_allowed
 from gatehouse.processes.password_links import RESET, Outcome, send_password_link
 from gatehouse.processes.user_log import record_user_change
 from gatehouse.tenants.models import Tenant
@@ -89,8 +90,11 @@ async def create_user_on_behalf(
     last_name: str = "",
     login_name: str | None = None,
     language: str = "en",
+    limit: int,
 ) -> User:
-    """A new user awaiting activation, and the On-Behalf Registration e-mail with the link."""
+    """A new user awaiting activation, and the On-Behalf Registration e-mail with the link;
+    LimitReachedError, and no user, past ``limit`` such e-mails in the hour (new_user_limit)."""
+    await check_new_user_email_allowed(session, tenant_id=tenant.id, limit=limit)
     user = await create_user(
         session,
         tenant_id=tenant.id,
@@ -232,9 +236,11 @@ async def add_administrator(
     authorizations: frozenset[Authorization],
     first_name: str = "",
     last_name: str = "",
+    limit: int,
 ) -> tuple[User, bool]:
     """Make an existing user an administrator, or create the user (who gets the activation
-    e-mail) first. Returns the user and whether they were created now."""
+    e-mail, within ``limit``: create_user_on_behalf) first. Returns the user and whether they
+    were created now."""
     if not authorizations:
         raise ValidationError("authorization", NO_AUTHORIZATION)
     email = normalize_email(email, field="email")
@@ -249,6 +255,7 @@ async def add_administrator(
             email=email,
             first_name=first_name,
             last_name=last_name,
+            limit=limit,
         )
     elif await authorizations_of(session, tenant.id, user.id):
         raise ConflictError(ALREADY_ADMIN.format(email=email))

@@ -45,7 +45,8 @@ async def invite(
     session: DbSession,
     runtime: CurrentRuntime,
 ) -> InvitationAnswer:
-    """409 when the address already belongs to a user of the tenant."""
+    """409 when the address already belongs to a user of the tenant; 429 past the tenant's
+    e-mails to new users in the hour (GATEHOUSE_NEW_USER_EMAILS_PER_TENANT_HOUR)."""
     try:
         application = await applications.require_application(
             session, caller.tenant.id, body.application_id
@@ -63,6 +64,7 @@ async def invite(
         inviter_name=body.inviter_name or caller.client.name,
         origin=request_origin(request, runtime),
         actor=caller.actor,
+        limit=runtime.settings.new_user_emails_per_tenant_hour,
     )
     await session.commit()
     runtime.wake_worker()

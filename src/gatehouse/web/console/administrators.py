@@ -15,7 +15,7 @@ from gatehouse.accounts import administrators, clients
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
 from gatehouse.accounts.users import authorizations_of, get_user
-from gatehouse.errors import ConflictError, NotFoundError, ValidationError
+from gatehouse.errors import ConflictError, LimitReachedError, NotFoundError, ValidationError
 from gatehouse.processes import user_admin
 from gatehouse.web.account.routes import field
 from gatehouse.web.console.auth import Admin, require
@@ -103,10 +103,13 @@ async def add_admin(
             first_name=values["first_name"],
             last_name=values["last_name"],
             authorizations=held,
+            limit=runtime.settings.new_user_emails_per_tenant_hour,
         )
-    except (ValidationError, ConflictError) as exc:
+    except (ValidationError, ConflictError, LimitReachedError) as exc:
         await undo(session, admin)
-        error = exc.message
+        error, error_field, status = exc.message, None, 429
+        if isinstance(exc, (ValidationError, ConflictError)):
+            error_field, status = exc.field, 422
         if isinstance(exc, ValidationError) and exc.field in ADD_ADMIN_LABELS:
             error = exc.labelled(ADD_ADMIN_LABELS)
         context = _base(
@@ -116,9 +119,9 @@ async def add_admin(
             form=values,
             held=held,
             error=error,
-            error_field=exc.field,
+            error_field=error_field,
         )
-        return render(request, "console/administrator_new.html", context, status_code=422)
+        return render(request, "console/administrator_new.html", context, status_code=status)
     await session.commit()
     if created:
         runtime.wake_worker()

@@ -22,7 +22,12 @@ from gatehouse.accounts.users import (
     get_user,
     search_users,
 )
-from gatehouse.errors import ConflictError, PermissionDeniedError, ValidationError
+from gatehouse.errors import (
+    ConflictError,
+    LimitReachedError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from gatehouse.processes import user_admin
 from gatehouse.processes.password_links import Outcome
 from gatehouse.processes.user_log import user_resource
@@ -151,12 +156,17 @@ async def create_user(
             last_name=values["last_name"],
             login_name=values["login_name"] or None,
             language=values["language"] if values["language"] in LANGUAGES else "en",
+            limit=runtime.settings.new_user_emails_per_tenant_hour,
         )
     except (ValidationError, ConflictError) as exc:
         await undo(session, admin)
         error = exc.labelled(NEW_USER_LABELS) if isinstance(exc, ValidationError) else str(exc)
         context = _new_context(admin, values, error=error, error_field=exc.field)
         return render(request, "console/user_new.html", context, status_code=422)
+    except LimitReachedError as exc:
+        await undo(session, admin)
+        context = _new_context(admin, values, error=exc.message, error_field=None)
+        return render(request, "console/user_new.html", context, status_code=429)
     await session.commit()
     runtime.wake_worker()
     return RedirectResponse(f"/admin/users/{user.id}?msg=user-created", status_code=303)
