@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from starlette.routing import Mount
 from starlette.types import Message, Receive, Scope, Send
 
+from gatehouse.web.app import create_app
 from gatehouse.web.head import HeadAsGet
 from tests.support.live import LiveServer
 
@@ -47,6 +49,11 @@ def test_head_of_a_static_file_is_answered_by_the_file_server(demo: LiveServer) 
     assert head.headers["content-length"] == got.headers["content-length"] == str(len(got.content))
     assert head.headers["content-type"] == got.headers["content-type"]
     assert head.headers["x-frame-options"] == got.headers["x-frame-options"]
+    # ... because the application hands the files' HEAD to the file server (below).
+    application = create_app(demo.settings)
+    [head_as_get] = [m for m in application.user_middleware if m.cls is HeadAsGet]
+    [static] = [r for r in application.routes if isinstance(r, Mount) and r.name == "static"]
+    assert head_as_get.kwargs == {"native": (f"{static.path}/",)}
 
 
 async def test_head_goes_as_head_to_an_application_that_answers_it() -> None:

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from gatehouse.cli import app
+from gatehouse.mail import test_email
+from gatehouse.mail.models import OutboxMessage
+from gatehouse.mail.test_email import HELD_FOR_CALLER
 from gatehouse.settings import Settings
 from tests.support.cli import point_cli_at
 from tests.support.live import LiveServer
@@ -312,3 +317,34 @@ def test_mail_send_test_in_a_language(demo: LiveServer, cli_env: Settings) -> No
     assert queued.exit_code == 0, queued.output
     [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["ops@demo.test"])
     assert mail.subject == "E-mail de test de Demo Tenant"
+
+
+def test_mail_send_test_holds_the_email_it_delivers_itself(
+    demo: LiveServer, cli_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without ``--no-wait`` the command delivers its test e-mail itself, so it is queued held
+    for two minutes, past the running workers' claims (one of them took it at times, and the
+    command said "sending: not delivered yet"); with ``--no-wait`` it is due at once."""
+    held: list[timedelta] = []
+    deliver_now = test_email.deliver_now
+
+    async def holding(runtime: Any, message_id: str) -> str:
+        async with runtime.sessions() as session:
+            message = await session.get(OutboxMessage, message_id)
+            held.append(message.next_attempt_at - message.created_at)
+        return await deliver_now(runtime, message_id)
+
+    monkeypatch.setattr(test_email, "deliver_now", holding)
+    args = ["mail", "send-test", "--tenant", "demo", "--to", "ops@demo.test"]
+    runner.invoke(app, args)
+    assert len(held) == 1 and timedelta(minutes=1, seconds=59) < held[0] <= HELD_FOR_CALLER
+    queued = runner.invoke(app, [*args, "--no-wait"])
+    assert queued.exit_code == 0, queued.output
+    [message_id] = re.findall(r"Test e-mail ([0-9a-f]{32}) queued", queued.output)
+
+    async def due_in(runtime: Any) -> timedelta:
+        async with runtime.sessions() as session:
+            message = await session.get(OutboxMessage, message_id)
+            return message.next_attempt_at - message.created_at
+
+    assert demo.run(due_in) < timedelta(seconds=1)

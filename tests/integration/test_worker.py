@@ -577,3 +577,31 @@ async def test_a_test_email_the_command_line_delivers_is_left_to_it(
         assert [job.message.id for job in await running.take()] == [left]
     finally:
         await running.close()
+
+
+async def test_a_test_email_the_command_cannot_take_is_left_to_the_workers(
+    runtime: Runtime, server: SmtpServer
+) -> None:
+    """A tenant with its own server whose mail another worker is sending: the command cannot
+    take its test e-mail (one worker per tenant's server at a time). It said "queued: not
+    delivered yet" and the e-mail waited out the two minutes held for the command; now the
+    hold ends, and the command says why and who sends it."""
+    await add_custom_configs(runtime, ["acme"], server.port)
+    [busy] = await queue(runtime, 1)
+    other = Worker(runtime)
+    try:
+        assert [job.message.id for job in await other.take()] == [busy]  # sending, for now
+        message_id = await queue_test_email(
+            runtime, tenant_id="acme", recipient="ops@acme.test", limit=0, delivered_here=True
+        )
+        assert await deliver_now(runtime, message_id) == (
+            "queued: the tenant's connections are busy or its rate limit is reached; a running "
+            "worker sends it"
+        )
+        async with runtime.sessions() as session:
+            message = await session.get(OutboxMessage, message_id)
+            assert message is not None
+            assert (message.status, message.attempts) == ("queued", 0)
+            assert message.next_attempt_at <= utcnow()  # due: no longer held
+    finally:
+        await other.close()

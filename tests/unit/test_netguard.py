@@ -91,8 +91,8 @@ async def test_private_literal_allowed_by_operator() -> None:
 
 
 NOT_FOUND_OR_PRIVATE = (
-    "The host name {} could not be found (DNS), or it is on a private network, where mail "
-    "servers are not allowed. Check the spelling, and use the server's public host name."
+    "The host name {} could not be found (DNS), or it is on a private network, which is "
+    "not allowed. Check the spelling, and use the server's public host name."
 )
 
 

@@ -69,7 +69,9 @@ log = logging.getLogger(__name__)
 
 NOT_TRIED = "Not tried: an e-mail just before it to the same server failed this way."
 # The reply another tenant's e-mail got (tenants on the platform default share its connections):
-# it may quote that e-mail's recipient, subject or more, so only its code is passed on.
+# it may quote that e-mail's recipient, subject or more, so only its code is passed on. The
+# replies at these steps answer an e-mail; the others (greeting, EHLO, login) the connection.
+MESSAGE_STEPS = frozenset({"mail", "rcpt", "data"})
 NOT_TRIED_AFTER_ANOTHER_TENANT = (
     "Not tried: the mail server answered {code} to another tenant's e-mail just before it, on "
     "the same connection; that reply is not shown here."
@@ -307,7 +309,7 @@ class Dispatcher:
             except DeliveryError as exc:
                 error = _without_secrets(exc, job.message)
                 if job.route.owner == DEFAULT_OWNER and error.step == "auth":
-                    error = _platform_login_failed(error)
+                    error = _on_platform_login(error)
             except Exception as exc:  # never lose a message to a bug: retry it, log the cause
                 log.exception("unexpected error delivering message %s", job.message.id)
                 error = _internal(exc)
@@ -462,10 +464,11 @@ def _without_secrets(error: DeliveryError, message: Queued) -> DeliveryError:
 
 def _of_another_tenant(failure: DeliveryError, recipient: str) -> str:
     """Why a message was not tried, when another tenant's e-mail to ``recipient`` found the
-    connection failed: the server's reply to it by its code alone; a failure of the connection
-    itself (refused, timed out, untrusted) as it is, without that recipient (as stored, and as
-    it went over the wire), which a failure may name."""
-    if failure.reply_code is not None and failure.message != PLATFORM_LOGIN_FAILED:
+    connection failed: the server's reply to that e-mail (MAIL, RCPT, DATA) by its code alone;
+    a failure of the connection itself (refused, timed out, untrusted, a greeting or login
+    refused), which quotes no e-mail, as it is, without that recipient (as stored, and as it
+    went over the wire) should it name it."""
+    if failure.step in MESSAGE_STEPS and failure.reply_code is not None:
         return NOT_TRIED_AFTER_ANOTHER_TENANT.format(code=failure.reply_code)
     text = f"{failure.message} {NOT_TRIED}"
     for address in {recipient, wire_address(recipient)}:
@@ -473,12 +476,15 @@ def _of_another_tenant(failure: DeliveryError, recipient: str) -> str:
     return text
 
 
-def _platform_login_failed(error: DeliveryError) -> DeliveryError:
-    """The platform default's login refused (or impossible): the tenant is told that only the
-    operator can correct it, the operator (the log) why."""
+def _on_platform_login(error: DeliveryError) -> DeliveryError:
+    """The platform default's login refused, or impossible (no AUTH offered, none of its
+    methods): the tenant is told that only the operator can correct it, the operator (the
+    log) why. A login that failed for now (timed out, 454) is retried and names no user: as
+    it is."""
+    if error.retryable:
+        return error
     log.error(PLATFORM_LOGIN_LOGGED, error.message)
-    kind = TransientDeliveryError if error.retryable else PermanentDeliveryError
-    return kind("auth", PLATFORM_LOGIN_FAILED, reply_code=error.reply_code)
+    return PermanentDeliveryError("auth", PLATFORM_LOGIN_FAILED, reply_code=error.reply_code)
 
 
 def gave_up(hours: float) -> str:

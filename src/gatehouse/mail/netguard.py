@@ -21,8 +21,8 @@ DNS_TIMEOUT = "Looking up the host name {host} timed out (DNS); try again later.
 # could not be found: the platform's resolver may answer names of its own network, and a
 # tenant's administrator must learn neither their addresses nor which of them exist.
 NOT_FOUND_OR_PRIVATE = (
-    "The host name {host} could not be found (DNS), or it is on a private network, where "
-    "mail servers are not allowed. Check the spelling, and use the server's public host name."
+    "The host name {host} could not be found (DNS), or it is on a private network, which "
+    "is not allowed. Check the spelling, and use the server's public host name."
 )
 PRIVATE_LITERAL = (
     "The mail server address {address} is on a private network, and private network addresses "

@@ -9,7 +9,7 @@ from gatehouse.accounts.users import find_by_email
 from gatehouse.db.base import utcnow
 from gatehouse.errors import ValidationError
 from gatehouse.mail.addresses import normalize_email
-from gatehouse.mail.models import OutboxMessage
+from gatehouse.mail.models import QUEUED, SENDING, SENT, OutboxMessage
 from gatehouse.mail.outbox import enqueue
 from gatehouse.mail.templates.types import DEFAULT_LANGUAGE, TEMPLATE_LANGUAGES
 from gatehouse.mail.test_limit import TEST_EMAIL_PROCESS, check_test_email_allowed
@@ -68,17 +68,31 @@ async def queue_test_email(
     return message.id
 
 
+# deliver_now could not take its message: the tenant's connections are another worker's for
+# now, or its rate limit is used up. The hold ends, so a running worker sends it.
+LEFT_TO_WORKERS = (
+    "queued: the tenant's connections are busy or its rate limit is reached; a running worker "
+    "sends it"
+)
+BEING_SENT = "sending: a running worker is sending it"
+
+
 async def deliver_now(runtime: Runtime, message_id: str) -> str:
     """Deliver this one message in-process; a one-line outcome for a person."""
     worker = Worker(runtime)
     try:
-        await worker.run_once(only=message_id)
+        taken = await worker.run_once(only=message_id)
     finally:
         await worker.close()
-    async with runtime.sessions() as session:
+    async with runtime.sessions.begin() as session:
         message = await session.get(OutboxMessage, message_id)
-    if message is None:
-        raise ValidationError("message", "The message no longer exists.")
-    if message.status == "sent":
+        if message is None:
+            raise ValidationError("message", "The message no longer exists.")
+        if not taken and message.status == QUEUED and not message.attempts:
+            message.next_attempt_at = utcnow()
+            return LEFT_TO_WORKERS
+    if message.status == SENT:
         return f"sent to {message.recipient}"
+    if message.status == SENDING:
+        return BEING_SENT
     return f"{message.status}: {message.last_error or 'not delivered yet'}"

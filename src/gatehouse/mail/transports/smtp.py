@@ -72,8 +72,11 @@ class SmtpTransport:
 
     async def _transaction(self, message: bytes, sender: str, recipients: list[str]) -> str:
         """MAIL, RCPT, DATA one by one, so a failure names the step it happened in."""
+        # After waiting for the connection, and before opening a new one (its login counts at
+        # the provider): nothing is sent yet.
+        check_send_deadline()
         connection = await self._connect()
-        check_send_deadline()  # after waiting for the connection: nothing is sent yet
+        check_send_deadline()
         step = "mail"
         try:
             utf8 = _needs_smtputf8(connection, message, sender, recipients)
