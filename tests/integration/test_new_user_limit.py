@@ -9,14 +9,14 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
 from gatehouse.db.base import utcnow
-from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.outbox import enqueue
 from tests.support.accounts import api_client, sign_in
+from tests.support.delivery import age_outbox
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token, post_form
 
@@ -43,16 +43,6 @@ def sent_to_new_users(live: LiveServer, count: int, *, minutes_ago: int = 0) -> 
                 )
                 message.status, message.context = "failed", None
                 message.created_at = utcnow() - timedelta(minutes=minutes_ago)
-
-    live.run(work)
-
-
-def age_all(live: LiveServer, minutes: int) -> None:
-    async def work(runtime: Any) -> None:
-        async with runtime.sessions.begin() as session:
-            await session.execute(
-                update(OutboxMessage).values(created_at=utcnow() - timedelta(minutes=minutes))
-            )
 
     live.run(work)
 
@@ -105,7 +95,7 @@ def test_a_tenants_emails_to_new_users_are_limited_per_hour(demo: LiveServer) ->
         assert (invitation.status_code, invitation.json()) == (429, {"detail": LIMITED})
         assert users_named(demo, "late@example.test", "created1@example.test") == 0
         assert users_named(demo, "admin1@example.test") == 0
-        age_all(demo, 61)  # an hour later
+        age_outbox(demo, 61)  # an hour later
         created = create_everywhere(console, api, 2)
     assert [answer.status_code for answer in created] == [201, 303, 303]
     assert users_named(demo, *(f"{k}2@example.test" for k in ("invited", "created", "admin"))) == 3

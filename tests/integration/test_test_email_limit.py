@@ -5,17 +5,14 @@ or the REST API; the operator's `gatehouse mail send-test` is not limited."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import update
 
 from gatehouse.accounts.authorizations import Authorization
-from gatehouse.db.base import utcnow
-from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.test_email import queue_test_email
 from tests.support.accounts import api_client, sign_in
+from tests.support.delivery import age_outbox
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token
 
@@ -33,16 +30,6 @@ def queue_by_operator(live: LiveServer, count: int) -> None:
     async def work(runtime: Any) -> None:
         for n in range(count):
             await queue_test_email(runtime, tenant_id="demo", recipient=f"t{n}@demo.test", limit=0)
-
-    live.run(work)
-
-
-def age_tests(live: LiveServer, minutes: int) -> None:
-    async def work(runtime: Any) -> None:
-        async with runtime.sessions.begin() as session:
-            await session.execute(
-                update(OutboxMessage).values(created_at=utcnow() - timedelta(minutes=minutes))
-            )
 
     live.run(work)
 
@@ -72,6 +59,6 @@ def test_a_tenants_test_emails_are_limited_per_hour(demo: LiveServer) -> None:
         for page in refused[:2]:
             assert LIMITED in page.text and 'value="qa@demo.test"' in page.text
         assert refused[2].json() == {"detail": LIMITED}
-        age_tests(demo, 61)  # an hour later
+        age_outbox(demo, 61)  # an hour later
         sent = send_tests(console, api)
     assert [answer.status_code for answer in sent] == [303, 303, 202]

@@ -177,3 +177,16 @@ def point_demo_at(live: LiveServer, port: int) -> None:
             runtime, tenant_id="demo", port=port, sender_email="it@demo.test"
         )
     )
+
+
+def age_outbox(live: LiveServer, minutes: int) -> None:
+    """Every e-mail in the live server's outbox queued ``minutes`` ago (an hourly limit's
+    window passed)."""
+
+    async def work(runtime: Any) -> None:
+        async with runtime.sessions.begin() as session:
+            await session.execute(
+                update(OutboxMessage).values(created_at=utcnow() - timedelta(minutes=minutes))
+            )
+
+    live.run(work)

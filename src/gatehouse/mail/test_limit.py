@@ -6,42 +6,26 @@ name and reputation. The operator's ``gatehouse mail send-test`` is not counted 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse.db.base import utcnow
-from gatehouse.db.row_lock import lock_rows
-from gatehouse.errors import LimitReachedError
+from gatehouse.mail.hourly_limit import check_hourly_limit
 from gatehouse.mail.models import OutboxMessage
-from gatehouse.tenants.models import Tenant
 
 TEST_EMAIL_PROCESS = "test-email"
-WINDOW = timedelta(hours=1)
 TEST_EMAILS_LIMITED = (
     "{limit} test e-mails were sent for this tenant in the last hour, the most allowed. "
     "Try again later."
+)
+# The mail server's test, and the test of one template (its set chosen explicitly).
+TEST_EMAILS = or_(
+    OutboxMessage.process == TEST_EMAIL_PROCESS, OutboxMessage.template_set_id.is_not(None)
 )
 
 
 async def check_test_email_allowed(session: AsyncSession, *, tenant_id: str, limit: int) -> None:
     """LimitReachedError when ``tenant_id`` sent ``limit`` test e-mails in the last hour (0:
-    no limit). The tenant's row stays locked until the caller's commit, so two tests at once
-    cannot both take the last one."""
-    if limit == 0:
-        return
-    await lock_rows(session, Tenant.display_name, Tenant.id == tenant_id)
-    sent = await session.scalar(
-        select(func.count()).where(
-            OutboxMessage.tenant_id == tenant_id,
-            OutboxMessage.created_at > utcnow() - WINDOW,
-            # The mail server's test, and the test of one template (its set chosen explicitly).
-            or_(
-                OutboxMessage.process == TEST_EMAIL_PROCESS,
-                OutboxMessage.template_set_id.is_not(None),
-            ),
-        )
+    no limit), under mail/hourly_limit.py's lock."""
+    await check_hourly_limit(
+        session, tenant_id=tenant_id, limit=limit, kind=TEST_EMAILS, refusal=TEST_EMAILS_LIMITED
     )
-    if (sent or 0) >= limit:
-        raise LimitReachedError(TEST_EMAILS_LIMITED.format(limit=limit))

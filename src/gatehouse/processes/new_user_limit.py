@@ -8,19 +8,12 @@ strangers under the platform's name. Self-registrations have their own limit
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse.db.base import utcnow
-from gatehouse.db.row_lock import lock_rows
-from gatehouse.errors import LimitReachedError
+from gatehouse.mail.hourly_limit import check_hourly_limit
 from gatehouse.mail.models import OutboxMessage
-from gatehouse.tenants.models import Tenant
 
 NEW_USER_PROCESSES = ("invitation", "on-behalf-registration")
-WINDOW = timedelta(hours=1)
 NEW_USER_EMAILS_LIMITED = (
     "{limit} e-mails to new users were sent for this tenant in the last hour, the most "
     "allowed. Try again later."
@@ -31,17 +24,11 @@ async def check_new_user_email_allowed(
     session: AsyncSession, *, tenant_id: str, limit: int
 ) -> None:
     """LimitReachedError when ``tenant_id`` sent ``limit`` invitation and on-behalf
-    registration e-mails in the last hour (0: no limit). The tenant's row stays locked until
-    the caller's commit, so two requests at once cannot both take the last one."""
-    if limit == 0:
-        return
-    await lock_rows(session, Tenant.display_name, Tenant.id == tenant_id)
-    sent = await session.scalar(
-        select(func.count()).where(
-            OutboxMessage.tenant_id == tenant_id,
-            OutboxMessage.created_at > utcnow() - WINDOW,
-            OutboxMessage.process.in_(NEW_USER_PROCESSES),
-        )
+    registration e-mails in the last hour (0: no limit), under mail/hourly_limit.py's lock."""
+    await check_hourly_limit(
+        session,
+        tenant_id=tenant_id,
+        limit=limit,
+        kind=OutboxMessage.process.in_(NEW_USER_PROCESSES),
+        refusal=NEW_USER_EMAILS_LIMITED,
     )
-    if (sent or 0) >= limit:
-        raise LimitReachedError(NEW_USER_EMAILS_LIMITED.format(limit=limit))
