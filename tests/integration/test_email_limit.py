@@ -211,6 +211,10 @@ def test_demo_rest_scenario(demo: LiveServer) -> None:
         assert details["password_reset"]["count"] == 3
         assert details["password_reset"]["limit"] == 3
         assert len(details["password_reset"]["sent_at"]) == 3
+        emails = details["password_reset"]["emails"]
+        assert [(e["at"], e["process"]) for e in emails] == [
+            (at, "forgot-password") for at in details["password_reset"]["sent_at"]
+        ]
         assert details["password_reset"]["refused"] == 1
         reset = api.post(f"/admin/api/v1/users/{found['id']}/password-details/reset-counter")
         assert reset.status_code == 200
@@ -218,6 +222,7 @@ def test_demo_rest_scenario(demo: LiveServer) -> None:
             "count": 0,
             "limit": 3,
             "sent_at": [],
+            "emails": [],
             "refused": 0,
             "last_refused_at": None,
         }
