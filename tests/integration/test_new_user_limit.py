@@ -9,13 +9,18 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
 from gatehouse.db.base import utcnow
+from gatehouse.errors import LimitReachedError
 from gatehouse.mail.outbox import enqueue
-from tests.support.accounts import api_client, sign_in
+from gatehouse.processes.new_user_limit import check_new_user_email_allowed
+from gatehouse.processes.onboarding import onboard_tenant
+from gatehouse.tenants.models import Tenant
+from tests.support.accounts import JANE, api_client, sign_in
 from tests.support.delivery import age_outbox
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token, post_form
@@ -27,17 +32,36 @@ LIMITED = (
 )
 
 
-def sent_to_new_users(live: LiveServer, count: int, *, minutes_ago: int = 0) -> None:
-    """``count`` invitation and on-behalf registration e-mails of the demo tenant, already
-    failed (no worker sends them), queued ``minutes_ago``."""
+NEW_USER_PROCESSES = ("invitation", "on-behalf-registration")
+
+
+def sent(
+    live: LiveServer,
+    count: int,
+    *,
+    processes: tuple[str, ...] = NEW_USER_PROCESSES,
+    tenant_id: str = "demo",
+    minutes_ago: int = 0,
+) -> None:
+    """``count`` e-mails of ``processes`` (in turn) of ``tenant_id``, already failed (no worker
+    sends them), queued ``minutes_ago``."""
 
     async def work(runtime: Any) -> None:
         async with runtime.sessions.begin() as session:
+            if await session.get(Tenant, tenant_id) is None:
+                await onboard_tenant(
+                    session,
+                    settings=runtime.settings,
+                    display_name=tenant_id.title(),
+                    admin_email=f"a@{tenant_id}.test",
+                    tenant_id=tenant_id,
+                    admin_password="Other-Admin-1",
+                )
             for n in range(count):
                 message = await enqueue(
                     session,
-                    tenant_id="demo",
-                    process=("invitation", "on-behalf-registration")[n % 2],
+                    tenant_id=tenant_id,
+                    process=processes[n % len(processes)],
                     recipient=f"stranger{n}@example.test",
                     context={},
                 )
@@ -58,27 +82,42 @@ def users_named(live: LiveServer, *emails: str) -> int:
     return live.run(work)
 
 
+def add_admin_page(console: httpx.Client, email: str) -> httpx.Response:
+    page = console.get("/admin/administrators/new")
+    data = {"csrf_token": csrf_token(page), "email": email, "authorization": ["read-users"]}
+    return console.post("/admin/administrators/new", data=data)
+
+
 def create_everywhere(console: httpx.Client, api: httpx.Client, n: int) -> list[httpx.Response]:
     """A new user each way: the API's invitation, the console's new user and administrator."""
-    admin_page = console.get("/admin/administrators/new")
     return [
         api.post("/admin/api/v1/invitations", json={"email": f"invited{n}@example.test"}),
         post_form(console, "/admin/users/new", {"email": f"created{n}@example.test"}),
-        console.post(
-            "/admin/administrators/new",
-            data={
-                "csrf_token": csrf_token(admin_page),
-                "email": f"admin{n}@example.test",
-                "authorization": ["read-users"],
-            },
-        ),
+        add_admin_page(console, f"admin{n}@example.test"),
     ]
+
+
+def test_without_a_limit_none_is_counted(demo: LiveServer) -> None:
+    """0: no limit (and no count)."""
+
+    async def work(runtime: Any) -> None:
+        async with runtime.sessions.begin() as session:
+            await check_new_user_email_allowed(session, tenant_id="demo", limit=0)
+            with pytest.raises(LimitReachedError) as caught:
+                await check_new_user_email_allowed(session, tenant_id="demo", limit=LIMIT)
+            assert caught.value.message == LIMITED
+
+    sent(demo, LIMIT)
+    demo.run(work)
 
 
 def test_a_tenants_emails_to_new_users_are_limited_per_hour(demo: LiveServer) -> None:
     assert demo.settings.new_user_emails_per_tenant_hour == LIMIT  # the default
-    sent_to_new_users(demo, LIMIT - 1)
-    sent_to_new_users(demo, 5, minutes_ago=61)  # older than the hour: not counted
+    sent(demo, LIMIT - 1)
+    # Not counted: older than the hour, of other processes, of another tenant.
+    sent(demo, 5, minutes_ago=61)
+    sent(demo, 6, processes=("forgot-password", "self-registration", "test-email"))
+    sent(demo, 5, tenant_id="other")
     with (
         demo.client() as console,
         demo.client(auth=api_client(demo, Authorization.MANAGE_USERS)) as api,
@@ -87,10 +126,13 @@ def test_a_tenants_emails_to_new_users_are_limited_per_hour(demo: LiveServer) ->
         [last, *refused] = create_everywhere(console, api, 1)
         assert last.status_code == 201, last.text  # the 500th
         assert [answer.status_code for answer in refused] == [429, 429]
-        for page in refused:
-            assert LIMITED in page.text and 'value="' in page.text
-        assert "created1@example.test" in refused[0].text  # the form keeps what was typed
-        assert "admin1@example.test" in refused[1].text
+        assert all(LIMITED in page.text for page in refused)
+        # The forms keep what was typed.
+        assert 'value="created1@example.test"' in refused[0].text
+        assert 'value="admin1@example.test"' in refused[1].text
+        # An existing user made an administrator gets no e-mail: not limited.
+        jane = add_admin_page(console, JANE)
+        assert jane.status_code == 303, jane.text
         invitation = api.post("/admin/api/v1/invitations", json={"email": "late@example.test"})
         assert (invitation.status_code, invitation.json()) == (429, {"detail": LIMITED})
         assert users_named(demo, "late@example.test", "created1@example.test") == 0

@@ -595,8 +595,8 @@ async def test_a_test_email_the_command_cannot_take_is_left_to_the_workers(
             runtime, tenant_id="acme", recipient="ops@acme.test", limit=0, delivered_here=True
         )
         assert await deliver_now(runtime, message_id) == (
-            "queued: the tenant's connections are busy or its rate limit is reached; a running "
-            "worker sends it"
+            "queued: a running worker holds the tenant's connections, or its rate limit is "
+            "reached; the workers will send it"
         )
         async with runtime.sessions() as session:
             message = await session.get(OutboxMessage, message_id)

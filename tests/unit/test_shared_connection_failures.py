@@ -7,11 +7,12 @@ import logging
 
 import pytest
 
-from gatehouse.errors import PermanentDeliveryError, TransientDeliveryError
+from gatehouse.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 from gatehouse.mail.dispatcher import (
     NOT_TRIED,
     NOT_TRIED_AFTER_ANOTHER_TENANT,
     PLATFORM_LOGIN_FAILED,
+    PLATFORM_LOGIN_FOR_NOW,
     _of_another_tenant,
     _on_platform_login,
 )
@@ -34,19 +35,38 @@ def test_a_refused_platform_login_names_no_user(caplog: pytest.LogCaptureFixture
     assert REFUSED in caplog.records[0].getMessage()  # the operator's log has the diagnosis
 
 
-def test_a_platform_login_that_failed_for_now_is_left_as_it_is(
-    caplog: pytest.LogCaptureFixture,
+@pytest.mark.parametrize(
+    "failure",
+    [
+        TransientDeliveryError(
+            "auth", "The mail server 10.0.0.5:587 timed out during AUTH.", timed_out=True
+        ),
+        TransientDeliveryError(
+            "auth",
+            "The server temporarily refused the login: 454 AKIAEXAMPLE throttled.",
+            reply_code=454,
+        ),
+    ],
+)
+def test_a_platform_login_that_failed_for_now_is_retried_in_our_words(
+    failure: TransientDeliveryError, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A timeout at AUTH names no user and is retried: kept whole, ``timed_out`` included, so
-    the batch's next messages do not wait out the same timeout (it was made a permanent-looking
-    login failure, its connection no longer known as failed, and logged per message)."""
-    timed_out = TransientDeliveryError(
-        "auth", "The mail server 10.0.0.5:587 timed out during AUTH.", timed_out=True
-    )
+    """Retried as it was, ``timed_out`` included, so the batch's next messages do not wait out
+    the same timeout (it was made a lasting login failure whose connection was not known as
+    failed, with an ERROR per message); in our words, as a 454 may quote the user name."""
     with caplog.at_level(logging.INFO):
-        assert _on_platform_login(timed_out) is timed_out
-    assert timed_out.fails_the_connection
-    assert caplog.records == []
+        told = _on_platform_login(failure)
+    assert (type(told), told.step, told.reply_code, told.timed_out) == (
+        TransientDeliveryError,
+        "auth",
+        failure.reply_code,
+        failure.timed_out,
+    )
+    assert told.message == PLATFORM_LOGIN_FOR_NOW
+    assert told.fails_the_connection == failure.fails_the_connection
+    assert [(r.levelname, failure.message in r.getMessage()) for r in caplog.records] == [
+        ("WARNING", True)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -74,9 +94,22 @@ def test_a_platform_login_that_failed_for_now_is_left_as_it_is(
             ),
             f"Could not deliver to [redacted]: the connection closed. {NOT_TRIED}",
         ),
+        (  # the platform's login, in our words already: as it is
+            PermanentDeliveryError("auth", PLATFORM_LOGIN_FAILED, reply_code=535),
+            f"{PLATFORM_LOGIN_FAILED} {NOT_TRIED}",
+        ),
+        (  # a reply at RCPT quoting more than the address: its code only
+            TransientDeliveryError(
+                "rcpt",
+                "The server temporarily refused the recipient: 450 <ann@acme.test> "
+                "of Acme's 'Reset your password' held.",
+                reply_code=450,
+            ),
+            NOT_TRIED_AFTER_ANOTHER_TENANT.format(code=450),
+        ),
     ],
 )
 def test_another_tenants_failure_is_passed_on_without_its_email(
-    failure: TransientDeliveryError, told: str
+    failure: DeliveryError, told: str
 ) -> None:
     assert _of_another_tenant(failure, "ann@acme.test") == told

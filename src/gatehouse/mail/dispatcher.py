@@ -83,9 +83,17 @@ PLATFORM_LOGIN_FAILED = (
     "The platform's mail server did not accept the platform's login. Only the platform "
     "operator can correct this; the delivery worker's log says why."
 )
+PLATFORM_LOGIN_FOR_NOW = (
+    "The platform's mail server did not accept the platform's login for now. The e-mail is "
+    "tried again."
+)
 PLATFORM_LOGIN_LOGGED = (
     "the platform default mail server (GATEHOUSE_DEFAULT_SMTP_URL) did not accept the login: %s "
     "Every e-mail through it fails until that is corrected."
+)
+PLATFORM_LOGIN_FOR_NOW_LOGGED = (
+    "the platform default mail server (GATEHOUSE_DEFAULT_SMTP_URL) did not accept the login "
+    "for now: %s"
 )
 # A batch's Python work (claimed rows, jobs, attempt rows, outcomes to write) gives the event
 # loop back after this many messages: the replies of the batches being sent would otherwise
@@ -479,10 +487,13 @@ def _of_another_tenant(failure: DeliveryError, recipient: str) -> str:
 def _on_platform_login(error: DeliveryError) -> DeliveryError:
     """The platform default's login refused, or impossible (no AUTH offered, none of its
     methods): the tenant is told that only the operator can correct it, the operator (the
-    log) why. A login that failed for now (timed out, 454) is retried and names no user: as
-    it is."""
+    log) why. One that failed for now (timed out, 454) is retried as it was (its connection
+    known as failed), in our words too: a server's reply may quote the platform's user name."""
     if error.retryable:
-        return error
+        log.warning(PLATFORM_LOGIN_FOR_NOW_LOGGED, error.message)
+        return TransientDeliveryError(
+            "auth", PLATFORM_LOGIN_FOR_NOW, reply_code=error.reply_code, timed_out=error.timed_out
+        )
     log.error(PLATFORM_LOGIN_LOGGED, error.message)
     return PermanentDeliveryError("auth", PLATFORM_LOGIN_FAILED, reply_code=error.reply_code)
 

@@ -20,6 +20,8 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_tenant_created", "tenant_id", "created_at"),
+        # The hourly limits' counts of a few processes (mail/hourly_limit.py).
+        Index("ix_outbox_tenant_process_created", "tenant_id", "process", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

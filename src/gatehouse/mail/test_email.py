@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from gatehouse.accounts.users import find_by_email
 from gatehouse.db.base import utcnow
 from gatehouse.errors import ValidationError
@@ -69,12 +71,17 @@ async def queue_test_email(
 
 
 # deliver_now could not take its message: the tenant's connections are another worker's for
-# now, or its rate limit is used up. The hold ends, so a running worker sends it.
+# now, or its rate limit is used up. The hold ends, so the workers send it when they may.
 LEFT_TO_WORKERS = (
-    "queued: the tenant's connections are busy or its rate limit is reached; a running worker "
-    "sends it"
+    "queued: a running worker holds the tenant's connections, or its rate limit is reached; "
+    "the workers will send it"
 )
 BEING_SENT = "sending: a running worker is sending it"
+# Its own outcome was not written (the database away): it may have been sent, and is sent
+# again once its lease runs out.
+NOT_RECORDED = (
+    "sending: its outcome could not be recorded; it is sent again once its lease runs out"
+)
 
 
 async def deliver_now(runtime: Runtime, message_id: str) -> str:
@@ -84,15 +91,32 @@ async def deliver_now(runtime: Runtime, message_id: str) -> str:
         taken = await worker.run_once(only=message_id)
     finally:
         await worker.close()
-    async with runtime.sessions.begin() as session:
+    if not taken and await _release_hold(runtime, message_id):
+        return LEFT_TO_WORKERS
+    async with runtime.sessions() as session:
         message = await session.get(OutboxMessage, message_id)
-        if message is None:
-            raise ValidationError("message", "The message no longer exists.")
-        if not taken and message.status == QUEUED and not message.attempts:
-            message.next_attempt_at = utcnow()
-            return LEFT_TO_WORKERS
+    if message is None:
+        raise ValidationError("message", "The message no longer exists.")
     if message.status == SENT:
         return f"sent to {message.recipient}"
     if message.status == SENDING:
-        return BEING_SENT
+        return NOT_RECORDED if taken else BEING_SENT
     return f"{message.status}: {message.last_error or 'not delivered yet'}"
+
+
+async def _release_hold(runtime: Runtime, message_id: str) -> bool:
+    """Make the message due now if it is still untried (no worker took it meanwhile, whose
+    retry's delay this would undo); whether it was."""
+    async with runtime.sessions.begin() as session:
+        released = await session.scalar(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == QUEUED,
+                OutboxMessage.attempts == 0,
+            )
+            .values(next_attempt_at=utcnow())
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+    return released is not None

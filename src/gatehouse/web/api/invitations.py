@@ -37,7 +37,15 @@ class InvitationAnswer(BaseModel):
     message_id: str
 
 
-@router.post("", response_model=InvitationAnswer, status_code=201)
+@router.post(
+    "",
+    response_model=InvitationAnswer,
+    status_code=201,
+    responses={
+        409: {"description": "The address already belongs to a user"},
+        429: {"description": "The tenant's e-mails to new users in the last hour are at the limit"},
+    },
+)
 async def invite(
     body: InvitationInput,
     request: Request,
