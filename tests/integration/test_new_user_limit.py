@@ -18,10 +18,9 @@ from gatehouse.db.base import utcnow
 from gatehouse.errors import LimitReachedError
 from gatehouse.mail.outbox import enqueue
 from gatehouse.processes.new_user_limit import check_new_user_email_allowed
-from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.tenants.models import Tenant
 from tests.support.accounts import JANE, api_client, sign_in
-from tests.support.delivery import age_outbox
+from tests.support.delivery import age_outbox, onboard
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token, post_form
 
@@ -47,16 +46,11 @@ def sent(
     sends them), queued ``minutes_ago``."""
 
     async def work(runtime: Any) -> None:
+        async with runtime.sessions() as session:
+            known = await session.get(Tenant, tenant_id) is not None
+        if not known:
+            await onboard(runtime, tenant_id)
         async with runtime.sessions.begin() as session:
-            if await session.get(Tenant, tenant_id) is None:
-                await onboard_tenant(
-                    session,
-                    settings=runtime.settings,
-                    display_name=tenant_id.title(),
-                    admin_email=f"a@{tenant_id}.test",
-                    tenant_id=tenant_id,
-                    admin_password="Other-Admin-1",
-                )
             for n in range(count):
                 message = await enqueue(
                     session,

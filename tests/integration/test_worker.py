@@ -26,11 +26,11 @@ from gatehouse.mail.templates.models import EmailTemplate
 from gatehouse.mail.templates.sets import create_set
 from gatehouse.mail.test_email import deliver_now, queue_test_email
 from gatehouse.mail.worker import FIRST_BATCH, LINGER_SECONDS, Worker
-from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import Runtime, build_runtime
 from gatehouse.settings import Settings
 from tests.bench.common import SINK_LOGIN, add_custom_configs
 from tests.bench.sink import Sink
+from tests.support.delivery import onboard
 from tests.support.smtp_servers import GatedData, Pki, ScriptedHandler, SmtpServer
 
 
@@ -54,19 +54,6 @@ async def runtime(clean_db: Settings, server: SmtpServer, pki: Pki) -> AsyncIter
     await onboard(runtime, "acme")
     yield runtime
     await runtime.close()
-
-
-async def onboard(runtime: Runtime, tenant_id: str) -> None:
-    """A tenant with an active administrator (so no activation e-mail is queued)."""
-    async with runtime.sessions.begin() as session:
-        await onboard_tenant(
-            session,
-            settings=runtime.settings,
-            display_name=tenant_id.title(),
-            admin_email=f"a@{tenant_id}.test",
-            tenant_id=tenant_id,
-            admin_password=f"{tenant_id.title()}-Admin-1",
-        )
 
 
 async def queue(runtime: Runtime, count: int, tenant_id: str = "acme") -> list[str]:

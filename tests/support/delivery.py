@@ -44,6 +44,20 @@ async def onboard_acme(runtime: Runtime) -> None:
         )
 
 
+async def onboard(runtime: Runtime, tenant_id: str) -> None:
+    """Tenant ``tenant_id`` with an active administrator a@<tenant_id>.test (so no activation
+    e-mail is queued)."""
+    async with runtime.sessions.begin() as session:
+        await onboard_tenant(
+            session,
+            settings=runtime.settings,
+            display_name=tenant_id.title(),
+            admin_email=f"a@{tenant_id}.test",
+            tenant_id=tenant_id,
+            admin_password=f"{tenant_id.title()}-Admin-1",
+        )
+
+
 class DeliverySetup:
     """Builds runtimes on the clean test database, and the workers that deliver with them."""
 
