@@ -109,15 +109,12 @@ async def resolve_mail_addresses(
     unspecified addresses (a name so, in the words of an unknown one);
     TransientDeliveryError when the resolver cannot answer now."""
     literal = _literal_address(host)
-    if literal is not None:
-        addresses = [literal]
-    elif allow_private:
-        addresses = await _lookup(host, port, dns_timeout)
-    else:
-        try:
-            addresses = await _lookup(host, port, dns_timeout)
-        except ConfigurationError as exc:
-            raise ConfigurationError("dns", NOT_FOUND_OR_PRIVATE.format(host=host)) from exc
+    try:
+        addresses = [literal] if literal is not None else await _lookup(host, port, dns_timeout)
+    except ConfigurationError as exc:  # not found
+        if allow_private:
+            raise
+        raise ConfigurationError("dns", NOT_FOUND_OR_PRIVATE.format(host=host)) from exc
     if not allow_private:
         for address in addresses:
             if is_private_address(address):

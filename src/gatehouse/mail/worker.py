@@ -496,8 +496,8 @@ def _take_statement(*, recheck: ColumnElement[bool] | None) -> Update:
     as a literal list, the statement and its cache key were made again over up to 1,000 IDs).
 
     ``recheck`` (SQLite): it tests again that each message is still due (or, for deliver_now,
-    still queued), since another process
-    may have taken it since the candidates were read. On PostgreSQL the candidates are locked
+    still queued), since another process may have taken it since the candidates were read. On
+    PostgreSQL the candidates are locked
     (``FOR UPDATE``) in the claim's transaction, and a row changed before it was locked was
     tested again on its latest version then, so no one can have changed them since. There the
     test would also give the planner a way to the rows through ``ix_outbox_due``: from a
