@@ -129,6 +129,16 @@ def test_a_tenants_emails_to_new_users_are_limited_per_hour(demo: LiveServer) ->
         assert jane.status_code == 303, jane.text
         invitation = api.post("/admin/api/v1/invitations", json={"email": "late@example.test"})
         assert (invitation.status_code, invitation.json()) == (429, {"detail": LIMITED})
+        # Bad input is told as such at the limit too: the limit would not be the only fix.
+        taken = api.post("/admin/api/v1/invitations", json={"email": "invited1@example.test"})
+        assert taken.status_code == 409, taken.text
+        malformed = api.post("/admin/api/v1/invitations", json={"email": "late@"})
+        assert malformed.status_code == 422, malformed.text
+        assert malformed.json()["detail"]["field"] == "email"
+        again = post_form(console, "/admin/users/new", {"email": "invited1@example.test"})
+        assert again.status_code == 422, again.text
+        assert "A user with the e-mail invited1@example.test already exists." in again.text
+        assert LIMITED not in again.text + taken.text + malformed.text
         assert users_named(demo, "late@example.test", "created1@example.test") == 0
         assert users_named(demo, "admin1@example.test") == 0
         age_outbox(demo, 61)  # an hour later

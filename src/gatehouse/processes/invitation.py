@@ -33,8 +33,9 @@ async def invite(
     limit: int,
 ) -> tuple[User, OutboxMessage]:
     """The new user and the queued e-mail; ConflictError when the address already has a user,
-    LimitReachedError past ``limit`` e-mails to new users in the hour (new_user_limit)."""
-    await check_new_user_email_allowed(session, tenant_id=tenant.id, limit=limit)
+    LimitReachedError past ``limit`` e-mails to new users in the hour (new_user_limit). The
+    input is checked first, so a bad address is told as such at the limit too; the caller's
+    rollback then drops the user."""
     user = await create_user(
         session,
         tenant_id=tenant.id,
@@ -43,6 +44,7 @@ async def invite(
         last_name=last_name,
         language=language,
     )
+    await check_new_user_email_allowed(session, tenant_id=tenant.id, limit=limit)
     message = await send_activation(
         session,
         tenant=tenant,

@@ -93,8 +93,9 @@ async def create_user_on_behalf(
     limit: int,
 ) -> User:
     """A new user awaiting activation, and the On-Behalf Registration e-mail with the link;
-    LimitReachedError, and no user, past ``limit`` such e-mails in the hour (new_user_limit)."""
-    await check_new_user_email_allowed(session, tenant_id=tenant.id, limit=limit)
+    LimitReachedError past ``limit`` such e-mails in the hour (new_user_limit). The input is
+    checked first, so a bad field is told as such at the limit too; the caller's rollback then
+    drops the user."""
     user = await create_user(
         session,
         tenant_id=tenant.id,
@@ -104,6 +105,7 @@ async def create_user_on_behalf(
         login_name=login_name,
         language=language,
     )
+    await check_new_user_email_allowed(session, tenant_id=tenant.id, limit=limit)
     await send_activation(session, tenant=tenant, user=user, origin=origin)
     await record_user_change(session, user, actor, "create", email=user.email, status=user.status)
     return user
