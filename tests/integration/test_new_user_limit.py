@@ -16,10 +16,11 @@ from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
 from gatehouse.db.base import utcnow
 from gatehouse.errors import LimitReachedError
+from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.outbox import enqueue
 from gatehouse.processes.new_user_limit import check_new_user_email_allowed
 from gatehouse.tenants.models import Tenant
-from tests.support.accounts import JANE, api_client, sign_in
+from tests.support.accounts import JANE, add_user, api_client, sign_in
 from tests.support.delivery import age_outbox, onboard
 from tests.support.live import LiveServer
 from tests.support.pages import csrf_token, post_form
@@ -145,3 +146,37 @@ def test_a_tenants_emails_to_new_users_are_limited_per_hour(demo: LiveServer) ->
         created = create_everywhere(console, api, 2)
     assert [answer.status_code for answer in created] == [201, 303, 303]
     assert users_named(demo, *(f"{k}2@example.test" for k in ("invited", "created", "admin"))) == 3
+
+
+def test_the_activation_email_sent_again_counts_and_is_limited(demo: LiveServer) -> None:
+    """Send Activation E-Mail Again mails a new user too: counted, and refused past the
+    limit (console 429 on the user page, API 429) with nothing queued."""
+    newcomer = add_user(demo, "newcomer@demo.test", password=None)
+    sent(demo, LIMIT - 1)
+    path = f"/admin/api/v1/users/{newcomer}/send-activation-email"
+    with (
+        demo.client() as console,
+        demo.client(auth=api_client(demo, Authorization.MANAGE_USERS)) as api,
+    ):
+        sign_in(console, "admin@demo.test")
+        last = api.post(path)  # the 500th
+        over = api.post(path)
+        page = post_form(console, f"/admin/users/{newcomer}/send-activation-email", {})
+    assert last.status_code == 202, last.text
+    assert (over.status_code, over.json()) == (429, {"detail": LIMITED})
+    assert page.status_code == 429 and LIMITED in page.text
+    assert "Send Activation E-Mail Again</button>" in page.text  # the user's page, again
+    assert queued_for(demo, newcomer) == 1
+
+
+def queued_for(live: LiveServer, user_id: str) -> int:
+    async def work(runtime: Any) -> int:
+        async with runtime.sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.user_id == user_id)
+            )
+            return int(count or 0)
+
+    return live.run(work)

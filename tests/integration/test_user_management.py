@@ -21,7 +21,7 @@ from gatehouse.processes.demo import DEMO_USER_PASSWORD
 from gatehouse.processes.models import EmailOtpCode
 from gatehouse.processes.onboarding import onboard_tenant
 from tests.support.accounts import JANE, add_user, api_client, forgot, sign_in, user_id_of
-from tests.support.delivery import point_demo_at
+from tests.support.delivery import onboard, point_demo_at
 from tests.support.live import LiveServer, free_port
 from tests.support.pages import csrf_token, link_in, path_of, post_form
 from tests.support.smtp_servers import Pki, ScriptedHandler, SmtpServer
@@ -628,11 +628,23 @@ def test_read_users_sees_but_cannot_change(reader: str, demo: LiveServer) -> Non
             client.post(f"/admin/users/{jane}/{action}", data={"csrf_token": token})
             for action in ("reset-counter", "send-reset-email", "deactivate", "unlock")
         ]
+        newcomer = add_user(demo, "newcomer@demo.test", password=None)
+        newcomer_page = client.get(f"/admin/users/{newcomer}")
+        again = f"/admin/users/{newcomer}/send-activation-email"
+        posts.append(client.post(again, data={"csrf_token": token}))
         create = client.get("/admin/users/new")
         admins = client.get("/admin/administrators")
     assert listing.status_code == 200 and "Create User" not in listing.text
     assert details.status_code == 200 and 'disabled title="Needs Manage Users"' in details.text
-    assert [p.status_code for p in posts] == [403, 403, 403, 403]
+    assert [p.status_code for p in posts] == [403, 403, 403, 403, 403]
+    assert (
+        'disabled title="Needs Manage Users">Send Activation E-Mail Again</button>'
+        in newcomer_page.text
+    )
+    assert (
+        '<p class="muted">Sending the activation e-mail again needs the Manage Users '
+        "authorization.</p>" in newcomer_page.text
+    )
     assert create.status_code == 403 and admins.status_code == 403
 
 
@@ -708,3 +720,98 @@ def test_a_refusal_after_a_redirect_is_announced_as_an_alert(demo: LiveServer) -
         sent = admin.get("/admin/users?msg=reset-email-sent")
     assert '<div class="alert alert-error" role="alert">No e-mail was sent: ' in refused.text
     assert '<div class="alert alert-success" role="status">The Reset Password e-mail' in sent.text
+
+
+LAST_ACTIVATION_RE = re.compile(
+    r'<p id="last-activation-email">Last activation e-mail: ([^,]+), [^:]+:\d\d:\d\d UTC:\s*'
+    r'<span class="status status-(\w+)">(\w+)</span>'
+)
+
+
+def wait_for_outbox(live: LiveServer, user_id: str, wanted: list[str]) -> None:
+    deadline = time.monotonic() + 15
+    while [row[0] for row in outbox_of(live, user_id)] != wanted:
+        assert time.monotonic() < deadline, outbox_of(live, user_id)
+        time.sleep(0.05)
+
+
+def test_an_activation_email_that_failed_is_sent_again_once_the_server_is_fixed(
+    demo: LiveServer, smtp_pki: Pki
+) -> None:
+    """A user created while the custom server refused every recipient has a failed activation
+    e-mail: their page says so; once the configuration is removed, Send Activation E-Mail
+    Again brings a new link through the default server, which activates the account."""
+    refusing = ScriptedHandler({"RCPT": "550 5.7.1 Relaying denied"})
+    with demo.client() as admin, SmtpServer(smtp_pki, security="ssl", handler=refusing) as server:
+        point_demo_at(demo, server.port)
+        sign_in(admin, "admin@demo.test")
+        created = post_form(admin, "/admin/users/new", {"email": "late@demo.test"})
+        late = created.headers["location"].split("/")[-1].split("?")[0]
+        wait_for_outbox(demo, late, ["failed"])
+        failed = admin.get(f"/admin/users/{late}").text
+        settings = admin.get("/admin/tenant-settings/mail-server")
+        removed = admin.post(
+            "/admin/tenant-settings/mail-server/remove",
+            data={"csrf_token": csrf_token(settings)},
+        )
+        assert removed.status_code == 303
+        again = post_form(admin, f"/admin/users/{late}/send-activation-email", {})
+        assert again.headers["location"] == f"/admin/users/{late}?msg=activation-email-sent"
+        [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["late@demo.test"])
+        wait_for_outbox(demo, late, ["failed", "sent"])
+        sent = admin.get(again.headers["location"]).text
+    assert LAST_ACTIVATION_RE.findall(failed) == [("On-Behalf Registration", "failed", "Failed")]
+    assert "Send Activation E-Mail Again</button>" in failed
+    assert "The activation e-mail is on its way again, with a new link." in sent
+    assert LAST_ACTIVATION_RE.findall(sent) == [("On-Behalf Registration", "sent", "Sent")]
+    assert "<td>Activation e-mail = Sent again</td>" in sent
+    assert refusing.commands.count("RCPT") == 1  # the second e-mail: the default server's
+    with demo.client() as user:
+        link = path_of(link_in(mail.text))
+        form = user.get(link)
+        token = link.split("token=")[1]
+        activated = user.post(
+            "/activate",
+            data={
+                "csrf_token": csrf_token(form),
+                "token": token,
+                "password": "Late-Pass-123",
+                "password_confirm": "Late-Pass-123",
+            },
+        )
+    assert activated.status_code == 303, activated.text
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        page = admin.get(f"/admin/users/{late}").text
+    assert 'id="activation"' not in page and "Send Activation E-Mail Again" not in page
+
+
+def test_the_api_sends_the_activation_email_again_to_a_new_user_only(demo: LiveServer) -> None:
+    """202 with the e-mail's ID (in Mail Delivery's messages) for a user without a password;
+    409 for an active or inactive one; 403 for Read Users; 404 for another tenant's user."""
+    newcomer = add_user(demo, "newcomer@demo.test", password=None)
+    asleep = add_user(demo, "asleep@demo.test", password=None, status="inactive")
+    demo.run(lambda runtime: onboard(runtime, "other"))
+    stranger = add_user(demo, "stranger@other.test", password=None, tenant_id="other")
+    jane = user_id_of(demo, JANE)
+    path = "/admin/api/v1/users/{}/send-activation-email"
+    both = (Authorization.MANAGE_USERS, Authorization.MANAGE_TENANT_CONFIGURATION)
+    with demo.client(auth=api_client(demo, *both)) as api:
+        sent = api.post(path.format(newcomer))
+        active, inactive = api.post(path.format(jane)), api.post(path.format(asleep))
+        elsewhere = api.post(path.format(stranger))
+        message = api.get(f"/admin/api/v1/messages/{sent.json()['message_id']}")
+    with demo.client(auth=api_client(demo, Authorization.READ_USERS)) as reader_api:
+        refused = reader_api.post(path.format(newcomer))
+    assert sent.status_code == 202, sent.text
+    assert sent.json()["message"] == "The activation e-mail is queued, with a new link."
+    assert message.json()["process"] == "on-behalf-registration"
+    assert message.json()["recipient"] == "newcomer@demo.test"
+    [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["newcomer@demo.test"])
+    assert "/activate?token=" in link_in(mail.text)
+    already = "The user has already set a password: send a Reset Password e-mail instead."
+    assert (active.status_code, active.json()) == (409, {"detail": already})
+    inactive_detail = {"detail": "The user is inactive. Activate the user first."}
+    assert (inactive.status_code, inactive.json()) == (409, inactive_detail)
+    assert elsewhere.status_code == 404 and refused.status_code == 403
+    assert [row[0] for row in outbox_of(demo, asleep)] == []

@@ -22,6 +22,8 @@ class OutboxMessage(Base):
         Index("ix_outbox_tenant_created", "tenant_id", "created_at"),
         # The hourly limits' counts of a few processes (mail/hourly_limit.py).
         Index("ix_outbox_tenant_process_created", "tenant_id", "process", "created_at"),
+        # One user's e-mails: the last activation e-mail, withdrawing them on deactivation.
+        Index("ix_outbox_tenant_user_created", "tenant_id", "user_id", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.accounts.models import User
@@ -23,6 +24,10 @@ from gatehouse.processes.user_log import PASSWORD_SET_WITH_ACTIVATION, set_own_p
 from gatehouse.tenants.link_validity import link_validity
 from gatehouse.tenants.models import Tenant
 
+ON_BEHALF_REGISTRATION = "on-behalf-registration"
+# The processes whose e-mail carries an activation link.
+ACTIVATION_PROCESSES = (ON_BEHALF_REGISTRATION, "invitation", "self-registration")
+
 
 async def send_activation(
     session: AsyncSession,
@@ -30,7 +35,7 @@ async def send_activation(
     tenant: Tenant,
     user: User,
     origin: str,
-    process: str = "on-behalf-registration",
+    process: str = ON_BEHALF_REGISTRATION,
     application: Application | None = None,
     **placeholders: str,
 ) -> OutboxMessage:
@@ -62,6 +67,24 @@ async def send_activation(
             **placeholders,
         ),
     )
+
+
+async def last_activation_email(
+    session: AsyncSession, *, tenant_id: str, user_id: str
+) -> OutboxMessage | None:
+    """The user's latest e-mail with an activation link, while the delivery log keeps it: the
+    user page says whether it was sent or failed."""
+    found = await session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.tenant_id == tenant_id,
+            OutboxMessage.user_id == user_id,
+            OutboxMessage.process.in_(ACTIVATION_PROCESSES),
+        )
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(1)
+    )
+    return found.first()
 
 
 async def user_for_activation_token(session: AsyncSession, *, tenant: Tenant, token: str) -> User:

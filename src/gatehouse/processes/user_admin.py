@@ -1,5 +1,6 @@
 """What administrators do to users, shared by the console and the REST API: create a user
-(with the On-Behalf Registration e-mail), deactivate and activate, the Password Details with
+(with the On-Behalf Registration e-mail, sent again on request until they set a password),
+deactivate and activate, the Password Details with
 Reset Counter, Send Reset Password Email and unlock, and adding an administrator. Every change
 is recorded in the user's change log."""
 
@@ -24,6 +25,7 @@ from gatehouse.accounts.users import (
 )
 from gatehouse.errors import ConflictError, PermissionDeniedError, ValidationError
 from gatehouse.mail.addresses import normalize_email
+from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.outbox import withdraw_user_mail
 from gatehouse.processes import email_limit, email_otp
 from gatehouse.processes.activation import send_activation
@@ -48,12 +50,14 @@ UNLOCK_CODES_ADMIN_NEEDS_TENANT_CONFIGURATION = (
     "e-mail codes."
 )
 ALREADY_ADMIN = "{email} is already an administrator. Edit their authorizations instead."
+ALREADY_ACTIVATED = "The user has already set a password: send a Reset Password e-mail instead."
 NO_AUTHORIZATION = "Choose at least one authorization."
 
 
 # Values the change log keeps for Send Reset Password Email and Unlock (the console names them).
 RESET_EMAIL_QUEUED, RESET_EMAIL_AT_LIMIT = "queued", "not sent: limit reached"
 PASSWORD_UNLOCKED = "unlocked"
+ACTIVATION_EMAIL_SENT_AGAIN = "sent again"
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,29 @@ async def send_reset_email(
     await record_user_change(session, user, actor, "update", reset_password_email=result)
     await session.flush()
     return outcome
+
+
+async def send_activation_again(
+    session: AsyncSession, *, tenant: Tenant, user: User, actor: str, origin: str, limit: int
+) -> OutboxMessage:
+    """*Send Activation E-Mail Again*: a new activation link, in the On-Behalf Registration
+    e-mail (an administrator sends it), for a user who has not set a password yet: the first
+    e-mail may have failed while the mail server was configured wrongly, or its link expired.
+    ConflictError for an inactive or activated user; LimitReachedError past ``limit`` e-mails
+    to new users in the hour (new_user_limit), which this one counts against."""
+    await lock_user(session, tenant.id, user.id)  # an activation at the same time comes first
+    await session.refresh(user)
+    if user.status == "inactive":
+        raise ConflictError(INACTIVE_USER)
+    if user.status != "new" or user.password_hash is not None:
+        raise ConflictError(ALREADY_ACTIVATED)
+    await check_new_user_email_allowed(session, tenant_id=tenant.id, limit=limit)
+    message = await send_activation(session, tenant=tenant, user=user, origin=origin)
+    await record_user_change(
+        session, user, actor, "update", activation_email=ACTIVATION_EMAIL_SENT_AGAIN
+    )
+    await session.flush()
+    return message
 
 
 async def _refuse_unless_tenant_configuration(

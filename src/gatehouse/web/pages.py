@@ -58,6 +58,10 @@ FLASH_MESSAGES: dict[str, tuple[str, str]] = {
     "domain-deleted": ("success", "Domain deleted."),
     # User Management, Administrators, link validity (issue 5)
     "user-created": ("success", "User created. The activation e-mail is on its way."),
+    "activation-email-sent": (
+        "success",
+        "The activation e-mail is on its way again, with a new link.",
+    ),
     "user-deactivated": ("success", "User deactivated."),
     "user-activated": ("success", "User activated."),
     "counter-reset": ("success", "Counter reset: the count of e-mails is 0."),

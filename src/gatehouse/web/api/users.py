@@ -1,6 +1,7 @@
 """``/admin/api/v1/users``: find users, their Password Details with the e-mail limit's count,
-and Reset Counter. Reading needs Read Users or Manage Users; Reset Counter needs Manage Users.
-Every query is scoped to the caller's tenant."""
+Reset Counter, Send Reset Password Email, and the activation e-mail sent again. Reading needs
+Read Users or Manage Users; the rest needs Manage Users. Every query is scoped to the caller's
+tenant."""
 
 from __future__ import annotations
 
@@ -210,3 +211,43 @@ async def send_reset_email(
         runtime.wake_worker()
         return SendAnswer(result=outcome.value, message="The Reset Password e-mail is queued.")
     return SendAnswer(result=outcome.value, message=USER_AT_LIMIT)
+
+
+class ActivationAnswer(BaseModel):
+    message_id: str  # the e-mail's ID in ``messages``
+    message: str
+
+
+ACTIVATION_EMAIL_QUEUED = "The activation e-mail is queued, with a new link."
+
+
+@router.post(
+    "/{user_id}/send-activation-email",
+    response_model=ActivationAnswer,
+    status_code=202,
+    responses={
+        409: {"description": "The user is inactive, or has already set a password"},
+        429: {"description": "The tenant's e-mails to new users in the last hour are at the limit"},
+    },
+)
+async def send_activation_email(
+    user_id: str, request: Request, caller: Manager, session: DbSession, runtime: CurrentRuntime
+) -> ActivationAnswer:
+    """Send the activation e-mail again (as On-Behalf Registration, with a new link) to a
+    user who has not set a password yet; counted by the tenant's limit of e-mails to new
+    users (429 past it)."""
+    user = await _user(session, caller, user_id)
+    try:
+        message = await user_admin.send_activation_again(
+            session,
+            tenant=caller.tenant,
+            user=user,
+            actor=caller.actor,
+            origin=request_origin(request, runtime),
+            limit=runtime.settings.new_user_emails_per_tenant_hour,
+        )
+    except ConflictError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    await session.commit()
+    runtime.wake_worker()
+    return ActivationAnswer(message_id=message.id, message=ACTIVATION_EMAIL_QUEUED)

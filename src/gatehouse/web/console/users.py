@@ -1,6 +1,7 @@
-"""Console > User Management: list and search users, create one, deactivate and activate, and
-the user's Authentication tab with Password Details (Reset Counter, Send Reset Password Email,
-unlock). *Read Users* sees everything; changing anything needs *Manage Users*."""
+"""Console > User Management: list and search users, create one (and send its activation
+e-mail again), deactivate and activate, and the user's Authentication tab with Password
+Details (Reset Counter, Send Reset Password Email, unlock). *Read Users* sees everything;
+changing anything needs *Manage Users*."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from gatehouse.errors import (
     ValidationError,
 )
 from gatehouse.processes import user_admin
+from gatehouse.processes.activation import last_activation_email
 from gatehouse.processes.password_links import Outcome
 from gatehouse.processes.user_log import user_resource
 from gatehouse.web.account.routes import field
@@ -60,6 +62,7 @@ CHANGE_LABELS = {
     "lockout": "Password lock",
     "email_code_lock": "E-mail code lock",
     "invited": "Invitation e-mail",
+    "activation_email": "Activation e-mail",
 }
 CHANGE_VALUES = {
     "status": {status: status.capitalize() for status in STATUSES},
@@ -70,6 +73,7 @@ CHANGE_VALUES = {
     "lockout": {user_admin.PASSWORD_UNLOCKED: "Ended"},
     "email_code_lock": {user_admin.PASSWORD_UNLOCKED: "Ended"},
     "invited": {True: "Sent"},
+    "activation_email": {user_admin.ACTIVATION_EMAIL_SENT_AGAIN: "Sent again"},
     "language": LANGUAGE_NAMES,
 }
 NEW_USER_FIELDS = ("email", "first_name", "last_name", "login_name", "language")
@@ -196,6 +200,11 @@ async def _user_context(
         "language_name": LANGUAGE_NAMES.get(user.language, user.language),
         "held": labels_of(held),
         "details": await user_admin.password_details(session, user),
+        "activation_email": (
+            await last_activation_email(session, tenant_id=user.tenant_id, user_id=user.id)
+            if user.status == "new"
+            else None
+        ),
         "may_manage": admin.may(Authorization.MANAGE_USERS),
         "may_see_delivery": admin.may(Authorization.MANAGE_TENANT_CONFIGURATION),
         "changes": await audit.entries(
@@ -213,10 +222,11 @@ async def _user_context(
 async def _refused(
     request: Request, session: DbSession, admin: Admin, user_id: str, tab: str, exc: Exception
 ) -> Response:
-    """The user page again with the reason an action was refused (403 or 409)."""
+    """The user page again with the reason an action was refused (403, 409, or 429 at a
+    limit)."""
     await undo(session, admin)
     user = await _user(session, admin, user_id)
-    status = 403 if isinstance(exc, PermissionDeniedError) else 409
+    status = {PermissionDeniedError: 403, LimitReachedError: 429}.get(type(exc), 409)
     context = await _user_context(session, admin, user, tab, error=str(exc))
     return render(request, "console/user.html", context, status_code=status)
 
@@ -295,6 +305,32 @@ async def send_reset_email(
         runtime.wake_worker()
     msg = "reset-email-sent" if outcome is Outcome.QUEUED else "reset-email-at-limit"
     return RedirectResponse(f"/admin/users/{user.id}?tab=authentication&msg={msg}", status_code=303)
+
+
+@router.post("/{user_id}/send-activation-email")
+async def send_activation_email(
+    request: Request,
+    session: DbSession,
+    runtime: CurrentRuntime,
+    admin: UsersManager,
+    user_id: str,
+    form: CheckedForm,
+) -> Response:
+    user = await _user(session, admin, user_id)
+    try:
+        await user_admin.send_activation_again(
+            session,
+            tenant=admin.tenant,
+            user=user,
+            actor=actor_of(admin),
+            origin=request_origin(request, runtime),
+            limit=runtime.settings.new_user_emails_per_tenant_hour,
+        )
+    except (ConflictError, LimitReachedError) as exc:
+        return await _refused(request, session, admin, user_id, "details", exc)
+    await session.commit()
+    runtime.wake_worker()
+    return RedirectResponse(f"/admin/users/{user.id}?msg=activation-email-sent", status_code=303)
 
 
 @router.post("/{user_id}/unlock")
