@@ -4,6 +4,8 @@ the eleventh refused without a user or an e-mail, other networks unaffected."""
 
 from __future__ import annotations
 
+import statistics
+import time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -62,3 +64,24 @@ def test_one_ipv6_slash_64_counts_as_one_network(demo: LiveServer) -> None:
         assert register(demo, f"2001:db8:5:6::{n + 1:x}", f"v6-{n}@example.org").status_code == 303
     assert register(demo, "2001:db8:5:6:ffff::1", "v6-last@example.org").status_code == 429
     assert register(demo, "2001:db8:5:7::1", "v6-next@example.org").status_code == 303
+
+
+def test_a_known_address_and_a_new_one_are_answered_alike_and_in_the_same_time(
+    demo: LiveServer,
+) -> None:
+    """A new address costs a user, a link and an e-mail, a known one nothing: the answer, and
+    its time (the floor every answer waits for), do not tell which addresses have accounts."""
+    switch_on(demo, self_registration=True)
+    durations: dict[str, list[float]] = {"known": [], "new": []}
+    answers = set()
+    for n in range(6):  # in turns, so a busy moment of the machine falls on both alike
+        for kind, email in (("known", "jane@demo.test"), ("new", f"fresh{n}@example.org")):
+            started = time.perf_counter()
+            answer = register(demo, f"203.0.113.{n}", email)
+            durations[kind].append(time.perf_counter() - started)
+            answers.add((answer.status_code, answer.headers["location"]))
+    medians = {kind: statistics.median(times) for kind, times in durations.items()}
+    assert answers == {(303, "/register/sent")}
+    assert min(medians.values()) >= 0.25, medians  # the floor (web/timing.py)
+    assert max(medians.values()) - min(medians.values()) < 0.1, medians
+    assert counts(demo, "fresh5@example.org") == (1, 1)

@@ -19,6 +19,7 @@ from gatehouse.web.account.routes import answer_page, field, preferred_language
 from gatehouse.web.csrf import checked_form
 from gatehouse.web.pages import render
 from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
+from gatehouse.web.timing import answer_floor
 
 router = APIRouter(prefix="/register")
 CheckedForm = Annotated[FormData, Depends(checked_form)]
@@ -55,25 +56,29 @@ async def register(
     try:
         if not (0 < len(values["first_name"]) <= 64 and 0 < len(values["last_name"]) <= 64):
             raise ValidationError("name", NAME_NEEDED)
-        queued = await self_registration.register(
-            session,
-            tenant=tenant,
-            application=application,
-            email=values["email"],
-            first_name=values["first_name"],
-            last_name=values["last_name"],
-            language=preferred_language(request) or "en",
-            origin=request_origin(request, runtime),
-            network=client_network(request.client.host if request.client else None),
-            limit=runtime.settings.registrations_per_client_hour,
-        )
+        # A new address costs a user, a link and an e-mail, a known one nothing: without the
+        # floor, the answer's time would tell which addresses have accounts. A refusal (a
+        # malformed address, the client's limit) tells nothing of accounts and is not held.
+        async with answer_floor():
+            queued = await self_registration.register(
+                session,
+                tenant=tenant,
+                application=application,
+                email=values["email"],
+                first_name=values["first_name"],
+                last_name=values["last_name"],
+                language=preferred_language(request) or "en",
+                origin=request_origin(request, runtime),
+                network=client_network(request.client.host if request.client else None),
+                limit=runtime.settings.registrations_per_client_hour,
+            )
+            await session.commit()
     except ValidationError as exc:
         context = {"tenant": tenant, "form": values, "error": exc.message, **extras}
         return render(request, "account/register.html", context, status_code=400)
     except TooManyRegistrations as exc:
         context = {"tenant": tenant, "form": values, "error": str(exc), **extras}
         return render(request, "account/register.html", context, status_code=429)
-    await session.commit()
     if queued:
         runtime.wake_worker()
     # To a page of its own, so a reload shows the answer again instead of registering (and
