@@ -7,7 +7,12 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.browser import sign_in_to_console
+from tests.support.browser import (
+    console_on_a_phone,
+    inside_the_phone,
+    scrolls_sideways,
+    sign_in_to_console,
+)
 from tests.support.live import LiveServer
 
 FIRST_NAME = "F" * 64  # the most Create User takes
@@ -68,3 +73,20 @@ def test_long_names_do_not_widen_the_console(browser: Browser, demo: LiveServer)
     assert set(page.evaluate(ACTION_LINES)) == {1}
     expect(page.get_by_role("heading", name=re.compile("Administrators"))).to_be_visible()
     context.close()
+
+
+def test_an_error_quoting_a_long_value_wraps_in_its_banner(
+    browser: Browser, demo: LiveServer
+) -> None:
+    """A refused host name without a space, quoted in the error banner: the banner wraps it
+    and the page keeps to a phone's width (it ran to 552 px)."""
+    host = "smtp." + "internationalbusinessmachinescorporation" * 3 + ".example.com_"
+    path = "/admin/tenant-settings/mail-server?tab=custom"
+    with console_on_a_phone(browser, demo.origin(), path) as page:
+        page.get_by_label("Host").fill(host)
+        page.get_by_label("Sender E-Mail").fill("it@demo.test")
+        page.get_by_role("button", name="Save").click()
+        error = page.get_by_role("alert")
+        expect(error).to_contain_text("is not a valid host name.")
+        inside_the_phone(error)
+        assert not scrolls_sideways(page)

@@ -26,6 +26,7 @@ PRIVATE_LITERALS = [
     "::",
     "fe80::1",
     "fc00::1",
+    "fec0::1",  # site-local (deprecated, still routed on some networks; "global" to Python)
     "ff02::1",
     "::ffff:127.0.0.1",  # IPv4-mapped loopback
     "::ffff:10.0.0.1",

@@ -35,9 +35,12 @@ DEFAULT_DNS_TIMEOUT = 5.0
 def is_private_address(address: IPAddress) -> bool:
     """True for any address that is not a public unicast address on the internet, or that
     carries one that is not: IPv4-mapped (``::ffff:10.0.0.1``) and 6to4 (``2002:a00:1::``,
-    which a relay delivers to 10.0.0.1; not every Python counts 2002::/16 as private)."""
+    which a relay delivers to 10.0.0.1; not every Python counts 2002::/16 as private), and
+    IPv6 site-local (``fec0::/10``), which Python counts as global."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return is_private_address(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address) and address.is_site_local:
+        return True  # fec0::/10: deprecated, yet a private network's where still routed
     carried = address.sixtofour if isinstance(address, ipaddress.IPv6Address) else None
     if carried is not None and is_private_address(carried):
         return True
