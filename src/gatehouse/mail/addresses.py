@@ -7,6 +7,7 @@ from email_validator import EmailNotValidError, validate_email
 from gatehouse.errors import ValidationError
 
 MAX_EMAIL_LENGTH = 254
+MAX_LOCAL_PART_LENGTH = 64  # RFC 5321 4.5.3.1.1: mail servers may refuse longer ones
 
 
 def normalize_email(value: str, *, field: str) -> str:
@@ -25,6 +26,12 @@ def normalize_email(value: str, *, field: str) -> str:
     except EmailNotValidError as exc:  # the library's reason, spelt as our messages spell it
         reason = str(exc).replace("email address", "e-mail address")
         raise ValidationError(field, f"Not a valid e-mail address: {reason}") from None
+    if len(result.local_part) > MAX_LOCAL_PART_LENGTH:  # email_validator checks it when strict
+        raise ValidationError(
+            field,
+            f"Not a valid e-mail address: at most {MAX_LOCAL_PART_LENGTH} characters before "
+            "the @-sign.",
+        )
     return result.normalized.lower()
 
 
