@@ -163,7 +163,7 @@ def test_console_log_filters_pages_and_shows_timeline(
         beyond = client.get("/admin/tenant-settings/mail-delivery?status=failed&page=9")
         bad_status = client.get("/admin/tenant-settings/mail-delivery?status=lost")
     assert page.status_code == 200
-    assert "<svg" in page.text and "1 e-mail match." in page.text
+    assert "<svg" in page.text and "1 e-mail matches." in page.text
     assert 'class="status status-failed"' in page.text and 'status-sent"' not in page.text
     # As people read them; the API keeps "failed" and "forgot-password".
     assert '<span class="status status-failed">Failed</span>' in page.text
