@@ -28,6 +28,24 @@ ERROR = (
             "The current password is not correct.",
         ),
         (
+            "/profile/email",
+            {"email": "", "email_password": ""},
+            "Change e-mail address",
+            "Enter an e-mail address.",
+        ),
+        (
+            "/profile/email",
+            {"email": "jane.new@demo.test", "email_password": ""},
+            "Change e-mail address",
+            "Enter your current password.",
+        ),
+        (
+            "/profile/password",
+            {"current_password": "", "password": "Jane-Second-2026"},
+            "Change password",
+            "Enter your current password.",
+        ),
+        (
             "/profile/password",
             {
                 "current_password": DEMO_USER_PASSWORD,
@@ -52,3 +70,24 @@ def test_a_refused_forms_error_is_in_its_card(
     start = page.index(f"<h2>{card}</h2>")
     end = page.find("<section", start)
     assert error in page[start:end]
+
+
+def test_an_empty_current_password_is_asked_for_not_counted(demo: LiveServer) -> None:
+    """A form sent without the current password is no guess: six of them leave the password
+    unlocked (five wrong ones lock it), and the next change with it goes through."""
+    with demo.client() as client:
+        assert post_form(client, "/", {"identifier": JANE, "password": DEMO_USER_PASSWORD})
+        token = csrf_token(client.get("/profile"))
+        for _ in range(6):
+            empty = {"email": "jane.new@demo.test", "email_password": "", "csrf_token": token}
+            assert client.post("/profile/email", data=empty).status_code == 400
+        changed = client.post(
+            "/profile/email",
+            data={
+                "email": "jane.new@demo.test",
+                "email_password": DEMO_USER_PASSWORD,
+                "csrf_token": token,
+            },
+        )
+    assert changed.status_code == 303, changed.text
+    assert changed.headers["location"] == "/profile?msg=email-changed"

@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 
 from gatehouse.accounts.users import LANGUAGE_NAMES, get_user
 from gatehouse.errors import ValidationError
+from gatehouse.mail.addresses import normalize_email
 from gatehouse.processes.email_change import change_email
 from gatehouse.web.account.routes import confirm_current_password, field, user_session
 from gatehouse.web.csrf import checked_form
@@ -34,6 +35,9 @@ async def change_email_address(
     if record is None or user is None:
         return RedirectResponse("/", status_code=303)
     try:
+        # The address's form first: a typing error is told as such, whatever the password.
+        # Whether another account uses it is told only after the password (email_change).
+        normalize_email(field(form, "email"), field="email")
         await confirm_current_password(
             request,
             session,

@@ -61,6 +61,7 @@ router = APIRouter()
 LOGON_FAILED = "The e-mail, login name or password is not correct."
 PASSWORDS_DIFFER = "The two passwords do not match."
 WRONG_CURRENT_PASSWORD = "The current password is not correct."
+CURRENT_PASSWORD_NEEDED = "Enter your current password."
 CODE_NEEDED = "This application asks for a code sent to your e-mail address: sign in to get one."
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 
@@ -508,7 +509,10 @@ async def confirm_current_password(
 ) -> None:
     """ValidationError unless ``password`` is the signed-in user's. A wrong one counts as a
     failed logon (committed now: the refused form changes nothing else), so the fifth locks
-    the password, and a locked one is refused whatever is typed."""
+    the password, and a locked one is refused whatever is typed; an empty one is asked for,
+    not counted (a form sent too soon is no guess)."""
+    if not password:
+        raise ValidationError(field_name, CURRENT_PASSWORD_NEEDED)
     checked = await check_password(
         session,
         tenant=tenant,
