@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 CONF = Path(__file__).parents[2] / "deploy" / "nginx.conf"
-QUERY_VARIABLES = ("$request ", "$request\"", "$request_uri", "$args", "$query_string", "$arg_")
+QUERY_VARIABLES = ("$request ", '$request"', "$request_uri", "$args", "$query_string", "$arg_")
 
 
 def test_every_access_log_names_the_path_without_the_query() -> None:
