@@ -167,6 +167,43 @@ def test_self_registration_is_closed_by_default_and_reveals_no_account(
     assert demo.devmail.mailbox.messages() == []
 
 
+@pytest.mark.parametrize(
+    ("form", "field", "message"),
+    [
+        ({"email": "", "first_name": "", "last_name": ""}, "email", "Enter an e-mail address."),
+        (
+            {"email": "otto", "first_name": "Otto", "last_name": "N"},
+            "email",
+            "Not a valid e-mail address: An e-mail address must have an @-sign.",
+        ),
+        (
+            {"email": "otto@demo.test", "first_name": " ", "last_name": "N"},
+            "first_name",
+            "Enter your first and last name (at most 64 characters each).",
+        ),
+        (
+            {"email": "otto@demo.test", "first_name": "Otto", "last_name": "N" * 65},
+            "last_name",
+            "Enter your first and last name (at most 64 characters each).",
+        ),
+    ],
+)
+def test_a_refused_registration_marks_the_first_field_to_correct(
+    demo: LiveServer, form: dict[str, str], field: str, message: str
+) -> None:
+    """In the form's order: the error is about the first field to correct, which is marked
+    for assistive technology too; what was typed stays; nothing is created."""
+    switch_on(demo, self_registration=True)
+    with demo.client() as browser:
+        refused = post_form(browser, "/register", form)
+    assert refused.status_code == 400
+    assert f'id="page-error">{message}</div>' in refused.text
+    marked = re.findall(r'<input id="(\w+)" name="\w+" aria-invalid="true"', refused.text)
+    assert marked == [field]
+    assert f'value="{form["email"]}"' in refused.text
+    assert demo.devmail.mailbox.messages() == []
+
+
 def test_default_self_registration_in_browser_language(demo: LiveServer) -> None:
     """Without an application: User Profile's (Default) set, in the browser's German."""
     switch_on(demo, self_registration=True)

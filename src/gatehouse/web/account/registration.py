@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from gatehouse.errors import ValidationError
+from gatehouse.mail.addresses import normalize_email
 from gatehouse.processes import self_registration
 from gatehouse.processes.registration_limit import TooManyRegistrations, client_network
 from gatehouse.processes.settings import get_settings
@@ -54,8 +55,11 @@ async def register(
     values = {name: field(form, name).strip() for name in ("email", "first_name", "last_name")}
     extras = await page_extras(session, tenant, application)
     try:
-        if not (0 < len(values["first_name"]) <= 64 and 0 < len(values["last_name"]) <= 64):
-            raise ValidationError("name", NAME_NEEDED)
+        # In the form's order, so the error is about the first field to correct.
+        normalize_email(values["email"], field="email")
+        for name in ("first_name", "last_name"):
+            if not 0 < len(values[name]) <= 64:
+                raise ValidationError(name, NAME_NEEDED)
         # A new address costs a user, a link and an e-mail, a known one nothing: without the
         # floor, the answer's time would tell which addresses have accounts. A refusal (a
         # malformed address, the client's limit) tells nothing of accounts and is not held.
@@ -74,7 +78,13 @@ async def register(
             )
             await session.commit()
     except ValidationError as exc:
-        context = {"tenant": tenant, "form": values, "error": exc.message, **extras}
+        context = {
+            "tenant": tenant,
+            "form": values,
+            "error": exc.message,
+            "error_field": exc.field,
+            **extras,
+        }
         return render(request, "account/register.html", context, status_code=400)
     except TooManyRegistrations as exc:
         context = {"tenant": tenant, "form": values, "error": str(exc), **extras}
