@@ -69,3 +69,18 @@ def test_a_refused_new_password_marks_its_field(browser: Browser, demo: LiveServ
     expect(page.get_by_label("New password", exact=True)).not_to_have_attribute(
         "aria-invalid", "true"
     )
+
+
+def test_a_field_in_error_is_seen_red_too(browser: Browser, demo: LiveServer) -> None:
+    """Marked for assistive technology, and for the eye: the field's border turns the error's
+    red (it kept the grey of every field)."""
+    page = browser.new_page()
+    sign_in_as_jane(page, demo.origin())
+    page.get_by_label("New e-mail address").fill("admin@demo.test")
+    page.get_by_label("Current password").first.fill(DEMO_USER_PASSWORD)
+    page.get_by_role("button", name="Change e-mail address").click()
+    expect(page.get_by_role("alert")).to_have_text("Another account uses this e-mail address.")
+    error_red = page.get_by_role("alert").evaluate("e => getComputedStyle(e).color")
+    border = "e => getComputedStyle(e).borderTopColor"
+    assert page.get_by_label("New e-mail address").evaluate(border) == error_red
+    assert page.locator("#email_password").evaluate(border) != error_red

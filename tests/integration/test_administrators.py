@@ -153,7 +153,14 @@ def test_add_refusals(demo: LiveServer) -> None:
         none = add_admin(admin, JANE)
         twice = add_admin(admin, "admin@demo.test", "read-users")
         bad_address = add_admin(admin, "not-an-address", "read-users")
+        empty = add_admin(admin, "")
     assert none.status_code == twice.status_code == bad_address.status_code == 422
+    # In the form's order: an empty form is told of its address first.
+    assert empty.status_code == 422
+    assert 'id="page-error">E-Mail: Enter an e-mail address.</div>' in empty.text
+    # No authorization chosen: the group of boxes is marked.
+    assert '<fieldset class="checks has-error" aria-describedby="page-error">' in none.text
+    assert "has-error" not in bad_address.text.split("<fieldset")[1].split(">")[0]
     assert (  # the field in error, marked for assistive technology
         '<input id="email" name="email" aria-invalid="true" aria-describedby="page-error"'
         in bad_address.text

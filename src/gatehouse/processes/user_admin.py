@@ -270,9 +270,9 @@ async def add_administrator(
     """Make an existing user an administrator, or create the user (who gets the activation
     e-mail, within ``limit``: create_user_on_behalf) first. Returns the user and whether they
     were created now."""
+    email = normalize_email(email, field="email")  # in the form's order: the address first
     if not authorizations:
         raise ValidationError("authorization", NO_AUTHORIZATION)
-    email = normalize_email(email, field="email")
     user = await find_by_email(session, tenant.id, email)
     created = user is None
     if user is None:
