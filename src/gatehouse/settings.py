@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=8, ge=1)
     # Self-registrations per tenant from one client network in any hour; 0: no limit.
     registrations_per_client_hour: int = Field(default=10, ge=0)
+    # Failed logons, and forgot-password requests, per tenant from one client network in any
+    # hour (processes/client_limit.py); 0: no limit.
+    failed_logons_per_client_hour: int = Field(default=200, ge=0)
+    forgot_password_per_client_hour: int = Field(default=100, ge=0)
     ses_region: str = ""  # the platform's Amazon SES account (credentials: the AWS chain)
     ses_endpoint_url: str = ""  # e.g. a local moto server in tests and development
     ses_default_domain: str = ""  # the platform's verified sending domain offered to tenants

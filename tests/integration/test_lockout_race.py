@@ -26,7 +26,13 @@ async def attempt(runtime: Runtime, password: str) -> bool:
     async with runtime.sessions() as session:
         tenant = await get_tenant(session, "acme")
         result = await logon.log_on(
-            session, tenant=tenant, identifier=ADMIN, password=password, origin=ORIGIN
+            session,
+            tenant=tenant,
+            identifier=ADMIN,
+            password=password,
+            origin=ORIGIN,
+            network="203.0.113.7",
+            limit=runtime.settings.failed_logons_per_client_hour,
         )
         await session.commit()
         return result.user is not None

@@ -12,12 +12,12 @@ from sqlalchemy import func, select, update
 
 from gatehouse.db.base import utcnow
 from gatehouse.db.engine import SessionFactory
+from gatehouse.processes.client_limit import client_network
 from gatehouse.processes.models import RegistrationRequest
 from gatehouse.processes.registration_limit import (
     TOO_MANY_REGISTRATIONS,
     TooManyRegistrations,
     admit_registration,
-    client_network,
 )
 from tests.support.model_database import model_database
 

@@ -14,7 +14,12 @@ from gatehouse.audit import AuditEntry
 from gatehouse.db.base import Base
 from gatehouse.mail.models import DeliveryAttempt, MailServerConfig, OutboxMessage
 from gatehouse.mail.templates.models import EmailTemplate, TemplateSet
-from gatehouse.processes.models import EmailOtpCode, ProcessSettings, RegistrationRequest
+from gatehouse.processes.models import (
+    ClientAttempt,
+    EmailOtpCode,
+    ProcessSettings,
+    RegistrationRequest,
+)
 from gatehouse.tenants.models import LinkValidity, Tenant, TenantDomain
 
 __all__ = [
@@ -24,6 +29,7 @@ __all__ = [
     "Application",
     "AuditEntry",
     "Base",
+    "ClientAttempt",
     "DeliveryAttempt",
     "EmailOtpCode",
     "EmailTemplate",

@@ -13,6 +13,7 @@ from gatehouse.accounts.models import User
 from gatehouse.accounts.tokens import UsedLink
 from gatehouse.accounts.users import find_by_identifier
 from gatehouse.applications.models import Application
+from gatehouse.processes.client_limit import Attempt, check_attempts, record_attempt
 from gatehouse.processes.email_limit import LIMIT_REACHED
 from gatehouse.processes.password_links import (
     FORGOT,
@@ -36,10 +37,20 @@ async def request_reset(
     identifier: str,
     origin: str,
     language: str | None,
+    network: str,
+    limit: int,
     application: Application | None = None,
 ) -> Outcome:
     """Queue the reset e-mail when the identifier names an active or new user below the limit.
-    The outcome is for the logon page, logs and tests; the REST API never shows it."""
+    The outcome is for the logon page, logs and tests; the REST API never shows it.
+    LimitReachedError when the client's ``network`` asked ``limit`` times at the tenant in the
+    hour, whatever it asked for (client_limit.py): the answer tells nothing about accounts."""
+    await check_attempts(
+        session, tenant_id=tenant.id, attempt=Attempt.FORGOT_PASSWORD, network=network, limit=limit
+    )
+    await record_attempt(
+        session, tenant_id=tenant.id, attempt=Attempt.FORGOT_PASSWORD, network=network, limit=limit
+    )
     user = await find_by_identifier(session, tenant.id, identifier)
     if user is None:
         spend_equal_effort()

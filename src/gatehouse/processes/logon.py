@@ -5,7 +5,8 @@ limit) with a link to set a new password.
 While the password is locked, every password is refused alike, the right one too: an answer
 that told the right password apart would let a guesser go on guessing through the lock and
 learn which guess was right. The logon page reveals nothing about accounts either: a locked
-account answers as an unknown one does."""
+account answers as an unknown one does. Failed logons are counted per client network too, so
+one client cannot lock out a whole tenant (client_limit.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from gatehouse.accounts.models import User
 from gatehouse.accounts.passwords import verify_password_off_loop
 from gatehouse.accounts.users import find_by_identifier, lock_user
 from gatehouse.applications.models import Application
+from gatehouse.processes.client_limit import Attempt, check_attempts, record_attempt
 from gatehouse.processes.password_links import LOCKED, Outcome, send_password_link
 from gatehouse.tenants.models import Tenant
 
@@ -35,11 +37,34 @@ async def log_on(
     identifier: str,
     password: str,
     origin: str,
+    network: str,
+    limit: int,
     application: Application | None = None,
 ) -> LogonResult:
     """Check the password and keep the lockout's count; the caller commits either way.
+    LimitReachedError, before any password is checked, when the client's ``network`` failed
+    ``limit`` logons at the tenant in the hour (client_limit.py); a failure counts one more.
     ``application``: the one whose logon page this is (a Locked Password e-mail uses its
     template set and name, and its link leads back there)."""
+    await check_attempts(
+        session, tenant_id=tenant.id, attempt=Attempt.FAILED_LOGON, network=network, limit=limit
+    )
+    result = await _log_on(session, tenant, identifier, password, origin, application)
+    if result.user is None:
+        await record_attempt(
+            session, tenant_id=tenant.id, attempt=Attempt.FAILED_LOGON, network=network, limit=limit
+        )
+    return result
+
+
+async def _log_on(
+    session: AsyncSession,
+    tenant: Tenant,
+    identifier: str,
+    password: str,
+    origin: str,
+    application: Application | None,
+) -> LogonResult:
     user = await find_by_identifier(session, tenant.id, identifier)
     if user is None:
         await verify_password_off_loop(None, password)  # an unknown account costs the same

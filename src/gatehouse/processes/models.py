@@ -1,5 +1,6 @@
 """State of the e-mail processes: the tenant's switches (self-registration, security alerts),
-the e-mail one-time codes of the second factor, and the self-registrations each client made."""
+the e-mail one-time codes of the second factor, the self-registrations each client made, and
+the failed logons and forgot-password requests each client made."""
 
 from __future__ import annotations
 
@@ -54,5 +55,23 @@ class RegistrationRequest(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    network: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ClientAttempt(Base):
+    """One attempt a per-client limit counts (processes/client_limit.py): a failed logon or a
+    forgot-password request, by tenant and client network. Rows older than the limits' hour
+    are deleted as new ones come."""
+
+    __tablename__ = "client_attempts"
+    __table_args__ = (
+        Index("ix_client_attempts_count", "tenant_id", "kind", "network", "created_at"),
+        Index("ix_client_attempts_purge", "tenant_id", "kind", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
     network: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -3,13 +3,10 @@ the tenant's own sender, so without a limit one client could have the tenant mai
 strangers. At most ``GATEHOUSE_REGISTRATIONS_PER_CLIENT_HOUR`` accepted registrations per tenant
 from one client network in any hour, counted in the database so every server process shares it.
 
-A client network is the client's IPv4 address, or the /64 of its IPv6 address (one host
-usually holds a whole /64). Behind a proxy the address comes from ``X-Forwarded-For``, which
-``gatehouse serve`` trusts from the addresses in ``FORWARDED_ALLOW_IPS`` (default 127.0.0.1)."""
+The client network is client_limit.client_network's (an IPv4 address, an IPv6 /64)."""
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
@@ -23,24 +20,10 @@ WINDOW = timedelta(hours=1)
 TOO_MANY_REGISTRATIONS = (
     "Too many registrations came from your network in the last hour. Try again later."
 )
-UNKNOWN_NETWORK = "unknown"
 
 
 class TooManyRegistrations(Exception):
     """The client's network used up its registrations for the hour."""
-
-
-def client_network(host: str | None) -> str:
-    """The network ``host`` (the request's client address) is counted under."""
-    try:
-        address = ipaddress.ip_address(host or "")
-    except ValueError:  # no address (a test client, a Unix socket): all such count as one
-        return UNKNOWN_NETWORK
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
-    return str(address)
 
 
 async def admit_registration(

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gatehouse.processes.client_limit import client_network
 from gatehouse.runtime import Runtime
 from gatehouse.tenants.models import Tenant
 from gatehouse.tenants.service import tenant_for_host
@@ -46,6 +47,12 @@ def request_origin(request: Request, runtime: Runtime) -> str:
     domain; already validated by current_tenant), with the configured scheme and port."""
     host = request.headers.get("host", "").rsplit(":", 1)[0].lower()
     return runtime.settings.tenant_origin(host)
+
+
+def request_network(request: Request) -> str:
+    """The client network the per-client limits count this request under (client_limit.py);
+    the address is uvicorn's, from ``X-Forwarded-For`` when the proxy is trusted."""
+    return client_network(request.client.host if request.client else None)
 
 
 DbSession = Annotated[AsyncSession, Depends(db_session)]

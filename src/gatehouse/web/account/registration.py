@@ -12,14 +12,20 @@ from starlette.datastructures import FormData
 from gatehouse.errors import ValidationError
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.processes import self_registration
-from gatehouse.processes.registration_limit import TooManyRegistrations, client_network
+from gatehouse.processes.registration_limit import TooManyRegistrations
 from gatehouse.processes.settings import get_settings
 from gatehouse.tenants.models import Tenant
 from gatehouse.web.account.applications import app_query, application_from, page_extras
 from gatehouse.web.account.routes import answer_page, field, preferred_language
 from gatehouse.web.csrf import checked_form
 from gatehouse.web.pages import render
-from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
+from gatehouse.web.tenancy import (
+    CurrentRuntime,
+    CurrentTenant,
+    DbSession,
+    request_network,
+    request_origin,
+)
 from gatehouse.web.timing import answer_floor
 
 router = APIRouter(prefix="/register")
@@ -73,7 +79,7 @@ async def register(
                 last_name=values["last_name"],
                 language=preferred_language(request) or "en",
                 origin=request_origin(request, runtime),
-                network=client_network(request.client.host if request.client else None),
+                network=request_network(request),
                 limit=runtime.settings.registrations_per_client_hour,
             )
             await session.commit()

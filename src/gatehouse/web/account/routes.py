@@ -26,7 +26,7 @@ from gatehouse.accounts.users import (
     get_user,
 )
 from gatehouse.applications import service as applications
-from gatehouse.errors import TokenError, ValidationError
+from gatehouse.errors import LimitReachedError, TokenError, ValidationError
 from gatehouse.processes import activation, forgot_password, security_alerts
 from gatehouse.processes.logon import check_password, log_on
 from gatehouse.processes.password_links import Outcome, renew_expired_link
@@ -54,7 +54,13 @@ from gatehouse.web.csrf import (
 )
 from gatehouse.web.head import is_head
 from gatehouse.web.pages import render
-from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
+from gatehouse.web.tenancy import (
+    CurrentRuntime,
+    CurrentTenant,
+    DbSession,
+    request_network,
+    request_origin,
+)
 from gatehouse.web.timing import answer_floor
 
 router = APIRouter()
@@ -156,15 +162,22 @@ async def logon(
 ) -> Response:
     identifier = field(form, "identifier")
     application = await served_application(session, tenant, field(form, "app"))
-    result = await log_on(
-        session,
-        tenant=tenant,
-        identifier=identifier,
-        password=field(form, "password"),
-        origin=request_origin(request, runtime),
-        application=None if applications.is_builtin(application) else application,
-    )
-    await session.commit()  # the count of failed logons, and a Locked Password e-mail
+    try:
+        result = await log_on(
+            session,
+            tenant=tenant,
+            identifier=identifier,
+            password=field(form, "password"),
+            origin=request_origin(request, runtime),
+            network=request_network(request),
+            limit=runtime.settings.failed_logons_per_client_hour,
+            application=None if applications.is_builtin(application) else application,
+        )
+    except LimitReachedError as exc:
+        context = {"tenant": tenant, "error": exc.message, "identifier": identifier}
+        context.update(await page_extras(session, tenant, application))
+        return render(request, "account/logon.html", context, status_code=429)
+    await session.commit()  # the counts of failed logons, and a Locked Password e-mail
     if result.mail_queued:
         runtime.wake_worker()
     user = result.user
@@ -212,16 +225,23 @@ async def forgot(
         context = {"tenant": tenant, "error": "Enter your e-mail address or login name."}
         context.update(await page_extras(session, tenant, application))
         return render(request, "account/forgot.html", context, status_code=400)
-    async with answer_floor():
-        outcome = await forgot_password.request_reset(
-            session,
-            tenant=tenant,
-            identifier=identifier,
-            origin=request_origin(request, runtime),
-            language=preferred_language(request),
-            application=application,
-        )
-        await session.commit()
+    try:
+        async with answer_floor():
+            outcome = await forgot_password.request_reset(
+                session,
+                tenant=tenant,
+                identifier=identifier,
+                origin=request_origin(request, runtime),
+                language=preferred_language(request),
+                network=request_network(request),
+                limit=runtime.settings.forgot_password_per_client_hour,
+                application=application,
+            )
+            await session.commit()
+    except LimitReachedError as exc:
+        context = {"tenant": tenant, "error": exc.message, "identifier": identifier}
+        context.update(await page_extras(session, tenant, application))
+        return render(request, "account/forgot.html", context, status_code=429)
     if outcome is Outcome.QUEUED:
         runtime.wake_worker()
     # To a page of its own, so a reload shows the answer again instead of asking for (and

@@ -12,6 +12,7 @@ from gatehouse import audit
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.sessions import revoke_session
 from gatehouse.accounts.users import authorizations_of
+from gatehouse.errors import LimitReachedError
 from gatehouse.processes.logon import log_on
 from gatehouse.tenants import service as tenants
 from gatehouse.web.account.routes import field, signed_in
@@ -25,7 +26,13 @@ from gatehouse.web.console.auth import (
 from gatehouse.web.console.tiles import visible_groups
 from gatehouse.web.csrf import ADMIN_COOKIE, checked_form, rotate_csrf_cookie
 from gatehouse.web.pages import render
-from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
+from gatehouse.web.tenancy import (
+    CurrentRuntime,
+    CurrentTenant,
+    DbSession,
+    request_network,
+    request_origin,
+)
 
 router = APIRouter(prefix="/admin")
 SIGN_IN_FAILED = (
@@ -54,24 +61,26 @@ async def signin(
     form: CheckedForm,
 ) -> Response:
     identifier = field(form, "identifier")
-    result = await log_on(
-        session,
-        tenant=tenant,
-        identifier=identifier,
-        password=field(form, "password"),
-        origin=request_origin(request, runtime),
-    )
-    await session.commit()  # failed logons count here too (lockout)
+    context = {"tenant": tenant, "identifier": identifier, "next": return_to(field(form, "next"))}
+    try:
+        result = await log_on(
+            session,
+            tenant=tenant,
+            identifier=identifier,
+            password=field(form, "password"),
+            origin=request_origin(request, runtime),
+            network=request_network(request),
+            limit=runtime.settings.failed_logons_per_client_hour,
+        )
+    except LimitReachedError as exc:
+        context["error"] = exc.message
+        return render(request, "console/signin.html", context, status_code=429)
+    await session.commit()  # failed logons count here too (lockout, client limit)
     if result.mail_queued:
         runtime.wake_worker()
     user = result.user
     if user is None or not await authorizations_of(session, tenant.id, user.id):
-        context = {
-            "tenant": tenant,
-            "error": SIGN_IN_FAILED,
-            "identifier": identifier,
-            "next": return_to(field(form, "next")),
-        }
+        context["error"] = SIGN_IN_FAILED
         return render(request, "console/signin.html", context, status_code=401)
     return await signed_in(
         request,
