@@ -61,3 +61,20 @@ def test_a_new_secret_shows_once_and_a_reload_adds_none(browser: Browser, demo: 
     expect(page.locator("#new-secret")).to_have_count(0)
     expect(page.get_by_role("alert")).to_have_count(0)  # no "at most two secrets" refusal
     expect(secrets).to_have_count(2)
+
+
+def test_the_address_of_a_refused_form_opened_again_is_the_forms_page(
+    browser: Browser, demo: LiveServer
+) -> None:
+    """A refused form shows its page again at the form's action address; opened again (from
+    the address bar or the history: a GET) it leads to the form's page, not to "This page
+    cannot be used that way." (405)."""
+    page = signed_in(browser, demo)
+    page.goto(f"{demo.origin()}/admin/tenant-settings")
+    page.get_by_label("Display name").fill("Demo <Renamed>")
+    page.get_by_role("button", name="Save Display Name").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page).to_have_url(f"{demo.origin()}/admin/tenant-settings/display-name")
+    page.goto(page.url)
+    expect(page).to_have_url(f"{demo.origin()}/admin/tenant-settings")
+    expect(page.get_by_label("Display name")).to_have_value("Demo Tenant")  # nothing saved

@@ -30,13 +30,18 @@ def test_head_answers_as_get_without_a_body(
 
 def test_head_follows_get_and_no_other_method(demo: LiveServer) -> None:
     """A console page without a session redirects to sign-in for HEAD as for GET; a path that
-    only takes POST still refuses HEAD."""
+    only takes POST is not posted to by HEAD: it answers as GET does (the page one step up),
+    and PUT is refused."""
     with demo.client() as client:
         console = client.head("/admin")
         post_only = client.head("/logout")
+        got = client.get("/logout")
+        put = client.put("/logout")
     assert console.status_code == 303
     assert console.headers["location"].startswith("/admin/signin")
-    assert post_only.status_code == 405 and post_only.content == b""
+    assert (post_only.status_code, post_only.headers["location"]) == (303, "/")
+    assert post_only.content == b"" and got.headers["location"] == "/"
+    assert put.status_code == 405 and "This page cannot be used that way." in put.text
 
 
 def test_head_of_a_static_file_is_answered_by_the_file_server(demo: LiveServer) -> None:

@@ -310,6 +310,11 @@ def _install_error_pages(app: FastAPI, settings: Settings) -> None:
             )
         if exc.detail == UNKNOWN_HOST:
             return _unknown_host(request, settings)
+        if exc.status_code == 405 and request.method == "GET":
+            # The address of a form's action, shown after the server refused the form (its
+            # page again, with the reason), opened again by a reload or from the history:
+            # the page the form is on, which is the path one step up.
+            return RedirectResponse(request.url.path.rsplit("/", 1)[0] or "/", status_code=303)
         console = request.url.path.startswith("/admin")
         context = {
             "status_code": exc.status_code,
