@@ -253,6 +253,10 @@ def test_a_refused_test_address_stays_in_the_field(console: httpx.Client, path: 
     assert field is not None
     assert 'value="jane@demo"' in field.group(0) and 'aria-invalid="true"' in field.group(0)
     assert 'value="admin@demo.test"' in re.search(r'<input id="to"[^>]*>', page.text).group(0)
+    # The reason stands once, in the test's card, where the page opens (not at its top).
+    card = refused.text.split("<h2>Send Test E-Mail</h2>")[1].split("</section>")[0]
+    assert refused.text.count('id="page-error"') == 1
+    assert 'role="alert" id="page-error" tabindex="-1" autofocus>To: ' in card
 
 
 def test_delete_template_falls_back(console: httpx.Client) -> None:

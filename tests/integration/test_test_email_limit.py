@@ -58,6 +58,8 @@ def test_a_tenants_test_emails_are_limited_per_hour(demo: LiveServer) -> None:
         assert [answer.status_code for answer in refused] == [429, 429, 429]
         for page in refused[:2]:
             assert LIMITED in page.text and 'value="qa@demo.test"' in page.text
+            card = page.text.split("<h2>Send Test E-Mail</h2>")[1].split("</section>")[0]
+            assert LIMITED in card and "aria-invalid" not in card  # the address was right
         assert refused[2].json() == {"detail": LIMITED}
         age_outbox(demo, 61)  # an hour later
         sent = send_tests(console, api)

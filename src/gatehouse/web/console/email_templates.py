@@ -342,7 +342,8 @@ async def send_test(
             kind=kind,
             language=language,
             origin=origin,
-            error=exc.message if limited else f"To: {exc.message}",
+            test_error=exc.message if limited else f"To: {exc.message}",
+            test_address_refused=not limited,
             status_code=429 if limited else 422,
             test_to=field(form, "to"),  # to correct, not to send again to someone else
         )

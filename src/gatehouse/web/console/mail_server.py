@@ -247,13 +247,18 @@ async def send_test_email(
             language=admin.user.language,
             limit=runtime.settings.test_emails_per_tenant_hour,
         )
-    except ValidationError as exc:
+    except (ValidationError, LimitReachedError) as exc:
+        refused = isinstance(exc, ValidationError)  # the address, not the hour's limit
+        text = field_error_text(exc) if isinstance(exc, ValidationError) else exc.message
         context = await page_context(
-            session, admin, request, error=field_error_text(exc), test_to=to
+            session,
+            admin,
+            request,
+            test_error=text,
+            test_address_refused=refused,
+            test_to=to,  # to correct, not to send again to someone else
         )
-        return render(request, "console/mail_server.html", context, status_code=422)
-    except LimitReachedError as exc:
-        context = await page_context(session, admin, request, error=exc.message, test_to=to)
-        return render(request, "console/mail_server.html", context, status_code=429)
+        status = 422 if refused else 429
+        return render(request, "console/mail_server.html", context, status_code=status)
     tab = request.query_params.get("tab", "default")
     return RedirectResponse(f"{PAGE}?tab={tab}&test={message_id}", status_code=303)
