@@ -32,6 +32,11 @@ def test_nul_anywhere_in_a_request_is_a_bad_request(demo: LiveServer) -> None:
         }
         assert {k: r.status_code for k, r in answers.items()} == dict.fromkeys(answers, 400)
         assert answers["API path"].json() == {"detail": NUL_REFUSED}
+        # A page's answer is a page, as every error's (it was bare text).
+        for page in ("console path", "link token", "form"):
+            assert answers[page].headers["content-type"].startswith("text/html"), page
+            assert "<h1>Bad request</h1>" in answers[page].text, page
+            assert NUL_REFUSED in answers[page].text, page
         ok = client.post("/service/users/forgotPassword", json={"identifier": "jane@demo.test"})
         assert ok.status_code == 200  # everything else still flows
 

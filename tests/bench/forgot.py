@@ -27,6 +27,7 @@ from tests.bench.common import (
     settings_env,
 )
 from tests.bench.sink import Sink
+from tests.support.clients import forwarded_for
 from tests.support.smtp_servers import free_port
 
 REQUESTS = 800  # measured requests per phase
@@ -112,7 +113,7 @@ async def _load(port: int, host: str, identifiers: list[str]) -> LoadResult:
                 answer = await client.post(
                     "/service/users/forgotPassword",
                     json={"identifier": identifier},
-                    headers={"x-forwarded-for": _client_address(len(pending))},
+                    headers=forwarded_for(len(pending)),
                 )
                 latencies.append(time.perf_counter() - started)
                 statuses[answer.status_code] += 1
@@ -121,12 +122,6 @@ async def _load(port: int, host: str, identifiers: list[str]) -> LoadResult:
         await asyncio.gather(*(user() for _ in range(CONCURRENCY)))
         seconds = time.perf_counter() - started
     return LoadResult(latencies, seconds, statuses)
-
-
-def _client_address(n: int) -> str:
-    """The n-th request's client, as the trusted local proxy tells it: many clients, as a
-    service under load has (one would reach the per-client limit, client_limit.py)."""
-    return f"198.18.{n // 250}.{n % 250 + 1}"
 
 
 def _wait_healthy(port: int, process: subprocess.Popen[bytes], log_file: Path) -> None:

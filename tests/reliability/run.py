@@ -44,6 +44,7 @@ from gatehouse.mail.models import OutboxMessage
 from gatehouse.runtime import build_runtime
 from gatehouse.settings import Settings
 from gatehouse.tenants.models import Tenant
+from tests.support.clients import forwarded_for
 from tests.support.postgres import private_database
 from tests.support.smtp_servers import Pki, free_port
 
@@ -237,7 +238,9 @@ async def load(
                 started = time.perf_counter()
                 try:
                     answer = await client.post(
-                        "/service/users/forgotPassword", json={"identifier": identifier}
+                        "/service/users/forgotPassword",
+                        json={"identifier": identifier},
+                        headers=forwarded_for(len(results)),
                     )
                     status = answer.status_code
                 except httpx.HTTPError:

@@ -238,7 +238,17 @@ def _nul_refused(request: Request, body: bytes) -> Response:
             return JSONResponse({"detail": {"field": field, "message": NUL_REFUSED}}, 422)
     if request.url.path.startswith(JSON_PREFIXES):
         return JSONResponse({"detail": NUL_REFUSED}, status_code=400)
-    return PlainTextResponse(f"400 Bad Request\n\n{NUL_REFUSED}\n", status_code=400)
+    console = request.url.path.startswith("/admin")
+    context = {
+        "status_code": 400,
+        "heading": HEADINGS[400],
+        "message": NUL_REFUSED,
+        "back": "/admin" if console else "/",
+        "console": console,
+        "tenant": None,  # not looked up for a request the routes never see
+        "admin": None,
+    }
+    return render(request, "error.html", context, status_code=400)
 
 
 def _start_runtime(settings: Settings, devmail: DevMailServer | None) -> Runtime:
