@@ -97,6 +97,7 @@ def test_forgot_password_requests_are_limited_per_client_network(demo: LiveServe
     assert last.status_code == 200
     assert (over.status_code, over.json()) == (429, {"detail": RESETS_REFUSED})
     assert page.status_code == 429 and RESETS_REFUSED in page.text
+    assert 'value="jane@demo.test"' in page.text  # what was typed stays
     demo.wait_for_mail(lambda m: m.rcpt_to == [JANE])
     with client(demo, NEIGHBOUR) as neighbour:
         assert neighbour.post(api, json={"identifier": JANE}).status_code == 200

@@ -44,6 +44,22 @@ def test_head_follows_get_and_no_other_method(demo: LiveServer) -> None:
     assert put.status_code == 405 and "This page cannot be used that way." in put.text
 
 
+def test_a_forms_action_address_opened_leads_to_the_page_above_only_when_there_is_one(
+    demo: LiveServer,
+) -> None:
+    """GET of a POST-only address: the page one step up when the application serves it, else
+    the 405 page (a redirect to an address that is no page would only say "not found")."""
+    with demo.client() as client:
+        display_name = client.get("/admin/tenant-settings/display-name")
+        no_page_above = client.get("/admin/tenant-settings/mail-server/ses/domains/x.test/verify")
+    assert (display_name.status_code, display_name.headers["location"]) == (
+        303,
+        "/admin/tenant-settings",
+    )
+    assert no_page_above.status_code == 405
+    assert "This page cannot be used that way." in no_page_above.text
+
+
 def test_head_of_a_static_file_is_answered_by_the_file_server(demo: LiveServer) -> None:
     """A static file's HEAD gives its length and type without the file's bytes, as GET does
     with them."""

@@ -23,7 +23,7 @@ from gatehouse.tenants.models import Tenant
 from tests.support.accounts import JANE, add_user, api_client, sign_in
 from tests.support.delivery import age_outbox, onboard
 from tests.support.live import LiveServer
-from tests.support.pages import csrf_token, post_form
+from tests.support.pages import csrf_token, post_form, press
 
 LIMIT = 500
 LIMITED = (
@@ -161,7 +161,8 @@ def test_the_activation_email_sent_again_counts_and_is_limited(demo: LiveServer)
         sign_in(console, "admin@demo.test")
         last = api.post(path)  # the 500th
         over = api.post(path)
-        page = post_form(console, f"/admin/users/{newcomer}/send-activation-email", {})
+        user_page = f"/admin/users/{newcomer}"
+        page = press(console, user_page, f"{user_page}/send-activation-email")
     assert last.status_code == 202, last.text
     assert (over.status_code, over.json()) == (429, {"detail": LIMITED})
     assert page.status_code == 429 and LIMITED in page.text

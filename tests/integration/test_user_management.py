@@ -23,7 +23,7 @@ from gatehouse.processes.onboarding import onboard_tenant
 from tests.support.accounts import JANE, add_user, api_client, forgot, sign_in, user_id_of
 from tests.support.delivery import onboard, point_demo_at
 from tests.support.live import LiveServer, free_port
-from tests.support.pages import csrf_token, link_in, path_of, post_form
+from tests.support.pages import csrf_token, link_in, path_of, post_form, press
 from tests.support.smtp_servers import Pki, ScriptedHandler, SmtpServer
 
 READER = "reader@demo.test"
@@ -755,7 +755,7 @@ def test_an_activation_email_that_failed_is_sent_again_once_the_server_is_fixed(
             data={"csrf_token": csrf_token(settings)},
         )
         assert removed.status_code == 303
-        again = post_form(admin, f"/admin/users/{late}/send-activation-email", {})
+        again = press(admin, f"/admin/users/{late}", f"/admin/users/{late}/send-activation-email")
         assert again.headers["location"] == f"/admin/users/{late}?msg=activation-email-sent"
         [mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["late@demo.test"])
         wait_for_outbox(demo, late, ["failed", "sent"])

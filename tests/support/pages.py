@@ -44,6 +44,11 @@ def post_form(client: httpx.Client, path: str, data: dict[str, str]) -> httpx.Re
     return client.post(path, data={**data, "csrf_token": csrf_token(page)})
 
 
+def press(client: httpx.Client, page: str, action: str) -> httpx.Response:
+    """A button of ``page`` (a form without fields) that posts to ``action``."""
+    return client.post(action, data={"csrf_token": csrf_token(client.get(page))})
+
+
 def link_in(text: str) -> str:
     match = LINK_RE.search(text)
     assert match, "no link in the e-mail"

@@ -7,7 +7,11 @@ from email_validator import EmailNotValidError, validate_email
 from gatehouse.errors import ValidationError
 
 MAX_EMAIL_LENGTH = 254
-MAX_LOCAL_PART_LENGTH = 64  # RFC 5321 4.5.3.1.1: mail servers may refuse longer ones
+MAX_LOCAL_PART_BYTES = 64  # RFC 5321 4.5.3.1.1 (RFC 6531 3.3): servers may refuse longer ones
+LOCAL_PART_TOO_LONG = (
+    "Not a valid e-mail address: at most 64 characters before the @-sign (fewer for accented "
+    "or non-Latin letters)."
+)
 
 
 def normalize_email(value: str, *, field: str) -> str:
@@ -26,12 +30,9 @@ def normalize_email(value: str, *, field: str) -> str:
     except EmailNotValidError as exc:  # the library's reason, spelt as our messages spell it
         reason = str(exc).replace("email address", "e-mail address")
         raise ValidationError(field, f"Not a valid e-mail address: {reason}") from None
-    if len(result.local_part) > MAX_LOCAL_PART_LENGTH:  # email_validator checks it when strict
-        raise ValidationError(
-            field,
-            f"Not a valid e-mail address: at most {MAX_LOCAL_PART_LENGTH} characters before "
-            "the @-sign.",
-        )
+    # email_validator checks it only when strict; the limit is in bytes (UTF-8 when SMTPUTF8).
+    if len(result.local_part.encode()) > MAX_LOCAL_PART_BYTES:
+        raise ValidationError(field, LOCAL_PART_TOO_LONG)
     return result.normalized.lower()
 
 

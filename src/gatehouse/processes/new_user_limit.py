@@ -1,10 +1,10 @@
 """How many e-mails to new users a tenant's administrators may have sent in any hour
 (``GATEHOUSE_NEW_USER_EMAILS_PER_TENANT_HOUR``, 500): an invitation or a user created in the
-console goes to any address typed, with the tenant's own template (an invitation also with
-the inviter's name as the caller gives it), and through the platform's servers when the tenant
-has none of its own. Without a cap, a tenant's API client could mail anything to thousands of
-strangers under the platform's name. Self-registrations have their own limit
-(processes/registration_limit.py)."""
+console (and the activation e-mail sent again to one) goes to any address typed, with the
+tenant's own template (an invitation also with the inviter's name as the caller gives it), and
+through the platform's servers when the tenant has none of its own. Without a cap, a tenant's
+API client could mail anything to thousands of strangers under the platform's name.
+Self-registrations have their own limit (processes/registration_limit.py)."""
 
 from __future__ import annotations
 

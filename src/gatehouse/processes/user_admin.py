@@ -20,6 +20,7 @@ from gatehouse.accounts.users import (
     authorizations_of,
     create_user,
     find_by_email,
+    lock_identifiers,
     lock_user,
     status_after_activation,
 )
@@ -194,6 +195,9 @@ async def send_activation_again(
     e-mail may have failed while the mail server was configured wrongly, or its link expired.
     ConflictError for an inactive or activated user; LimitReachedError past ``limit`` e-mails
     to new users in the hour (new_user_limit), which this one counts against."""
+    # The tenant's row before the user's, the order of self-registration's "send it again"
+    # (the limit's lock, then the user's): the other order could deadlock with it.
+    await lock_identifiers(session, tenant.id)
     await lock_user(session, tenant.id, user.id)  # an activation at the same time comes first
     await session.refresh(user)
     if user.status == "inactive":

@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from gatehouse.db.migrate import schema_problem
 from gatehouse.mail.devmail import DevMailServer
@@ -320,11 +321,9 @@ def _install_error_pages(app: FastAPI, settings: Settings) -> None:
             )
         if exc.detail == UNKNOWN_HOST:
             return _unknown_host(request, settings)
-        if exc.status_code == 405 and request.method == "GET":
-            # The address of a form's action, shown after the server refused the form (its
-            # page again, with the reason), opened again by a reload or from the history:
-            # the page the form is on, which is the path one step up.
-            return RedirectResponse(request.url.path.rsplit("/", 1)[0] or "/", status_code=303)
+        above = _page_above(request) if exc.status_code == 405 else None
+        if above is not None:
+            return RedirectResponse(above, status_code=303)
         console = request.url.path.startswith("/admin")
         context = {
             "status_code": exc.status_code,
@@ -342,6 +341,20 @@ def _install_error_pages(app: FastAPI, settings: Settings) -> None:
         errors = [{"field": field_of(e), "message": message_of(e)} for e in exc.errors()]
         status = 400 if request.url.path.startswith("/service/") else 422
         return JSONResponse({"detail": errors}, status_code=status)
+
+
+def _page_above(request: Request) -> str | None:
+    """For a GET of a form's action address (shown after the server refused the form with its
+    page again, then opened by a reload or from the history): the page the form is on, the
+    path one step up, when the application serves it to GET; else None (the 405 page)."""
+    if request.method != "GET":
+        return None
+    above = request.url.path.rsplit("/", 1)[0] or "/"
+    if above.startswith(("//", "/\\")):  # never an address another host could be read in
+        return None
+    scope = {**request.scope, "path": above, "method": "GET"}
+    routes = request.app.router.routes
+    return above if any(r.matches(scope)[0] is Match.FULL for r in routes) else None
 
 
 async def _whose_page(
