@@ -6,7 +6,10 @@ queries that look for the live ones. The delivery log's own rule is in mail/rete
 - links 30 days after they expired: till then an expired link still says so and offers a new
   one, as the e-mail that carried it may still be in the delivery log; after that it is "not
   valid";
-- the e-mails the per-user limit counted, two days later (it looks back 24 hours)."""
+- the e-mails the per-user limit counted, two days later (it looks back 24 hours);
+- the failed logons and forgot-password requests the per-client limits counted, once out of
+  their hour (processes/client_limit.py): deleted here rather than at each request, which
+  would add a statement to every logon and reset request."""
 
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ from gatehouse.accounts.models import LimitedEmail, LinkToken, WebSession
 from gatehouse.db.base import utcnow
 from gatehouse.db.batches import delete_in_batches
 from gatehouse.db.engine import SessionFactory
+from gatehouse.processes.client_limit import WINDOW as CLIENT_LIMIT_WINDOW
+from gatehouse.processes.models import ClientAttempt
 
 SESSIONS_KEPT = timedelta(days=1)
 LINKS_KEPT = timedelta(days=30)
@@ -33,6 +38,7 @@ async def purge_expired(
         (WebSession.token_hash, WebSession.expires_at < now - SESSIONS_KEPT),
         (LinkToken.token_hash, LinkToken.expires_at < now - LINKS_KEPT),
         (LimitedEmail.id, LimitedEmail.at < now - LIMITED_KEPT),
+        (ClientAttempt.id, ClientAttempt.created_at <= now - CLIENT_LIMIT_WINDOW),
     )
     return sum(
         [

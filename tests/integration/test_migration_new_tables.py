@@ -33,7 +33,7 @@ from gatehouse.settings import Settings
             "client_attempts",
             {
                 "ix_client_attempts_count": ["tenant_id", "kind", "network", "created_at"],
-                "ix_client_attempts_purge": ["tenant_id", "kind", "created_at"],
+                "ix_client_attempts_created": ["created_at"],
             },
         ),
     ],

@@ -19,7 +19,7 @@ import ipaddress
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.db.base import utcnow
@@ -81,19 +81,9 @@ async def check_attempts(
 async def record_attempt(
     session: AsyncSession, *, tenant_id: str, attempt: Attempt, network: str, limit: int
 ) -> None:
-    """Count one attempt of ``network`` (none with no limit), in the caller's transaction;
-    the tenant's rows of that kind older than the hour go."""
+    """Count one attempt of ``network`` (none with no limit), in the caller's transaction.
+    Rows out of the hour are deleted by the workers' hourly housekeeping (housekeeping.py)."""
     if limit <= 0:
         return
-    now = utcnow()
-    await session.execute(
-        delete(ClientAttempt).where(
-            ClientAttempt.tenant_id == tenant_id,
-            ClientAttempt.kind == attempt.value,
-            ClientAttempt.created_at <= now - WINDOW,
-        )
-    )
-    session.add(
-        ClientAttempt(tenant_id=tenant_id, kind=attempt.value, network=network, created_at=now)
-    )
+    session.add(ClientAttempt(tenant_id=tenant_id, kind=attempt.value, network=network))
     await session.flush()

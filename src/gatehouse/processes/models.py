@@ -61,13 +61,13 @@ class RegistrationRequest(Base):
 
 class ClientAttempt(Base):
     """One attempt a per-client limit counts (processes/client_limit.py): a failed logon or a
-    forgot-password request, by tenant and client network. Rows older than the limits' hour
-    are deleted as new ones come."""
+    forgot-password request, by tenant and client network. Rows out of the limits' hour are
+    deleted by the workers' hourly housekeeping."""
 
     __tablename__ = "client_attempts"
     __table_args__ = (
         Index("ix_client_attempts_count", "tenant_id", "kind", "network", "created_at"),
-        Index("ix_client_attempts_purge", "tenant_id", "kind", "created_at"),
+        Index("ix_client_attempts_created", "created_at"),  # the hourly purge's
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

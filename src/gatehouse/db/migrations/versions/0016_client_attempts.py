@@ -39,12 +39,10 @@ def upgrade() -> None:
         "client_attempts",
         ["tenant_id", "kind", "network", "created_at"],
     )
-    op.create_index(
-        "ix_client_attempts_purge", "client_attempts", ["tenant_id", "kind", "created_at"]
-    )
+    op.create_index("ix_client_attempts_created", "client_attempts", ["created_at"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_client_attempts_purge", table_name="client_attempts")
+    op.drop_index("ix_client_attempts_created", table_name="client_attempts")
     op.drop_index("ix_client_attempts_count", table_name="client_attempts")
     op.drop_table("client_attempts")
