@@ -16,6 +16,7 @@ from gatehouse.accounts.models import User
 from gatehouse.accounts.users import create_user, find_by_identifier, lock_user
 from gatehouse.applications.models import Application
 from gatehouse.db.base import utcnow
+from gatehouse.errors import ValidationError
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.processes.activation import send_activation
@@ -28,6 +29,7 @@ REGISTRATION_ANSWER = (
     "account is on its way to it."
 )
 REGISTRATION_CLOSED = "Self-registration is not open for this tenant."
+NAME_NEEDED = "Enter your first and last name (at most 64 characters each)."
 # Self-Registration e-mails to one address awaiting activation in any 24 hours, the first
 # included: enough for a lost e-mail, too few to flood someone's mailbox.
 SENDS_PER_DAY = 3
@@ -51,7 +53,10 @@ async def register(
     ValidationError for a malformed address or name; TooManyRegistrations when the client's
     ``network`` made ``limit`` registrations in the last hour (counted whether or not the
     address has an account, so the limit tells nothing about accounts)."""
-    email = normalize_email(email, field="email")
+    email = normalize_email(email, field="email")  # the form's order: the address first
+    for name, value in (("first_name", first_name), ("last_name", last_name)):
+        if not 0 < len(value.strip()) <= 64:
+            raise ValidationError(name, NAME_NEEDED)
     await admit_registration(session, tenant_id=tenant.id, network=network, limit=limit)
     existing = await find_by_identifier(session, tenant.id, email)
     if existing is not None:

@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from gatehouse.errors import ValidationError
-from gatehouse.mail.addresses import normalize_email
 from gatehouse.processes import self_registration
 from gatehouse.processes.registration_limit import TooManyRegistrations
 from gatehouse.processes.settings import get_settings
@@ -30,7 +29,6 @@ from gatehouse.web.timing import answer_floor
 
 router = APIRouter(prefix="/register")
 CheckedForm = Annotated[FormData, Depends(checked_form)]
-NAME_NEEDED = "Enter your first and last name (at most 64 characters each)."
 
 
 async def _open(session: DbSession, tenant: Tenant) -> None:
@@ -61,14 +59,9 @@ async def register(
     values = {name: field(form, name).strip() for name in ("email", "first_name", "last_name")}
     extras = await page_extras(session, tenant, application)
     try:
-        # In the form's order, so the error is about the first field to correct.
-        normalize_email(values["email"], field="email")
-        for name in ("first_name", "last_name"):
-            if not 0 < len(values[name]) <= 64:
-                raise ValidationError(name, NAME_NEEDED)
         # A new address costs a user, a link and an e-mail, a known one nothing: without the
         # floor, the answer's time would tell which addresses have accounts. A refusal (a
-        # malformed address, the client's limit) tells nothing of accounts and is not held.
+        # malformed field, the client's limit) tells nothing of accounts and is not held.
         async with answer_floor():
             queued = await self_registration.register(
                 session,
