@@ -37,6 +37,7 @@ from gatehouse.processes.user_log import (
 )
 from gatehouse.runtime import Runtime
 from gatehouse.tenants.models import Tenant
+from gatehouse.web import timing
 from gatehouse.web.accept_language import best_language
 from gatehouse.web.account.applications import (
     after_sign_in,
@@ -162,6 +163,7 @@ async def logon(
 ) -> Response:
     identifier = field(form, "identifier")
     application = await served_application(session, tenant, field(form, "app"))
+    since = timing.started()
     try:
         result = await log_on(
             session,
@@ -182,6 +184,8 @@ async def logon(
         runtime.wake_worker()
     user = result.user
     if user is None:
+        # Unknown, wrong and locked alike: timing must not tell which (web/timing.py).
+        await timing.wait_out_floor(since, timing.LOGON_FLOOR_SECONDS)
         context = {"tenant": tenant, "error": LOGON_FAILED, "identifier": identifier}
         context.update(await page_extras(session, tenant, application))
         return render(request, "account/logon.html", context, status_code=401)

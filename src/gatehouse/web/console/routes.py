@@ -15,6 +15,7 @@ from gatehouse.accounts.users import authorizations_of
 from gatehouse.errors import LimitReachedError
 from gatehouse.processes.logon import log_on
 from gatehouse.tenants import service as tenants
+from gatehouse.web import timing
 from gatehouse.web.account.routes import field, signed_in
 from gatehouse.web.console.auth import (
     Admin,
@@ -62,6 +63,7 @@ async def signin(
 ) -> Response:
     identifier = field(form, "identifier")
     context = {"tenant": tenant, "identifier": identifier, "next": return_to(field(form, "next"))}
+    since = timing.started()
     try:
         result = await log_on(
             session,
@@ -80,6 +82,8 @@ async def signin(
         runtime.wake_worker()
     user = result.user
     if user is None or not await authorizations_of(session, tenant.id, user.id):
+        # Unknown, wrong, locked and not an administrator alike (web/timing.py).
+        await timing.wait_out_floor(since, timing.LOGON_FLOOR_SECONDS)
         context["error"] = SIGN_IN_FAILED
         return render(request, "console/signin.html", context, status_code=401)
     return await signed_in(
