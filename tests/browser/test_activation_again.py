@@ -34,4 +34,4 @@ def test_a_new_user_gets_the_activation_email_again(browser: Browser, demo: Live
     mails = demo.wait_for_mail(lambda m: m.rcpt_to == ["later@demo.test"], count=2)
     links = {link_in(mail.text) for mail in mails}
     assert link_in(first.text) in links and len(links) == 2  # a new link, not the first again
-    expect(page.get_by_role("cell", name="Activation e-mail = Sent again")).to_be_visible()
+    expect(page.get_by_role("cell", name="Activation e-mail = Queued again")).to_be_visible()

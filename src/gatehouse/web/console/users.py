@@ -67,13 +67,13 @@ CHANGE_LABELS = {
 CHANGE_VALUES = {
     "status": {status: status.capitalize() for status in STATUSES},
     "reset_password_email": {
-        user_admin.RESET_EMAIL_QUEUED: "Sent",
+        user_admin.RESET_EMAIL_QUEUED: "Queued",
         user_admin.RESET_EMAIL_AT_LIMIT: "Not sent: limit reached",
     },
     "lockout": {user_admin.PASSWORD_UNLOCKED: "Ended"},
     "email_code_lock": {user_admin.PASSWORD_UNLOCKED: "Ended"},
-    "invited": {True: "Sent"},
-    "activation_email": {user_admin.ACTIVATION_EMAIL_SENT_AGAIN: "Sent again"},
+    "invited": {True: "Queued"},
+    "activation_email": {user_admin.ACTIVATION_EMAIL_SENT_AGAIN: "Queued again"},
     "language": LANGUAGE_NAMES,
 }
 NEW_USER_FIELDS = ("email", "first_name", "last_name", "login_name", "language")
