@@ -294,6 +294,47 @@ def test_invitation_by_rest_in_the_invitees_language_with_inviter(
     assert activate(demo, link_in(mail.text)).status_code == 303
 
 
+def test_activation_sent_again_keeps_the_first_links_process_and_application(
+    demo: LiveServer, api: httpx.Client
+) -> None:
+    """Send Activation E-Mail Again to a user invited to Travel: the Invitation again, in
+    Travel's name and the invitee's language, from the tenant's name (the first inviter's is
+    not kept), whose link leads back to Travel's logon page. A user registered on Travel's
+    page gets the On-Behalf Registration e-mail in Travel's name: an administrator sent it."""
+    app = travel_app(api)
+    invited = api.post(
+        "/admin/api/v1/invitations",
+        json={
+            "email": "giulia@demo.test",
+            "first_name": "Giulia",
+            "language": "it",
+            "application_id": app["id"],
+            "inviter_name": "Ada Admin",
+        },
+    )
+    user_id = invited.json()["user_id"]
+    demo.wait_for_mail(lambda m: m.rcpt_to == ["giulia@demo.test"])
+    again = api.post(f"/admin/api/v1/users/{user_id}/send-activation-email")
+    assert again.status_code == 202, again.text
+    [_, mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["giulia@demo.test"], count=2)
+    assert mail.subject == "Demo Tenant la invita a Travel"
+    assert activate(demo, link_in(mail.text)).headers["location"] == (
+        f"/?app={app['id']}&msg=account-activated"
+    )
+    switch_on(demo, self_registration=True)
+    with demo.client() as browser:
+        form = {"email": "lucia@demo.test", "first_name": "Lucía", "last_name": "García"}
+        post_form(browser, f"/register?app={app['id']}", {**form, "app": app["id"]})
+    demo.wait_for_mail(lambda m: m.rcpt_to == ["lucia@demo.test"])
+    lucia = user_id_of(demo, "lucia@demo.test")
+    assert api.post(f"/admin/api/v1/users/{lucia}/send-activation-email").status_code == 202
+    [_, mail] = demo.wait_for_mail(lambda m: m.rcpt_to == ["lucia@demo.test"], count=2)
+    assert mail.subject == "Activate your account for Travel"
+    assert activate(demo, link_in(mail.text)).headers["location"] == (
+        f"/?app={app['id']}&msg=account-activated"
+    )
+
+
 def test_a_password_locked_on_an_applications_page_is_mailed_for_that_application(
     demo: LiveServer, api: httpx.Client
 ) -> None:

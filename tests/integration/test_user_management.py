@@ -470,7 +470,8 @@ def test_an_invitation_is_logged_as_the_page_names_it(demo: LiveServer) -> None:
     with demo.client() as admin:
         sign_in(admin, "admin@demo.test")
         page = admin.get(f"/admin/users/{invited.json()['user_id']}")
-    assert "<td>E-Mail = guest@demo.test, Status = New, Invitation e-mail = Queued</td>" in page.text
+    entry = "<td>E-Mail = guest@demo.test, Status = New, Invitation e-mail = Queued</td>"
+    assert entry in page.text
     assert "invited" not in page.text and "True" not in page.text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse.accounts.models import User
+from gatehouse.accounts.models import LinkToken, User
 from gatehouse.accounts.tokens import (
     ACTIVATE_ACCOUNT,
     UsedLink,
@@ -25,8 +25,9 @@ from gatehouse.tenants.link_validity import link_validity
 from gatehouse.tenants.models import Tenant
 
 ON_BEHALF_REGISTRATION = "on-behalf-registration"
+INVITATION = "invitation"
 # The processes whose e-mail carries an activation link.
-ACTIVATION_PROCESSES = (ON_BEHALF_REGISTRATION, "invitation", "self-registration")
+ACTIVATION_PROCESSES = (ON_BEHALF_REGISTRATION, INVITATION, "self-registration")
 
 
 async def send_activation(
@@ -82,6 +83,25 @@ async def last_activation_email(
             OutboxMessage.process.in_(ACTIVATION_PROCESSES),
         )
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(1)
+    )
+    return found.first()
+
+
+async def last_activation_link(
+    session: AsyncSession, *, tenant_id: str, user_id: str
+) -> LinkToken | None:
+    """The user's latest activation link, whatever became of it, while it is kept (until 30
+    days after it expired, or until the address changes): it remembers the process and the
+    application the user came from."""
+    found = await session.scalars(
+        select(LinkToken)
+        .where(
+            LinkToken.tenant_id == tenant_id,
+            LinkToken.user_id == user_id,
+            LinkToken.purpose == ACTIVATE_ACCOUNT,
+        )
+        .order_by(LinkToken.created_at.desc())
         .limit(1)
     )
     return found.first()

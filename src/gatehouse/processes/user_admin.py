@@ -24,12 +24,18 @@ from gatehouse.accounts.users import (
     lock_user,
     status_after_activation,
 )
+from gatehouse.applications.service import remembered_application
 from gatehouse.errors import ConflictError, PermissionDeniedError, ValidationError
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.outbox import withdraw_user_mail
 from gatehouse.processes import email_limit, email_otp
-from gatehouse.processes.activation import send_activation
+from gatehouse.processes.activation import (
+    INVITATION,
+    ON_BEHALF_REGISTRATION,
+    last_activation_link,
+    send_activation,
+)
 from gatehouse.processes.new_user_limit import check_new_user_email_allowed
 from gatehouse.processes.password_links import RESET, Outcome, send_password_link
 from gatehouse.processes.user_log import record_user_change
@@ -190,11 +196,14 @@ async def send_reset_email(
 async def send_activation_again(
     session: AsyncSession, *, tenant: Tenant, user: User, actor: str, origin: str, limit: int
 ) -> OutboxMessage:
-    """*Send Activation E-Mail Again*: a new activation link, in the On-Behalf Registration
-    e-mail (an administrator sends it), for a user who has not set a password yet: the first
-    e-mail may have failed while the mail server was configured wrongly, or its link expired.
-    ConflictError for an inactive or activated user; LimitReachedError past ``limit`` e-mails
-    to new users in the hour (new_user_limit), which this one counts against."""
+    """*Send Activation E-Mail Again*: a new activation link for a user who has not set a
+    password yet: the first e-mail may have failed while the mail server was configured
+    wrongly, or its link expired. It keeps the first link's application (its template set and
+    name, and the logon page the activation leads back to); an invited user gets the
+    Invitation again, from the tenant's name (the first inviter's name is not kept), everyone
+    else the On-Behalf Registration e-mail, as an administrator sends it. ConflictError for an
+    inactive or activated user; LimitReachedError past ``limit`` e-mails to new users in the
+    hour (new_user_limit), which this one counts against."""
     # The tenant's row before the user's, the order of self-registration's "send it again"
     # (the limit's lock, then the user's): the other order could deadlock with it.
     await lock_identifiers(session, tenant.id)
@@ -205,7 +214,19 @@ async def send_activation_again(
     if user.status != "new" or user.password_hash is not None:
         raise ConflictError(ALREADY_ACTIVATED)
     await check_new_user_email_allowed(session, tenant_id=tenant.id, limit=limit)
-    message = await send_activation(session, tenant=tenant, user=user, origin=origin)
+    first = await last_activation_link(session, tenant_id=tenant.id, user_id=user.id)
+    invited = first is not None and first.process == INVITATION
+    message = await send_activation(
+        session,
+        tenant=tenant,
+        user=user,
+        origin=origin,
+        process=INVITATION if invited else ON_BEHALF_REGISTRATION,
+        application=await remembered_application(
+            session, tenant.id, first.application_id if first else None
+        ),
+        **({"inviter_name": tenant.display_name} if invited else {}),
+    )
     await record_user_change(
         session, user, actor, "update", activation_email=ACTIVATION_EMAIL_SENT_AGAIN
     )
