@@ -85,3 +85,26 @@ def test_a_known_address_and_a_new_one_are_answered_alike_and_in_the_same_time(
     assert min(medians.values()) >= 0.25, medians  # the floor (web/timing.py)
     assert max(medians.values()) - min(medians.values()) < 0.1, medians
     assert counts(demo, "fresh5@example.org") == (1, 1)
+
+
+def test_a_name_refused_is_refused_alike_for_a_known_address_and_a_new_one(
+    demo: LiveServer,
+) -> None:
+    """A name with a control character or a text-direction override is refused before the
+    address is looked up: only a new user's creation refused it, so a known address passed
+    (303) where a new one got 400, telling which addresses have accounts."""
+    switch_on(demo, self_registration=True)
+    answers: dict[str, set[tuple[int, str]]] = {}
+    for n, (field, name) in enumerate(
+        [("first_name", "A\tB"), ("last_name", "Evil\u202eliveE"), ("first_name", "x\x85y")]
+    ):
+        for kind, email in (("known", "jane@demo.test"), ("new", f"fresh{n}@example.org")):
+            with demo.client(headers={"x-forwarded-for": f"203.0.113.{n}"}) as browser:
+                form = {"email": email, "first_name": "Reg", "last_name": "Istrant", field: name}
+                answer = post_form(browser, "/register", form)
+            label = field.replace("_", " ")
+            message = f"The {label} must not contain line breaks or other control characters."
+            assert message in answer.text, (kind, field)
+            answers.setdefault(field + name, set()).add((answer.status_code, kind))
+    assert all({status for status, _ in found} == {400} for found in answers.values()), answers
+    assert counts(demo, "fresh0@example.org") == (0, 0)

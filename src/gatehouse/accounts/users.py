@@ -70,7 +70,8 @@ async def create_user(
     if await login_name_taken(session, tenant_id, email):
         raise ConflictError(ADDRESS_IS_A_LOGIN_NAME.format(email=email), field="email")
     login_name = await _free_login_name(session, tenant_id, login_name)
-    first_name, last_name = _name(first_name, "first name"), _name(last_name, "last name")
+    first_name = checked_name(first_name, "first name")
+    last_name = checked_name(last_name, "last name")
     user = User(
         tenant_id=tenant_id,
         email=email,
@@ -90,8 +91,9 @@ async def create_user(
     return user
 
 
-def _name(value: str, label: str) -> str:
-    """A first or last name as stored: refused (not cut) beyond 64 characters."""
+def checked_name(value: str, label: str) -> str:
+    """A first or last name as stored: refused (not cut) beyond 64 characters or with a
+    control character."""
     value = value.strip()
     if len(value) > 64:
         raise ValidationError(label.replace(" ", "_"), NAME_TOO_LONG.format(label=label))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.accounts.models import User
-from gatehouse.accounts.users import create_user, find_by_identifier, lock_user
+from gatehouse.accounts.users import checked_name, create_user, find_by_identifier, lock_user
 from gatehouse.applications.models import Application
 from gatehouse.db.base import utcnow
 from gatehouse.errors import ValidationError
@@ -54,9 +54,12 @@ async def register(
     ``network`` made ``limit`` registrations in the last hour (counted whether or not the
     address has an account, so the limit tells nothing about accounts)."""
     email = normalize_email(email, field="email")  # the form's order: the address first
+    # Every check of the names before the address is looked up: one that only a new user's
+    # creation made would refuse a new address and pass a known one, telling them apart.
     for name, value in (("first_name", first_name), ("last_name", last_name)):
         if not 0 < len(value.strip()) <= 64:
             raise ValidationError(name, NAME_NEEDED)
+        checked_name(value, name.replace("_", " "))
     await admit_registration(session, tenant_id=tenant.id, network=network, limit=limit)
     existing = await find_by_identifier(session, tenant.id, email)
     if existing is not None:
