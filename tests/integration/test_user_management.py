@@ -187,6 +187,20 @@ def test_a_name_over_64_characters_is_refused_not_cut(demo: LiveServer, name_fie
     assert "long@demo.test" not in listing
 
 
+def test_a_language_not_offered_is_refused_not_replaced(demo: LiveServer) -> None:
+    """Create User with a language the menu does not offer (a forged form): refused naming
+    the field, nothing created (the user was created in English without a word)."""
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        refused = post_form(
+            admin, "/admin/users/new", {"email": "polyglot@demo.test", "language": "xx"}
+        )
+        listing = admin.get("/admin/users").text
+    assert refused.status_code == 422
+    assert "Language: Choose one of: en, de, fr, es, it, pt, ja, zh." in refused.text
+    assert "polyglot@demo.test" not in listing
+
+
 def test_login_names_beyond_ascii_are_one_per_tenant_in_either_case(demo: LiveServer) -> None:
     """Letters beyond ASCII have cases too: "ÄRGER" is "ärger", "STRASSE" is "straße"."""
     with demo.client() as admin:
