@@ -21,6 +21,7 @@ from gatehouse.db.name_keys import name_key
 from gatehouse.db.row_lock import lock_rows
 from gatehouse.db.unique import unique_or
 from gatehouse.errors import ConflictError, NotFoundError, ValidationError
+from gatehouse.tenants import quotas
 
 RESOURCE = "api-clients"
 SHA256_PREFIX = "sha256$"
@@ -124,6 +125,14 @@ async def create_client(
 ) -> NewClient:
     name = _validate(name, authorizations)
     await _check_name_free(session, tenant_id, name)
+    await quotas.check_room(
+        session,
+        tenant_id=tenant_id,
+        key=ApiClient.id,
+        where=ApiClient.tenant_id == tenant_id,
+        limit=quotas.MAX_API_CLIENTS,
+        things="API clients",
+    )
     client = ApiClient(
         id=str(uuid.uuid4()),
         tenant_id=tenant_id,

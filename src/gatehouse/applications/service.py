@@ -20,6 +20,7 @@ from gatehouse.db.name_keys import name_key
 from gatehouse.db.unique import unique_or
 from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 from gatehouse.mail.templates.models import TemplateSet
+from gatehouse.tenants import quotas
 from gatehouse.tenants.models import Tenant
 
 USER_PROFILE_ID = "user-profile"
@@ -208,6 +209,14 @@ async def create_application(
 ) -> Application:
     name, url = _name(name), _home_url(home_url)
     await _check_name_free(session, tenant_id, name)
+    await quotas.check_room(
+        session,
+        tenant_id=tenant_id,
+        key=Application.id,
+        where=(Application.tenant_id == tenant_id) & (Application.id != USER_PROFILE_ID),
+        limit=quotas.MAX_APPLICATIONS,
+        things="applications",
+    )
     application = Application(
         tenant_id=tenant_id,
         id=new_id(),
@@ -291,9 +300,16 @@ async def delete_application(
 
 async def applications_using(session: AsyncSession, tenant_id: str, set_id: str) -> list[str]:
     """Names of the applications whose e-mails use the template set ``set_id``."""
-    return [
-        a.name for a in await list_applications(session, tenant_id) if a.template_set_id == set_id
-    ]
+    return (await applications_by_set(session, tenant_id)).get(set_id, [])
+
+
+async def applications_by_set(session: AsyncSession, tenant_id: str) -> dict[str, list[str]]:
+    """Each template set's applications' names, from one read of the applications: a list of
+    sets asking for each set's apart read them all once per set."""
+    names: dict[str, list[str]] = {}
+    for application in await list_applications(session, tenant_id):
+        names.setdefault(application.template_set_id, []).append(application.name)
+    return names
 
 
 async def _log(

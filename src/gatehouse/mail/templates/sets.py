@@ -11,7 +11,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse import audit
-from gatehouse.applications.service import DEFAULT_SET_ID, applications_using
+from gatehouse.applications.service import (
+    DEFAULT_SET_ID,
+    applications_by_set,
+    applications_using,
+)
 from gatehouse.db.base import utcnow
 from gatehouse.db.name_keys import name_key
 from gatehouse.db.row_lock import lock_rows
@@ -22,6 +26,7 @@ from gatehouse.mail.templates.models import EmailTemplate, TemplateSet
 from gatehouse.mail.templates.sandbox import check_template
 from gatehouse.mail.templates.threads import off_loop
 from gatehouse.mail.templates.types import TEMPLATE_LANGUAGES, TEMPLATE_TYPES, TemplateType
+from gatehouse.tenants import quotas
 
 DEFAULT_SET_NAME = "Default"
 RESOURCE = "email-template-sets"
@@ -68,11 +73,14 @@ async def list_sets(session: AsyncSession, tenant_id: str) -> list[SetInfo]:
     rows = await session.scalars(
         select(TemplateSet).where(TemplateSet.tenant_id == tenant_id).order_by(TemplateSet.name)
     )
-    result = [await _info_default(session, tenant_id)]
-    for row in rows.all():
-        used_by = tuple(await applications_using(session, tenant_id, row.id))
-        result.append(SetInfo(row.id, row.name, False, row.created_at, used_by))
-    return result
+    using = await applications_by_set(session, tenant_id)
+    default = SetInfo(
+        DEFAULT_SET_ID, DEFAULT_SET_NAME, True, None, tuple(using.get(DEFAULT_SET_ID, ()))
+    )
+    return [default] + [
+        SetInfo(row.id, row.name, False, row.created_at, tuple(using.get(row.id, ())))
+        for row in rows.all()
+    ]
 
 
 async def _info_default(session: AsyncSession, tenant_id: str) -> SetInfo:
@@ -124,6 +132,14 @@ async def _valid_name(
 async def create_set(session: AsyncSession, *, tenant_id: str, name: str, actor: str) -> SetInfo:
     """A new set holding a copy of every Default template (all types, all languages)."""
     row = TemplateSet(tenant_id=tenant_id, name=await _valid_name(session, tenant_id, name))
+    await quotas.check_room(
+        session,
+        tenant_id=tenant_id,
+        key=TemplateSet.id,
+        where=TemplateSet.tenant_id == tenant_id,
+        limit=quotas.MAX_TEMPLATE_SETS,
+        things="template sets",
+    )
     async with unique_or(session, ValidationError("name", NAME_TAKEN), marks=_UNIQUE_NAME):
         session.add(row)
     session.add_all(

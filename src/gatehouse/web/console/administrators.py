@@ -17,6 +17,7 @@ from gatehouse.accounts.models import User
 from gatehouse.accounts.users import authorizations_of, get_user
 from gatehouse.errors import ConflictError, LimitReachedError, NotFoundError, ValidationError
 from gatehouse.processes import user_admin
+from gatehouse.tenants import quotas
 from gatehouse.web.account.routes import field
 from gatehouse.web.console.auth import Admin, require
 from gatehouse.web.console.mail_server import actor_of
@@ -232,7 +233,7 @@ async def add_system(
             expiry=values["expiry"],
             actor=actor_of(admin),
         )
-    except ValidationError as exc:
+    except (ValidationError, ConflictError) as exc:  # ConflictError: the most there may be
         await undo(session, admin)
         context = _base(
             admin,
@@ -243,7 +244,8 @@ async def add_system(
             error=_in_console_words(exc),
             error_field=exc.field,
         )
-        return render(request, "console/system_new.html", context, status_code=422)
+        status = 422 if isinstance(exc, ValidationError) else 409
+        return render(request, "console/system_new.html", context, status_code=status)
     await session.commit()
     page = f"{PAGE}/systems/{new.client_id}"
     return redirect_showing(request, page, new.secret, runtime.secret_box)
@@ -256,6 +258,9 @@ _SYSTEM_WORDS = {
     clients.LAST_SECRET: "This is the system's only secret. Add a new one first, or delete the "
     "system.",
     clients.NO_AUTHORIZATION: "Choose at least one authorization.",  # as Add Administrator says
+    quotas.AT_MOST.format(limit=quotas.MAX_API_CLIENTS, things="API clients"): (
+        quotas.AT_MOST.format(limit=quotas.MAX_API_CLIENTS, things="systems")
+    ),
 }
 
 

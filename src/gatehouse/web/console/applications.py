@@ -59,12 +59,13 @@ async def create_application(
         created = await applications.create_application(
             session, tenant_id=admin.tenant.id, actor=actor_of(admin), **values
         )
-    except ValidationError as exc:
+    except (ValidationError, ConflictError) as exc:  # ConflictError: the most there may be
         await undo(session, admin)  # a name another request took: the write was rolled back
         context = await _list_context(
             session, admin, error=exc.message, error_field=exc.field, form=values
         )
-        return render(request, "console/applications.html", context, status_code=422)
+        status = 422 if isinstance(exc, ValidationError) else 409
+        return render(request, "console/applications.html", context, status_code=status)
     await session.commit()
     return RedirectResponse(f"{PAGE}/{created.id}?msg=application-created", status_code=303)
 

@@ -100,12 +100,13 @@ async def create_set(
         created = await sets.create_set(
             session, tenant_id=admin.tenant.id, name=name, actor=actor_of(admin)
         )
-    except ValidationError as exc:
+    except (ValidationError, ConflictError) as exc:  # ConflictError: the most there may be
         await undo(session, admin)  # a name another request took: the write was rolled back
         context = await _list_context(
             session, admin, error=exc.message, error_field=exc.field, name=name
         )
-        return render(request, "console/template_sets.html", context, status_code=422)
+        status = 422 if isinstance(exc, ValidationError) else 409
+        return render(request, "console/template_sets.html", context, status_code=status)
     await session.commit()
     return RedirectResponse(f"{PAGE}/{created.id}?msg=set-created", status_code=303)
 
