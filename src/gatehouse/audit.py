@@ -3,6 +3,7 @@ recorded as "changed", never as themselves."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -54,3 +55,33 @@ async def entries(
         .limit(limit)
     )
     return list(rows.all())
+
+
+async def entries_about(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    resource: str,
+    about: Callable[[AuditEntry], bool],
+    limit: int,
+    batch: int = 200,
+) -> list[AuditEntry]:
+    """The newest ``limit`` entries of ``resource`` that are ``about`` one thing (one
+    application, one page's switches), read newest first in batches until enough are found:
+    taking the resource's newest few and filtering those would show an empty log once other
+    things' changes were newer and many."""
+    found: list[AuditEntry] = []
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.tenant_id == tenant_id, AuditEntry.resource == resource)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id)
+        .limit(batch)
+    )
+    offset = 0
+    while len(found) < limit:
+        rows = list((await session.scalars(query.offset(offset))).all())
+        found.extend(row for row in rows if about(row))
+        if len(rows) < batch:
+            break
+        offset += batch
+    return found[:limit]

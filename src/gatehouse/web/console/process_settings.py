@@ -69,13 +69,13 @@ async def _context(session: DbSession, admin: Admin, page: str) -> dict[str, Any
         "action": f"/admin/tenant-settings/{page}",
         "switches": [(name, label, hint, getattr(current, name)) for name, label, hint in switches],
         "switch_labels": {name: label for name, label, _ in switches},
-        "changes": [
-            c
-            for c in await audit.entries(
-                session, tenant_id=admin.tenant.id, resource=process_settings.RESOURCE, limit=50
-            )
-            if set(c.changes) & {name for name, _, _ in switches}
-        ][:10],
+        "changes": await audit.entries_about(
+            session,
+            tenant_id=admin.tenant.id,
+            resource=process_settings.RESOURCE,
+            about=lambda entry: bool(set(entry.changes) & {name for name, _, _ in switches}),
+            limit=10,
+        ),
     }
 
 
