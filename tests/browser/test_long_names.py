@@ -7,7 +7,6 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.accounts import add_user
 from tests.support.browser import (
     console_on_a_phone,
     inside_the_phone,
@@ -91,25 +90,3 @@ def test_an_error_quoting_a_long_value_wraps_in_its_banner(
         expect(error).to_contain_text("is not a valid host name.")
         inside_the_phone(error)
         assert not scrolls_sideways(page)
-
-
-def test_the_dev_mailbox_keeps_a_long_address_to_the_window(
-    browser: Browser, demo: LiveServer
-) -> None:
-    """An e-mail to the longest address there is (64 bytes before the @-sign, 254 in all) in
-    the development mailbox: its list fits 1280 px and 375 px windows (the To cell pushed it
-    wider)."""
-    domain = ".".join(["d" * 62] * 3) + ".test"  # 3 x 62 + 2 dots + 5 = 193 characters
-    address = f"{'a' * 60}@{domain}"[:254]
-    add_user(demo, address)
-    with demo.client() as client:
-        client.post("/service/users/forgotPassword", json={"identifier": address})
-    demo.wait_for_mail(lambda m: m.rcpt_to == [address])
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    for width in (1280, 375):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.goto(f"http://localhost:{demo.port}/_mailbox")
-        expect(page.get_by_role("cell", name=address)).to_be_visible()
-        assert page_width(page) <= width, f"the mailbox at {width} px"
-    context.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -9,6 +10,30 @@ from fastapi.responses import HTMLResponse, Response
 
 from gatehouse.mail.devmail import DevMailServer
 from gatehouse.web.pages import render
+
+_LINK = re.compile(r"https?://[^\s<>\"']+")
+_HEAD = re.compile(r"<head[^>]*>", re.IGNORECASE)
+# Links in the HTML part open in a new tab: the frame is sandboxed (no scripts) and the pages
+# behind the links may not be framed (frame-ancestors 'none'), so in the frame they broke.
+_NEW_TAB = '<base target="_blank">'
+
+
+def text_with_links(text: str) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, is_link) pieces, so the page can make each http(s) address in
+    a text part a link (the reset and activation links are what a developer follows)."""
+    pieces: list[tuple[str, bool]] = []
+    position = 0
+    for match in _LINK.finditer(text):
+        pieces += [(text[position : match.start()], False), (match.group(0), True)]
+        position = match.end()
+    return [*pieces, (text[position:], False)]
+
+
+def html_opening_links_in_new_tabs(html: str) -> str:
+    head = _HEAD.search(html)
+    if head is None:
+        return _NEW_TAB + html
+    return html[: head.end()] + _NEW_TAB + html[head.end() :]
 
 
 def mailbox_router(devmail: DevMailServer, *, base_domain: str) -> APIRouter:
@@ -38,9 +63,13 @@ def mailbox_router(devmail: DevMailServer, *, base_domain: str) -> APIRouter:
         message = devmail.mailbox.get(message_id)
         if message is None:
             raise HTTPException(status_code=404, detail="No such message in the mailbox.")
-        return render(
-            request, "mailbox_message.html", {"message": message, "title": message.subject}
-        )
+        context = {
+            "message": message,
+            "title": message.subject,
+            "text_pieces": text_with_links(message.text),
+            "html_preview": html_opening_links_in_new_tabs(message.html),
+        }
+        return render(request, "mailbox_message.html", context)
 
     @router.get("/api/messages")
     async def mailbox_messages() -> dict[str, Any]:
