@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # hour (processes/client_limit.py); 0: no limit.
     failed_logons_per_client_hour: int = Field(default=200, ge=0)
     forgot_password_per_client_hour: int = Field(default=100, ge=0)
+    # Custom mail server checks (saves and tests) a tenant may have made in any hour
+    # (mail/check_limit.py); 0: no limit.
+    mail_server_checks_per_tenant_hour: int = Field(default=60, ge=0)
     ses_region: str = ""  # the platform's Amazon SES account (credentials: the AWS chain)
     ses_endpoint_url: str = ""  # e.g. a local moto server in tests and development
     ses_default_domain: str = ""  # the platform's verified sending domain offered to tenants

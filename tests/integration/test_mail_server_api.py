@@ -33,6 +33,7 @@ from gatehouse.mail.diagnosis import (
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.netguard import NOT_FOUND_OR_PRIVATE, PRIVATE_LITERAL
 from gatehouse.mail.probe import PROBE_PASSED
+from gatehouse.processes.models import ClientAttempt
 from gatehouse.processes.onboarding import onboard_tenant
 from gatehouse.runtime import build_runtime
 from gatehouse.web.api.app import BODY_NOT_OBJECT
@@ -925,3 +926,56 @@ def test_removing_no_configuration_says_nothing_was_removed(demo: LiveServer) ->
     assert removed.headers["location"] == "/admin/tenant-settings/mail-server?tab=default"
     assert "Configuration removed" not in after.text
     assert "No changes yet." in after.text.split("Change log")[1]
+
+
+# --- the tenant's checks in an hour -----------------------------------------------------------
+
+CHECKS_LIMITED = (
+    "The mail server settings were checked too often for this tenant in the last hour. "
+    "Try again later."
+)
+
+
+def checked_before(live: LiveServer, tenant_id: str, count: int) -> None:
+    """``count`` checks of ``tenant_id``'s mail server just now."""
+
+    async def work(runtime: Any) -> None:
+        async with runtime.sessions.begin() as session:
+            session.add_all(
+                ClientAttempt(tenant_id=tenant_id, kind="mail-server-check", network="tenant")
+                for _ in range(count)
+            )
+
+    live.run(work)
+
+
+def test_a_tenants_mail_server_checks_are_limited_per_hour(
+    demo: LiveServer, api: httpx.Client, ssl_server: SmtpServer, other_tenant: Api
+) -> None:
+    """The 60th check of the hour connects; the 61st, a test or a save, in the API or the
+    console, is refused with 429 before any connection, and nothing is stored. Input refused
+    as such is told first, and another tenant is not held back."""
+    limit = demo.settings.mail_server_checks_per_tenant_hour
+    checked_before(demo, "demo", limit - 1)
+    body = config_for(ssl_server)
+    last = api.post(f"{API}/test", json={"mode": "custom", **body})
+    assert last.status_code == 200, last.text
+    greeted = len(ssl_server.handler.ehlo_names)
+    before = state(api)
+    tested = api.post(f"{API}/test", json={"mode": "custom", **body})
+    saved = api.put(API, json=body)
+    malformed = api.put(API, json={**body, "port": 0})
+    with demo.client() as admin:
+        sign_in(admin, "admin@demo.test")
+        page = admin.get("/admin/tenant-settings/mail-server?tab=custom")
+        form = {k: str(v) for k, v in body.items()} | {"csrf_token": csrf_token(page)}
+        console = admin.post("/admin/tenant-settings/mail-server", data=form)
+    assert (tested.status_code, tested.json()) == (429, {"detail": CHECKS_LIMITED})
+    assert (saved.status_code, saved.json()) == (429, {"detail": CHECKS_LIMITED})
+    assert malformed.status_code == 422 and malformed.json()["detail"]["field"] == "port"
+    assert console.status_code == 429 and CHECKS_LIMITED in console.text
+    assert len(ssl_server.handler.ehlo_names) == greeted  # no connection past the limit
+    assert state(api) == before
+    with other_tenant.client(demo) as elsewhere:
+        answer = elsewhere.post(f"{API}/test", json={"mode": "custom", **body})
+    assert answer.status_code == 200, answer.text

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.errors import ValidationError
 from gatehouse.mail import ses
+from gatehouse.mail.check_limit import count_check
 from gatehouse.mail.config import (
     endpoint_for,
     get_config,
@@ -29,12 +30,16 @@ async def probe_custom(
     runtime: Runtime, session: AsyncSession, *, tenant_id: str, raw: dict[str, Any]
 ) -> ProbeReport:
     """Validate and probe without storing anything (the password may be the stored one, if it
-    stays bound to the same server). Raises ValidationError or the probe's DeliveryError."""
+    stays bound to the same server). Raises ValidationError, LimitReachedError past the
+    tenant's checks in the hour (check_limit.py), or the probe's DeliveryError."""
     wanted = validate_custom(raw)
     current = await get_config(session, tenant_id)
     password = resolve_password(wanted, current, runtime.secret_box)
-    await session.commit()  # nothing written: ends the read so no transaction waits on the probe
     settings = runtime.settings
+    await count_check(
+        session, tenant_id=tenant_id, limit=settings.mail_server_checks_per_tenant_hour
+    )
+    await session.commit()  # the count; and no transaction waits on the probe
     return await probe_smtp(
         endpoint_for(wanted, password),
         tls_context=runtime.tls_context,

@@ -33,6 +33,7 @@ UNKNOWN_NETWORK = "unknown"
 class Attempt(StrEnum):
     FAILED_LOGON = "failed-logon"
     FORGOT_PASSWORD = "forgot-password"
+    MAIL_SERVER_CHECK = "mail-server-check"  # counted per tenant (mail/check_limit.py)
 
 
 REFUSALS = {
@@ -41,6 +42,10 @@ REFUSALS = {
     ),
     Attempt.FORGOT_PASSWORD: (
         "Too many password resets were asked for from your network in the last hour. "
+        "Try again later."
+    ),
+    Attempt.MAIL_SERVER_CHECK: (
+        "The mail server settings were checked too often for this tenant in the last hour. "
         "Try again later."
     ),
 }

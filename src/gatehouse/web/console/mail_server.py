@@ -208,14 +208,17 @@ async def save(
         await save_custom(
             runtime, session, tenant_id=admin.tenant.id, actor=actor_of(admin), raw=raw
         )
-    except (ValidationError, DeliveryError) as exc:
+    except (ValidationError, DeliveryError, LimitReachedError) as exc:
+        status = 422
         if isinstance(exc, ValidationError):
             error, field = field_error_text(exc), exc.field
+        elif isinstance(exc, LimitReachedError):  # the tenant's checks in the hour
+            error, field, status = exc.message, None, 429
         else:
             error, field = probe_failure_text(exc), None
         context = await page_context(session, admin, request, error=error, error_field=field)
         context.update(tab="custom", form={k: v for k, v in raw.items() if k != "password"})
-        return render(request, "console/mail_server.html", context, status_code=422)
+        return render(request, "console/mail_server.html", context, status_code=status)
     return RedirectResponse(f"{PAGE}?tab=custom&msg=config-saved", status_code=303)
 
 
