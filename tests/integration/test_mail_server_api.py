@@ -430,7 +430,12 @@ FIELD_ERRORS: list[tuple[dict[str, Any], str, str]] = [
     (
         {"sender_name": "Acme\r\nBcc: victim@example.com"},
         "sender_name",
-        "Line breaks and control characters are not allowed.",
+        "Line breaks, control characters and text-direction overrides are not allowed.",
+    ),
+    (
+        {"sender_name": "Support \u202emoc.knab"},  # would show as "Support bank.com"
+        "sender_name",
+        "Line breaks, control characters and text-direction overrides are not allowed.",
     ),
     (
         {"rate_limit_per_minute": 10},

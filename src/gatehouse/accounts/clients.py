@@ -21,6 +21,7 @@ from gatehouse.db.name_keys import name_key
 from gatehouse.db.row_lock import lock_rows
 from gatehouse.db.unique import unique_or
 from gatehouse.errors import ConflictError, NotFoundError, ValidationError
+from gatehouse.plain_text import reject_hidden
 from gatehouse.tenants import quotas
 
 RESOURCE = "api-clients"
@@ -59,6 +60,7 @@ def _validate(name: str, authorizations: frozenset[Authorization]) -> str:
     name = " ".join(name.split())  # "Billing  Sync" would look like "Billing Sync" in a page
     if not 1 <= len(name) <= 100:
         raise ValidationError("name", "The name must have 1 to 100 characters.")
+    reject_hidden(name, field="name")
     if not authorizations:
         raise ValidationError("authorization", NO_AUTHORIZATION)
     return name

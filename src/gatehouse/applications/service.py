@@ -20,6 +20,7 @@ from gatehouse.db.name_keys import name_key
 from gatehouse.db.unique import unique_or
 from gatehouse.errors import ConflictError, NotFoundError, ValidationError
 from gatehouse.mail.templates.models import TemplateSet
+from gatehouse.plain_text import reject_hidden
 from gatehouse.tenants import quotas
 from gatehouse.tenants.models import Tenant
 
@@ -128,6 +129,7 @@ def _name(value: str) -> str:
     name = " ".join(value.split())
     if not 1 <= len(name) <= 100:
         raise ValidationError("name", NAME_RULE)
+    reject_hidden(name, field="name")  # it names the application in its e-mails' subjects
     return name
 
 

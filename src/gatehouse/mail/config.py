@@ -19,6 +19,7 @@ from gatehouse.errors import UndecryptableSecretError, ValidationError
 from gatehouse.mail.addresses import normalize_email, reject_control_characters
 from gatehouse.mail.endpoint import DEFAULT_PORTS, Security, SmtpEndpoint
 from gatehouse.mail.models import MailServerConfig
+from gatehouse.plain_text import reject_hidden
 
 RESOURCE = "mail-server"
 SECURITY_CHOICES = ("ssl", "starttls")
@@ -76,7 +77,7 @@ def _text(raw: dict[str, Any], name: str, *, max_length: int) -> str:
     if not isinstance(value, str):
         raise ValidationError(name, "Must be text.")
     value = value.strip()
-    reject_control_characters(value, field=name)
+    reject_hidden(value, field=name)  # the sender's name goes into every e-mail's From
     if len(value) > max_length:
         raise ValidationError(name, f"At most {max_length} characters.")
     return value

@@ -10,6 +10,7 @@ from gatehouse.accounts.models import User
 from gatehouse.accounts.users import create_user
 from gatehouse.applications.models import Application
 from gatehouse.mail.models import OutboxMessage
+from gatehouse.plain_text import reject_hidden
 from gatehouse.processes.activation import send_activation
 from gatehouse.processes.new_user_limit import check_new_user_email_allowed
 from gatehouse.processes.user_log import record_user_change
@@ -36,6 +37,7 @@ async def invite(
     LimitReachedError past ``limit`` e-mails to new users in the hour (new_user_limit). The
     input is checked first, so a bad address is told as such at the limit too; the caller's
     rollback then drops the user."""
+    reject_hidden(inviter_name, field="inviter_name")  # it is in the e-mail's subject
     user = await create_user(
         session,
         tenant_id=tenant.id,

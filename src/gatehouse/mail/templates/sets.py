@@ -26,6 +26,7 @@ from gatehouse.mail.templates.models import EmailTemplate, TemplateSet
 from gatehouse.mail.templates.sandbox import check_template
 from gatehouse.mail.templates.threads import off_loop
 from gatehouse.mail.templates.types import TEMPLATE_LANGUAGES, TEMPLATE_TYPES, TemplateType
+from gatehouse.plain_text import reject_hidden
 from gatehouse.tenants import quotas
 
 DEFAULT_SET_NAME = "Default"
@@ -118,6 +119,7 @@ async def _valid_name(
     name = " ".join(value.split())
     if not 1 <= len(name) <= 64:
         raise ValidationError("name", NAME_RULE)
+    reject_hidden(name, field="name")
     taken = await session.scalar(
         select(TemplateSet.id).where(
             TemplateSet.tenant_id == tenant_id,
