@@ -158,6 +158,7 @@ FORM_FIELDS: dict[str, dict[str, str]] = {
     "/activate": {"token": "not-a-token", "password": "x", "password_confirm": "y"},
     "/register": {"email": "", "first_name": "", "last_name": ""},
     "/logon/code": {"code": "00000000"},
+    "/profile/name": {"first_name": "", "last_name": ""},
     "/profile/language": {"language": "xx"},
     "/profile/password": {"current_password": "wrong", "password": "x", "password_confirm": "y"},
     "/profile/email": {"email": "new@example.test", "email_password": "wrong"},

@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.accounts.models import User
-from gatehouse.accounts.users import checked_name, create_user, find_by_identifier, lock_user
+from gatehouse.accounts.users import create_user, find_by_identifier, lock_user
 from gatehouse.applications.models import Application
 from gatehouse.db.base import utcnow
-from gatehouse.errors import ValidationError
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.processes.activation import send_activation
+from gatehouse.processes.own_name import checked_names
 from gatehouse.processes.registration_limit import admit_registration
 from gatehouse.tenants.models import Tenant
 
@@ -29,7 +29,6 @@ REGISTRATION_ANSWER = (
     "account is on its way to it."
 )
 REGISTRATION_CLOSED = "Self-registration is not open for this tenant."
-NAME_NEEDED = "Enter your first and last name (at most 64 characters each)."
 # Self-Registration e-mails to one address awaiting activation in any 24 hours, the first
 # included: enough for a lost e-mail, too few to flood someone's mailbox.
 SENDS_PER_DAY = 3
@@ -56,10 +55,7 @@ async def register(
     email = normalize_email(email, field="email")  # the form's order: the address first
     # Every check of the names before the address is looked up: one that only a new user's
     # creation made would refuse a new address and pass a known one, telling them apart.
-    for name, value in (("first_name", first_name), ("last_name", last_name)):
-        if not 0 < len(value.strip()) <= 64:
-            raise ValidationError(name, NAME_NEEDED)
-        checked_name(value, name.replace("_", " "))
+    checked_names(first_name, last_name)
     await admit_registration(session, tenant_id=tenant.id, network=network, limit=limit)
     existing = await find_by_identifier(session, tenant.id, email)
     if existing is not None:

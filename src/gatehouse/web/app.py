@@ -32,6 +32,7 @@ from gatehouse.tenants.models import Tenant
 from gatehouse.tenants.service import tenant_for_host
 from gatehouse.web.account.email_code import router as email_code_router
 from gatehouse.web.account.profile_email import router as profile_email_router
+from gatehouse.web.account.profile_name import router as profile_name_router
 from gatehouse.web.account.registration import router as registration_router
 from gatehouse.web.account.routes import router as account_router
 from gatehouse.web.api.app import create_api, field_of, message_of, nul_field
@@ -145,6 +146,7 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
     app.include_router(email_code_router)
     app.include_router(registration_router)
     app.include_router(profile_email_router)
+    app.include_router(profile_name_router)
     if devmail is not None:
         app.include_router(mailbox_router(devmail, base_domain=settings.base_domain))
 

@@ -556,6 +556,7 @@ def _profile_context(tenant: object, user: User, **extra: object) -> dict[str, o
     return {"tenant": tenant, "user": user, "languages": LANGUAGE_NAMES, **extra}
 
 
+@router.get("/profile/name")
 @router.get("/profile/language")
 @router.get("/profile/password")
 @router.get("/profile/email")

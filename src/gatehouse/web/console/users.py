@@ -52,6 +52,8 @@ TABS = (("details", "Details"), ("authentication", "Authentication"))
 CHANGE_LABELS = {
     "email": "E-Mail",
     "previous_email": "before",
+    "first_name": "First Name",
+    "last_name": "Last Name",
     "password": "Password",
     "language": "Language",
     "status": "Status",

@@ -1,0 +1,41 @@
+"""Users correct their own first and last name on the profile page. No password is asked: a
+name grants nothing, and the change is in the user's change log. The same rules as
+self-registration: both names, at most 64 characters each, nothing hidden (plain_text.py)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gatehouse.accounts.models import User
+from gatehouse.accounts.users import checked_name
+from gatehouse.errors import ValidationError
+from gatehouse.processes.user_log import record_own_change
+
+NAME_NEEDED = "Enter your first and last name (at most 64 characters each)."
+
+
+def checked_names(first_name: str, last_name: str) -> tuple[str, str]:
+    """Both names as stored, or ValidationError naming the first one to correct."""
+    names = []
+    for field, value in (("first_name", first_name), ("last_name", last_name)):
+        if not 0 < len(value.strip()) <= 64:
+            raise ValidationError(field, NAME_NEEDED)
+        names.append(checked_name(value, field.replace("_", " ")))
+    return names[0], names[1]
+
+
+async def change_own_name(
+    session: AsyncSession, user: User, *, first_name: str, last_name: str
+) -> bool:
+    """Set the names; True when either changed (and the change log says which)."""
+    first, last = checked_names(first_name, last_name)
+    changes = {
+        field: value
+        for field, value in (("first_name", first), ("last_name", last))
+        if getattr(user, field) != value
+    }
+    if not changes:
+        return False
+    user.first_name, user.last_name = first, last
+    await record_own_change(session, user, **changes)
+    return True
