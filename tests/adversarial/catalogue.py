@@ -134,6 +134,7 @@ FORM_FIELDS: dict[str, dict[str, str]] = {
     "/admin/tenant-settings/mail-server/ses/domains": {"domain": ""},
     "/admin/tenant-settings/link-validity": {},
     "/admin/users/new": {"email": ""},
+    "/admin/users/{user_id}/edit": {"language": "xx"},
     "/admin/administrators/new": {"email": ""},
     "/admin/administrators/{user_id}": {"authorization": "read-users"},
     "/admin/administrators/systems/new": {"name": ""},
@@ -182,6 +183,7 @@ API_BODIES: dict[tuple[str, str], Any] = {
     },
     ("POST", "/admin/api/v1/applications"): {"name": "x", "home_url": "not a URL"},
     ("PUT", "/admin/api/v1/applications/{application_id}"): {"email_otp": False},
+    ("PATCH", "/admin/api/v1/users/{user_id}"): {"language": "xx"},
 }
 
 

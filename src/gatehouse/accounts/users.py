@@ -66,7 +66,7 @@ async def create_user(
         raise ConflictError(f"A user with the e-mail {email} already exists.", field="email")
     if await login_name_taken(session, tenant_id, email):
         raise ConflictError(ADDRESS_IS_A_LOGIN_NAME.format(email=email), field="email")
-    login_name = await _free_login_name(session, tenant_id, login_name)
+    login_name = await free_login_name(session, tenant_id, login_name)
     first_name = checked_name(first_name, "first name")
     last_name = checked_name(last_name, "last name")
     user = User(
@@ -99,20 +99,22 @@ def checked_name(value: str, label: str) -> str:
     return value
 
 
-async def _free_login_name(
-    session: AsyncSession, tenant_id: str, login_name: str | None
+async def free_login_name(
+    session: AsyncSession, tenant_id: str, login_name: str | None, *, user_id: str | None = None
 ) -> str | None:
-    """``login_name`` as stored (None for none), if no one signs in with it yet."""
+    """``login_name`` as stored (None for none), if no one (other than ``user_id``) signs in
+    with it yet. The caller holds lock_identifiers()."""
     login_name = (login_name or "").strip() or None
     if login_name is None:
         return None
     if len(login_name) > 64 or any(c.isspace() for c in login_name):
         raise ValidationError("login_name", LOGIN_NAME_RULE)
-    if await login_name_taken(session, tenant_id, login_name):  # "bob" and "BOB" alike
-        raise ConflictError(
+    if await login_name_taken(session, tenant_id, login_name, except_user=user_id):
+        raise ConflictError(  # "bob" and "BOB" alike
             f"A user with the login name {login_name} already exists.", field="login_name"
         )
-    if await find_by_email(session, tenant_id, login_name) is not None:
+    owner = await find_by_email(session, tenant_id, login_name)
+    if owner is not None and owner.id != user_id:
         message = LOGIN_NAME_IS_AN_ADDRESS.format(login_name=login_name)
         raise ConflictError(message, field="login_name")
     return login_name

@@ -1,13 +1,15 @@
 """What administrators do to users, shared by the console and the REST API: create a user
 (with the On-Behalf Registration e-mail, sent again on request until they set a password),
-deactivate and activate, the Password Details with
+change their login name, names and language, deactivate and activate, the Password Details with
 Reset Counter, Send Reset Password Email and unlock, and adding an administrator. Every change
 is recorded in the user's change log."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,9 +19,12 @@ from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
 from gatehouse.accounts.sessions import end_sessions
 from gatehouse.accounts.users import (
+    LANGUAGES,
     authorizations_of,
+    checked_name,
     create_user,
     find_by_email,
+    free_login_name,
     lock_identifiers,
     lock_user,
     status_after_activation,
@@ -52,6 +57,11 @@ ACTIVATE_ADMIN_NEEDS_TENANT_CONFIGURATION = (
 UNLOCK_ADMIN_NEEDS_TENANT_CONFIGURATION = (
     "Only an administrator with Manage Tenant Configuration can unlock an administrator's password."
 )
+EDIT_ADMIN_NEEDS_TENANT_CONFIGURATION = (
+    "Only an administrator with Manage Tenant Configuration can change an administrator's details."
+)
+# What an administrator may change of a user (edit_user), in the form's order.
+EDITABLE = ("login_name", "first_name", "last_name", "language")
 UNLOCK_CODES_ADMIN_NEEDS_TENANT_CONFIGURATION = (
     "Only an administrator with Manage Tenant Configuration can unlock an administrator's "
     "e-mail codes."
@@ -232,6 +242,44 @@ async def send_activation_again(
     )
     await session.flush()
     return message
+
+
+async def edit_user(
+    session: AsyncSession,
+    *,
+    user: User,
+    actor: str,
+    actor_authorizations: frozenset[Authorization],
+    wanted: Mapping[str, str | None],
+) -> dict[str, Any]:
+    """Change the user's login name, names and language: those of ``EDITABLE`` in ``wanted``,
+    checked in the form's order. Returns what changed, as the change log records it.
+    ValidationError or ConflictError naming the field; PermissionDeniedError for an
+    administrator's details without Manage Tenant Configuration (a login name signs in to the
+    console). The address is not here: whoever controls it can reset the password."""
+    await _refuse_unless_tenant_configuration(
+        session, user, actor_authorizations, EDIT_ADMIN_NEEDS_TENANT_CONFIGURATION
+    )
+    values: dict[str, Any] = {}
+    if "login_name" in wanted:
+        await lock_identifiers(session, user.tenant_id)  # checked free, then written
+        values["login_name"] = await free_login_name(
+            session, user.tenant_id, wanted["login_name"], user_id=user.id
+        )
+    for field in ("first_name", "last_name"):
+        if field in wanted:
+            values[field] = checked_name(wanted[field] or "", field.replace("_", " "))
+    if "language" in wanted:
+        if wanted["language"] not in LANGUAGES:
+            raise ValidationError("language", f"Choose one of: {', '.join(LANGUAGES)}.")
+        values["language"] = wanted["language"]
+    changes = {field: value for field, value in values.items() if getattr(user, field) != value}
+    if changes:
+        for field, value in changes.items():
+            setattr(user, field, value)
+        await record_user_change(session, user, actor, "update", **changes)
+        await session.flush()
+    return changes
 
 
 async def _refuse_unless_tenant_configuration(

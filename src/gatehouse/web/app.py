@@ -49,6 +49,7 @@ from gatehouse.web.console.process_settings import router as process_settings_ro
 from gatehouse.web.console.routes import router as console_router
 from gatehouse.web.console.ses import router as ses_router
 from gatehouse.web.console.template_sets import router as template_sets_router
+from gatehouse.web.console.user_edit import router as user_edit_router
 from gatehouse.web.console.users import router as users_router
 from gatehouse.web.head import HeadAsGet
 from gatehouse.web.mailbox import mailbox_router
@@ -136,6 +137,7 @@ def create_app(settings: Settings, *, devmail: DevMailServer | None = None) -> F
     app.include_router(mail_server_router)
     app.include_router(mail_delivery_router)
     app.include_router(users_router)
+    app.include_router(user_edit_router)
     app.include_router(administrators_router)
     app.include_router(link_validity_router)
     app.include_router(template_sets_router)  # issue 6: templates, applications, processes

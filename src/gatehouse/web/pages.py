@@ -63,6 +63,7 @@ FLASH_MESSAGES: dict[str, tuple[str, str]] = {
         "The activation e-mail is on its way again, with a new link.",
     ),
     "user-deactivated": ("success", "User deactivated."),
+    "user-saved": ("success", "The user's details have been saved."),
     "user-activated": ("success", "User activated."),
     "counter-reset": ("success", "Counter reset: the count of e-mails is 0."),
     "reset-email-sent": ("success", "The Reset Password e-mail is on its way."),

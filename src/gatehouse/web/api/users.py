@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
 from gatehouse.accounts.users import find_by_email, get_user, search_users
-from gatehouse.errors import ConflictError, ValidationError
+from gatehouse.errors import ConflictError, PermissionDeniedError, ValidationError
 from gatehouse.processes import user_admin
 from gatehouse.processes.email_limit import USER_AT_LIMIT
 from gatehouse.processes.password_links import Outcome
@@ -156,6 +156,50 @@ async def list_users(
 @router.get("/{user_id}", response_model=UserView)
 async def read_user(user_id: str, caller: Reader, session: DbSession) -> UserView:
     return _view(await _user(session, caller, user_id))
+
+
+class UserChange(BaseModel):
+    """The fields to change; a field left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+    login_name: str | None = Field(default=None, max_length=64, description="null: none")
+    first_name: str | None = Field(default=None, max_length=64)
+    last_name: str | None = Field(default=None, max_length=64)
+    language: str | None = None
+
+
+@router.patch(
+    "/{user_id}",
+    response_model=UserView,
+    responses={
+        403: {"description": "An administrator's details need Manage Tenant Configuration"},
+        409: {"description": "Another user signs in with the login name"},
+    },
+)
+async def change_user(
+    user_id: str, body: UserChange, caller: Manager, session: DbSession
+) -> UserView:
+    """Change the login name, names or language (the address stays: whoever controls it can
+    reset the password); recorded in the user's change log. 422 naming a malformed field, 409
+    for a login name another user signs in with, 403 for an administrator's details without
+    Manage Tenant Configuration."""
+    user = await _user(session, caller, user_id)
+    wanted = {
+        name: value.strip() if value else value
+        for name, value in body.model_dump(exclude_unset=True).items()
+    }
+    try:
+        await user_admin.edit_user(
+            session,
+            user=user,
+            actor=caller.actor,
+            actor_authorizations=caller.authorizations,
+            wanted=wanted,
+        )
+    except PermissionDeniedError as exc:
+        raise HTTPException(status_code=403, detail=str(exc)) from None
+    await session.commit()
+    return _view(user)
 
 
 @router.get("/{user_id}/password-details", response_model=PasswordDetailsView)

@@ -54,6 +54,7 @@ CHANGE_LABELS = {
     "previous_email": "before",
     "first_name": "First Name",
     "last_name": "Last Name",
+    "login_name": "Login Name",
     "password": "Password",
     "language": "Language",
     "status": "Status",
@@ -88,7 +89,7 @@ NEW_USER_LABELS = {
 }
 
 
-async def _user(session: DbSession, admin: Admin, user_id: str) -> User:
+async def user_or_404(session: DbSession, admin: Admin, user_id: str) -> User:
     user = await get_user(session, admin.tenant.id, user_id)
     if user is None:
         raise HTTPException(status_code=404, detail=NO_SUCH_USER)
@@ -181,7 +182,7 @@ async def create_user(
 async def user_page(
     request: Request, session: DbSession, admin: UsersReader, user_id: str, tab: str = "details"
 ) -> Response:
-    user = await _user(session, admin, user_id)
+    user = await user_or_404(session, admin, user_id)
     context = await _user_context(session, admin, user, tab)
     return render(request, "console/user.html", context)
 
@@ -226,7 +227,7 @@ async def _refused(
     """The user page again with the reason an action was refused (403, 409, or 429 at a
     limit)."""
     await undo(session, admin)
-    user = await _user(session, admin, user_id)
+    user = await user_or_404(session, admin, user_id)
     status = {PermissionDeniedError: 403, LimitReachedError: 429}.get(type(exc), 409)
     context = await _user_context(session, admin, user, tab, error=str(exc))
     return render(request, "console/user.html", context, status_code=status)
@@ -236,7 +237,7 @@ async def _refused(
 async def deactivate(
     request: Request, session: DbSession, admin: UsersManager, user_id: str, form: CheckedForm
 ) -> Response:
-    user = await _user(session, admin, user_id)
+    user = await user_or_404(session, admin, user_id)
     try:
         await user_admin.deactivate_user(
             session,
@@ -255,7 +256,7 @@ async def deactivate(
 async def activate(
     request: Request, session: DbSession, admin: UsersManager, user_id: str, form: CheckedForm
 ) -> Response:
-    user = await _user(session, admin, user_id)
+    user = await user_or_404(session, admin, user_id)
     try:
         await user_admin.activate_user(
             session, user=user, actor=actor_of(admin), actor_authorizations=admin.authorizations
@@ -270,7 +271,7 @@ async def activate(
 async def reset_counter(
     request: Request, session: DbSession, admin: UsersManager, user_id: str, form: CheckedForm
 ) -> Response:
-    user = await _user(session, admin, user_id)
+    user = await user_or_404(session, admin, user_id)
     try:
         await user_admin.reset_counter(session, user=user, actor=actor_of(admin))
     except ConflictError as exc:
@@ -290,7 +291,7 @@ async def send_reset_email(
     user_id: str,
     form: CheckedForm,
 ) -> Response:
-    user = await _user(session, admin, user_id)
+    user = await user_or_404(session, admin, user_id)
     try:
         outcome = await user_admin.send_reset_email(
             session,
@@ -317,7 +318,7 @@ async def send_activation_email(
     user_id: str,
     form: CheckedForm,
 ) -> Response:
-    user = await _user(session, admin, user_id)
+    user = await user_or_404(session, admin, user_id)
     try:
         await user_admin.send_activation_again(
             session,
@@ -362,7 +363,7 @@ async def _unlocked(
 ) -> Response:
     """One of the Password Details' unlocks; the tab again with ``done``'s message, or the
     refusal on it."""
-    user = await _user(session, admin, user_id)
+    user = await user_or_404(session, admin, user_id)
     try:
         await unlock(
             session, user=user, actor=actor_of(admin), actor_authorizations=admin.authorizations
