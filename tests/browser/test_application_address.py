@@ -48,5 +48,7 @@ def test_a_refused_form_keeps_the_application_in_the_address(
     identifier.evaluate("field => field.removeAttribute('maxlength')")
     identifier.fill("x" * 255)
     page.get_by_role("button", name="Send").click()
-    expect(page.get_by_role("alert")).to_have_text("Enter your e-mail address or login name.")
+    expect(page.get_by_role("alert")).to_have_text(
+        "An e-mail address or login name has at most 254 characters."
+    )
     expect(page).to_have_url(f"{demo.origin()}/forgot-password{query}")

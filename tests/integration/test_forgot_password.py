@@ -120,6 +120,21 @@ def test_malformed_request_is_400(demo: LiveServer) -> None:
     assert not_json.json() == {"detail": [{"field": "body", "message": BODY_NOT_OBJECT}]}
 
 
+def test_forgot_password_page_names_an_empty_or_too_long_entry(demo: LiveServer) -> None:
+    """An empty entry, or one longer than any address (a forged form), is told as such, with
+    the field marked and the long entry kept, and nothing is sent."""
+    with demo.client() as client:
+        empty = post_form(client, "/forgot-password", {"identifier": "  "})
+        long = post_form(client, "/forgot-password", {"identifier": "j" * 300})
+    assert empty.status_code == long.status_code == 400
+    assert "Enter your e-mail address or login name.</div>" in empty.text
+    assert "An e-mail address or login name has at most 254 characters." in long.text
+    assert f'value="{"j" * 300}"' in long.text
+    assert all('name="identifier" aria-invalid="true"' in a.text for a in (empty, long))
+    time.sleep(0.3)
+    assert demo.devmail.mailbox.messages() == []
+
+
 def test_forgot_password_page_answers_the_same(demo: LiveServer) -> None:
     """The HTML form shows the reference's sentence whether or not the account exists."""
     with demo.client() as client:

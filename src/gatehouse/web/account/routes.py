@@ -215,6 +215,10 @@ async def forgot_page(
     return render(request, "account/forgot.html", context)
 
 
+IDENTIFIER_NEEDED = "Enter your e-mail address or login name."
+IDENTIFIER_TOO_LONG = "An e-mail address or login name has at most 254 characters."
+
+
 @router.post("/forgot-password", response_class=HTMLResponse)
 async def forgot(
     request: Request,
@@ -226,7 +230,12 @@ async def forgot(
     identifier = field(form, "identifier").strip()
     application = await application_from(session, tenant, field(form, "app"))
     if not identifier or len(identifier) > 254:
-        context = {"tenant": tenant, "error": "Enter your e-mail address or login name."}
+        context = {
+            "tenant": tenant,
+            "error": IDENTIFIER_TOO_LONG if identifier else IDENTIFIER_NEEDED,
+            "error_field": "identifier",
+            "identifier": identifier,  # kept, to be corrected
+        }
         context.update(await page_extras(session, tenant, application))
         return render(request, "account/forgot.html", context, status_code=400)
     try:
