@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 
 from gatehouse.accounts.authorizations import Authorization
+from gatehouse.mail.models import OutboxMessage
 from gatehouse.mail.test_email import queue_test_email
 from tests.support.accounts import api_client, sign_in
 from tests.support.delivery import age_outbox
@@ -64,3 +66,27 @@ def test_a_tenants_test_emails_are_limited_per_hour(demo: LiveServer) -> None:
         age_outbox(demo, 61)  # an hour later
         sent = send_tests(console, api)
     assert [answer.status_code for answer in sent] == [303, 303, 202]
+
+
+def test_an_emptied_to_field_is_refused_not_sent_to_the_administrator(demo: LiveServer) -> None:
+    """Send Test E-Mail with the To field emptied, on both pages: the card says so and marks the
+    field, and nothing is queued (it went to the signed-in administrator without a word)."""
+    with demo.client() as console:
+        sign_in(console, "admin@demo.test")
+        answers = [
+            console.post(action, data={"to": "", "csrf_token": csrf_token(console.get(page))})
+            for page, action in (
+                (SERVER_PAGE, f"{SERVER_PAGE}/test-email"),
+                (TEMPLATE_PAGE, f"{TEMPLATE_PAGE}/test"),
+            )
+        ]
+    assert [answer.status_code for answer in answers] == [422, 422]
+    for answer in answers:
+        card = answer.text.split("<h2>Send Test E-Mail</h2>")[1].split("</section>")[0]
+        assert "To: Enter an e-mail address." in card and 'aria-invalid="true"' in card
+
+    async def queued(runtime: Any) -> int:
+        async with runtime.sessions() as session:
+            return int(await session.scalar(select(func.count(OutboxMessage.id))) or 0)
+
+    assert demo.run(queued) == 0

@@ -327,7 +327,7 @@ async def send_test(
             set_id=info.id,
             slug=kind.slug,
             language=language,
-            recipient=field(form, "to") or admin.user.email,
+            recipient=field(form, "to").strip(),  # emptied: said so, not sent anyway
             origin=origin,
             inviter_name=_admin_name(admin),
             limit=runtime.settings.test_emails_per_tenant_hour,
