@@ -3,11 +3,10 @@ recorded as "changed", never as themselves."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, ForeignKey, Index, String, select
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,42 +45,30 @@ async def record(
 
 
 async def entries(
-    session: AsyncSession, *, tenant_id: str, resource: str, limit: int = 50
-) -> list[AuditEntry]:
-    rows = await session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.tenant_id == tenant_id, AuditEntry.resource == resource)
-        .order_by(AuditEntry.at.desc())
-        .limit(limit)
-    )
-    return list(rows.all())
-
-
-async def entries_about(
     session: AsyncSession,
     *,
     tenant_id: str,
     resource: str,
-    about: Callable[[AuditEntry], bool],
-    limit: int,
-    batch: int = 200,
+    limit: int = 50,
+    about: ColumnElement[bool] | None = None,
 ) -> list[AuditEntry]:
-    """The newest ``limit`` entries of ``resource`` that are ``about`` one thing (one
-    application, one page's switches), read newest first in batches until enough are found:
-    taking the resource's newest few and filtering those would show an empty log once other
-    things' changes were newer and many."""
-    found: list[AuditEntry] = []
-    query = (
-        select(AuditEntry)
-        .where(AuditEntry.tenant_id == tenant_id, AuditEntry.resource == resource)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id)
-        .limit(batch)
+    """The newest ``limit`` entries of ``resource``; ``about``: only those it matches (one
+    application's, one page's switches), chosen by the database: taking the resource's newest
+    few and filtering them showed an empty log once other things' changes were many."""
+    query = select(AuditEntry).where(
+        AuditEntry.tenant_id == tenant_id, AuditEntry.resource == resource
     )
-    offset = 0
-    while len(found) < limit:
-        rows = list((await session.scalars(query.offset(offset))).all())
-        found.extend(row for row in rows if about(row))
-        if len(rows) < batch:
-            break
-        offset += batch
-    return found[:limit]
+    if about is not None:
+        query = query.where(about)
+    rows = await session.scalars(query.order_by(AuditEntry.at.desc()).limit(limit))
+    return list(rows.all())
+
+
+def mentions(key: str) -> ColumnElement[bool]:
+    """Entries whose changes have ``key`` (SQLite and PostgreSQL alike: absent is NULL)."""
+    return cast(ColumnElement[bool], AuditEntry.changes[key].as_string().is_not(None))
+
+
+def mentions_value(key: str, value: str) -> ColumnElement[bool]:
+    """Entries whose changes have ``key`` equal to ``value``."""
+    return cast(ColumnElement[bool], AuditEntry.changes[key].as_string() == value)

@@ -1,6 +1,7 @@
 """Names that others see refuse text-direction overrides and C1 control characters, as users'
-names do: an application's, a template set's, a system's and an inviter's name (the API and
-the console), each with a message naming the field, and nothing created. "\u202emoc.knab"
+names do: an application's, a template set's and an inviter's name in the API (created or
+renamed), a system's in the console, each with a message naming the field, and nothing
+created or changed. "\u202emoc.knab"
 shows as "bank.com" in a subject or a page."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from tests.support.live import LiveServer
 from tests.support.pages import post_form
 
 REFUSED = "Line breaks, control characters and text-direction overrides are not allowed."
-HIDDEN = ["Travel \u202emoc.knab", "Travel\u2066x", "Travel\x9bx"]
+HIDDEN = ["Travel \u202emoc.knab", "Travel\u2066x", "Travel\x9bx", "Travel\u200fx"]
 
 
 @pytest.mark.parametrize("name", HIDDEN)
@@ -40,8 +41,21 @@ def test_api_names_refuse_hidden_characters(demo: LiveServer, name: str) -> None
         assert [(a.status_code, a.json()) for a in answers] == [
             (422, {"detail": {"field": field, "message": REFUSED}}) for field in fields
         ]
-        assert len(api.get("/admin/api/v1/applications").json()["applications"]) == 1
-        assert len(api.get("/admin/api/v1/template-sets").json()["template_sets"]) == 1
+        app = api.post(
+            "/admin/api/v1/applications", json={"name": "Fine", "home_url": "https://f.example/"}
+        ).json()
+        set_id = api.post("/admin/api/v1/template-sets", json={"name": "Fine"}).json()["id"]
+        renames = [
+            api.put(f"/admin/api/v1/applications/{app['id']}", json={"name": name}),
+            api.patch(f"/admin/api/v1/template-sets/{set_id}", json={"name": name}),
+        ]
+        assert [(a.status_code, a.json()) for a in renames] == [
+            (422, {"detail": {"field": "name", "message": REFUSED}})
+        ] * 2
+        listed = api.get("/admin/api/v1/applications").json()["applications"]
+        assert [a["name"] for a in listed] == ["User Profile", "Fine"]
+        sets = api.get("/admin/api/v1/template-sets").json()["template_sets"]
+        assert [s["name"] for s in sets] == ["Default", "Fine"]
         assert api.get("/admin/api/v1/users", params={"search": "guest"}).json()["users"] == []
 
 

@@ -56,10 +56,14 @@ def test_an_administrators_details_need_manage_tenant_configuration(demo: LiveSe
     admin_id = user_id_of(demo, "admin@demo.test")
     with demo.client() as ursula:
         sign_in(ursula, "ursula@demo.test", "User-Pass-123")
+        form = ursula.get(f"/admin/users/{admin_id}/edit")
         refused = post_form(ursula, f"/admin/users/{admin_id}/edit", {"first_name": "Mallory"})
         page = ursula.get(f"/admin/users/{admin_id}").text
+        plain = ursula.get(f"/admin/users/{user_id_of(demo, JANE)}").text
+    assert form.status_code == 403 and ADMIN_NEEDS.replace("'", "&#39;") in form.text
     assert refused.status_code == 403 and ADMIN_NEEDS.replace("'", "&#39;") in refused.text
-    assert "Mallory" not in page
+    assert "Mallory" not in page and "/edit" not in page  # no Edit button to be refused
+    assert f"/admin/users/{user_id_of(demo, JANE)}/edit" in plain
 
 
 def test_the_api_changes_only_the_fields_sent(demo: LiveServer) -> None:
@@ -75,6 +79,8 @@ def test_the_api_changes_only_the_fields_sent(demo: LiveServer) -> None:
         malformed = api.patch(path.format(jane), json={"language": "xx"})
         taken = api.patch(path.format(jane), json={"login_name": "Bob"})
         spaced = api.patch(path.format(jane), json={"login_name": "j d"})
+        nulled = api.patch(path.format(jane), json={"first_name": None})
+        an_id = api.patch(path.format(jane), json={"login_name": admin_id})
         unknown = api.patch(path.format(jane), json={"email": "new@demo.test"})
         administrator = api.patch(path.format(admin_id), json={"first_name": "Mallory"})
         elsewhere = api.patch(path.format(stranger), json={"first_name": "Mallory"})
@@ -83,10 +89,21 @@ def test_the_api_changes_only_the_fields_sent(demo: LiveServer) -> None:
     assert cleared.status_code == 200
     assert (cleared.json()["login_name"], cleared.json()["last_name"]) == (None, "Roe")
     assert (malformed.status_code, malformed.json()["detail"]["field"]) == (422, "language")
+    message = "A user with the login name Bob already exists."
     assert (taken.status_code, taken.json()) == (
-        409,
-        {"detail": "A user with the login name Bob already exists."},
+        422,
+        {"detail": {"field": "login_name", "message": message}},
     )
+    assert (nulled.status_code, nulled.json()) == (
+        422,
+        {"detail": {"field": "first_name", "message": 'Must be text ("" for none).'}},
+    )
+    assert an_id.json() == {
+        "detail": {
+            "field": "login_name",
+            "message": f"The login name {admin_id} is another user's ID.",
+        }
+    }
     assert spaced.status_code == 422 and spaced.json()["detail"]["field"] == "login_name"
     assert unknown.status_code == 422  # the address is not changed here
     assert (administrator.status_code, administrator.json()) == (403, {"detail": ADMIN_NEEDS})

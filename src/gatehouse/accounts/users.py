@@ -40,9 +40,12 @@ PAGE_SIZE = 20
 LOGIN_NAME_RULE = "The login name must have 1 to 64 characters without spaces."
 NAME_TOO_LONG = "The {label} must have at most 64 characters."
 NAME_CONTROL = "The {label} must not contain line breaks or other control characters."
+# Both names, as self-registration and the profile ask for them.
+NAME_NEEDED = "Enter your first and last name (at most 64 characters each)."
 # One sign-in identifier, one person: an address that is another user's login name, or the
 # reverse, would sign in as whichever the lookup finds first.
 LOGIN_NAME_IS_AN_ADDRESS = "The login name {login_name} is another user's e-mail address."
+LOGIN_NAME_IS_AN_ID = "The login name {login_name} is another user's ID."
 ADDRESS_IS_A_LOGIN_NAME = "The e-mail address {email} is another user's login name."
 
 
@@ -99,6 +102,16 @@ def checked_name(value: str, label: str) -> str:
     return value
 
 
+def checked_names(first_name: str, last_name: str) -> tuple[str, str]:
+    """Both names as stored, or ValidationError naming the first one to correct."""
+    names = []
+    for field, value in (("first_name", first_name), ("last_name", last_name)):
+        if not 0 < len(value.strip()) <= 64:
+            raise ValidationError(field, NAME_NEEDED)
+        names.append(checked_name(value, field.replace("_", " ")))
+    return names[0], names[1]
+
+
 async def free_login_name(
     session: AsyncSession, tenant_id: str, login_name: str | None, *, user_id: str | None = None
 ) -> str | None:
@@ -117,6 +130,10 @@ async def free_login_name(
     if owner is not None and owner.id != user_id:
         message = LOGIN_NAME_IS_AN_ADDRESS.format(login_name=login_name)
         raise ConflictError(message, field="login_name")
+    # A login name ranks above a user ID at logon: it would take over that user's ID.
+    holder = await get_user(session, tenant_id, login_name)
+    if holder is not None and holder.id != user_id:
+        raise ConflictError(LOGIN_NAME_IS_AN_ID.format(login_name=login_name), field="login_name")
     return login_name
 
 
@@ -126,7 +143,8 @@ async def lock_identifiers(session: AsyncSession, tenant_id: str) -> None:
     once would both pass the check, and no unique index sees "bob" and "BOB", or a login name
     that is someone's address. One UPDATE of a non-key column of the tenant's row does it on
     both databases, as lock_user() does for a user, without holding up the tenant's other
-    writes (a key column's lock would block every row inserted for the tenant)."""
+    writes (a key column's lock would block every row inserted for the tenant). A transaction
+    that also locks a user takes this lock first, so two such transactions cannot deadlock."""
     await lock_rows(session, Tenant.display_name, Tenant.id == tenant_id)
 
 

@@ -7,21 +7,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.accounts.models import User
-from gatehouse.accounts.users import checked_name
-from gatehouse.errors import ValidationError
+from gatehouse.accounts.users import checked_names
 from gatehouse.processes.user_log import record_own_change
-
-NAME_NEEDED = "Enter your first and last name (at most 64 characters each)."
-
-
-def checked_names(first_name: str, last_name: str) -> tuple[str, str]:
-    """Both names as stored, or ValidationError naming the first one to correct."""
-    names = []
-    for field, value in (("first_name", first_name), ("last_name", last_name)):
-        if not 0 < len(value.strip()) <= 64:
-            raise ValidationError(field, NAME_NEEDED)
-        names.append(checked_name(value, field.replace("_", " ")))
-    return names[0], names[1]
 
 
 async def change_own_name(

@@ -13,13 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.accounts.models import User
-from gatehouse.accounts.users import create_user, find_by_identifier, lock_user
+from gatehouse.accounts.users import checked_names, create_user, find_by_identifier, lock_user
 from gatehouse.applications.models import Application
 from gatehouse.db.base import utcnow
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.mail.models import OutboxMessage
 from gatehouse.processes.activation import send_activation
-from gatehouse.processes.own_name import checked_names
 from gatehouse.processes.registration_limit import admit_registration
 from gatehouse.tenants.models import Tenant
 

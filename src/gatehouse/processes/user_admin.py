@@ -1,5 +1,6 @@
 """What administrators do to users, shared by the console and the REST API: create a user
-(with the On-Behalf Registration e-mail, sent again on request until they set a password),
+(with the On-Behalf Registration e-mail; an activation e-mail is sent again on request until
+they set a password),
 change their login name, names and language, deactivate and activate, the Password Details with
 Reset Counter, Send Reset Password Email and unlock, and adding an administrator. Every change
 is recorded in the user's change log."""
@@ -37,7 +38,6 @@ from gatehouse.mail.outbox import withdraw_user_mail
 from gatehouse.processes import email_limit, email_otp
 from gatehouse.processes.activation import (
     INVITATION,
-    ON_BEHALF_REGISTRATION,
     last_activation_link,
     send_activation,
 )
@@ -208,10 +208,11 @@ async def send_activation_again(
 ) -> OutboxMessage:
     """*Send Activation E-Mail Again*: a new activation link for a user who has not set a
     password yet: the first e-mail may have failed while the mail server was configured
-    wrongly, or its link expired. It keeps the first link's application (its template set and
-    name, and the logon page the activation leads back to); an invited user gets the
-    Invitation again, from the tenant's name (the first inviter's name is not kept), everyone
-    else the On-Behalf Registration e-mail, as an administrator sends it. ConflictError for an
+    wrongly, or its link expired. While the last activation link is kept (until 30 days after
+    it expired), it keeps that link's application (its template set and name, and the logon
+    page the activation leads back to), and an invited user gets the Invitation again, from
+    the tenant's name (the first inviter's name is not kept); otherwise, and for everyone else,
+    the On-Behalf Registration e-mail, as an administrator sends it. ConflictError for an
     inactive or activated user; LimitReachedError past ``limit`` e-mails to new users in the
     hour (new_user_limit), which this one counts against."""
     # The tenant's row before the user's, the order of self-registration's "send it again"
@@ -225,18 +226,23 @@ async def send_activation_again(
         raise ConflictError(ALREADY_ACTIVATED)
     await check_new_user_email_allowed(session, tenant_id=tenant.id, limit=limit)
     first = await last_activation_link(session, tenant_id=tenant.id, user_id=user.id)
-    invited = first is not None and first.process == INVITATION
-    message = await send_activation(
-        session,
-        tenant=tenant,
-        user=user,
-        origin=origin,
-        process=INVITATION if invited else ON_BEHALF_REGISTRATION,
-        application=await remembered_application(
-            session, tenant.id, first.application_id if first else None
-        ),
-        **({"inviter_name": tenant.display_name} if invited else {}),
+    application = await remembered_application(
+        session, tenant.id, first.application_id if first else None
     )
+    if first is not None and first.process == INVITATION:
+        message = await send_activation(
+            session,
+            tenant=tenant,
+            user=user,
+            origin=origin,
+            process=INVITATION,
+            application=application,
+            inviter_name=tenant.display_name,
+        )
+    else:
+        message = await send_activation(
+            session, tenant=tenant, user=user, origin=origin, application=application
+        )
     await record_user_change(
         session, user, actor, "update", activation_email=ACTIVATION_EMAIL_SENT_AGAIN
     )

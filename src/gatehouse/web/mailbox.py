@@ -12,7 +12,7 @@ from gatehouse.mail.devmail import DevMailServer
 from gatehouse.web.pages import render
 
 _LINK = re.compile(r"https?://[^\s<>\"']+")
-_HEAD = re.compile(r"<head[^>]*>", re.IGNORECASE)
+_HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)  # not <header>
 # Links in the HTML part open in a new tab: the frame is sandboxed (no scripts) and the pages
 # behind the links may not be framed (frame-ancestors 'none'), so in the frame they broke.
 _NEW_TAB = '<base target="_blank">'
@@ -24,8 +24,9 @@ def text_with_links(text: str) -> list[tuple[str, bool]]:
     pieces: list[tuple[str, bool]] = []
     position = 0
     for match in _LINK.finditer(text):
-        pieces += [(text[position : match.start()], False), (match.group(0), True)]
-        position = match.end()
+        link = match.group(0).rstrip(".,;:!?)")  # a sentence's end is not the link's
+        pieces += [(text[position : match.start()], False), (link, True)]
+        position = match.start() + len(link)
     return [*pieces, (text[position:], False)]
 
 

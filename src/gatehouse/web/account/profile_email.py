@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from gatehouse.accounts.users import LANGUAGE_NAMES, get_user
+from gatehouse.accounts.users import LANGUAGE_NAMES, get_user, lock_identifiers
 from gatehouse.errors import ValidationError
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.processes.email_change import change_email
@@ -38,6 +38,9 @@ async def change_email_address(
         # The address's form first: a typing error is told as such, whatever the password.
         # Whether another account uses it is told only after the password (email_change).
         normalize_email(field(form, "email"), field="email")
+        # The tenant's lock before the password check locks the user: the order every
+        # transaction that takes both keeps (lock_identifiers), or two could deadlock.
+        await lock_identifiers(session, tenant.id)
         await confirm_current_password(
             request,
             session,

@@ -69,6 +69,8 @@ LOGON_FAILED = "The e-mail, login name or password is not correct."
 PASSWORDS_DIFFER = "The two passwords do not match."
 WRONG_CURRENT_PASSWORD = "The current password is not correct."
 CURRENT_PASSWORD_NEEDED = "Enter your current password."
+IDENTIFIER_NEEDED = "Enter your e-mail address or login name."
+IDENTIFIER_TOO_LONG = "An e-mail address or login name has at most 254 characters."
 CODE_NEEDED = "This application asks for a code sent to your e-mail address: sign in to get one."
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 
@@ -213,10 +215,6 @@ async def forgot_page(
     application = await application_from(session, tenant, app)
     context = {"tenant": tenant, **await page_extras(session, tenant, application)}
     return render(request, "account/forgot.html", context)
-
-
-IDENTIFIER_NEEDED = "Enter your e-mail address or login name."
-IDENTIFIER_TOO_LONG = "An e-mail address or login name has at most 254 characters."
 
 
 @router.post("/forgot-password", response_class=HTMLResponse)

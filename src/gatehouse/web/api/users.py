@@ -158,6 +158,9 @@ async def read_user(user_id: str, caller: Reader, session: DbSession) -> UserVie
     return _view(await _user(session, caller, user_id))
 
 
+NULL_NOT_A_VALUE = 'Must be text ("" for none).'
+
+
 class UserChange(BaseModel):
     """The fields to change; a field left out stays as it is."""
 
@@ -171,23 +174,20 @@ class UserChange(BaseModel):
 @router.patch(
     "/{user_id}",
     response_model=UserView,
-    responses={
-        403: {"description": "An administrator's details need Manage Tenant Configuration"},
-        409: {"description": "Another user signs in with the login name"},
-    },
+    responses={403: {"description": "An administrator's details need Manage Tenant Configuration"}},
 )
 async def change_user(
     user_id: str, body: UserChange, caller: Manager, session: DbSession
 ) -> UserView:
     """Change the login name, names or language (the address stays: whoever controls it can
-    reset the password); recorded in the user's change log. 422 naming a malformed field, 409
-    for a login name another user signs in with, 403 for an administrator's details without
-    Manage Tenant Configuration."""
+    reset the password); recorded in the user's change log. 422 naming the field for a
+    malformed value or a login name another user signs in with, 403 for an administrator's
+    details without Manage Tenant Configuration."""
     user = await _user(session, caller, user_id)
-    wanted = {
-        name: value.strip() if value else value
-        for name, value in body.model_dump(exclude_unset=True).items()
-    }
+    wanted = body.model_dump(exclude_unset=True)
+    for name in ("first_name", "last_name", "language"):  # null clears the login name only
+        if name in wanted and wanted[name] is None:
+            raise ValidationError(name, NULL_NOT_A_VALUE)
     try:
         await user_admin.edit_user(
             session,
@@ -198,6 +198,8 @@ async def change_user(
         )
     except PermissionDeniedError as exc:
         raise HTTPException(status_code=403, detail=str(exc)) from None
+    except ConflictError as exc:  # a login name someone has: a field's value, 422 naming it
+        raise ValidationError(exc.field or "login_name", exc.message) from None
     await session.commit()
     return _view(user)
 
@@ -277,9 +279,10 @@ ACTIVATION_EMAIL_QUEUED = "The activation e-mail is queued, with a new link."
 async def send_activation_email(
     user_id: str, request: Request, caller: Manager, session: DbSession, runtime: CurrentRuntime
 ) -> ActivationAnswer:
-    """Send the activation e-mail again (as On-Behalf Registration, with a new link) to a
-    user who has not set a password yet; counted by the tenant's limit of e-mails to new
-    users (429 past it)."""
+    """Send the activation e-mail again, with a new link, to a user who has not set a password
+    yet (the Invitation again to an invited user, else On-Behalf Registration, for the first
+    link's application: user_admin.send_activation_again); counted by the tenant's limit of
+    e-mails to new users (429 past it)."""
     user = await _user(session, caller, user_id)
     try:
         message = await user_admin.send_activation_again(

@@ -92,11 +92,11 @@ async def _detail_context(
         "logon_url": f"{origin}/" if applications.is_builtin(app) else f"{origin}/?app={app.id}",
         "may_edit_templates": admin.may(Authorization.MANAGE_TENANT_CONFIGURATION),
         "confirm_delete": request.query_params.get("confirm") == "delete",
-        "changes": await audit.entries_about(
+        "changes": await audit.entries(
             session,
             tenant_id=admin.tenant.id,
             resource=applications.RESOURCE,
-            about=lambda entry: entry.changes.get("application") == app.id,
+            about=audit.mentions_value("application", app.id),
             limit=10,
         ),
         **extra,

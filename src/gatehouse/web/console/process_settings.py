@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import or_
 from starlette.datastructures import FormData
 
 from gatehouse import audit
@@ -69,11 +70,11 @@ async def _context(session: DbSession, admin: Admin, page: str) -> dict[str, Any
         "action": f"/admin/tenant-settings/{page}",
         "switches": [(name, label, hint, getattr(current, name)) for name, label, hint in switches],
         "switch_labels": {name: label for name, label, _ in switches},
-        "changes": await audit.entries_about(
+        "changes": await audit.entries(
             session,
             tenant_id=admin.tenant.id,
             resource=process_settings.RESOURCE,
-            about=lambda entry: bool(set(entry.changes) & {name for name, _, _ in switches}),
+            about=or_(*(audit.mentions(name) for name, _, _ in switches)),
             limit=10,
         ),
     }

@@ -82,7 +82,10 @@ async def signin(
         runtime.wake_worker()
     user = result.user
     if user is None or not await authorizations_of(session, tenant.id, user.id):
-        # Unknown, wrong, locked and not an administrator alike (web/timing.py).
+        # Unknown, wrong, locked and not an administrator alike (web/timing.py); the read
+        # of the authorizations ended first (a commit keeps the tenant loaded for the page),
+        # so no connection waits with it.
+        await session.commit()
         await timing.wait_out_floor(since, timing.LOGON_FLOOR_SECONDS)
         context["error"] = SIGN_IN_FAILED
         return render(request, "console/signin.html", context, status_code=401)

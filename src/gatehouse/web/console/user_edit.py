@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
-from gatehouse.accounts.users import LANGUAGE_NAMES
+from gatehouse.accounts.users import LANGUAGE_NAMES, authorizations_of
 from gatehouse.errors import ConflictError, PermissionDeniedError, ValidationError
 from gatehouse.processes import user_admin
 from gatehouse.web.account.routes import field
@@ -59,6 +60,10 @@ async def edit_page(
     request: Request, session: DbSession, admin: UsersManager, user_id: str
 ) -> Response:
     user = await user_or_404(session, admin, user_id)
+    if await authorizations_of(session, admin.tenant.id, user.id) and not admin.may(
+        Authorization.MANAGE_TENANT_CONFIGURATION
+    ):  # the form would only be refused (user_admin.edit_user)
+        raise HTTPException(403, user_admin.EDIT_ADMIN_NEEDS_TENANT_CONFIGURATION)
     return render(request, "console/user_edit.html", _context(admin, user, _current(user)))
 
 

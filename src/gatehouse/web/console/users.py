@@ -208,6 +208,9 @@ async def _user_context(
             else None
         ),
         "may_manage": admin.may(Authorization.MANAGE_USERS),
+        # An administrator's details are changed with Manage Tenant Configuration only.
+        "may_edit": admin.may(Authorization.MANAGE_USERS)
+        and (not held or admin.may(Authorization.MANAGE_TENANT_CONFIGURATION)),
         "may_see_delivery": admin.may(Authorization.MANAGE_TENANT_CONFIGURATION),
         "changes": await audit.entries(
             session,
