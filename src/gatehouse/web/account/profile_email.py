@@ -9,11 +9,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from gatehouse.accounts.users import LANGUAGE_NAMES, get_user, lock_identifiers
+from gatehouse.accounts.users import get_user, lock_identifiers
 from gatehouse.errors import ValidationError
 from gatehouse.mail.addresses import normalize_email
 from gatehouse.processes.email_change import change_email
-from gatehouse.web.account.routes import confirm_current_password, field, user_session
+from gatehouse.web.account.routes import (
+    confirm_current_password,
+    field,
+    profile_context,
+    user_session,
+)
 from gatehouse.web.csrf import checked_form
 from gatehouse.web.pages import render
 from gatehouse.web.tenancy import CurrentRuntime, CurrentTenant, DbSession, request_origin
@@ -59,16 +64,15 @@ async def change_email_address(
             code_passed=record.email_code_passed,
         )
     except ValidationError as exc:
-        context = {
-            "tenant": tenant,
-            "user": user,
-            "languages": LANGUAGE_NAMES,
-            "error": exc.message,
-            "error_field": exc.field,
-            "error_form": "email",  # its card shows the error
+        context = profile_context(
+            tenant,
+            user,
+            error=exc.message,
+            error_field=exc.field,
+            error_form="email",  # its card shows the error
             # The address typed stays in its field: the user corrects it, not types it again.
-            "new_email": field(form, "email"),
-        }
+            new_email=field(form, "email"),
+        )
         return render(request, "account/profile.html", context, status_code=400)
     await session.commit()
     if alerted:

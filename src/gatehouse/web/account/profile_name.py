@@ -8,10 +8,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from gatehouse.accounts.users import LANGUAGE_NAMES
 from gatehouse.errors import ValidationError
 from gatehouse.processes.own_name import change_own_name
-from gatehouse.web.account.routes import field, signed_in_user
+from gatehouse.web.account.routes import field, profile_context, signed_in_user
 from gatehouse.web.csrf import checked_form
 from gatehouse.web.pages import render
 from gatehouse.web.tenancy import CurrentTenant, DbSession
@@ -31,15 +30,14 @@ async def change_name(
     try:
         await change_own_name(session, user, **names)
     except ValidationError as exc:
-        context = {
-            "tenant": tenant,
-            "user": user,
-            "languages": LANGUAGE_NAMES,
-            "error": exc.message,
-            "error_field": exc.field,
-            "error_form": "name",  # its card shows the error
-            "names": names,  # what was typed stays, to be corrected
-        }
+        context = profile_context(
+            tenant,
+            user,
+            error=exc.message,
+            error_field=exc.field,
+            error_form="name",  # its card shows the error
+            names=names,  # what was typed stays, to be corrected
+        )
         return render(request, "account/profile.html", context, status_code=400)
     await session.commit()
     return RedirectResponse("/profile?msg=profile-saved", status_code=303)

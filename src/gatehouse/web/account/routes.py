@@ -525,7 +525,7 @@ async def profile_page(request: Request, session: DbSession, tenant: CurrentTena
     user = await signed_in_user(request, session, tenant)
     if user is None:
         return RedirectResponse("/", status_code=303)
-    return render(request, "account/profile.html", _profile_context(tenant, user))
+    return render(request, "account/profile.html", profile_context(tenant, user))
 
 
 async def confirm_current_password(
@@ -559,7 +559,8 @@ async def confirm_current_password(
     raise ValidationError(field_name, WRONG_CURRENT_PASSWORD)
 
 
-def _profile_context(tenant: object, user: User, **extra: object) -> dict[str, object]:
+def profile_context(tenant: object, user: User, **extra: object) -> dict[str, object]:
+    """The profile page's context; a refused form's ``extra`` names its error and card."""
     return {"tenant": tenant, "user": user, "languages": LANGUAGE_NAMES, **extra}
 
 
@@ -581,7 +582,7 @@ async def change_language(
         return RedirectResponse("/", status_code=303)
     language = field(form, "language")
     if language not in LANGUAGES:
-        context = _profile_context(
+        context = profile_context(
             tenant,
             user,
             error="Choose a language from the list.",
@@ -618,7 +619,7 @@ async def change_password(
             raise ValidationError("password", SAME_PASSWORD)
         await set_own_password(session, user, new_password, PASSWORD_CHANGED_ON_PROFILE)
     except ValidationError as exc:
-        context = _profile_context(
+        context = profile_context(
             tenant, user, error=exc.message, error_field=exc.field, error_form="password"
         )
         return render(request, "account/profile.html", context, status_code=400)
