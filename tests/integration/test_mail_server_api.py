@@ -947,7 +947,7 @@ def checked_before(live: LiveServer, tenant_id: str, count: int) -> None:
     async def work(runtime: Any) -> None:
         async with runtime.sessions.begin() as session:
             session.add_all(
-                ClientAttempt(tenant_id=tenant_id, kind="mail-server-check", network="tenant")
+                ClientAttempt(tenant_id=tenant_id, kind="server-check", network="tenant")
                 for _ in range(count)
             )
 

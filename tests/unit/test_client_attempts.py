@@ -72,3 +72,11 @@ async def test_attempts_an_hour_old_no_longer_count(db: SessionFactory) -> None:
 async def test_zero_means_no_limit_and_records_nothing(db: SessionFactory) -> None:
     assert all([await allowed(db, "one", "203.0.113.7", limit=0) for _ in range(5)])
     assert await rows(db) == 0
+
+
+def test_every_attempt_kind_fits_its_column() -> None:
+    """PostgreSQL refuses a longer value where SQLite stores it: "mail-server-check" (17
+    characters in a 16-character column) failed every mail server check on PostgreSQL only."""
+    width = ClientAttempt.__table__.c.kind.type.length
+    assert width is not None
+    assert [kind.value for kind in Attempt if len(kind.value) > width] == []

@@ -33,7 +33,7 @@ UNKNOWN_NETWORK = "unknown"
 class Attempt(StrEnum):
     FAILED_LOGON = "failed-logon"
     FORGOT_PASSWORD = "forgot-password"
-    MAIL_SERVER_CHECK = "mail-server-check"  # counted per tenant (mail/check_limit.py)
+    MAIL_SERVER_CHECK = "server-check"  # counted per tenant (mail/check_limit.py)
 
 
 REFUSALS = {
