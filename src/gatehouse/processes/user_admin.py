@@ -144,7 +144,7 @@ async def deactivate_user(
     queued for them (a reset link waiting for a retry) are not sent."""
     if user.id == actor_user_id:
         raise ConflictError(OWN_USER)
-    await _refuse_unless_tenant_configuration(
+    await refuse_unless_tenant_configuration(
         session, user, actor_authorizations, ADMIN_NEEDS_TENANT_CONFIGURATION
     )
     if user.status == "inactive":
@@ -168,7 +168,7 @@ async def activate_user(
     (say, an account taken over) gets the console back only from one with it too."""
     if user.status != "inactive":
         return
-    await _refuse_unless_tenant_configuration(
+    await refuse_unless_tenant_configuration(
         session, user, actor_authorizations, ACTIVATE_ADMIN_NEEDS_TENANT_CONFIGURATION
     )
     user.status = status_after_activation(user)
@@ -263,7 +263,7 @@ async def edit_user(
     ValidationError or ConflictError naming the field; PermissionDeniedError for an
     administrator's details without Manage Tenant Configuration (a login name signs in to the
     console). The address is not here: whoever controls it can reset the password."""
-    await _refuse_unless_tenant_configuration(
+    await refuse_unless_tenant_configuration(
         session, user, actor_authorizations, EDIT_ADMIN_NEEDS_TENANT_CONFIGURATION
     )
     values: dict[str, Any] = {}
@@ -288,7 +288,7 @@ async def edit_user(
     return changes
 
 
-async def _refuse_unless_tenant_configuration(
+async def refuse_unless_tenant_configuration(
     session: AsyncSession,
     user: User,
     actor_authorizations: frozenset[Authorization],
@@ -311,7 +311,7 @@ async def unlock_password(
     actor: str,
     actor_authorizations: frozenset[Authorization],
 ) -> None:
-    await _refuse_unless_tenant_configuration(
+    await refuse_unless_tenant_configuration(
         session, user, actor_authorizations, UNLOCK_ADMIN_NEEDS_TENANT_CONFIGURATION
     )
     if await lockout.unlock(session, user):
@@ -326,7 +326,7 @@ async def unlock_email_codes(
     actor_authorizations: frozenset[Authorization],
 ) -> None:
     """End the lock that 5 wrong e-mail codes put on signing in to applications asking for one."""
-    await _refuse_unless_tenant_configuration(
+    await refuse_unless_tenant_configuration(
         session, user, actor_authorizations, UNLOCK_CODES_ADMIN_NEEDS_TENANT_CONFIGURATION
     )
     if await email_otp.unlock(session, user):

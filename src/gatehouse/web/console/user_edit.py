@@ -9,9 +9,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gatehouse.accounts.authorizations import Authorization
 from gatehouse.accounts.models import User
-from gatehouse.accounts.users import LANGUAGE_NAMES, authorizations_of
+from gatehouse.accounts.users import LANGUAGE_NAMES
 from gatehouse.errors import ConflictError, PermissionDeniedError, ValidationError
 from gatehouse.processes import user_admin
 from gatehouse.web.account.routes import field
@@ -60,10 +59,12 @@ async def edit_page(
     request: Request, session: DbSession, admin: UsersManager, user_id: str
 ) -> Response:
     user = await user_or_404(session, admin, user_id)
-    if await authorizations_of(session, admin.tenant.id, user.id) and not admin.may(
-        Authorization.MANAGE_TENANT_CONFIGURATION
-    ):  # the form would only be refused (user_admin.edit_user)
-        raise HTTPException(403, user_admin.EDIT_ADMIN_NEEDS_TENANT_CONFIGURATION)
+    try:  # edit_user's own rule: a form that would only be refused is not offered
+        await user_admin.refuse_unless_tenant_configuration(
+            session, user, admin.authorizations, user_admin.EDIT_ADMIN_NEEDS_TENANT_CONFIGURATION
+        )
+    except PermissionDeniedError as exc:
+        raise HTTPException(403, str(exc)) from None
     return render(request, "console/user_edit.html", _context(admin, user, _current(user)))
 
 
